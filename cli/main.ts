@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { registerGraphCommand } from './commands/graph';
+import { registerImportsCommand } from './commands/imports';
+
+/** Builds the `fleet` program. Each command lives in cli/commands/<name>.ts and registers itself here. */
+export function buildProgram(): Command {
+  const program = new Command('fleet')
+    .description('nx-fleet: file-level inference, distributed execution and a remote cache for Nx workspaces')
+    .version(require('../../package.json').version)
+    .showHelpAfterError()
+    .exitOverride();
+  registerGraphCommand(program);
+  registerImportsCommand(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    const e = err as Error & { code?: string };
+    process.stderr.write(`fleet: ${e.message}${e.code ? ` [${e.code}]` : ''}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

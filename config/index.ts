@@ -1,0 +1,2 @@
+export { normalizeOptions, validateOptions, InvalidOptionsError } from './options';
+export type { FleetPluginOptions, NormalizedOptions, OptionProblem } from './options';

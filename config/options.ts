@@ -1,0 +1,80 @@
+import Ajv, { type ErrorObject } from 'ajv';
+import schema from './schema.json';
+
+/** Options of the nx-fleet plugin, as written in nx.json (`plugins[].options`). */
+export interface FleetPluginOptions {
+  typecheckTargetName?: string;
+  testTargetName?: string;
+  lintTargetName?: string;
+  buildTargetName?: string;
+  exclude?: string[];
+  parallelParseThreshold?: number;
+}
+
+/** The options with every default filled in: what the rest of nx-fleet works with. */
+export type NormalizedOptions = Required<FleetPluginOptions>;
+
+/** A validation problem, located at the option it concerns. */
+export interface OptionProblem {
+  /** Dotted path of the option, e.g. `testTargetName` or `exclude.2`. */
+  option: string;
+  /** What was expected, in words. */
+  message: string;
+}
+
+/** Thrown by {@link normalizeOptions}: carries a stable code and every problem found. */
+export class InvalidOptionsError extends Error {
+  readonly code = 'FLEET_INVALID_OPTIONS';
+  constructor(readonly problems: OptionProblem[]) {
+    super(
+      'nx-fleet: invalid plugin options in nx.json:\n' +
+        problems.map((p) => `  - "${p.option}": ${p.message}`).join('\n'),
+    );
+    this.name = 'InvalidOptionsError';
+  }
+}
+
+type Validator = ReturnType<Ajv['compile']>;
+let compiled: Validator | undefined;
+function validator(): Validator {
+  // Compiled lazily (not at import time) and kept: compiling is the costly part.
+  compiled ??= new Ajv({ allErrors: true, strict: false }).compile(schema);
+  return compiled;
+}
+
+function describe(error: ErrorObject, value: unknown): OptionProblem {
+  const path = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  if (error.keyword === 'additionalProperties') {
+    const name = String((error.params as { additionalProperty: string }).additionalProperty);
+    const known = Object.keys(schema.properties).join(', ');
+    return { option: path ? `${path}.${name}` : name, message: `unknown option; known options are: ${known}` };
+  }
+  const got = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+  return { option: path || '(options)', message: `${error.message ?? 'is invalid'}${got}` };
+}
+
+function valueAt(root: unknown, instancePath: string): unknown {
+  let cur: unknown = root;
+  for (const key of instancePath.split('/').filter(Boolean)) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+/** Validates the raw options against config/schema.json; returns the problems (empty when valid). */
+export function validateOptions(raw: unknown): OptionProblem[] {
+  const validate = validator();
+  if (validate(raw ?? {})) return [];
+  return (validate.errors ?? []).map((e) => describe(e, valueAt(raw, e.instancePath)));
+}
+
+/** Validates and fills defaults. Throws {@link InvalidOptionsError} naming each bad option. */
+export function normalizeOptions(raw: FleetPluginOptions | undefined): NormalizedOptions {
+  const problems = validateOptions(raw ?? {});
+  if (problems.length) throw new InvalidOptionsError(problems);
+  const defaults = Object.fromEntries(
+    Object.entries(schema.properties).map(([k, v]) => [k, structuredClone((v as { default: unknown }).default)]),
+  ) as NormalizedOptions;
+  return { ...defaults, ...(raw ?? {}) };
+}

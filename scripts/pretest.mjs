@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Makes sure what the test suite needs from the machine is there. As root it installs missing
+// Debian packages with apt (after apt-get update); otherwise it stops and names what to install.
+import { spawnSync } from 'node:child_process';
+
+/** [command to look for, Debian package that provides it] */
+const NEEDED = [
+  ['git', 'git'],
+  ['python3', 'python3'],
+];
+
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const missing = NEEDED.filter(([cmd]) => !has(cmd));
+if (missing.length === 0) process.exit(0);
+
+const pkgs = [...new Set(missing.map(([, pkg]) => pkg))];
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+if (!isRoot) {
+  console.error(`The test suite needs: ${pkgs.join(', ')}. Install them, e.g.: sudo apt-get install -y ${pkgs.join(' ')}`);
+  process.exit(1);
+}
+console.log(`pretest: installing ${pkgs.join(', ')} with apt`);
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+for (const args of [['update'], ['install', '-y', '--no-install-recommends', ...pkgs]]) {
+  const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
+  if (r.status !== 0) {
+    console.error(`pretest: apt-get ${args[0]} failed; install ${pkgs.join(', ')} by hand`);
+    process.exit(1);
+  }
+}
+const still = missing.filter(([cmd]) => !has(cmd)).map(([cmd]) => cmd);
+if (still.length) {
+  console.error(`pretest: still missing after install: ${still.join(', ')}`);
+  process.exit(1);
+}

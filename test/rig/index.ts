@@ -1,0 +1,2 @@
+export { createWorkspace, linkNodeModules, repoRoot, workspacePackageDirs, TestWorkspace } from './workspace';
+export type { RunResult, WorkspaceOptions } from './workspace';

@@ -1,14 +1,7 @@
-import type { CreateNodes, CreateDependencies } from '@nx/devkit';
-import { normalizeOptions, type FleetPluginOptions } from '../config';
-
+/**
+ * The Nx surface of nx-fleet. Thin: each hook translates between Nx and graph/.
+ * Nx loads this module in its plugin worker (as `require('nx-fleet')`).
+ */
 export const name = 'nx-fleet';
-
-export const createNodes: CreateNodes<FleetPluginOptions> = [
-  '**/package.json',
-  (files, options) => {
-    normalizeOptions(options);
-    return files.map((f) => [f, { projects: {} }] as const) as never;
-  },
-];
-
-export const createDependencies: CreateDependencies<FleetPluginOptions> = () => [];
+export { createNodes, createNodesV2 } from './create-nodes';
+export { createDependencies } from './create-dependencies';

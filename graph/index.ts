@@ -1,0 +1,2 @@
+// Public surface of graph/. Other folders import from here, never from graph/ internals.
+export type * from './types';

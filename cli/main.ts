@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerGraphCommand } from './commands/graph';
 import { registerImportsCommand } from './commands/imports';
+import { registerCacheCommand } from './commands/cache';
 
 /** Builds the `fleet` program. Each command lives in cli/commands/<name>.ts and registers itself here. */
 export function buildProgram(): Command {
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerGraphCommand(program);
   registerImportsCommand(program);
+  registerCacheCommand(program);
   return program;
 }
 

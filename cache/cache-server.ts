@@ -1,0 +1,128 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { sendJson, sendText } from './http-util';
+import { Metrics } from './metrics';
+import { nxArtifact } from './nx-routes';
+import type { RequestContext } from './request-context';
+import type { TokenRegistry } from './token-registry';
+import { turboArtifact, turboEvents, turboQuery, turboStatus } from './turbo-routes';
+import type { ArtifactStore } from './types';
+
+/** One JSON-serialisable log record; the server emits one per request. */
+export type LogLine = Record<string, unknown>;
+
+export interface CacheServerOptions {
+  store: ArtifactStore;
+  tokens: TokenRegistry;
+  /** Shared with the store's eviction events, so `/metrics` counts evictions. */
+  metrics: Metrics;
+  /** Receives one line per request, plus server events. Never sees a token. */
+  log?: (line: LogLine) => void;
+  /** Status for writes refused because the store is full (default 403: Nx 24 ignores it). */
+  fullStatus?: number;
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+export interface CacheServer {
+  readonly server: http.Server;
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /** Stops accepting, lets in-flight requests finish (up to `timeoutMs`), then drops the rest. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+/** Builds the HTTP(S) server. Nothing here throws at a request: every failure becomes a status. */
+export function createCacheServer(opts: CacheServerOptions): CacheServer {
+  const state = { inFlight: 0, idle: [] as Array<() => void> };
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    state.inFlight++;
+    res.on('close', () => {
+      if (--state.inFlight === 0) state.idle.splice(0).forEach((f) => f());
+    });
+    void handle(opts, req, res);
+  };
+  // requestTimeout 0: a multi-gigabyte upload on a slow link may take longer than Node's 5-minute
+  // default; idle sockets are still reaped by the keep-alive and header timeouts.
+  const serverOpts = { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 };
+  const server: http.Server = opts.tls
+    ? (https.createServer({ ...serverOpts, cert: opts.tls.cert, key: opts.tls.key }, handler) as unknown as http.Server)
+    : http.createServer(serverOpts, handler);
+  server.on('clientError', (err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy(err);
+  });
+  return {
+    server,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve(server.address() as AddressInfo));
+      }),
+    close: async (timeoutMs = 30_000) => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (state.inFlight > 0) {
+        await Promise.race([new Promise<void>((r) => state.idle.push(r)), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+      }
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+async function handle(opts: CacheServerOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const started = process.hrtime.bigint();
+  const ctx: RequestContext = {
+    req,
+    res,
+    url: new URL(req.url ?? '/', 'http://cache.invalid'),
+    store: opts.store,
+    tokens: opts.tokens,
+    record: { route: 'not_found', method: req.method ?? '?', bytesIn: 0, bytesOut: 0 },
+    fullStatus: opts.fullStatus ?? 403,
+  };
+  res.on('close', () => finish(opts, ctx, started));
+  try {
+    await route(opts, ctx);
+  } catch (err) {
+    ctx.record.code = 'INTERNAL';
+    opts.log?.({ level: 'error', msg: 'request failed', error: (err as Error).message, path: ctx.url.pathname });
+    // A miss or a "not stored" is always safe for the client; a 5xx would fail an Nx run.
+    if (!res.headersSent) sendText(res, req.method === 'PUT' ? ctx.fullStatus : 404, 'Not available: internal error');
+    else res.destroy();
+  }
+}
+
+function route(opts: CacheServerOptions, ctx: RequestContext): Promise<void> | void {
+  const p = ctx.url.pathname;
+  const m = ctx.req.method;
+  const rec = ctx.record;
+  if (p.startsWith('/v1/cache/')) return (rec.route = 'nx_artifact'), nxArtifact(ctx, p.slice('/v1/cache/'.length));
+  if (p === '/v8/artifacts/status') return (rec.route = 'turbo_status'), turboStatus(ctx);
+  if (p === '/v8/artifacts/events') return (rec.route = 'turbo_events'), turboEvents(ctx);
+  if (p === '/v8/artifacts' && m === 'POST') return (rec.route = 'turbo_query'), turboQuery(ctx);
+  if (p.startsWith('/v8/artifacts/')) return (rec.route = 'turbo_artifact'), turboArtifact(ctx, p.slice('/v8/artifacts/'.length));
+  if (p === '/healthz') {
+    rec.route = 'healthz';
+    const u = opts.store.usage();
+    return sendJson(ctx.res, 200, { status: 'ok', store: opts.store.kind, indexReady: u.indexReady, entries: u.entries, bytes: u.bytes });
+  }
+  if (p === '/metrics') {
+    rec.route = 'metrics';
+    return sendText(ctx.res, 200, opts.metrics.render(opts.store.usage()).trimEnd(), { 'content-type': 'text/plain; version=0.0.4' });
+  }
+  ctx.req.resume();
+  sendText(ctx.res, 404, 'Not Found');
+}
+
+function finish(opts: CacheServerOptions, ctx: RequestContext, started: bigint): void {
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const r = ctx.record;
+  const status = ctx.res.headersSent ? ctx.res.statusCode : 0;
+  const bytesOut = ctx.res.writableFinished ? (r.bytesOut ?? 0) : 0;
+  opts.metrics.record({ route: r.route ?? 'not_found', method: r.method ?? '?', status, seconds, bytesIn: r.bytesIn ?? 0, bytesOut, lookup: r.lookup, protocol: r.protocol });
+  opts.log?.({
+    time: new Date().toISOString(), level: 'info', msg: 'request', method: r.method, path: ctx.url.pathname, route: r.route,
+    status, ms: Math.round(seconds * 1e4) / 10, bytesIn: r.bytesIn ?? 0, bytesOut, token: r.token, ns: r.namespace, lookup: r.lookup, code: r.code,
+  });
+}

@@ -1,0 +1,12 @@
+import * as path from 'node:path';
+import { FsStore } from './fs-store';
+import { RedisStore } from './redis-store';
+import type { StoreSpec } from './serve-settings';
+import type { ArtifactStore, Capacity, StoreEvents } from './types';
+
+/** Opens the store a spec names. `capacity` defaults to unlimited (for verify and stats). */
+export async function openStore(spec: StoreSpec, capacity?: Partial<Capacity>, events?: StoreEvents): Promise<ArtifactStore> {
+  const cap: Capacity = { maxSize: Infinity, hardLimit: Infinity, maxEntrySize: Infinity, ...capacity };
+  if (spec.kind === 'fs') return FsStore.open({ dir: path.resolve(spec.dir), capacity: cap, events });
+  return RedisStore.open({ url: spec.url, capacity: cap, events });
+}

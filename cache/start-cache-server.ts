@@ -1,0 +1,51 @@
+import { promises as fsp } from 'node:fs';
+import { createCacheServer, type CacheServer, type LogLine } from './cache-server';
+import { Metrics } from './metrics';
+import { openStore } from './open-store';
+import { describeStore, type ServeSettings } from './serve-settings';
+import { TokenRegistry } from './token-registry';
+import type { ArtifactStore } from './types';
+
+export interface RunningCacheServer {
+  /** Base URL to give clients, e.g. `http://127.0.0.1:8420`. */
+  url: string;
+  port: number;
+  store: ArtifactStore;
+  server: CacheServer;
+  /** Graceful: stop accepting, finish in-flight requests, close the store. */
+  stop(): Promise<void>;
+}
+
+/** Opens the store and tokens and starts listening; the index keeps loading in the background. */
+export async function startCacheServer(settings: ServeSettings, log: (line: LogLine) => void = () => undefined): Promise<RunningCacheServer> {
+  const metrics = new Metrics();
+  const tokens = await TokenRegistry.open(settings.tokensFile, (err) => log({ level: 'error', msg: 'tokens file reload failed; keeping the previous tokens', error: err.message }));
+  const store = await openStore(settings.store, settings, { evicted: (n, b) => metrics.evicted(n, b) });
+  const tls = settings.tlsCert && settings.tlsKey ? { cert: await fsp.readFile(settings.tlsCert), key: await fsp.readFile(settings.tlsKey) } : undefined;
+  const server = createCacheServer({ store, tokens, metrics, fullStatus: settings.fullStatus, tls, log: settings.log === 'json' ? log : undefined });
+  let addr;
+  try {
+    addr = await server.listen(settings.port, settings.host);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `${tls ? 'https' : 'http'}://${host}:${addr.port}`;
+  log({ time: new Date().toISOString(), level: 'info', msg: 'listening', url, store: describeStore(settings.store), tokens: tokens.open ? 'none (open: everyone reads and writes "default")' : tokens.count });
+  const started = Date.now();
+  store.ready().then(
+    () => log({ time: new Date().toISOString(), level: 'info', msg: 'index ready', ms: Date.now() - started, ...store.usage() }),
+    (err: Error) => log({ level: 'error', msg: 'index load failed', error: err.message }),
+  );
+  return {
+    url,
+    port: addr.port,
+    store,
+    server,
+    stop: async () => {
+      await server.close(settings.shutdownTimeoutMs);
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * Types of the Python analysis layer. Types only: no code here.
+ *
+ * The layer is pure: it reads file contents handed to it (or reads files itself only where a
+ * function's name says so) and returns data plus {@link Diagnostic}s; it never throws for bad
+ * input. The Nx integration (createNodes / createDependencies) is built on top of it.
+ */
+import type { Diagnostic, WorkspacePath } from '../types';
+
+/** How a Python import was written. */
+export type PythonImportKind = 'import' | 'from' | 'string';
+
+/**
+ * One import as written in a `.py` / `.pyi` file: the item that `fleet imports file.py --json`
+ * prints.
+ *
+ * @example `from ..pkg import a, b as c` on line 3 gives
+ * `{ specifier: 'pkg', level: 2, kind: 'from', weak: false, line: 3, names: ['a', 'b'] }`
+ * @example `importlib.import_module("x.y")` gives `{ specifier: 'x.y', level: 0, kind: 'string', weak: true, line }`
+ */
+export interface PythonImport {
+  /** Dotted module as written, without leading dots; `''` for `from . import x`. */
+  specifier: string;
+  /** Number of leading dots: 0 for absolute imports. */
+  level: number;
+  kind: PythonImportKind;
+  /**
+   * True when a failure to resolve it is expected and must not be reported: inside a `try:`
+   * body whose handlers catch `ImportError`/`ModuleNotFoundError`, or a string import.
+   */
+  weak: boolean;
+  /**
+   * 1-based line. For `import a, b` the line of each dotted name; for `from` imports the line
+   * of the `from` keyword; for string imports the line of the string literal.
+   */
+  line: number;
+  /** Present and true when the import sits in an `if TYPE_CHECKING:` block. */
+  typeChecking?: boolean;
+  /**
+   * For `from` imports: the imported names (aliases dropped, `*` omitted). Each may be a
+   * submodule (`from a import b` may import module `a.b`), so resolution tries
+   * `specifier + '.' + name` before `specifier`.
+   */
+  names?: string[];
+}
+
+/** Result of scanning one Python file. */
+export interface PythonExtraction {
+  imports: PythonImport[];
+  /** At most one `PY_SYNTAX_ERROR`; the imports before the error are kept. */
+  diagnostics: Diagnostic[];
+}
+
+/** The packaging tool a project uses, which decides how its targets are run. */
+export type PythonTool = 'uv' | 'poetry' | 'pdm' | 'hatch' | 'flit' | 'setuptools' | 'pip';
+
+/** One declared dependency of a Python project. */
+export interface PythonDependency {
+  /** Distribution name as written, e.g. `PyYAML`. */
+  name: string;
+  /** PEP 503 normalised name, e.g. `pyyaml`. */
+  normalized: string;
+  /** Version specifier as written (`>=1.0`, `^2.1`, `==3.4`); `''` when none. */
+  specifier: string;
+  /** Workspace-relative folder for path dependencies (Poetry `path =`, uv `{path = ...}`). */
+  path?: WorkspacePath;
+  /** True for uv `{workspace = true}` sources: resolved by name to a workspace member. */
+  workspace?: boolean;
+  /** Extra or group it belongs to (`dev`, `test`, ...); absent for main dependencies. */
+  group?: string;
+  /** The file that declares it (pyproject.toml, setup.cfg, requirements.txt, ...). */
+  declaredIn: WorkspacePath;
+}
+
+/**
+ * Everything read from one Python project folder.
+ *
+ * @example a src-layout uv project at `libs/core` with `[project] name = "acme-core"` gives
+ * `{ root: 'libs/core', name: 'acme-core', normalizedName: 'acme-core', tool: 'uv',
+ *    sourceRoots: ['libs/core/src'], importPackages: ['acme_core'], ... }`
+ */
+export interface PythonProjectInfo {
+  /** Workspace-relative project folder (`''` for the workspace root). */
+  root: WorkspacePath;
+  /** Distribution name; the folder name when no config names it. Never empty. */
+  name: string;
+  /** PEP 503 normalised {@link name}. */
+  normalizedName: string;
+  tool: PythonTool;
+  /** `requires-python` (or Poetry's `python` dependency); absent when not declared. */
+  requiresPython?: string;
+  dependencies: PythonDependency[];
+  /** Workspace-relative folders whose children are top-level modules (`src`, the root, ...). */
+  sourceRoots: WorkspacePath[];
+  /** Top-level import packages/modules it owns, e.g. `['acme_core']`; dotted for namespace parts (`acme.core`). */
+  importPackages: string[];
+  /** Config files read, e.g. `['libs/core/pyproject.toml']`. */
+  configFiles: WorkspacePath[];
+  /** uv workspace members (globs, relative to {@link root}) when this is a uv workspace root. */
+  workspaceMembers?: string[];
+  /** uv workspace exclude globs. */
+  workspaceExclude?: string[];
+}
+
+/** Versions pinned by a lockfile or pinned requirements: normalised distribution name → version. */
+export type LockedVersions = Map<string, string>;

@@ -73,7 +73,7 @@ export function refusalStatus(ctx: RequestContext, outcome: Extract<PutOutcome, 
     case 'EXISTS':
       return { status: 409, text: 'Conflict: this hash is already stored' };
     case 'ENTRY_TOO_LARGE':
-      return { status: 413, text: `Payload Too Large: ${outcome.message}` };
+      return { status: ctx.tooLargeStatus, text: `Payload Too Large: ${outcome.message}` };
     case 'STORE_FULL':
       return { status: ctx.fullStatus, text: `Not stored: ${outcome.message}` };
     case 'TRUNCATED':

@@ -21,6 +21,8 @@ export interface CacheServerOptions {
   log?: (line: LogLine) => void;
   /** Status for writes refused because the store is full (default 403: Nx 24 ignores it). */
   fullStatus?: number;
+  /** Status for bodies over the entry limit (default 413; Nx 24 fails the run on it, 403 it ignores). */
+  tooLargeStatus?: number;
   tls?: { cert: Buffer; key: Buffer };
 }
 
@@ -80,6 +82,7 @@ async function handle(opts: CacheServerOptions, req: http.IncomingMessage, res: 
     tokens: opts.tokens,
     record: { route: 'not_found', method: req.method ?? '?', bytesIn: 0, bytesOut: 0 },
     fullStatus: opts.fullStatus ?? 403,
+    tooLargeStatus: opts.tooLargeStatus ?? 413,
   };
   res.on('close', () => finish(opts, ctx, started));
   try {

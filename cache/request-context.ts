@@ -14,6 +14,8 @@ export interface RequestContext {
   record: Partial<RequestRecord> & { namespace?: string; token?: string; code?: PutFailureCode | string; hash?: string };
   /** Status for a write the store refused for lack of room (see docs/remote-cache.md). */
   fullStatus: number;
+  /** Status for a body over the entry limit (default 413, which Nx 24 treats as a failed run). */
+  tooLargeStatus: number;
 }
 
 export type RouteHandler = (ctx: RequestContext) => Promise<void>;

@@ -16,6 +16,7 @@ export interface ServeSettings {
   tlsCert?: string;
   tlsKey?: string;
   fullStatus: number;
+  tooLargeStatus: number;
   shutdownTimeoutMs: number;
   log: 'json' | 'off';
 }
@@ -32,11 +33,12 @@ export interface RawServeOptions {
   tlsCert?: string;
   tlsKey?: string;
   fullStatus?: string;
+  tooLargeStatus?: string;
   shutdownTimeout?: string;
   log?: string;
 }
 
-export const SERVE_DEFAULTS = { port: '8420', host: '127.0.0.1', store: 'fs:.fleet/cache', maxSize: '20GB', fsMaxEntrySize: '16GiB', fullStatus: '403', shutdownTimeout: '30', log: 'json' } as const;
+export const SERVE_DEFAULTS = { port: '8420', host: '127.0.0.1', store: 'fs:.fleet/cache', maxSize: '20GB', fsMaxEntrySize: '16GiB', fullStatus: '403', tooLargeStatus: '413', shutdownTimeout: '30', log: 'json' } as const;
 
 export type SettingsResult = { ok: true; settings: ServeSettings } | { ok: false; problems: string[] };
 
@@ -69,6 +71,7 @@ export function resolveServeSettings(raw: RawServeOptions): SettingsResult {
   const maxEntrySize = size('max-entry-size', raw.maxEntrySize ?? defaultEntry);
   if (Boolean(raw.tlsCert) !== Boolean(raw.tlsKey)) problems.push('--tls-cert and --tls-key: give both or neither');
   const fullStatus = int('full-status', raw.fullStatus ?? SERVE_DEFAULTS.fullStatus, 200, 599);
+  const tooLargeStatus = int('too-large-status', raw.tooLargeStatus ?? SERVE_DEFAULTS.tooLargeStatus, 200, 599);
   const log = raw.log ?? SERVE_DEFAULTS.log;
   if (log !== 'json' && log !== 'off') problems.push(`--log: expected json or off, got "${log}"`);
   const settings: ServeSettings = {
@@ -82,6 +85,7 @@ export function resolveServeSettings(raw: RawServeOptions): SettingsResult {
     tlsCert: raw.tlsCert || undefined,
     tlsKey: raw.tlsKey || undefined,
     fullStatus,
+    tooLargeStatus,
     shutdownTimeoutMs: int('shutdown-timeout', raw.shutdownTimeout ?? SERVE_DEFAULTS.shutdownTimeout, 0, 86400) * 1000,
     log: log as 'json' | 'off',
   };

@@ -77,6 +77,7 @@ function registerServe(cache: Command): void {
     .addOption(opt('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)', 'FLEET_TLS_CERT'))
     .addOption(opt('--tls-key <file>', 'private key for --tls-cert (PEM)', 'FLEET_TLS_KEY'))
     .addOption(opt('--full-status <code>', `status for writes refused because the store is full (default ${SERVE_DEFAULTS.fullStatus})`, 'FLEET_FULL_STATUS'))
+    .addOption(opt('--too-large-status <code>', `status for bodies over --max-entry-size (default ${SERVE_DEFAULTS.tooLargeStatus}; Nx 24 fails its run on 413, ignores 403)`, 'FLEET_TOO_LARGE_STATUS'))
     .addOption(opt('--shutdown-timeout <seconds>', `how long to let in-flight requests finish on SIGTERM (default ${SERVE_DEFAULTS.shutdownTimeout})`, 'FLEET_SHUTDOWN_TIMEOUT'))
     .addOption(opt('--log <json|off>', 'one JSON line per request on stdout (default json)', 'FLEET_LOG'))
     .action(async (o: RawServeOptions) => {

@@ -1,12 +1,19 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import schema from './schema.json';
 
+/** The kinds of targets nx-fleet infers for TS/JS projects. */
+export type TargetKind = 'typecheck' | 'test' | 'lint' | 'build';
+
 /** Options of the nx-fleet plugin, as written in nx.json (`plugins[].options`). */
 export interface FleetPluginOptions {
   typecheckTargetName?: string;
   testTargetName?: string;
   lintTargetName?: string;
   buildTargetName?: string;
+  /** Kinds of inferred targets to leave out. */
+  disabledTargets?: TargetKind[];
+  /** Whether a tsconfig.json folder without package.json/project.json becomes a project. */
+  tsconfigProjects?: boolean;
   exclude?: string[];
   parallelParseThreshold?: number;
 }
@@ -50,6 +57,10 @@ function describe(error: ErrorObject, value: unknown): OptionProblem {
     return { option: path ? `${path}.${name}` : name, message: `unknown option; known options are: ${known}` };
   }
   const got = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+  if (error.keyword === 'enum') {
+    const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ');
+    return { option: path || '(options)', message: `must be one of ${allowed}${got}` };
+  }
   return { option: path || '(options)', message: `${error.message ?? 'is invalid'}${got}` };
 }
 

@@ -1,14 +1,50 @@
-import type { CreateNodes } from '@nx/devkit';
+import type { CreateNodes, CreateNodesResult, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { normalizeOptions, type FleetPluginOptions } from '../config';
+import { PROJECT_CONFIG_GLOB, createFsReader, inferProjects, type Diagnostic, type InferredProject } from '../graph';
 
-/** Infers projects and targets (placeholder until TS/JS inference lands). */
+type ProjectNode = Omit<ProjectConfiguration, 'root'> & { root?: string };
+
+/**
+ * Infers TS/JS projects and targets (graph/projects does the work; this only adapts it).
+ * Where Nx core already creates the project (workspace package.json, project.json) the
+ * result carries targets only, no name, so Nx merges them into its project instead of
+ * creating a duplicate. Bad options throw (Nx fails naming the option); a bad file is a
+ * warning on stderr (stdout may be JSON, e.g. `nx show project --json`) and the rest of
+ * the graph still builds.
+ */
 export const createNodes: CreateNodes<FleetPluginOptions> = [
-  '**/package.json',
-  (files, options) => {
-    normalizeOptions(options);
-    return files.map((f) => [f, { projects: {} }] as [string, { projects: Record<string, never> }]);
+  PROJECT_CONFIG_GLOB,
+  (files, rawOptions, context) => {
+    const options = normalizeOptions(rawOptions);
+    const result = inferProjects(files, createFsReader(context.workspaceRoot), options);
+    reportDiagnostics(result.diagnostics.filter((d) => !result.nxCoreFiles.includes(d.file)));
+    return result.projects
+      .filter((p) => Object.keys(p.targets).length > 0 || !p.createdByNxCore)
+      .map((p) => [p.configFile, { projects: { [p.root]: toProjectNode(p) } } satisfies CreateNodesResult] as const);
   },
 ];
 
 /** Deprecated alias kept for Nx versions that still look for it. */
 export const createNodesV2 = createNodes;
+
+function toProjectNode(project: InferredProject): ProjectNode {
+  const targets = project.targets as Record<string, TargetConfiguration>;
+  if (project.createdByNxCore) return { targets };
+  return {
+    name: project.name,
+    root: project.root,
+    targets,
+    metadata: {
+      technologies: project.languages,
+      description: `${project.languages.join(', ')} project inferred by nx-fleet from ${project.configFile}`,
+    },
+  };
+}
+
+/**
+ * Syntax errors in package.json/project.json files that Nx core parses are left to Nx,
+ * which already names the file, line and column: one diagnostic per bad file, not two.
+ */
+function reportDiagnostics(diagnostics: Diagnostic[]): void {
+  for (const d of diagnostics) console.warn(`nx-fleet [${d.code}] ${d.message}`);
+}

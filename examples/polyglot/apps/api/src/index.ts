@@ -1,0 +1,1 @@
+export { renderIndex } from './routes';

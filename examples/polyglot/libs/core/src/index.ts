@@ -1,0 +1,1 @@
+export { articleUrl, type Article } from './article';

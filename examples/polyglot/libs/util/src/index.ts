@@ -1,0 +1,1 @@
+export { slugify, titleCase } from './strings';

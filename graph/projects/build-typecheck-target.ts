@@ -1,0 +1,42 @@
+import * as posix from 'node:path/posix';
+import { ALL_PROJECT_FILES, DEPENDENCY_PRODUCTION_FILES, PRODUCTION_FILES, excludesTests, workspaceFileInputs } from './inputs';
+import type { ResolvedTsconfig } from './resolve-tsconfig';
+import type { InferredTarget } from './types';
+import type { ToolInputs } from './tool-inputs';
+
+export interface TypecheckTargetInput {
+  root: string;
+  /** The tsconfig files to check, usually one (see docs/inference.md for the choice). */
+  tsconfigs: ResolvedTsconfig[];
+  tools: ToolInputs;
+}
+
+/**
+ * `tsc --noEmit -p <tsconfig>` in the project folder. Hashes the files the program can read:
+ * the project's files (only production ones when every checked tsconfig excludes tests),
+ * the production files of dependencies (their sources are what imports reach), the tsconfig
+ * chain outside the project, and the installed TypeScript version.
+ */
+export function buildTypecheckTarget({ root, tsconfigs, tools }: TypecheckTargetInput): InferredTarget {
+  const relative = (f: string) => posix.relative(root === '.' ? '' : root, f);
+  const command = tsconfigs.map((t) => `tsc --noEmit -p ${relative(t.file)}`).join(' && ');
+  const productionOnly = tsconfigs.every((t) => excludesTests(t.exclude));
+  const external = new Set(['typescript', ...tsconfigs.flatMap((t) => t.extendsPackages)]);
+  return {
+    command,
+    options: { cwd: root },
+    cache: true,
+    inputs: [
+      productionOnly ? PRODUCTION_FILES : ALL_PROJECT_FILES,
+      DEPENDENCY_PRODUCTION_FILES,
+      ...workspaceFileInputs(tsconfigs.flatMap((t) => t.chain), root),
+      ...tools([...external]),
+    ],
+    outputs: [],
+    metadata: {
+      technologies: ['typescript'],
+      description: `Type-check with ${tsconfigs.map((t) => relative(t.file)).join(' and ')}`,
+      help: { command: 'npx tsc --help', example: { args: ['--pretty'] } },
+    },
+  };
+}

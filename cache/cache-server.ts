@@ -89,7 +89,7 @@ async function handle(opts: CacheServerOptions, req: http.IncomingMessage, res: 
     await route(opts, ctx);
   } catch (err) {
     ctx.record.code = 'INTERNAL';
-    opts.log?.({ level: 'error', msg: 'request failed', error: (err as Error).message, path: ctx.url.pathname });
+    opts.log?.({ level: 'error', msg: 'request failed', error: (err as Error).message, path: (ctx.req.url ?? '/').split('?')[0] });
     // A miss or a "not stored" is always safe for the client; a 5xx would fail an Nx run.
     if (!res.headersSent) sendText(res, req.method === 'PUT' ? ctx.fullStatus : 404, 'Not available: internal error');
     else res.destroy();
@@ -97,7 +97,9 @@ async function handle(opts: CacheServerOptions, req: http.IncomingMessage, res: 
 }
 
 function route(opts: CacheServerOptions, ctx: RequestContext): Promise<void> | void {
-  const p = ctx.url.pathname;
+  // The raw path, not the URL-normalised one: `/v1/cache/../x` must reach the hash check (400),
+  // not be quietly resolved to another route.
+  const p = (ctx.req.url ?? '/').split('?')[0];
   const m = ctx.req.method;
   const rec = ctx.record;
   if (p.startsWith('/v1/cache/')) return (rec.route = 'nx_artifact'), nxArtifact(ctx, p.slice('/v1/cache/'.length));
@@ -125,7 +127,7 @@ function finish(opts: CacheServerOptions, ctx: RequestContext, started: bigint):
   const bytesOut = ctx.res.writableFinished ? (r.bytesOut ?? 0) : 0;
   opts.metrics.record({ route: r.route ?? 'not_found', method: r.method ?? '?', status, seconds, bytesIn: r.bytesIn ?? 0, bytesOut, lookup: r.lookup, protocol: r.protocol });
   opts.log?.({
-    time: new Date().toISOString(), level: 'info', msg: 'request', method: r.method, path: ctx.url.pathname, route: r.route,
+    time: new Date().toISOString(), level: 'info', msg: 'request', method: r.method, path: (ctx.req.url ?? '/').split('?')[0], route: r.route,
     status, ms: Math.round(seconds * 1e4) / 10, bytesIn: r.bytesIn ?? 0, bytesOut, token: r.token, ns: r.namespace, lookup: r.lookup, code: r.code,
   });
 }

@@ -1,0 +1,34 @@
+/**
+ * Public surface of the Dockerfile analysis layer (graph/docker). The Nx plugin and the CLI
+ * import from here only. See docs/dockerfiles.md for the semantics and the JSON shapes.
+ *
+ * Typical plugin use:
+ * ```ts
+ * const model = analyzeDockerfile(text, { file, buildArgs });
+ * const ignore = await loadDockerignore(contextDir, dockerfilePath);
+ * const inputs = reachableContextFiles(contextFiles, model.contextSources, ignore);
+ * ```
+ */
+export { parseDockerfile } from './parse-dockerfile';
+export type { ParseDockerfileOptions } from './parse-dockerfile';
+export { analyzeDockerfile, buildDockerfileModel, PLATFORM_ARGS } from './model';
+export { parseImageRef } from './image-ref';
+export { expandWord } from './expand';
+export type { Expansion, VariableLookup } from './expand';
+export {
+  compilePattern,
+  dockerignoreCandidates,
+  loadDockerignore,
+  loadDockerignoreSync,
+  normalizeContextPath,
+  parseDockerignore,
+} from './dockerignore';
+export type { Dockerignore, DockerignorePattern, ParseDockerignoreOptions } from './dockerignore';
+export { reachableContextFiles, sourceReaches, survivingContextFiles } from './context-files';
+export type { ContextFilter, SourceSpec } from './context-files';
+export { goClean, goMatch } from './go-path';
+export type { BadPattern } from './go-path';
+export { extractDockerImports } from './imports';
+export type { DockerFromImport, DockerImportEntry, DockerImports, DockerStageRef } from './imports';
+export { KNOWN_INSTRUCTIONS } from './instruction';
+export type * from './types';

@@ -70,3 +70,28 @@ export interface ProjectDependency {
   /** The file that causes the dependency (required by Nx for static and dynamic edges). */
   sourceFile?: WorkspacePath;
 }
+
+/** A problem in one file, before the file's path is attached (it becomes a {@link Diagnostic}). */
+export interface FileProblem {
+  line?: number;
+  code: string;
+  message: string;
+}
+
+/** What a language analyzer extracts from one file's text. Never throws: problems are data. */
+export interface ExtractResult {
+  imports: RawImport[];
+  diagnostics: FileProblem[];
+}
+
+/**
+ * One language's import extraction (`fleet imports` and the file graph use the same one).
+ * Registered by file name in graph/analyzers.ts; Python and Dockerfile analyzers plug in there.
+ */
+export interface LanguageAnalyzer {
+  /** Stable name, e.g. `typescript`. */
+  readonly language: string;
+  /** True when this analyzer handles the file (by extension or name, e.g. `Dockerfile`). */
+  handles(file: string): boolean;
+  extract(text: string, file: string): ExtractResult;
+}

@@ -53,7 +53,9 @@ export function classifyAddSource(src: string): 'url' | 'git' | 'context' {
  * @example contextPath('./src/') === 'src'; contextPath('/app/../pkg') === 'pkg'; contextPath('.') === '.'
  */
 export function contextPath(src: string): string {
-  const cleaned = goClean(`/${src}`).slice(1);
+  // After substitution a backslash survives only with the backtick escape (Windows
+  // Dockerfiles), where it is a path separator.
+  const cleaned = goClean(`/${src.replace(/\\/g, '/')}`).slice(1);
   return cleaned === '' ? '.' : cleaned;
 }
 

@@ -1,0 +1,4 @@
+# This is a comment
+# syntax=docker/dockerfile:1
+FROM alpine
+RUN echo hi

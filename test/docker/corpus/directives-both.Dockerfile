@@ -1,0 +1,6 @@
+# syntax=docker/dockerfile:1.4
+# escape=`
+
+FROM mcr.microsoft.com/windows/nanoserver:ltsc2022
+COPY testfile.txt c:\
+RUN dir c:\

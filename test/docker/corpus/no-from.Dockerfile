@@ -1,0 +1,3 @@
+# a fragment meant to be included elsewhere
+RUN echo one
+COPY . /src

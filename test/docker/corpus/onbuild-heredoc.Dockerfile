@@ -1,0 +1,5 @@
+FROM alpine
+ONBUILD RUN <<EOF
+echo triggered
+EOF
+ONBUILD ADD . /app/src

@@ -1,0 +1,6 @@
+FROM alpine
+RUN <<EOF
+echo never ends
+echo still body
+COPY app /app
+CMD ["sh"]

@@ -96,6 +96,12 @@ export interface PythonProjectInfo {
   importPackages: string[];
   /** Config files read, e.g. `['libs/core/pyproject.toml']`. */
   configFiles: WorkspacePath[];
+  /** The lockfile that pins its dependencies (nearest `uv.lock`, `poetry.lock`, `pdm.lock` at or above the root). */
+  lockfile?: WorkspacePath;
+  /** Pinned versions (normalised distribution name → version) from the lockfile and `==` requirements. */
+  lockedVersions: LockedVersions;
+  /** Packages whose folder is not `<source root>/<package path>` (setuptools `package_dir`): dotted package → folder. */
+  packageDirs?: Record<string, WorkspacePath>;
   /** uv workspace members (globs, relative to {@link root}) when this is a uv workspace root. */
   workspaceMembers?: string[];
   /** uv workspace exclude globs. */
@@ -103,4 +109,4 @@ export interface PythonProjectInfo {
 }
 
 /** Versions pinned by a lockfile or pinned requirements: normalised distribution name → version. */
-export type LockedVersions = Map<string, string>;
+export type LockedVersions = Record<string, string>;

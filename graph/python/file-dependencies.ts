@@ -1,0 +1,117 @@
+import type { Diagnostic, WorkspacePath } from '../types';
+import { conftestChain } from './conftest-chain';
+import { projectOfFile, type ModuleOwnership } from './ownership';
+import { resolveImport, type ImportResolution } from './resolve-import';
+import type { PythonImport, PythonProjectInfo } from './types';
+
+/**
+ * A dependency between two Python projects, with the file that causes it (Nx requires a
+ * `sourceFile` on static edges). `declared` edges come from path/workspace dependencies in a
+ * config file; `import` and `conftest` edges from a source file.
+ */
+export interface PythonProjectEdge {
+  /** Root of the dependent project. */
+  source: WorkspacePath;
+  /** Root of the project depended on. */
+  target: WorkspacePath;
+  sourceFile: WorkspacePath;
+  reason: 'import' | 'conftest' | 'declared';
+  /** True when every import behind the edge is in an `if TYPE_CHECKING:` block. */
+  typeChecking?: boolean;
+}
+
+/** Everything one file depends on. */
+export interface PythonFileDependencies {
+  /** Each import with where it leads, in file order. */
+  resolutions: Array<{ import: PythonImport; resolution: ImportResolution }>;
+  /** First-party files reached by imports and the conftest chain (sorted, without the file itself). */
+  files: WorkspacePath[];
+  /** Edges to other projects, one per target project. */
+  projectEdges: PythonProjectEdge[];
+  /** Third-party distributions imported (normalised, sorted), declared or not. */
+  external: string[];
+  /** `PY_AMBIGUOUS_MODULE`, `PY_UNDECLARED_DEPENDENCY`, `PY_UNRESOLVED_IMPORT`. */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Resolves the imports of one file (from {@link extractImports}) and adds its conftest chain.
+ * Weak imports (try/except ImportError, string imports) still give edges when they resolve,
+ * but never an undeclared or unresolved diagnostic.
+ */
+export function resolveFileImports(ownership: ModuleOwnership, fromFile: WorkspacePath, imports: PythonImport[]): PythonFileDependencies {
+  const source = projectOfFile(ownership, fromFile)?.root;
+  const out: PythonFileDependencies = { resolutions: [], files: [], projectEdges: [], external: [], diagnostics: [] };
+  const files = new Set<WorkspacePath>();
+  const edges = new Map<WorkspacePath, PythonProjectEdge>();
+  const external = new Set<string>();
+  const reported = new Set<string>();
+  const addEdge = (target: WorkspacePath, reason: PythonProjectEdge['reason'], typeChecking: boolean) => {
+    if (source === undefined || target === source) return;
+    const edge = edges.get(target);
+    if (!edge) edges.set(target, { source, target, sourceFile: fromFile, reason, ...(typeChecking ? { typeChecking } : {}) });
+    else if (!typeChecking) delete edge.typeChecking;
+  };
+  for (const imp of imports) {
+    const resolution = resolveImport(ownership, fromFile, imp);
+    out.resolutions.push({ import: imp, resolution });
+    if (resolution.kind === 'first-party') {
+      for (const t of resolution.targets) {
+        if (t.file !== fromFile) files.add(t.file);
+        addEdge(t.project, 'import', imp.typeChecking === true);
+      }
+    } else if (resolution.kind === 'third-party') {
+      external.add(resolution.distribution);
+    }
+    const diagnostic = diagnosticFor(fromFile, imp, resolution);
+    if (diagnostic && !reported.has(diagnostic.message)) {
+      reported.add(diagnostic.message);
+      out.diagnostics.push(diagnostic);
+    }
+  }
+  for (const conftest of conftestChain(ownership, fromFile)) {
+    files.add(conftest);
+    const owner = projectOfFile(ownership, conftest);
+    if (owner) addEdge(owner.root, 'conftest', false);
+  }
+  out.files = [...files].sort();
+  out.projectEdges = [...edges.values()].sort((a, b) => (a.target < b.target ? -1 : 1));
+  out.external = [...external].sort();
+  return out;
+}
+
+function diagnosticFor(file: WorkspacePath, imp: PythonImport, r: ImportResolution): Diagnostic | undefined {
+  const line = imp.line;
+  if (r.kind === 'ambiguous') {
+    return { file, line, code: 'PY_AMBIGUOUS_MODULE', message: `module ${r.module} is owned by several projects (${r.candidates.join(', ')}); no dependency inferred` };
+  }
+  if (imp.weak) return undefined;
+  if (r.kind === 'third-party' && !r.declared) {
+    return { file, line, code: 'PY_UNDECLARED_DEPENDENCY', message: `imports ${r.module.split('.')[0]} but does not declare it (distribution ${r.distribution})` };
+  }
+  if (r.kind === 'unresolved' && imp.level > 0) {
+    return { file, line, code: 'PY_UNRESOLVED_IMPORT', message: `cannot resolve ${r.module}: ${r.reason}` };
+  }
+  return undefined;
+}
+
+/**
+ * Edges from path and workspace dependencies declared in config (`[tool.uv.sources]
+ * x = { workspace = true }`, Poetry `x = { path = "../x" }`), with the declaring file as
+ * `sourceFile`. Dependencies that name no workspace project give no edge.
+ */
+export function declaredDependencyEdges(projects: PythonProjectInfo[]): PythonProjectEdge[] {
+  const byRoot = new Map(projects.map((p) => [p.root, p]));
+  const byName = new Map(projects.map((p) => [p.normalizedName, p]));
+  const edges: PythonProjectEdge[] = [];
+  for (const p of projects) {
+    const seen = new Set<string>();
+    for (const d of p.dependencies) {
+      const target = (d.path !== undefined ? byRoot.get(d.path) : undefined) ?? (d.workspace ? byName.get(d.normalized) : undefined);
+      if (!target || target.root === p.root || seen.has(target.root)) continue;
+      seen.add(target.root);
+      edges.push({ source: p.root, target: target.root, sourceFile: d.declaredIn, reason: 'declared' });
+    }
+  }
+  return edges;
+}

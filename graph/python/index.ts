@@ -1,0 +1,34 @@
+// Public surface of graph/python: the Python analysis layer. Pure functions over file
+// contents and a PythonFs; no Nx types here (the plugin translates).
+//
+// Typical use by the plugin:
+//   const { project } = readPythonProject({ fs, root });              // per config folder
+//   const ownership = buildModuleOwnership(pythonFiles, projects);    // once per file set
+//   const { imports } = extractImports(source, file);                 // per changed file
+//   const deps = resolveFileImports(ownership, file, imports);        // edges + diagnostics
+//   declaredDependencyEdges(projects);                                // pyproject path/workspace deps
+export type * from './types';
+export { extractImports } from './extract-imports';
+export { PYTHON_STDLIB_MODULES, isStdlibModule } from './stdlib';
+export { normalizeDistributionName } from './normalize-name';
+export { parseRequirement } from './parse-requirement';
+export type { ParsedRequirement } from './parse-requirement';
+export { nodePythonFs, memoryPythonFs } from './python-fs';
+export type { PythonFs, PythonDirEntry } from './python-fs';
+export { readPythonProject, PYTHON_PROJECT_GLOB } from './read-python-project';
+export type { ReadPythonProjectOptions, PythonProjectResult } from './read-python-project';
+export { readPyproject } from './read-pyproject';
+export { readSetupCfg } from './read-setup-cfg';
+export { readSetupPy } from './read-setup-py';
+export { readRequirementsFile } from './read-requirements';
+export type { RequirementsFileResult } from './read-requirements';
+export { readLockfile, PYTHON_LOCKFILES } from './read-lockfile';
+export type { PackagingHints } from './packaging-hints';
+export { buildModuleOwnership, updateModuleOwnership, moduleNameOf, projectOfFile } from './ownership';
+export type { ModuleOwner, ModuleOwnership } from './ownership';
+export { resolveImport } from './resolve-import';
+export type { ImportResolution, ImportTarget } from './resolve-import';
+export { resolveFileImports, declaredDependencyEdges } from './file-dependencies';
+export type { PythonFileDependencies, PythonProjectEdge } from './file-dependencies';
+export { conftestChain, isPythonTestFile } from './conftest-chain';
+export { MODULE_DISTRIBUTIONS, distributionCandidates, declaredDistribution, likelyDistribution } from './third-party-modules';

@@ -86,7 +86,7 @@ type PathMatcher = (path: string) => boolean;
 /**
  * Docker's `Pattern.compile`: `**` crosses directories (and a leading `**\/` may match
  * nothing), `*` and `?` never cross `/`, `[...]` and `\` escapes pass through to the regexp,
- * regexp metacharacters are escaped. Docker also takes exact, prefix and suffix shortcuts;
+ * the regexp metacharacters `.+(){}$|` are escaped. Docker also takes exact, prefix and suffix shortcuts;
  * they are reproduced because the suffix one differs from the regexp (`**foo` matches `barfoo`).
  */
 export function compilePattern(pattern: string): PathMatcher {
@@ -113,7 +113,10 @@ export function compilePattern(pattern: string): PathMatcher {
     } else if (ch === '*' || ch === '?') {
       source += ch === '*' ? '[^/]*' : '[^/]';
       type = 'regexp';
-    } else if ('.+(){}$|^'.includes(ch)) source += `\\${ch}`;
+    } else if ('.+(){}$|'.includes(ch)) {
+      // Docker escapes exactly these; `^` passes through, so `[^a]` is a negated class.
+      source += `\\${ch}`;
+    }
     else if (ch === '\\') {
       if (i + 1 < chars.length) {
         source += `\\${chars[++i]}`;

@@ -15,6 +15,9 @@ export interface ResolvedTsconfig {
   outDir?: WorkspacePath;
   declarationDir?: WorkspacePath;
   tsBuildInfoFile?: WorkspacePath;
+  rootDir?: WorkspacePath;
+  /** `composite` or `incremental`: tsc writes a .tsbuildinfo file. */
+  incremental: boolean;
   /** A solution-style file (`"files": []`, no `include`): it only lists references. */
   solution: boolean;
   /** `exclude` of the nearest file in the chain that sets it (tsc inherits it the same way). */
@@ -24,11 +27,11 @@ export interface ResolvedTsconfig {
   diagnostics: Diagnostic[];
 }
 
-const PATH_OPTIONS = ['outDir', 'declarationDir', 'tsBuildInfoFile'] as const;
+const PATH_OPTIONS = ['outDir', 'declarationDir', 'tsBuildInfoFile', 'rootDir'] as const;
 
 /** Reads a tsconfig and its `extends` chain; a bad file in the chain is a diagnostic, not a throw. */
 export function resolveTsconfig(reader: WorkspaceReader, file: WorkspacePath): ResolvedTsconfig {
-  const out: ResolvedTsconfig = { file, chain: [], extendsPackages: [], noEmit: false, solution: false, references: [], diagnostics: [] };
+  const out: ResolvedTsconfig = { file, chain: [], extendsPackages: [], noEmit: false, incremental: false, solution: false, references: [], diagnostics: [] };
   const seen = new Set<string>();
   // Walk nearest first; an option is taken from the nearest file that sets it, as tsc does.
   const options: Record<string, unknown> = {};
@@ -63,6 +66,7 @@ export function resolveTsconfig(reader: WorkspaceReader, file: WorkspacePath): R
     }
   }
   out.noEmit = options.noEmit === true;
+  out.incremental = options.composite === true || options.incremental === true;
   for (const k of PATH_OPTIONS) if (typeof options[k] === 'string') out[k] = options[k] as string;
   if (Array.isArray(exclude)) out.exclude = exclude.filter((x): x is string => typeof x === 'string');
   out.solution = Array.isArray(files) && files.length === 0 && include === undefined;

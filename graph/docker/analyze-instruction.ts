@@ -56,12 +56,16 @@ function flagValues(ins: DockerInstruction, name: string): string[] {
   return ins.flags.filter((f) => f.name === name).map((f) => f.value ?? '');
 }
 
-function fromFlag(ins: DockerInstruction, ctx: InstructionContext, raw: string | undefined): FromReference | undefined {
+/**
+ * Resolves a `from` value: undefined when there is none, null when it is invalid (reported).
+ * An invalid `--from` must not turn its sources into context inputs.
+ */
+function fromFlag(ctx: InstructionContext, raw: string | undefined): FromReference | undefined | null {
   if (raw === undefined) return undefined;
   const resolved = resolveFrom(expand(ctx, raw), ctx.stages, ctx.stage);
   if (typeof resolved === 'string') {
     ctx.report('DOCKERFILE_INVALID_STAGE_REFERENCE', resolved);
-    return undefined;
+    return null;
   }
   return resolved;
 }
@@ -72,7 +76,7 @@ function copySources(ins: DockerInstruction, ctx: InstructionContext): { sources
   if (words.length < 2) {
     ctx.report('DOCKERFILE_MISSING_ARGUMENTS', `${ins.keyword} requires at least two arguments, but got ${words.length}`);
   }
-  const from = fromFlag(ins, ctx, flagValues(ins, 'from')[0]);
+  const from = fromFlag(ctx, flagValues(ins, 'from')[0]);
   const excludes = flagValues(ins, 'exclude').map((e) => contextPath(expand(ctx, e)));
   const via = ins.keyword === 'ADD' ? 'add' : 'copy';
   const expandedWords: string[] = [];
@@ -87,7 +91,7 @@ function copySources(ins: DockerInstruction, ctx: InstructionContext): { sources
     const value = expand(ctx, word);
     expandedWords.push(value);
     if (i === words.length - 1 && words.length > 1) return; // the destination
-    sources.push(classify(value, via, from, excludes, ins));
+    if (from !== null) sources.push(classify(value, via, from, excludes, ins));
   });
   return { sources, expandedWords };
 }
@@ -111,9 +115,11 @@ function runMounts(ins: DockerInstruction, ctx: InstructionContext): { sources: 
     const mount: RunMount = { type: options.type, options, line: ins.startLine };
     if (options.target !== undefined) mount.target = options.target;
     if (options.id !== undefined) mount.id = options.id;
-    const from = fromFlag(ins, ctx, options.from);
+    const from = fromFlag(ctx, options.from);
     if (from) mount.from = from;
-    if (options.type === 'bind' || (options.type === 'cache' && from)) {
+    if (from === null) {
+      if (options.source !== undefined) mount.source = options.source;
+    } else if (options.type === 'bind' || (options.type === 'cache' && from)) {
       // A bind mount's source defaults to the root of its `from` (the context when absent).
       mount.source = options.source ?? '.';
       sources.push(from ? { ...source(mount.source, from.kind, 'bind', ins, []), from } : source(contextPath(mount.source), 'context', 'bind', ins, []));

@@ -1,12 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { encodeHeader, HEADER_SIZE, MAX_TAG_LENGTH } from './fs-entry-format';
-import { openEntry, verifyEntryFile } from './fs-entry-reader';
+import { openEntry, SMALL_BODY, verifyEntryFile } from './fs-entry-reader';
 import { loadFsIndex, TMP_DIR } from './fs-index-loader';
 import { BodyTooLongError, HashingFileSink } from './hashing-file-sink';
+import { HotCache } from './hot-cache';
 import { LruIndex } from './lru-index';
 import type {
   ArtifactHash, ArtifactMeta, ArtifactRead, ArtifactStore, Capacity, EntryRef, Namespace, PutOutcome, PutRequest,
@@ -17,6 +18,8 @@ export interface FsStoreOptions {
   dir: string;
   capacity: Capacity;
   events?: StoreEvents;
+  /** Memory for small hot entries (default 64 MiB; 0 disables). */
+  hotBytes?: number;
   /** Clock, for tests of eviction order. */
   now?: () => number;
 }
@@ -35,6 +38,7 @@ export class FsStore implements ArtifactStore {
   readonly kind = 'fs' as const;
   private readonly index = new LruIndex();
   private readonly shardsMade = new Set<string>();
+  private readonly hot: HotCache;
   private reserved = 0;
   private loaded = false;
   private loading: Promise<void> = Promise.resolve();
@@ -42,6 +46,7 @@ export class FsStore implements ArtifactStore {
 
   private constructor(private readonly opts: FsStoreOptions) {
     this.now = opts.now ?? Date.now;
+    this.hot = new HotCache(opts.hotBytes ?? 64 * 1024 * 1024);
   }
 
   /** Creates the folders, clears leftovers of a killed server, and starts loading the index. */
@@ -72,10 +77,18 @@ export class FsStore implements ArtifactStore {
 
   async get(namespaces: readonly Namespace[], hash: ArtifactHash): Promise<ArtifactRead | null> {
     for (const ns of namespaces) {
+      const cached = this.hot.get(`${ns}/${hash}`);
+      if (cached) {
+        this.touch(ns, hash);
+        return { namespace: ns, ...cached };
+      }
       const opened = await openEntry(this.file(ns, hash));
       if (opened.kind === 'miss' || opened.kind === 'corrupt') continue;
       this.touch(ns, hash);
-      if (opened.kind === 'small') return { namespace: ns, meta: opened.meta, buffer: opened.buffer };
+      if (opened.kind === 'small') {
+        this.hot.set(`${ns}/${hash}`, opened.meta, opened.buffer);
+        return { namespace: ns, meta: opened.meta, buffer: opened.buffer };
+      }
       const stream = opened.file.createReadStream({ start: HEADER_SIZE, highWaterMark: 1024 * 1024 });
       return { namespace: ns, meta: opened.meta, stream };
     }
@@ -102,7 +115,9 @@ export class FsStore implements ArtifactStore {
       return { ok: false, code: 'ENTRY_TOO_LARGE', message: `entry of ${req.size} bytes is over the ${this.opts.capacity.maxEntrySize}-byte entry limit` };
     }
     if ((req.tag?.length ?? 0) > MAX_TAG_LENGTH) return { ok: false, code: 'ENTRY_TOO_LARGE', message: 'artifact tag too long' };
-    if (this.index.has(`${ns}/${hash}`) || (await exists(this.file(ns, hash)))) {
+    // Once the index is complete it knows every key; before that, ask the disk. (A racing writer
+    // is still caught by link() below.)
+    if (this.index.has(`${ns}/${hash}`) || (!this.loaded && (await exists(this.file(ns, hash))))) {
       return { ok: false, code: 'EXISTS', message: 'entry exists' };
     }
     if (this.index.bytes + this.reserved + req.size + HEADER_SIZE > this.opts.capacity.hardLimit) {
@@ -131,6 +146,7 @@ export class FsStore implements ArtifactStore {
 
   /** Streams the body to `tmp` behind a header; complete and hashed, or nothing. */
   private async writeTemp(tmp: string, body: Readable, req: PutRequest): Promise<PutOutcome> {
+    if (req.size <= SMALL_BODY) return this.writeSmallTemp(tmp, body, req);
     const fh = await fsp.open(tmp, 'wx');
     try {
       const sink = new HashingFileSink(fh, HEADER_SIZE, req.size);
@@ -149,6 +165,26 @@ export class FsStore implements ArtifactStore {
     } finally {
       await fh.close();
     }
+  }
+
+  /** Small bodies: gathered in memory, then header and body in one write (fewer syscalls). */
+  private async writeSmallTemp(tmp: string, body: Readable, req: PutRequest): Promise<PutOutcome> {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    try {
+      for await (const c of body as AsyncIterable<Buffer>) {
+        n += c.length;
+        if (n > req.size) return { ok: false, code: 'TRUNCATED', message: `body longer than the declared ${req.size} bytes` };
+        chunks.push(c);
+      }
+    } catch (err) {
+      return { ok: false, code: 'TRUNCATED', message: `upload interrupted: ${(err as Error).message}` };
+    }
+    if (n !== req.size) return { ok: false, code: 'TRUNCATED', message: `received ${n} of ${req.size} declared bytes` };
+    const data = Buffer.concat(chunks, n);
+    const meta: ArtifactMeta = { size: n, sha256: createHash('sha256').update(data).digest('hex'), tag: req.tag, durationMs: req.durationMs, createdMs: this.now() };
+    await fsp.writeFile(tmp, Buffer.concat([encodeHeader(meta), data]), { flag: 'wx' });
+    return { ok: true, meta };
   }
 
   private async publish(ns: Namespace, hash: ArtifactHash, tmp: string, meta: ArtifactMeta): Promise<PutOutcome> {
@@ -180,6 +216,7 @@ export class FsStore implements ArtifactStore {
       if (this.index.bytes <= this.opts.capacity.maxSize) break;
       if (key === keep) continue;
       this.index.remove(key);
+      this.hot.delete(key);
       const [ns, hash] = key.split('/');
       // Readers holding the file open keep reading it: unlink only drops the name.
       fsp.rm(this.file(ns, hash), { force: true }).catch(() => undefined);
@@ -191,6 +228,7 @@ export class FsStore implements ArtifactStore {
 
   async delete(ref: EntryRef): Promise<boolean> {
     this.index.remove(`${ref.namespace}/${ref.hash}`);
+    this.hot.delete(`${ref.namespace}/${ref.hash}`);
     try {
       await fsp.unlink(this.file(ref.namespace, ref.hash));
       return true;

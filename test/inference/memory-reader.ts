@@ -1,4 +1,4 @@
-import type { WorkspaceReader } from '../../graph';
+import { isProjectConfigFileName, type WorkspaceReader } from '../../graph';
 
 /** A {@link WorkspaceReader} over an in-memory file map, for inference tests that need no disk. */
 export function memoryReader(files: Record<string, string>): WorkspaceReader & { configFiles(): string[] } {
@@ -15,6 +15,6 @@ export function memoryReader(files: Record<string, string>): WorkspaceReader & {
       }
       return [...out].map(([name, dir]) => ({ name, dir }));
     },
-    configFiles: () => paths.filter((p) => /(^|\/)(package\.json|project\.json|tsconfig[^/]*\.json|pnpm-workspace\.yaml)$/.test(p)),
+    configFiles: () => paths.filter((p) => isProjectConfigFileName(p.split('/').pop() as string)),
   };
 }

@@ -1,3 +1,10 @@
 // Public surface of graph/. Other folders import from here, never from graph/ internals.
 export type * from './types';
 export * from './projects';
+export { buildFileGraph, defaultCacheDir, DEFAULT_PARALLEL_THRESHOLD } from './build-file-graph';
+export type { BuildFileGraphOptions } from './build-file-graph';
+export { projectDependencies } from './project-dependencies';
+export { toFileNode } from './to-file-node';
+export { analyzerFor, ANALYZERS } from './analyzers';
+export { extractFileImports } from './extract-file-imports';
+export type { ExtractFailure } from './extract-file-imports';

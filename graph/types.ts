@@ -60,6 +60,8 @@ export interface AnalyzedFile {
 export interface FileGraph {
   files: Record<WorkspacePath, AnalyzedFile>;
   diagnostics: Diagnostic[];
+  /** How the build went; not part of the JSON contract. */
+  stats?: FileGraphStats;
 }
 
 /** A project-level dependency derived from the file graph, in Nx's terms. */
@@ -94,4 +96,20 @@ export interface LanguageAnalyzer {
   /** True when this analyzer handles the file (by extension or name, e.g. `Dockerfile`). */
   handles(file: string): boolean;
   extract(text: string, file: string): ExtractResult;
+}
+
+/** What one file-graph build did (for tests, benchmarks and `--verbose` output). */
+export interface FileGraphStats {
+  /** Files in the workspace file set. */
+  files: number;
+  /** Source files whose imports were returned. */
+  processed: number;
+  /** Files read and extracted this time (cache misses). */
+  parsed: number;
+  /** Files whose imports were resolved this time (the rest came resolved from the cache). */
+  resolved: number;
+  /** True when parsing ran on the piscina pool. */
+  parallel: boolean;
+  /** True when the resolution context (file list, tsconfig/package.json contents) changed since the cache was written. */
+  contextChanged: boolean;
 }

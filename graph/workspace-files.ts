@@ -6,8 +6,10 @@ import type { Diagnostic, WorkspacePath } from './types';
 /** A file outside the workspace file set that resolution read (a tsconfig `extends` from node_modules). */
 export interface ExternalInput {
   path: string;
-  mtimeMs: number;
-  size: number;
+  mtimeMs?: number;
+  size?: number;
+  /** Set for existence probes (node_modules/<name>), instead of mtime and size. */
+  exists?: boolean;
 }
 
 /**
@@ -20,6 +22,7 @@ export class WorkspaceFiles {
   readonly diagnostics: Diagnostic[] = [];
   readonly externalInputs = new Map<string, ExternalInput>();
   private readonly json = new Map<string, unknown>();
+  private dirs: Set<string> | undefined;
 
   constructor(
     readonly root: string,
@@ -30,8 +33,33 @@ export class WorkspaceFiles {
     return this.files.has(rel);
   }
 
+  /** True when some file of the set lies under `dir` (`.` is the root): probes skip missing folders at once. */
+  hasDir(dir: string): boolean {
+    if (!this.dirs) {
+      const dirs = new Set<string>(['.', '']);
+      for (const f of this.files) {
+        for (let i = f.lastIndexOf('/'); i > 0; i = f.lastIndexOf('/', i - 1)) {
+          const d = f.slice(0, i);
+          if (dirs.has(d)) break;
+          dirs.add(d);
+        }
+      }
+      this.dirs = dirs;
+    }
+    return this.dirs.has(dir);
+  }
+
   all(): Iterable<WorkspacePath> {
     return this.files;
+  }
+
+  /** Whether a path outside the file set exists (a node_modules package); recorded as an input. */
+  existsOutside(abs: string): boolean {
+    const known = this.externalInputs.get(abs);
+    if (known?.exists !== undefined) return known.exists;
+    const exists = fs.existsSync(abs);
+    this.externalInputs.set(abs, { path: abs, exists });
+    return exists;
   }
 
   /** Parsed content of a workspace JSON(C) file; undefined when missing or malformed (one diagnostic). */

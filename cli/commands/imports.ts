@@ -1,13 +1,48 @@
+import * as path from 'node:path';
 import type { Command } from 'commander';
+import { extractFileImports } from '../../graph';
+import type { ImportKind } from '../../graph';
 
-/** `fleet imports FILE... [--json]`: the raw import specifiers of each file. */
+/** One element of `fleet imports --json` (docs/json-output.md). */
+export interface FileImportsJson {
+  file: string;
+  imports: { specifier: string; kind: ImportKind; line: number }[];
+}
+
+/**
+ * `fleet imports FILE... [--json]`: the raw import specifiers of each file, extracted exactly as
+ * the file graph does. A file that cannot be analyzed (unknown type, unreadable) is reported on
+ * stderr with its code; the others are still printed, and the exit code is 1.
+ */
 export function registerImportsCommand(program: Command): void {
   program
     .command('imports')
     .description('print the import specifiers each file contains, as the file graph extracts them')
     .argument('<files...>', 'source files')
     .option('--json', 'print the documented JSON shape (docs/json-output.md)')
-    .action(async () => {
-      throw Object.assign(new Error('fleet imports is being built'), { code: 'FLEET_UNAVAILABLE' });
+    .action((files: string[], opts: { json?: boolean }) => {
+      const results: FileImportsJson[] = [];
+      let failed = false;
+      for (const file of files) {
+        const r = extractFileImports(path.resolve(file), file);
+        if (!r.ok) {
+          process.stderr.write(`fleet: ${r.message} [${r.code}]\n`);
+          failed = true;
+          continue;
+        }
+        for (const d of r.diagnostics) process.stderr.write(`fleet: ${file}${d.line ? `:${d.line}` : ''}: ${d.message} [${d.code}]\n`);
+        results.push({ file, imports: r.imports.map(({ specifier, kind, line }) => ({ specifier, kind, line })) });
+      }
+      process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : humanReadable(results));
+      if (failed) process.exitCode = 1;
     });
+}
+
+function humanReadable(results: FileImportsJson[]): string {
+  return results
+    .map((r) => {
+      const lines = r.imports.map((i) => `  ${String(i.line).padStart(4)}  ${i.kind.padEnd(9)} ${i.specifier}`);
+      return `${r.file}\n${lines.length ? lines.join('\n') : '  (no imports)'}\n`;
+    })
+    .join('');
 }

@@ -46,6 +46,8 @@ export class FileProbe {
   }
 
   file(p: string): WorkspacePath | undefined {
+    const slash = p.lastIndexOf('/');
+    if (!this.ws.hasDir(slash === -1 ? '.' : p.slice(0, slash))) return undefined;
     const ext = extensionOf(p);
     if (ext) {
       const stem = p.slice(0, p.length - ext.length);
@@ -59,6 +61,7 @@ export class FileProbe {
 
   /** A directory: its package.json `types`/`typings`/`main`, else its index file. */
   directory(dir: string): WorkspacePath | undefined {
+    if (!this.ws.hasDir(dir)) return undefined;
     const prefix = dir === '.' || dir === '' ? '' : `${dir}/`;
     const manifestFile = `${prefix}package.json`;
     if (this.ws.has(manifestFile)) {

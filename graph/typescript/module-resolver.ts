@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import * as path from 'node:path';
 import type { ImportKind, WorkspacePath } from '../types';
@@ -27,6 +26,8 @@ export class ModuleResolver {
   private readonly probe: FileProbe;
   private readonly builtins: ReadonlySet<string>;
   private readonly installed = new Map<string, boolean>();
+  /** Results by (directory, condition set, specifier): every input of a resolution but the file name. */
+  private readonly memo = new Map<string, Resolution>();
 
   constructor(
     private readonly ws: WorkspaceFiles,
@@ -43,6 +44,17 @@ export class ModuleResolver {
   }
 
   resolve(from: WorkspacePath, specifier: string, kind: ImportKind): Resolution {
+    const dir = path.posix.dirname(from);
+    const key = `${dir}\0${kind === 'require' ? 'r' : 'i'}${specifier}`;
+    let r = this.memo.get(key);
+    if (r === undefined) {
+      r = this.resolveUncached(from, specifier, kind);
+      this.memo.set(key, r);
+    }
+    return r;
+  }
+
+  private resolveUncached(from: WorkspacePath, specifier: string, kind: ImportKind): Resolution {
     if (isRelative(specifier)) {
       // Joined by hand, not path.join: `..` and `./dir/` must stay visible as directory-only specifiers.
       const target = this.probe.fileOrDirectory(`${path.posix.dirname(from)}/${specifier}`);
@@ -154,7 +166,7 @@ export class ModuleResolver {
     if (found === undefined) {
       found = false;
       for (let dir = path.join(this.ws.root, path.dirname(from)); ; dir = path.dirname(dir)) {
-        if (fs.existsSync(path.join(dir, 'node_modules', name))) {
+        if (this.ws.existsOutside(path.join(dir, 'node_modules', name))) {
           found = true;
           break;
         }

@@ -70,7 +70,11 @@ export class TsconfigOptions {
         if (typeof spec !== 'string') continue;
         const base = resolveExtends(spec, path.dirname(abs));
         if (base) merged = { ...merged, ...definedOnly(this.load(base, seen)) };
-        else this.ws.diagnostics.push({ file: rel, code: 'TSCONFIG_EXTENDS_NOT_FOUND', message: `cannot find "${spec}" named in extends` });
+        else {
+          // Recorded as an input so that installing the package later is noticed by the cache.
+          if (!spec.startsWith('.') && !path.isAbsolute(spec)) this.ws.existsOutside(path.join(this.ws.root, 'node_modules', spec));
+          this.ws.diagnostics.push({ file: rel, code: 'TSCONFIG_EXTENDS_NOT_FOUND', message: `cannot find "${spec}" named in extends` });
+        }
       }
       merged = { ...merged, ...definedOnly(this.own(json.compilerOptions, path.dirname(abs))) };
     }

@@ -82,7 +82,8 @@ describe('agreement with dockerfile-ast over the corpus', () => {
     const mismatches = results.flatMap((r) => r.result.argumentMismatches).sort();
     expect(mismatches).toEqual(Object.keys(ARGUMENT_EXCEPTIONS).sort());
     const agreed = results.reduce((n, r) => n + r.result.argumentsAgree, 0);
-    expect(agreed).toBeGreaterThanOrEqual(370);
+    // 371 of the 374 paired instructions agree today (docs/dockerfiles.md).
+    expect(agreed).toBeGreaterThanOrEqual(371);
   });
 
   it('agrees on the escape character of every file', () => {

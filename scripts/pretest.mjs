@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 const NEEDED = [
   ['git', 'git'],
   ['python3', 'python3'],
+  ['redis-server', 'redis-server'],
 ];
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

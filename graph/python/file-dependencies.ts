@@ -41,6 +41,8 @@ export interface PythonFileDependencies {
  */
 export function resolveFileImports(ownership: ModuleOwnership, fromFile: WorkspacePath, imports: PythonImport[]): PythonFileDependencies {
   const source = projectOfFile(ownership, fromFile)?.root;
+  // A project's setup.py runs at build time against its build requirements, not its dependencies.
+  const isSetupPy = source !== undefined && fromFile === (source === '' ? 'setup.py' : `${source}/setup.py`);
   const out: PythonFileDependencies = { resolutions: [], files: [], projectEdges: [], external: [], diagnostics: [] };
   const files = new Set<WorkspacePath>();
   const edges = new Map<WorkspacePath, PythonProjectEdge>();
@@ -63,7 +65,7 @@ export function resolveFileImports(ownership: ModuleOwnership, fromFile: Workspa
     } else if (resolution.kind === 'third-party') {
       external.add(resolution.distribution);
     }
-    const diagnostic = diagnosticFor(fromFile, imp, resolution);
+    const diagnostic = diagnosticFor(fromFile, isSetupPy ? { ...imp, weak: true } : imp, resolution);
     if (diagnostic && !reported.has(diagnostic.message)) {
       reported.add(diagnostic.message);
       out.diagnostics.push(diagnostic);

@@ -16,6 +16,8 @@ export const createNodes: CreateNodes<FleetPluginOptions> = [
   PROJECT_CONFIG_GLOB,
   (files, rawOptions, context) => {
     const options = normalizeOptions(rawOptions);
+    // No result cache: inference reads a few small JSON files and folder listings per
+    // project, about what hashing them for a cache key would cost.
     const result = inferProjects(files, createFsReader(context.workspaceRoot), options);
     reportDiagnostics(result.diagnostics.filter((d) => !result.nxCoreFiles.includes(d.file)));
     return result.projects

@@ -22,8 +22,9 @@ export class HashingFileSink extends Writable {
     start: number,
     private readonly limit: number,
   ) {
-    // A large buffer lets many socket-sized chunks gather into one writev syscall.
-    super({ highWaterMark: 8 * 1024 * 1024 });
+    // Big enough that many socket-sized chunks gather into one writev while a write is in flight;
+    // small enough that a multi-gigabyte upload holds only a few MB in memory.
+    super({ highWaterMark: 2 * 1024 * 1024 });
     this.position = start;
   }
 

@@ -1,4 +1,73 @@
+import * as path from 'node:path';
 import type { Command } from 'commander';
+import { normalizeOptions, readPluginOptions } from '../../config';
+import {
+  buildFileGraph,
+  inferWorkspaceProjects,
+  projectDependencies,
+  targetNames,
+  toFileNode,
+  type Diagnostic,
+  type FileNode,
+  type InferredProject,
+  type ProjectDependency,
+} from '../../graph';
+
+/** `fleet graph --json` (docs/json-output.md): the contract. */
+export interface GraphJson {
+  projects: Record<string, { root: string; languages: string[]; targets: string[] }>;
+  files?: Record<string, FileNode>;
+  dependencies: ProjectDependency[];
+  diagnostics: Diagnostic[];
+}
+
+/** Maps a file to the project with the longest root that contains it. */
+export function projectOwner(projects: Pick<InferredProject, 'name' | 'root'>[]): (file: string) => string | undefined {
+  const byDepth = [...projects].sort((a, b) => b.root.length - a.root.length);
+  return (file) => byDepth.find((p) => p.root === '.' || p.root === '' || file === p.root || file.startsWith(`${p.root}/`))?.name;
+}
+
+/** Computes the whole `fleet graph` result for a workspace, without Nx. */
+export async function computeGraph(root: string, withFiles: boolean): Promise<GraphJson> {
+  const options = normalizeOptions(readPluginOptions(root).options);
+  const inference = inferWorkspaceProjects(root, options);
+  const graph = await buildFileGraph({ workspaceRoot: root, exclude: options.exclude, parallelThreshold: options.parallelParseThreshold });
+  const owner = projectOwner(inference.projects);
+  const projects: GraphJson['projects'] = {};
+  for (const p of [...inference.projects].sort((a, b) => a.name.localeCompare(b.name))) {
+    projects[p.name] = { root: p.root, languages: p.languages, targets: targetNames(p) };
+  }
+  const result: GraphJson = {
+    projects,
+    dependencies: projectDependencies(graph, owner).sort(compareDeps),
+    diagnostics: [...inference.diagnostics, ...graph.diagnostics],
+  };
+  if (withFiles) {
+    result.files = Object.fromEntries(Object.keys(graph.files).sort().map((f) => [f, toFileNode(graph.files[f])]));
+    // Key order of the contract: projects, files, dependencies, diagnostics.
+    return { projects: result.projects, files: result.files, dependencies: result.dependencies, diagnostics: result.diagnostics };
+  }
+  return result;
+}
+
+function compareDeps(a: ProjectDependency, b: ProjectDependency): number {
+  return a.source.localeCompare(b.source) || a.target.localeCompare(b.target) || (a.sourceFile ?? '').localeCompare(b.sourceFile ?? '');
+}
+
+function humanReadable(g: GraphJson): string {
+  const out: string[] = [`${Object.keys(g.projects).length} projects`];
+  for (const [name, p] of Object.entries(g.projects)) {
+    out.push(`  ${name}  (${p.root}; ${p.languages.join(', ') || 'no sources'})  targets: ${p.targets.join(', ') || '-'}`);
+  }
+  const edges = new Map<string, number>();
+  for (const d of g.dependencies) edges.set(`${d.source} -> ${d.target}`, (edges.get(`${d.source} -> ${d.target}`) ?? 0) + 1);
+  out.push(`${edges.size} project dependencies`);
+  for (const [edge, count] of edges) out.push(`  ${edge}  (${count} file${count === 1 ? '' : 's'})`);
+  if (g.files) out.push(`${Object.keys(g.files).length} files in the file graph`);
+  out.push(`${g.diagnostics.length} diagnostics`);
+  for (const d of g.diagnostics) out.push(`  ${d.file}${d.line ? `:${d.line}` : ''}: ${d.message} [${d.code}]`);
+  return `${out.join('\n')}\n`;
+}
 
 /** `fleet graph [--cwd DIR] [--json] [--files]`: the inferred projects and file graph. */
 export function registerGraphCommand(program: Command): void {
@@ -8,7 +77,8 @@ export function registerGraphCommand(program: Command): void {
     .option('--cwd <dir>', 'workspace root', process.cwd())
     .option('--json', 'print the documented JSON shape (docs/json-output.md)')
     .option('--files', 'include the file-level graph')
-    .action(async () => {
-      throw Object.assign(new Error('fleet graph is being built'), { code: 'FLEET_UNAVAILABLE' });
+    .action(async (opts: { cwd: string; json?: boolean; files?: boolean }) => {
+      const graph = await computeGraph(path.resolve(opts.cwd), Boolean(opts.files));
+      process.stdout.write(opts.json ? `${JSON.stringify(graph, null, 2)}\n` : humanReadable(graph));
     });
 }

@@ -33,7 +33,7 @@ describe('streaming', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it(`a ${(SIZE / 1024 ** 2).toFixed(0)} MiB artifact goes up and down without raising server memory`, async () => {
+  it(`a ${(SIZE / 1024 ** 2).toFixed(0)} MiB artifact goes up and down with server memory bounded independently of its size`, async () => {
     s = await startServe(['--store', `fs:${dir}`, '--log', 'off']);
     await request(`${s.url}/v1/cache/1`, { method: 'PUT', body: Buffer.alloc(1024 * 1024) }); // warm up
     await download(`${s.url}/v1/cache/1`);

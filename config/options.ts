@@ -16,6 +16,30 @@ export interface FleetPluginOptions {
   tsconfigProjects?: boolean;
   exclude?: string[];
   parallelParseThreshold?: number;
+  /** Dockerfile projects and targets (docs/dockerfiles.md). */
+  docker?: DockerPluginOptions;
+}
+
+/** Settings of Dockerfile targets; in `docker` for all, in `docker.projects[key]` per project/Dockerfile. */
+export interface DockerSettings {
+  /** Workspace-relative build context folder; default the Dockerfile's folder. */
+  context?: string;
+  tags?: string[];
+  buildArgs?: Record<string, string>;
+  envBuildArgs?: string[];
+  buildx?: boolean;
+  registry?: string;
+  exportImage?: false | 'tar' | 'registry';
+  resolveBaseDigests?: boolean;
+}
+
+/** The `docker` plugin option (config/schema.json `properties.docker`). */
+export interface DockerPluginOptions extends DockerSettings {
+  enabled?: boolean;
+  buildTargetName?: string;
+  pushTargetName?: string;
+  /** Keys: project names or Dockerfile path globs. */
+  projects?: Record<string, DockerSettings & { image?: string }>;
 }
 
 /** The options with every default filled in: what the rest of nx-fleet works with. */
@@ -45,7 +69,7 @@ type Validator = ReturnType<Ajv['compile']>;
 let compiled: Validator | undefined;
 function validator(): Validator {
   // Compiled lazily (not at import time) and kept: compiling is the costly part.
-  compiled ??= new Ajv({ allErrors: true, strict: false }).compile(schema);
+  compiled ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
   return compiled;
 }
 
@@ -53,7 +77,8 @@ function describe(error: ErrorObject, value: unknown): OptionProblem {
   const path = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
   if (error.keyword === 'additionalProperties') {
     const name = String((error.params as { additionalProperty: string }).additionalProperty);
-    const known = Object.keys(schema.properties).join(', ');
+    // Nested objects (e.g. `docker`) list their own keys; Ajv's verbose mode gives the schema.
+    const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? schema.properties).join(', ');
     return { option: path ? `${path}.${name}` : name, message: `unknown option; known options are: ${known}` };
   }
   const got = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;

@@ -1,10 +1,15 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { extractFileImports } from '../../graph';
 import type { ImportKind } from '../../graph';
+import { extractDockerImports, isDockerfileName, type DockerImports } from '../../graph/docker';
 
-/** One element of `fleet imports --json` (docs/json-output.md). */
-export interface FileImportsJson {
+/**
+ * One element of `fleet imports --json` (docs/json-output.md). Dockerfiles also carry their
+ * per-instruction `stages` and `instructions` (docs/dockerfiles.md).
+ */
+export interface FileImportsJson extends Partial<Pick<DockerImports, 'stages' | 'instructions'>> {
   file: string;
   imports: { specifier: string; kind: ImportKind; line: number }[];
 }
@@ -31,7 +36,12 @@ export function registerImportsCommand(program: Command): void {
           continue;
         }
         for (const d of r.diagnostics) process.stderr.write(`fleet: ${file}${d.line ? `:${d.line}` : ''}: ${d.message} [${d.code}]\n`);
-        results.push({ file, imports: r.imports.map(({ specifier, kind, line }) => ({ specifier, kind, line })) });
+        const entry: FileImportsJson = { file, imports: r.imports.map(({ specifier, kind, line }) => ({ specifier, kind, line })) };
+        if (isDockerfileName(file)) {
+          const { stages, instructions } = extractDockerImports(file, fs.readFileSync(path.resolve(file), 'utf8'));
+          Object.assign(entry, { stages, instructions });
+        }
+        results.push(entry);
       }
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : humanReadable(results));
       if (failed) process.exitCode = 1;

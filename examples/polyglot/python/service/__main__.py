@@ -1,0 +1,3 @@
+"""Placeholder service for docker/python-service: prints a greeting and exits."""
+
+print("python service: ok")

@@ -11,7 +11,7 @@ import { isConfigFile, outsideUnchanged, resolutionContextKey, validateConfigs }
 import { resolveFileImports } from './resolve-file-imports';
 import type { AnalyzedFile, Diagnostic, ExtractResult, FileGraph, FileHash, WorkspacePath } from './types';
 import { ModuleResolver } from './typescript/module-resolver';
-import { findWorkspacePackages } from './typescript/workspace-packages';
+import { findWorkspacePackages, type WorkspacePackage } from './typescript/workspace-packages';
 import { WorkspaceFiles } from './workspace-files';
 
 export interface BuildFileGraphOptions {
@@ -29,6 +29,15 @@ export interface BuildFileGraphOptions {
 }
 
 export const DEFAULT_PARALLEL_THRESHOLD = 3000;
+
+/** node_modules, dist, .git, .nx anywhere in a path (a regex: this runs on every file of every build). */
+const SKIPPED_PATH = new RegExp(`(?:^|/)(?:${[...ALWAYS_SKIPPED].map((d) => d.replace('.', '\\.')).join('|')})/`);
+
+/** Sorted copy; git and Nx already list files sorted, so check before paying for a sort. */
+function sortedPaths(paths: string[]): string[] {
+  for (let i = 1; i < paths.length; i++) if (paths[i - 1] > paths[i]) return paths.sort();
+  return paths;
+}
 
 /** Where the cache goes by default: Nx's workspace data folder, as Nx itself computes it. */
 export function defaultCacheDir(root: string): string {
@@ -56,15 +65,13 @@ export async function buildFileGraph(options: BuildFileGraphOptions): Promise<Fi
   const root = path.resolve(options.workspaceRoot);
   const excluded = (options.exclude ?? []).map((g) => globToRegExp(g));
   const listed = options.files ?? discoverFiles(root).map((file) => ({ file }));
-  const entries = listed.filter(
-    ({ file }) => !file.split('/').some((p) => ALWAYS_SKIPPED.has(p)) && !excluded.some((r) => r.test(file)),
-  );
-  const files = entries.map((e) => e.file).sort();
+  const entries = listed.filter(({ file }) => !SKIPPED_PATH.test(file) && (excluded.length === 0 || !excluded.some((r) => r.test(file))));
+  const files = sortedPaths(entries.map((e) => e.file));
   const version = fleetVersion();
   const cache = options.cacheDir === false ? undefined : new FileGraphCache(options.cacheDir ?? defaultCacheDir(root), version);
   const hashes = knownHashes(root, entries, cache);
   const wanted = options.filesToProcess ? new Set(options.filesToProcess) : undefined;
-  const processSet = files.filter((f) => isSource(f) && (!wanted || wanted.has(f)));
+  const processSet = wanted ? files.filter((f) => wanted.has(f) && isSource(f)) : files.filter(isSource);
   const configHashes = hashConfigFiles(root, files, hashes, cache);
   const key = resolutionContextKey(version, files, configHashes);
   const previous = cache?.context;
@@ -73,15 +80,16 @@ export async function buildFileGraph(options: BuildFileGraphOptions): Promise<Fi
   let resolver: ModuleResolver | undefined;
   let context = previous as ResolutionContext;
   if (contextChanged) {
-    resolver = new ModuleResolver(ws, findWorkspacePackages(ws));
-    context = newContext(ws, resolver, key, files);
+    const packages = findWorkspacePackages(ws);
+    resolver = new ModuleResolver(ws, packages);
+    context = newContext(ws, resolver, key, files, packages);
     cache?.setContext(context);
   }
 
   const { reused, jobs } = planWork(processSet, hashes, cache);
   const parsed = await parseFiles(root, jobs, options.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD);
   const raws = collectRaws(processSet, parsed.outputs, hashes, reused, cache);
-  if (raws.size > 0) resolver ??= new ModuleResolver(ws, findWorkspacePackages(ws));
+  if (raws.size > 0) resolver ??= new ModuleResolver(ws, new Map(context.packages));
   const graphFiles: Record<WorkspacePath, AnalyzedFile> = {};
   const diagnostics: Diagnostic[] = [...context.diagnostics];
   for (const file of processSet) {
@@ -90,13 +98,13 @@ export async function buildFileGraph(options: BuildFileGraphOptions): Promise<Fi
     const hit = reused.get(file);
     const entry: CachedResolution = hit ?? resolveFileImports(resolver as ModuleResolver, file, hash, raws.get(file) as ExtractResult);
     if (!hit) cache?.setResolved(file, entry);
-    const fileDiagnostics = entry.diagnostics.map((d) => ({ file, ...d }));
+    const fileDiagnostics = entry.diagnostics.length === 0 ? [] : entry.diagnostics.map((d) => ({ file, ...d }));
     graphFiles[file] = { hash, imports: entry.imports, diagnostics: fileDiagnostics };
-    diagnostics.push(...fileDiagnostics);
+    if (fileDiagnostics.length > 0) diagnostics.push(...fileDiagnostics);
   }
   // Problems met while resolving (not while the context was built) are reported, not cached.
   diagnostics.push(...ws.diagnostics);
-  if (cache) flushCache(cache, context, ws, files, hashes, diagnostics);
+  if (cache) flushCache(cache, context, ws, hashes, diagnostics);
   return {
     files: graphFiles,
     diagnostics,
@@ -113,17 +121,13 @@ function knownHashes(root: string, entries: { file: string; hash?: string }[], c
       hashes.set(file, hash);
       continue;
     }
+    // Only sources and config files need a hash; the stat cache holds no other entries.
     const cached = stats?.entries[file];
     if (!cached) continue;
     // A file changed within a second of the cache write may have kept its mtime: re-hash it (git's "racy clean").
     if (cached[0] >= stats.writtenAt - 1000) continue;
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(path.join(root, file));
-    } catch {
-      continue;
-    }
-    if (st.mtimeMs === cached[0] && st.size === cached[1]) hashes.set(file, cached[2]);
+    const st = fs.statSync(`${root}/${file}`, { throwIfNoEntry: false });
+    if (st && st.mtimeMs === cached[0] && st.size === cached[1]) hashes.set(file, cached[2]);
   }
   return hashes;
 }
@@ -151,10 +155,10 @@ function hashConfigFiles(root: string, files: string[], hashes: Map<string, File
 }
 
 /** A new resolution context: every config file is parsed and every tsconfig's `extends` chain loaded, once. */
-function newContext(ws: WorkspaceFiles, resolver: ModuleResolver, key: string, files: string[]): ResolutionContext {
+function newContext(ws: WorkspaceFiles, resolver: ModuleResolver, key: string, files: string[], packages: Map<string, WorkspacePackage>): ResolutionContext {
   validateConfigs(ws, files);
   for (const f of files) if (/(?:^|\/)(?:[tj]sconfig\.json|tsconfig\.base\.json)$/.test(f) && isConfigFile(f)) resolver.optionsFor(f);
-  return { key, outside: [], diagnostics: ws.diagnostics.splice(0) };
+  return { key, outside: [], diagnostics: ws.diagnostics.splice(0), packages: [...packages] };
 }
 
 /** Splits the files to process into cached resolutions and parse jobs. */
@@ -197,16 +201,11 @@ function collectRaws(processSet: string[], outputs: Awaited<ReturnType<typeof pa
   return raws;
 }
 
-function flushCache(cache: FileGraphCache, context: ResolutionContext, ws: WorkspaceFiles, files: string[], hashes: Map<string, FileHash>, diagnostics: Diagnostic[]): void {
+function flushCache(cache: FileGraphCache, context: ResolutionContext, ws: WorkspaceFiles, hashes: Map<string, FileHash>, diagnostics: Diagnostic[]): void {
   const fresh = [...ws.externalInputs.values()].filter((o) => !context.outside.some((c) => c.path === o.path));
   if (fresh.length > 0) cache.addOutsideInputs(fresh);
-  const rawKeys = new Set<string>();
-  for (const f of files) {
-    const h = hashes.get(f);
-    if (h !== undefined && isSource(f)) rawKeys.add(rawKey(f, h));
-  }
   try {
-    cache.flush({ files: new Set(files), rawKeys });
+    cache.flush({ files: ws, hashes: new Set(hashes.values()) });
   } catch (err) {
     diagnostics.push({ file: path.relative(ws.root, cache.dir) || '.', code: 'CACHE_WRITE_FAILED', message: `cannot write the file-graph cache: ${(err as Error).message}` });
   }

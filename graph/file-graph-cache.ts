@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { WorkspacePackage } from './typescript/workspace-packages';
 import type { Diagnostic, ExtractResult, FileHash, FileProblem, ResolvedImport } from './types';
 import { writeFileAtomic } from './write-file-atomic';
 
 /** Bump when the cached shapes or the extraction/resolution rules change. */
-export const CACHE_FORMAT_VERSION = 1;
+export const CACHE_FORMAT_VERSION = 2;
 const SHARDS = 64;
 
 /** A file or folder outside the file set that resolution looked at; rechecked before reusing resolutions. */
@@ -21,6 +22,8 @@ export interface ResolutionContext {
   outside: OutsideInput[];
   /** Config-file diagnostics (tsconfig.json, package.json) found when this context was built. */
   diagnostics: Diagnostic[];
+  /** The workspace packages by name (a function of the context, so kept with it: reading 500 manifests per call is not free). */
+  packages: [string, WorkspacePackage][];
 }
 
 /** One file's resolved imports, valid for the context key of its shard while its hash is unchanged. */
@@ -149,17 +152,22 @@ export class FileGraphCache {
   }
 
   /**
-   * Writes what changed. `liveFiles` / `liveRawKeys`, when given, prune entries of files that are
-   * gone from the shards being written anyway (so the cache does not grow without bound).
+   * Writes what changed. `live`, when given, prunes entries of files (and content hashes) that are
+   * gone, from the shards being written anyway (so the cache does not grow without bound).
    */
-  flush(live?: { files: ReadonlySet<string>; rawKeys: ReadonlySet<string> }): void {
+  flush(live?: { files: { has(file: string): boolean }; hashes: ReadonlySet<string> }): void {
     fs.mkdirSync(this.dir, { recursive: true });
     for (const name of this.dirty) {
       if (name === 'meta') continue;
       const [kind, id] = name.split('/');
       const shard = (kind === 'raw' ? this.raw : this.resolved).get(id) as Shard<unknown>;
-      const keep = live ? (kind === 'raw' ? live.rawKeys : live.files) : undefined;
-      if (keep) for (const k of Object.keys(shard.entries)) if (!keep.has(k)) delete shard.entries[k];
+      if (live) {
+        for (const k of Object.keys(shard.entries)) {
+          // Raw keys are `<hash>:<extension>`.
+          const alive = kind === 'raw' ? live.hashes.has(k.slice(0, k.lastIndexOf(':'))) : live.files.has(k);
+          if (!alive) delete shard.entries[k];
+        }
+      }
       writeFileAtomic(path.join(this.dir, kind, `${id}.json`), JSON.stringify(shard));
     }
     if (this.statDirty && this.statFile) {

@@ -19,9 +19,8 @@ export function isConfigFile(file: string): boolean {
  * cached extraction, which depends on content alone).
  */
 export function resolutionContextKey(fleetVersion: string, files: readonly WorkspacePath[], configHashes: ReadonlyMap<string, FileHash>): string {
-  const h = createHash('sha1').update(`nx-fleet ${fleetVersion}\n`);
-  for (const f of files) h.update(f).update('\n');
-  h.update('\0');
+  // One update with the joined list: 20k tiny update() calls cost more than the hashing itself.
+  const h = createHash('sha1').update(`nx-fleet ${fleetVersion}\n`).update(files.join('\n')).update('\0');
   for (const [f, hash] of [...configHashes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) h.update(`${f} ${hash}\n`);
   return h.digest('hex');
 }

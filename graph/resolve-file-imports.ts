@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import type { CachedResolution } from './file-graph-cache';
 import type { ExtractResult, FileHash, RawImport, ResolvedImport, WorkspacePath } from './types';
 import type { ModuleResolver, Resolution } from './typescript/module-resolver';
@@ -20,11 +21,15 @@ function resolveReference(resolver: ModuleResolver, file: WorkspacePath, imp: Ra
 
 /** Resolves one file's extracted imports. */
 export function resolveFileImports(resolver: ModuleResolver, file: WorkspacePath, hash: FileHash, raw: ExtractResult): CachedResolution {
-  const imports: ResolvedImport[] = raw.imports.map((imp) => {
-    const r = imp.kind === 'reference' ? resolveReference(resolver, file, imp) : resolver.resolve(file, imp.specifier, imp.kind);
-    if ('target' in r) return { ...imp, target: r.target };
-    if ('external' in r) return { ...imp, external: r.external };
-    return { ...imp };
-  });
+  const dir = path.posix.dirname(file);
+  const imports: ResolvedImport[] = new Array(raw.imports.length);
+  for (let i = 0; i < raw.imports.length; i++) {
+    const imp = raw.imports[i];
+    const r = imp.kind === 'reference' ? resolveReference(resolver, file, imp) : resolver.resolveIn(dir, file, imp.specifier, imp.kind);
+    const out: ResolvedImport = { specifier: imp.specifier, kind: imp.kind, line: imp.line };
+    if ('target' in r) out.target = r.target;
+    else if ('external' in r) out.external = r.external;
+    imports[i] = out;
+  }
   return { hash, imports, diagnostics: raw.diagnostics };
 }

@@ -1,4 +1,6 @@
 import { isIdentChar } from './is-ident-char';
+import { isOperandKeyword } from './is-operand-keyword';
+import { unescapeJs } from './unescape-js';
 import { scanJsx, type JsxState } from './jsx';
 
 /** Token kinds the import extractor cares about; everything else is `Punct` with its char code. */
@@ -92,28 +94,8 @@ export class Lexer {
     return this.tokEnd - this.tokStart === word.length && this.text.startsWith(word, this.tokStart);
   }
 
-  /** Keywords after which `/` starts a regex (an operand is expected next). */
-  private isRegexKeyword(): boolean {
-    const len = this.tokEnd - this.tokStart;
-    if (len < 2 || len > 10) return false;
-    switch (this.text.charCodeAt(this.tokStart)) {
-      case 97: return this.isWord('await');
-      case 99: return this.isWord('case');
-      case 100: return this.isWord('do') || this.isWord('delete');
-      case 101: return this.isWord('else') || this.isWord('extends');
-      case 105: return this.isWord('in') || this.isWord('instanceof');
-      case 110: return this.isWord('new');
-      case 111: return this.isWord('of');
-      case 114: return this.isWord('return');
-      case 116: return this.isWord('typeof') || this.isWord('throw');
-      case 118: return this.isWord('void');
-      case 121: return this.isWord('yield');
-      default: return false;
-    }
-  }
-
   private allowsRegexAfter(t: Tok): boolean {
-    if (t === Tok.Ident) return this.isRegexKeyword();
+    if (t === Tok.Ident) return isOperandKeyword(this.text, this.tokStart, this.tokEnd);
     if (t !== Tok.Punct) return false;
     const p = this.punct;
     // `)`, `]`, `}` and postfix `++`/`--` (stored as 1) end an operand: a `/` after them divides.
@@ -334,16 +316,4 @@ export class Lexer {
     }
     return Tok.Punct;
   }
-}
-
-const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v', '0': '\0' };
-
-/** Cooks the escapes of a string literal body (specifiers rarely have any). */
-export function unescapeJs(raw: string): string {
-  return raw.replace(/\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])/g, (_, e: string) => {
-    if (e[0] === 'u' && e.length > 1) return String.fromCodePoint(parseInt(e.replace(/[u{}]/g, ''), 16));
-    if (e[0] === 'x' && e.length === 3) return String.fromCharCode(parseInt(e.slice(1), 16));
-    if (e === '\n' || e === '\r\n' || e === '\r') return '';
-    return SIMPLE_ESCAPES[e] ?? e;
-  });
 }

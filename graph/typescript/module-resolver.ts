@@ -26,8 +26,15 @@ export class ModuleResolver {
   private readonly probe: FileProbe;
   private readonly builtins: ReadonlySet<string>;
   private readonly installed = new Map<string, boolean>();
-  /** Results by (directory, condition set, specifier): every input of a resolution but the file name. */
-  private readonly memo = new Map<string, Resolution>();
+  /**
+   * Results by directory, then specifier (import and require conditions apart): every input of a
+   * resolution but the file name. Nested maps keep lookups on the specifier strings themselves
+   * (V8 caches their hash), which matters at 100k imports.
+   */
+  private readonly memo = new Map<string, { import: Map<string, Resolution>; require: Map<string, Resolution> }>();
+  /** Bare specifiers do not depend on the directory, only on the options: memoised by options key. */
+  private readonly bareMemo = new Map<string, { import: Map<string, Resolution>; require: Map<string, Resolution> }>();
+  private readonly conditionSets = new Map<string, Set<string>>();
 
   constructor(
     private readonly ws: WorkspaceFiles,
@@ -44,12 +51,21 @@ export class ModuleResolver {
   }
 
   resolve(from: WorkspacePath, specifier: string, kind: ImportKind): Resolution {
-    const dir = path.posix.dirname(from);
-    const key = `${dir}\0${kind === 'require' ? 'r' : 'i'}${specifier}`;
-    let r = this.memo.get(key);
+    return this.resolveIn(path.posix.dirname(from), from, specifier, kind);
+  }
+
+  /** {@link resolve} with the importing file's directory already computed (`dir` must be `dirname(from)`). */
+  resolveIn(dir: string, from: WorkspacePath, specifier: string, kind: ImportKind): Resolution {
+    let byDir = this.memo.get(dir);
+    if (!byDir) {
+      byDir = { import: new Map(), require: new Map() };
+      this.memo.set(dir, byDir);
+    }
+    const memo = kind === 'require' ? byDir.require : byDir.import;
+    let r = memo.get(specifier);
     if (r === undefined) {
       r = this.resolveUncached(from, specifier, kind);
-      this.memo.set(key, r);
+      memo.set(specifier, r);
     }
     return r;
   }
@@ -74,18 +90,33 @@ export class ModuleResolver {
 
   private resolveBare(from: WorkspacePath, specifier: string, kind: ImportKind): Resolution {
     const options = this.tsconfigs.forFile(from);
+    let byOptions = this.bareMemo.get(options.key);
+    if (!byOptions) {
+      byOptions = { import: new Map(), require: new Map() };
+      this.bareMemo.set(options.key, byOptions);
+    }
+    const memo = kind === 'require' ? byOptions.require : byOptions.import;
+    const known = memo.get(specifier);
+    if (known) return known;
+    const { resolution, dependsOnDirectory } = this.resolveBareUncached(from, specifier, kind, options);
+    if (!dependsOnDirectory) memo.set(specifier, resolution);
+    return resolution;
+  }
+
+  private resolveBareUncached(from: WorkspacePath, specifier: string, kind: ImportKind, options: ResolutionOptions): { resolution: Resolution; dependsOnDirectory?: true } {
     const aliased = options.paths ? this.viaPaths(options, specifier) : undefined;
-    if (aliased?.target) return { target: aliased.target };
+    if (aliased?.target) return { resolution: { target: aliased.target } };
     if (options.baseUrl) {
       const target = this.probe.fileOrDirectory(path.posix.join(options.baseUrl, specifier));
-      if (target) return { target };
+      if (target) return { resolution: { target } };
     }
     const name = packageName(specifier);
     const pkg = this.packages.get(name);
-    if (pkg) return { target: this.inPackage(pkg, specifier.slice(name.length), kind, options) };
-    // A `paths` alias that matched but found no file is a broken alias, unless such a package is installed.
-    if (aliased?.matched && !this.isInstalled(from, name)) return UNRESOLVED;
-    return { external: name };
+    if (pkg) return { resolution: { target: this.inPackage(pkg, specifier.slice(name.length), kind, options) } };
+    // A `paths` alias that matched but found no file is a broken alias, unless such a package is
+    // installed (looked up from the importing file's folder, hence not memoised across folders).
+    if (aliased?.matched) return { resolution: this.isInstalled(from, name) ? { external: name } : UNRESOLVED, dependsOnDirectory: true };
+    return { resolution: { external: name } };
   }
 
   /** `#x` subpath imports: the `imports` field of the nearest package.json above the file. */
@@ -109,7 +140,13 @@ export class ModuleResolver {
   }
 
   private conditions(kind: ImportKind, options: ResolutionOptions): Set<string> {
-    return new Set(['types', kind === 'require' ? 'require' : 'import', ...options.customConditions]);
+    const key = `${kind === 'require' ? 'require' : 'import'}\0${options.key}`;
+    let set = this.conditionSets.get(key);
+    if (!set) {
+      set = new Set(['types', kind === 'require' ? 'require' : 'import', ...options.customConditions]);
+      this.conditionSets.set(key, set);
+    }
+    return set;
   }
 
   /** Tries the `paths` pattern that matches best (exact, else longest prefix), each substitution in order. */

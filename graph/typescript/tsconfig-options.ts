@@ -11,6 +11,8 @@ export interface ResolutionOptions {
   /** Where `paths` targets are relative to: baseUrl if set, else the directory of the tsconfig that declared `paths`. */
   pathsBase?: string;
   customConditions: string[];
+  /** Identity of the options that matter to bare specifiers: configs extending one base share it. */
+  key: string;
 }
 
 interface RawOptions {
@@ -20,7 +22,7 @@ interface RawOptions {
   customConditions?: string[];
 }
 
-const EMPTY: ResolutionOptions = { customConditions: [] };
+const EMPTY: ResolutionOptions = { customConditions: [], key: '{}' };
 
 /**
  * Finds and loads the tsconfig that applies to a file: the nearest `tsconfig.json` (or
@@ -47,7 +49,9 @@ export class TsconfigOptions {
     let result: ResolutionOptions;
     if (found) {
       const raw = this.load(path.join(this.ws.root, found), new Set());
-      result = { configFile: found, customConditions: raw.customConditions ?? [], ...pick(raw) };
+      const picked = pick(raw);
+      const customConditions = raw.customConditions ?? [];
+      result = { configFile: found, customConditions, ...picked, key: JSON.stringify([picked, customConditions]) };
     } else if (dir === '.' || dir === '' || dir.startsWith('..')) result = EMPTY;
     else result = this.forDir(path.posix.dirname(dir));
     this.byDir.set(dir, result);
@@ -97,7 +101,7 @@ export class TsconfigOptions {
   }
 }
 
-function pick(raw: RawOptions): Omit<ResolutionOptions, 'customConditions'> {
+function pick(raw: RawOptions): Omit<ResolutionOptions, 'customConditions' | 'key'> {
   // TypeScript resolves `paths` against baseUrl when one is set (wherever it was declared).
   const pathsBase = raw.paths ? (raw.baseUrl ?? raw.pathsBase) : undefined;
   return definedOnly({ baseUrl: raw.baseUrl, paths: raw.paths, pathsBase });

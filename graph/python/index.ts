@@ -32,3 +32,22 @@ export { resolveFileImports, declaredDependencyEdges } from './file-dependencies
 export type { PythonFileDependencies, PythonProjectEdge } from './file-dependencies';
 export { conftestChain, isPythonTestFile } from './conftest-chain';
 export { MODULE_DISTRIBUTIONS, distributionCandidates, declaredDistribution, likelyDistribution } from './third-party-modules';
+
+// Nx integration: projects, targets, external nodes and the workspace graph.
+export { readPythonProjects, isPythonConfigFile } from './read-python-projects';
+export type { ReadPythonProject, ReadPythonProjectsOptions } from './read-python-projects';
+export { readPythonToolConfig } from './python-tool-config';
+export type { PythonToolConfig, PythonToolName } from './python-tool-config';
+export { inferPythonProjects } from './infer-python-projects';
+export type { InferPythonProjectsOptions, InferredPythonProject, PythonInference, PythonProjectMetadata } from './infer-python-projects';
+export type { ExistingProject } from './name-python-projects';
+export type { PythonTargetKind } from './infer-python-targets';
+export { pythonExternalNodes } from './python-external-nodes';
+export type { PythonExternalNode, PythonExternalNodes } from './python-external-nodes';
+export { buildPythonGraph } from './build-python-graph';
+export type { BuildPythonGraphOptions, PythonGraph, PythonGraphFile, PythonExternalEdge } from './build-python-graph';
+export { PYTHON_ALL_FILES, PYTHON_PRODUCTION_FILES, PYTHON_DEPENDENCY_PRODUCTION_FILES } from './python-inputs';
+export { pythonRunner } from './python-runner';
+export type { PythonRunner } from './python-runner';
+export { pythonAnalyzer, pythonImportsJson } from './python-analyzer';
+export type { PythonImportJson } from './python-analyzer';

@@ -110,3 +110,20 @@ export interface PythonProjectInfo {
 
 /** Versions pinned by a lockfile or pinned requirements: normalised distribution name → version. */
 export type LockedVersions = Record<string, string>;
+
+/** One entry of a Python target's `inputs`, as Nx reads it. */
+export type PythonTargetInput = string | { runtime: string };
+
+/**
+ * An inferred Python target in Nx's `TargetConfiguration` shape (an `nx:run-commands` command
+ * run in the project folder). graph/ does not import Nx, so the `fleet` CLI can infer without it.
+ */
+export interface PythonTarget {
+  command: string;
+  options: { cwd: string; env?: Record<string, string> };
+  cache: boolean;
+  inputs: PythonTargetInput[];
+  outputs: string[];
+  /** Shown by `nx show project` and Nx Console. */
+  metadata: { technologies: string[]; description: string; help: { command: string; example: Record<string, unknown> } };
+}

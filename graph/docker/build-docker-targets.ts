@@ -131,6 +131,8 @@ function buildInputs(plan: DockerTargetPlan): NonNullable<DockerTarget['inputs']
   const inputs: NonNullable<DockerTarget['inputs']> = [ws(plan.reads.dockerfile), ...plan.ignoreFiles.map(ws)];
   inputs.push(...plan.context.globs.map(ws), ...plan.context.negations.map((n) => `!${ws(n)}`));
   for (const name of plan.settings.envBuildArgs) inputs.push({ env: name });
+  // No npm package is read by docker; without this Nx would hash every external dependency.
+  inputs.push({ externalDependencies: [] });
   const copiesOwnBuild = plan.dependencies.some((d) => d.project === plan.project && d.kind === 'build');
   if (copiesOwnBuild) inputs.push(PRODUCTION_FILES);
   if (plan.dependencies.some((d) => d.project !== plan.project)) inputs.push(DEPENDENCY_PRODUCTION_FILES);

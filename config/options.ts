@@ -18,6 +18,14 @@ export interface FleetPluginOptions {
   parallelParseThreshold?: number;
   /** Dockerfile projects and targets (docs/dockerfiles.md). */
   docker?: DockerPluginOptions;
+  /** Python projects and targets (docs/python.md). */
+  python?: PythonPluginOptions;
+}
+
+/** The `python` plugin option (config/schema.json `properties.python`). */
+export interface PythonPluginOptions {
+  /** Runs targets of projects not managed by uv, Poetry or PDM; default `python3`. */
+  interpreter?: string;
 }
 
 /** Settings of Dockerfile targets; in `docker` for all, in `docker.projects[key]` per project/Dockerfile. */

@@ -3,6 +3,7 @@ import { DependencyType, type CreateDependencies, type CreateDependenciesContext
 import { normalizeOptions, type FleetPluginOptions } from '../config';
 import { analyzerFor, buildFileGraph, defaultCacheDir, projectDependencies, type Diagnostic, type FileGraph } from '../graph';
 import { dockerDependencies } from './docker-dependencies';
+import { pythonDependencies } from './python-dependencies';
 
 /** At most this many diagnostics are printed one by one; the rest are counted. */
 const MAX_PRINTED_DIAGNOSTICS = 20;
@@ -56,6 +57,7 @@ function externalDependencies(graph: FileGraph, ownerOf: Map<string, string>, ct
 export const createDependencies: CreateDependencies<FleetPluginOptions> = async (options, ctx) => {
   const opts = normalizeOptions(options);
   const dockerEdges = dockerDependencies(ctx, opts.buildTargetName);
+  const pythonEdges = pythonDependencies(ctx, opts);
   const ownerOf = new Map<string, string>();
   const files: { file: string; hash: string }[] = [];
   for (const [project, list] of Object.entries(ctx.fileMap.projectFileMap)) {
@@ -69,7 +71,7 @@ export const createDependencies: CreateDependencies<FleetPluginOptions> = async 
     .flat()
     .map((f) => f.file)
     .filter((f) => analyzerFor(f)?.language === 'typescript');
-  if (toProcess.length === 0) return dockerEdges;
+  if (toProcess.length === 0) return [...dockerEdges, ...pythonEdges];
   const graph = await buildFileGraph({
     workspaceRoot: ctx.workspaceRoot,
     files,
@@ -85,5 +87,5 @@ export const createDependencies: CreateDependencies<FleetPluginOptions> = async 
     sourceFile: d.sourceFile as string,
     type: d.type === 'dynamic' ? DependencyType.dynamic : DependencyType.static,
   }));
-  return [...projectEdges, ...externalDependencies(graph, ownerOf, ctx), ...dockerEdges];
+  return [...projectEdges, ...externalDependencies(graph, ownerOf, ctx), ...dockerEdges, ...pythonEdges];
 };

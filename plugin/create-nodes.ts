@@ -3,6 +3,8 @@ import { normalizeOptions, type FleetPluginOptions } from '../config';
 import { PROJECT_CONFIG_GLOB, createFsReader, inferProjects, type Diagnostic, type InferredProject } from '../graph';
 import { DOCKERFILE_GLOB, isDockerfileName } from '../graph/docker';
 import { createDockerNodes } from './docker-nodes';
+import { PYTHON_PROJECT_GLOB, isPythonConfigFile } from '../graph/python';
+import { createPythonNodes } from './python-nodes';
 
 type ProjectNode = Omit<ProjectConfiguration, 'root'> & { root?: string };
 
@@ -15,18 +17,22 @@ type ProjectNode = Omit<ProjectConfiguration, 'root'> & { root?: string };
  * the graph still builds.
  */
 export const createNodes: CreateNodes<FleetPluginOptions> = [
-  `{${PROJECT_CONFIG_GLOB},${DOCKERFILE_GLOB}}`,
+  `{${PROJECT_CONFIG_GLOB},${DOCKERFILE_GLOB},${PYTHON_PROJECT_GLOB}}`,
   (files, rawOptions, context) => {
     const options = normalizeOptions(rawOptions);
     // No result cache: inference reads a few small JSON files and folder listings per
     // project, about what hashing them for a cache key would cost.
-    const result = inferProjects(files.filter((f) => !isDockerfileName(f)), createFsReader(context.workspaceRoot), options);
+    const result = inferProjects(files.filter((f) => !isDockerfileName(f) && !isPythonConfigFile(f)), createFsReader(context.workspaceRoot), options);
     reportDiagnostics(result.diagnostics.filter((d) => !result.nxCoreFiles.includes(d.file)));
     const tsNodes = result.projects
       .filter((p) => Object.keys(p.targets).length > 0 || !p.createdByNxCore)
       .map((p) => [p.configFile, { projects: { [p.root]: toProjectNode(p) } } satisfies CreateNodesResult] as const);
-    // Dockerfiles add targets to these projects or make their own (plugin/docker-nodes.ts).
-    return [...tsNodes, ...createDockerNodes(files, result.projects, options, context.workspaceRoot)];
+    // Dockerfiles and Python folders add targets to these projects or make their own (plugin/docker-nodes.ts, plugin/python-nodes.ts).
+    return [
+      ...tsNodes,
+      ...createDockerNodes(files, result.projects, options, context.workspaceRoot),
+      ...createPythonNodes(files, result.projects, options, context.workspaceRoot),
+    ];
   },
 ];
 

@@ -21,7 +21,9 @@ describe('examples/polyglot/docker on real nx with a fake docker', () => {
 
   it('makes each loose Dockerfile folder a named project and adds no nameless one', () => {
     const projects = (JSON.parse(ws.nxOk(['show', 'projects', '--json'])) as string[]).sort();
-    expect(projects).toEqual(['@polyglot/api', '@polyglot/format', 'api-image', 'base-node', 'core', 'python-service', 'report-image', 'util']);
+    expect(projects).toEqual([
+      '@polyglot/api', '@polyglot/format', 'api-image', 'base-node', 'core', 'polyglot-textkit', 'polyglot-trainer', 'polyglot-wordservice', 'python-service', 'report-image', 'util',
+    ]);
     ws.nxOk(['graph', '--file=graph.json']);
     const graph = JSON.parse(ws.read('graph.json')) as GraphJson;
     expect(graph.graph.nodes['api-image'].data.root).toBe('docker/api-image');

@@ -17,11 +17,15 @@ describe('examples/polyglot on real nx', () => {
   afterAll(() => ws?.dispose());
 
   it('lists exactly the inferred projects: no root, nameless or duplicate project', () => {
-    expect((JSON.parse(ws.nxOk(['show', 'projects', '--json'])) as string[]).sort()).toEqual(['@polyglot/api', '@polyglot/format', 'core', 'util']);
+    expect((JSON.parse(ws.nxOk(['show', 'projects', '--json'])) as string[]).sort()).toEqual([
+      '@polyglot/api', '@polyglot/format', 'api-image', 'base-node', 'core', 'polyglot-textkit', 'polyglot-trainer', 'polyglot-wordservice', 'python-service', 'report-image', 'util',
+    ]);
     ws.nxOk(['graph', '--file=graph.json']);
     const graph = JSON.parse(ws.read('graph.json')) as { graph: { nodes: Record<string, { data: { root: string } }> } };
     const roots = Object.values(graph.graph.nodes).map((n) => n.data.root).sort();
-    expect(roots).toEqual(['apps/api', 'libs/core', 'libs/util', 'packages/format']);
+    expect(roots).toEqual([
+      'apps/api', 'docker/api-image', 'docker/base-node', 'docker/python-service', 'docker/report-image', 'libs/core', 'libs/util', 'packages/format', 'python/core', 'python/service', 'python/trainer',
+    ]);
   });
 
   it('gives a tsconfig project typecheck, test and build with inputs, outputs and metadata', () => {

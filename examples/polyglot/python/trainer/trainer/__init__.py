@@ -1,0 +1,1 @@
+"""A toy bag-of-words 'model' trained from text."""

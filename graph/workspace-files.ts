@@ -94,10 +94,13 @@ export class WorkspaceFiles {
   }
 
   private parse(file: string, text: string): unknown {
-    const r = parseJsonc(text);
+    // package.json is strict JSON; tsconfig/jsconfig files allow comments and trailing commas.
+    const isPackageJson = path.basename(file) === 'package.json';
+    const r = parseJsonc(text, { jsonc: !isPackageJson });
     if (r.ok) return r.value;
-    const code = path.basename(file) === 'package.json' ? 'PACKAGE_JSON_INVALID' : 'TSCONFIG_INVALID';
-    this.diagnostics.push({ file, line: r.line, code, message: `cannot parse ${path.basename(file)}: ${r.message}` });
+    const code = isPackageJson ? 'PACKAGE_JSON_INVALID' : 'TSCONFIG_INVALID';
+    // Same message shape as project inference's (graph/projects/read-json.ts), so the two agree.
+    this.diagnostics.push({ file, line: r.line, code, message: `${file}:${r.line}:${r.column}: ${r.message}` });
     return undefined;
   }
 }

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { DependencyType, type CreateDependencies, type CreateDependenciesContext, type RawProjectGraphDependency } from '@nx/devkit';
 import { normalizeOptions, type FleetPluginOptions } from '../config';
-import { analyzerFor, buildFileGraph, defaultCacheDir, projectDependencies, type Diagnostic, type FileGraph } from '../graph';
+import { analyzerFor, buildFileGraph, isProjectConfigFileName, defaultCacheDir, projectDependencies, type Diagnostic, type FileGraph } from '../graph';
 import { dockerDependencies } from './docker-dependencies';
 import { pythonDependencies } from './python-dependencies';
 
@@ -30,6 +30,17 @@ function report(diagnostics: Diagnostic[]): void {
   }
   const rest = diagnostics.length - MAX_PRINTED_DIAGNOSTICS;
   if (rest > 0) console.warn(`nx-fleet: ... and ${rest} more diagnostics (run \`fleet graph --json\` to see all)`);
+}
+
+/**
+ * createNodes already reports broken project configuration files (workspace package.json,
+ * project tsconfig.json and their shared base), with the same message; printing them again
+ * here would show one problem twice. Other tsconfig files (tsconfig.spec.json, ...) are only
+ * read by the file graph, so they are reported here.
+ */
+function reportedByCreateNodes(d: Diagnostic): boolean {
+  const name = path.posix.basename(d.file);
+  return (d.code === 'TSCONFIG_INVALID' || d.code === 'PACKAGE_JSON_INVALID') && (isProjectConfigFileName(name) || name === 'tsconfig.base.json');
 }
 
 /** Edges to npm packages Nx knows (`npm:<name>` external nodes), as @nx/js would add them. */
@@ -80,7 +91,7 @@ export const createDependencies: CreateDependencies<FleetPluginOptions> = async 
     parallelThreshold: opts.parallelParseThreshold,
     exclude: opts.exclude,
   });
-  report(graph.diagnostics);
+  report(graph.diagnostics.filter((d) => !reportedByCreateNodes(d)));
   const projectEdges: RawProjectGraphDependency[] = projectDependencies(graph, (f) => ownerOf.get(f), toProcess).map((d) => ({
     source: d.source,
     target: d.target,

@@ -40,7 +40,7 @@ export async function computeGraph(root: string, withFiles: boolean): Promise<Gr
   const result: GraphJson = {
     projects,
     dependencies: projectDependencies(graph, owner).sort(compareDeps),
-    diagnostics: [...inference.diagnostics, ...graph.diagnostics],
+    diagnostics: uniqueDiagnostics([...inference.diagnostics, ...graph.diagnostics]),
   };
   if (withFiles) {
     result.files = Object.fromEntries(Object.keys(graph.files).sort().map((f) => [f, toFileNode(graph.files[f])]));
@@ -48,6 +48,15 @@ export async function computeGraph(root: string, withFiles: boolean): Promise<Gr
     return { projects: result.projects, files: result.files, dependencies: result.dependencies, diagnostics: result.diagnostics };
   }
   return result;
+}
+
+/** Inference and the file graph both read tsconfig/package.json files: one problem, one entry. */
+function uniqueDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const key = `${d.file}\0${d.line ?? ''}\0${d.code}`;
+    return !seen.has(key) && Boolean(seen.add(key));
+  });
 }
 
 function compareDeps(a: ProjectDependency, b: ProjectDependency): number {

@@ -1,6 +1,6 @@
 import * as posix from 'node:path/posix';
 import type { Diagnostic, WorkspacePath } from '../types';
-import { globToRegExp, matchesPathOrAncestor } from './glob-to-regexp';
+import { globToRegExp, matchesPathOrAncestor } from '../glob-to-regexp';
 import { DiagnosticCodes, objectAt, readJson } from './read-json';
 import { readWorkspaceGlobs } from './read-workspace-globs';
 import type { ProjectSource, WorkspaceReader } from './types';
@@ -35,7 +35,7 @@ const dirOf = (f: string) => posix.dirname(f);
  * one. A malformed package.json or project.json drops only its own project.
  */
 export function findProjectCandidates(reader: WorkspaceReader, configFiles: readonly string[], exclude: readonly string[]): Candidates {
-  const excluded = exclude.map(globToRegExp);
+  const excluded = exclude.map((g) => globToRegExp(g, false));
   const files = configFiles.map((f) => f.replace(/\\/g, '/').replace(/^\.\//, '')).filter((f) => !matchesPathOrAncestor(f, excluded));
   const named = (name: string) => new Set(files.filter((f) => posix.basename(f) === name).map(dirOf));
   const packageDirs = named('package.json');

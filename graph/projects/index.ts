@@ -8,7 +8,7 @@ export { buildTestTarget } from './build-test-target';
 export { buildLintTarget } from './build-lint-target';
 export { buildBuildTarget } from './build-build-target';
 export { resolveTsconfig } from './resolve-tsconfig';
-export { parseJsonc } from './parse-jsonc';
+export { parseJsonc } from '../parse-jsonc';
 export { DiagnosticCodes } from './read-json';
 export { ALL_PROJECT_FILES, PRODUCTION_FILES, DEPENDENCY_PRODUCTION_FILES, TEST_ONLY_FILE_NAMES } from './inputs';
 export { targetNames } from './target-names';

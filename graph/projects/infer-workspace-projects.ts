@@ -1,7 +1,7 @@
 import { normalizeOptions, type FleetPluginOptions } from '../../config/options';
 import type { WorkspacePath } from '../types';
 import { createFsReader } from './fs-reader';
-import { globToRegExp, matchesPathOrAncestor } from './glob-to-regexp';
+import { globToRegExp, matchesPathOrAncestor } from '../glob-to-regexp';
 import { inferProjects } from './infer-projects';
 import { isProjectConfigFileName } from './project-config-glob';
 import type { InferenceResult, WorkspaceReader } from './types';
@@ -25,7 +25,7 @@ export function inferWorkspaceProjects(workspaceRoot: string, rawOptions?: Fleet
 
 /** Workspace-relative paths of every project config file (see PROJECT_CONFIG_FILE_NAMES). */
 export function listConfigFiles(reader: WorkspaceReader, exclude: readonly string[] = []): WorkspacePath[] {
-  const ignored = [...exclude, ...gitignorePatterns(reader)].map(globToRegExp);
+  const ignored = [...exclude, ...gitignorePatterns(reader)].map((g) => globToRegExp(g, false));
   const out: WorkspacePath[] = [];
   const stack = ['.'];
   while (stack.length) {

@@ -1,5 +1,5 @@
 import type { Diagnostic, WorkspacePath } from '../types';
-import { parseJsonc } from './parse-jsonc';
+import { parseJsonc } from '../parse-jsonc';
 import type { WorkspaceReader } from './types';
 
 /** Stable diagnostic codes of project inference. */

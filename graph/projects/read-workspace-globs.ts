@@ -1,6 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import type { Diagnostic } from '../types';
-import { globToRegExp } from './glob-to-regexp';
+import { globToRegExp } from '../glob-to-regexp';
 import { DiagnosticCodes, readJson, stringsAt } from './read-json';
 import type { WorkspaceReader } from './types';
 
@@ -34,9 +34,9 @@ export function readWorkspaceGlobs(reader: WorkspaceReader): WorkspaceGlobs {
     patterns.push(...(pkgs?.length ? pkgs : ['packages/*']));
   }
   const toPkg = (p: string) => (p.endsWith('/package.json') ? p : `${p.replace(/\/+$/, '')}/package.json`);
-  const positive = patterns.filter((p) => !p.startsWith('!')).map((p) => globToRegExp(toPkg(p)));
-  const negative = patterns.filter((p) => p.startsWith('!')).map((p) => globToRegExp(toPkg(p.slice(1))));
-  if (negative.length && !positive.length) positive.push(globToRegExp('**/package.json'));
+  const positive = patterns.filter((p) => !p.startsWith('!')).map((p) => globToRegExp(toPkg(p), false));
+  const negative = patterns.filter((p) => p.startsWith('!')).map((p) => globToRegExp(toPkg(p.slice(1)), false));
+  if (negative.length && !positive.length) positive.push(globToRegExp('**/package.json', false));
   const rootIsProject = rootPackageJson !== undefined && rootPackageJson.nx !== undefined;
   return {
     rootPackageJson,

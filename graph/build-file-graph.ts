@@ -64,7 +64,7 @@ function rawKey(file: string, hash: FileHash): string {
 export async function buildFileGraph(options: BuildFileGraphOptions): Promise<FileGraph> {
   const root = path.resolve(options.workspaceRoot);
   const excluded = (options.exclude ?? []).map((g) => globToRegExp(g));
-  const listed = options.files ?? discoverFiles(root).map((file) => ({ file }));
+  const listed = options.files ?? discoverFiles(root);
   const entries = listed.filter(({ file }) => !SKIPPED_PATH.test(file) && (excluded.length === 0 || !excluded.some((r) => r.test(file))));
   const files = sortedPaths(entries.map((e) => e.file));
   const version = fleetVersion();

@@ -1,25 +1,57 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { WorkspacePath } from './types';
+import type { FileHash, WorkspacePath } from './types';
 
 /** Folders never part of the file graph, whatever .gitignore says. */
 export const ALWAYS_SKIPPED = new Set(['node_modules', 'dist', '.git', '.nx']);
 
+/** A discovered file, with its content hash when git already knows it. */
+export interface DiscoveredFile {
+  file: WorkspacePath;
+  /** Git's blob hash, for tracked files unchanged in the work tree (the same as {@link hashContent} would give). */
+  hash?: FileHash;
+}
+
+function git(root: string, args: string[]): string | undefined {
+  const r = spawnSync('git', args, { cwd: root, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
+  return r.status === 0 && !r.error ? r.stdout : undefined;
+}
+
+const skipped = (f: string): boolean => f.split('/').some((part) => ALWAYS_SKIPPED.has(part));
+
 /**
- * Lists the workspace's files: tracked plus untracked-but-not-ignored (`git ls-files -co
- * --exclude-standard`), or, outside a git repository, a walk that skips node_modules, dist,
- * .git and .nx. Sorted, workspace-relative. Listed files may since have been deleted.
+ * Lists the workspace's files: tracked plus untracked-but-not-ignored, or, outside a git
+ * repository, a walk that skips node_modules, dist, .git and .nx. Sorted, workspace-relative.
+ *
+ * In a git repository, tracked files that git reports unchanged come with git's blob hash, so
+ * a warm build needs no stat or read of them: git's index already holds their stat data (and
+ * re-checks racily clean entries itself). Modified and untracked files come without a hash
+ * and are hashed by the caller; deleted ones are left out.
  */
-export function discoverFiles(root: string): WorkspacePath[] {
-  const git = spawnSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], {
-    cwd: root,
-    encoding: 'utf8',
-    maxBuffer: 1024 * 1024 * 1024,
-  });
-  const files =
-    git.status === 0 && !git.error ? git.stdout.split('\0').filter((f) => f !== '') : walk(root, '');
-  return [...new Set(files)].filter((f) => !f.split('/').some((part) => ALWAYS_SKIPPED.has(part))).sort();
+export function discoverFiles(root: string): DiscoveredFile[] {
+  const staged = git(root, ['ls-files', '-s', '-z']);
+  const changed = staged === undefined ? undefined : git(root, ['ls-files', '-t', '-m', '-d', '-o', '--exclude-standard', '-z']);
+  if (staged === undefined || changed === undefined) {
+    return walk(root, '').filter((f) => !skipped(f)).sort().map((file) => ({ file }));
+  }
+  const out = new Map<string, FileHash | undefined>();
+  for (const entry of staged.split('\0')) {
+    // `<mode> <blob hash> <stage>\t<path>`; a conflicted file appears once per stage.
+    const tab = entry.indexOf('\t');
+    if (tab < 0) continue;
+    const file = entry.slice(tab + 1);
+    if (!skipped(file)) out.set(file, entry.startsWith('160000') ? undefined : (entry.slice(7, entry.indexOf(' ', 7)) as FileHash));
+  }
+  // `-t` tags: `C ` modified, `R ` deleted, `? ` untracked. A deleted file is listed as both R and C.
+  const entries = changed.split('\0').filter((e) => e.length > 2 && !skipped(e.slice(2)));
+  const deleted = new Set(entries.filter((e) => e[0] === 'R').map((e) => e.slice(2)));
+  for (const entry of entries) {
+    const file = entry.slice(2);
+    if (deleted.has(file)) out.delete(file);
+    else out.set(file, undefined);
+  }
+  return [...out.keys()].sort().map((file) => ({ file, hash: out.get(file) }));
 }
 
 function walk(root: string, rel: string): string[] {

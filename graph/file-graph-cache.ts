@@ -5,7 +5,7 @@ import type { Diagnostic, ExtractResult, FileHash, FileProblem, ResolvedImport }
 import { writeFileAtomic } from './write-file-atomic';
 
 /** Bump when the cached shapes or the extraction/resolution rules change. */
-export const CACHE_FORMAT_VERSION = 2;
+export const CACHE_FORMAT_VERSION = 3;
 const SHARDS = 64;
 
 /** A file or folder outside the file set that resolution looked at; rechecked before reusing resolutions. */

@@ -22,9 +22,13 @@ export interface ParseOutput {
   missing?: true;
 }
 
-/** Content hash used when Nx gave none (sha1, hex: fast and good enough for change detection). */
+/**
+ * Content hash used when Nx gave none: git's blob hash (sha1 over `blob <size>\0<content>`), so
+ * it equals the hash `git ls-files -s` reports for an unchanged tracked file and the cache
+ * stays valid whichever of the two produced it.
+ */
 export function hashContent(content: Buffer): FileHash {
-  return createHash('sha1').update(content).digest('hex');
+  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
 }
 
 /** Reads, hashes and extracts one file. Never throws: an analyzer failure becomes a diagnostic. */

@@ -24,6 +24,8 @@ export interface BuildFileGraphOptions {
   cacheDir?: string | false;
   /** Number of files to parse from which parsing runs on a piscina pool (default 3000). */
   parallelThreshold?: number;
+  /** The pool is used only on machines with at least this many cores (default 4; see parse-files.ts). */
+  parallelMinCores?: number;
   /** Workspace-relative globs to leave out of the graph entirely. */
   exclude?: string[];
 }
@@ -87,7 +89,7 @@ export async function buildFileGraph(options: BuildFileGraphOptions): Promise<Fi
   }
 
   const { reused, jobs } = planWork(processSet, hashes, cache);
-  const parsed = await parseFiles(root, jobs, options.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD);
+  const parsed = await parseFiles(root, jobs, options.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD, options.parallelMinCores);
   const raws = collectRaws(processSet, parsed.outputs, hashes, reused, cache);
   if (raws.size > 0) resolver ??= new ModuleResolver(ws, new Map(context.packages));
   const graphFiles: Record<WorkspacePath, AnalyzedFile> = {};

@@ -24,11 +24,20 @@ export function parseWorkerPath(): string | undefined {
 }
 
 /**
- * Reads, hashes and extracts files: on the main thread below `threshold` jobs (a pool's start-up
- * costs more than it saves there), else on a piscina pool of worker threads, in batches.
+ * The fewest cores on which the pool is used by default. Measured with bench/graph-ts on a
+ * 2-core machine, the pool was slower than the main thread at 1k, 3k, 10k and 20k files: with
+ * the main thread busy resolving, one spare core does not pay for worker start-up and
+ * structured-clone transfer.
  */
-export async function parseFiles(root: string, jobs: ParseJob[], threshold: number): Promise<ParseFilesResult> {
-  const worker = jobs.length >= threshold ? parseWorkerPath() : undefined;
+export const DEFAULT_PARALLEL_MIN_CORES = 4;
+
+/**
+ * Reads, hashes and extracts files: on the main thread below `threshold` jobs or below
+ * `minCores` cores (a pool's start-up costs more than it saves there), else on a piscina pool
+ * of worker threads, in batches.
+ */
+export async function parseFiles(root: string, jobs: ParseJob[], threshold: number, minCores = DEFAULT_PARALLEL_MIN_CORES): Promise<ParseFilesResult> {
+  const worker = jobs.length >= threshold && os.availableParallelism() >= minCores ? parseWorkerPath() : undefined;
   if (!worker || jobs.length === 0) return { outputs: parseBatch(root, jobs), parallel: false };
   const threads = Math.max(1, Math.min(os.availableParallelism(), 8));
   const pool = new Piscina({ filename: worker, minThreads: threads, maxThreads: threads, idleTimeout: 100 });

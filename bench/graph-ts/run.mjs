@@ -95,7 +95,7 @@ async function crossover() {
   for (const n of [1000, 3000, 10000, sources.length]) {
     const subset = sources.slice(0, n).map((f) => f.file);
     const serial = await timed(() => buildFileGraph({ workspaceRoot: ws, cacheDir: false, files, filesToProcess: subset, parallelThreshold: Number.MAX_SAFE_INTEGER }));
-    const pool = await timed(() => buildFileGraph({ workspaceRoot: ws, cacheDir: false, files, filesToProcess: subset, parallelThreshold: 1 }));
+    const pool = await timed(() => buildFileGraph({ workspaceRoot: ws, cacheDir: false, files, filesToProcess: subset, parallelThreshold: 1, parallelMinCores: 1 }));
     console.log(`parse crossover, ${n} files: main thread ${serial.wall.toFixed(0)} ms, piscina (${os.availableParallelism()} cores) ${pool.wall.toFixed(0)} ms`);
   }
 }

@@ -23,7 +23,7 @@ describe('parallel parsing on piscina', () => {
     expect(parseWorkerPath()).toBeDefined();
     expect(fs.existsSync(parseWorkerPath() as string)).toBe(true);
     const serial = await buildFileGraph({ workspaceRoot: root, cacheDir: false, parallelThreshold: 1_000_000 });
-    const parallel = await buildFileGraph({ workspaceRoot: root, cacheDir: false, parallelThreshold: 1 });
+    const parallel = await buildFileGraph({ workspaceRoot: root, cacheDir: false, parallelThreshold: 1, parallelMinCores: 1 });
     expect(serial.stats?.parallel).toBe(false);
     expect(parallel.stats?.parallel).toBe(true);
     expect(parallel.stats?.parsed).toBe(61);

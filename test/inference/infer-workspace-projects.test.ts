@@ -8,7 +8,7 @@ describe('inferWorkspaceProjects (what `fleet graph` calls, without Nx)', () => 
     const { projects, diagnostics } = inferWorkspaceProjects(path.join(repoRoot(), 'examples/polyglot'));
     expect(diagnostics).toEqual([]);
     expect(projects.map((p) => ({ name: p.name, root: p.root, languages: p.languages, targets: targetNames(p) }))).toEqual([
-      { name: '@polyglot/api', root: 'apps/api', languages: ['typescript'], targets: ['test', 'typecheck'] },
+      { name: '@polyglot/api', root: 'apps/api', languages: ['typescript'], targets: ['build', 'test', 'typecheck'] },
       { name: 'core', root: 'libs/core', languages: ['typescript'], targets: ['test', 'typecheck'] },
       { name: 'util', root: 'libs/util', languages: ['typescript'], targets: ['build', 'test', 'typecheck'] },
       { name: '@polyglot/format', root: 'packages/format', languages: ['typescript'], targets: ['build', 'test', 'typecheck'] },

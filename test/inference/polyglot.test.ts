@@ -49,13 +49,14 @@ describe('examples/polyglot on real nx', () => {
     expect(format.targets.build).toMatchObject({ executor: 'nx:run-script', options: { script: 'build' } });
     expect(format.targets.build.inputs).toBeUndefined();
     expect(format.targets.test.metadata).toMatchObject({ description: expect.stringContaining('devDependencies.vitest') });
-    expect(Object.keys(show('@polyglot/api').targets).sort()).toEqual(['test', 'typecheck']);
+    // build: apps/api/tsconfig.app.json emits (docker/api-image copies its output)
+    expect(Object.keys(show('@polyglot/api').targets).sort()).toEqual(['build', 'test', 'typecheck']);
   });
 
   // These need project edges from TS imports (createDependencies), not only package.json ones.
   it('a change to a leaf library file affects exactly it and its dependents', () => {
     const file = ['libs/util/src/strings.ts'];
-    expect(affectedProjects(ws, file)).toEqual(['@polyglot/api', 'core', 'util']);
+    expect(affectedProjects(ws, file)).toEqual(['@polyglot/api', 'api-image', 'core', 'util']); // api-image copies the app's build
     expect(affectedTasks(ws, ['typecheck'], file)).toEqual(['@polyglot/api:typecheck', 'core:typecheck', 'util:typecheck']);
   });
 

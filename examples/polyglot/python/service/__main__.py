@@ -1,3 +1,0 @@
-"""Placeholder service for docker/python-service: prints a greeting and exits."""
-
-print("python service: ok")

@@ -12,6 +12,7 @@ import {
   type InferredProject,
   type ProjectDependency,
 } from '../../graph';
+import { pythonWorkspaceGraph, withPythonProjects } from '../../graph/python';
 
 /** `fleet graph --json` (docs/json-output.md): the contract. */
 export interface GraphJson {
@@ -33,17 +34,27 @@ export async function computeGraph(root: string, withFiles: boolean): Promise<Gr
   const inference = inferWorkspaceProjects(root, options);
   const graph = await buildFileGraph({ workspaceRoot: root, exclude: options.exclude, parallelThreshold: options.parallelParseThreshold });
   const owner = projectOwner(inference.projects);
+  const python = pythonWorkspaceGraph({
+    workspaceRoot: root,
+    existing: inference.projects.map((p) => ({ root: p.root, name: p.name, targets: targetNames(p) })),
+    interpreter: options.python.interpreter ?? 'python3',
+    targetNames: { test: options.testTargetName, lint: options.lintTargetName, typecheck: options.typecheckTargetName, build: options.buildTargetName },
+    disabledTargets: options.disabledTargets,
+    exclude: options.exclude,
+  });
   const projects: GraphJson['projects'] = {};
   for (const p of [...inference.projects].sort((a, b) => a.name.localeCompare(b.name))) {
     projects[p.name] = { root: p.root, languages: p.languages, targets: targetNames(p) };
   }
   const result: GraphJson = {
-    projects,
-    dependencies: projectDependencies(graph, owner).sort(compareDeps),
-    diagnostics: uniqueDiagnostics([...inference.diagnostics, ...graph.diagnostics]),
+    projects: withPythonProjects(projects, python.projects),
+    dependencies: [...projectDependencies(graph, owner), ...python.dependencies].sort(compareDeps),
+    diagnostics: uniqueDiagnostics([...inference.diagnostics, ...graph.diagnostics, ...python.diagnostics]),
   };
   if (withFiles) {
-    result.files = Object.fromEntries(Object.keys(graph.files).sort().map((f) => [f, toFileNode(graph.files[f])]));
+    const files: Record<string, FileNode> = { ...python.files };
+    for (const f of Object.keys(graph.files)) files[f] = toFileNode(graph.files[f]);
+    result.files = Object.fromEntries(Object.keys(files).sort().map((f) => [f, files[f]]));
     // Key order of the contract: projects, files, dependencies, diagnostics.
     return { projects: result.projects, files: result.files, dependencies: result.dependencies, diagnostics: result.diagnostics };
   }

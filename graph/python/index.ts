@@ -51,3 +51,5 @@ export { pythonRunner } from './python-runner';
 export type { PythonRunner } from './python-runner';
 export { pythonAnalyzer, pythonImportsJson } from './python-analyzer';
 export type { PythonImportJson } from './python-analyzer';
+export { pythonWorkspaceGraph, withPythonProjects } from './python-workspace-graph';
+export type { PythonWorkspaceGraph, PythonWorkspaceGraphOptions } from './python-workspace-graph';

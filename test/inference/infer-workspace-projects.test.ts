@@ -12,6 +12,8 @@ describe('inferWorkspaceProjects (what `fleet graph` calls, without Nx)', () => 
       { name: 'core', root: 'libs/core', languages: ['typescript'], targets: ['test', 'typecheck'] },
       { name: 'util', root: 'libs/util', languages: ['typescript'], targets: ['build', 'test', 'typecheck'] },
       { name: '@polyglot/format', root: 'packages/format', languages: ['typescript'], targets: ['build', 'test', 'typecheck'] },
+      // project.json of the Python trainer (its Python targets come from graph/python)
+      { name: 'polyglot-trainer', root: 'python/trainer', languages: [], targets: ['train'] },
     ]);
   });
 
@@ -28,7 +30,7 @@ describe('inferWorkspaceProjects (what `fleet graph` calls, without Nx)', () => 
     });
     try {
       const { projects, diagnostics } = inferWorkspaceProjects(ws.root);
-      expect(projects.map((p) => p.name)).toEqual(['@polyglot/api', 'core', 'util']);
+      expect(projects.map((p) => p.name)).toEqual(['@polyglot/api', 'core', 'util', 'polyglot-trainer']);
       expect(diagnostics).toEqual([{ file: 'packages/format/package.json', line: 1, code: 'PACKAGE_JSON_INVALID', message: expect.stringContaining(':1:31:') }]);
     } finally {
       ws.dispose();

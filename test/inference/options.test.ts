@@ -12,11 +12,13 @@ describe('plugin options', () => {
       tsconfigProjects: true,
       exclude: [],
       parallelParseThreshold: 3000,
+      docker: {},
+      python: { interpreter: 'python3' },
     });
   });
 
   it.each([
-    [{ bogus: 1 }, 'bogus', /^unknown option; known options are: typecheckTargetName, testTargetName, lintTargetName, buildTargetName, disabledTargets, tsconfigProjects, exclude, parallelParseThreshold$/],
+    [{ bogus: 1 }, 'bogus', /^unknown option; known options are: typecheckTargetName, testTargetName, lintTargetName, buildTargetName, disabledTargets, tsconfigProjects, exclude, parallelParseThreshold, docker, python$/],
     [{ typecheckTargetName: 5 }, 'typecheckTargetName', /^must be string \(got 5\)$/],
     [{ testTargetName: '' }, 'testTargetName', /^must NOT have fewer than 1 characters \(got ""\)$/],
     [{ lintTargetName: null }, 'lintTargetName', /^must be string \(got null\)$/],

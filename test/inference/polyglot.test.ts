@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, type TestWorkspace } from '../rig';
 import { affectedProjects, affectedTasks, installTaskRecorder, runTasks } from './task-recorder';
+import { usePython } from '../python/python-workspace';
 
 interface ShownProject {
   name: string;
@@ -68,8 +69,9 @@ describe('examples/polyglot on real nx', () => {
 
   it('runs typecheck and test for real; the second run is all cache hits', () => {
     installTaskRecorder(ws);
+    usePython(ws); // this machine's python3 with pytest (see test/python/python-workspace.ts)
     const first = runTasks(ws, ['run-many', '-t', 'typecheck', 'test']);
-    expect(Object.keys(first).length).toBe(8);
+    expect(Object.keys(first).length).toBe(11); // 8 TS tasks and the 3 Python test tasks
     expect(new Set(Object.values(first))).toEqual(new Set(['run']));
     const second = runTasks(ws, ['run-many', '-t', 'typecheck', 'test']);
     expect(Object.keys(second).sort()).toEqual(Object.keys(first).sort());

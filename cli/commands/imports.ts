@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { extractFileImports } from '../../graph';
 import type { ImportKind } from '../../graph';
 import { extractDockerImports, isDockerfileName, type DockerImports } from '../../graph/docker';
+import { pythonAnalyzer, pythonImportsJson, type PythonImportJson } from '../../graph/python';
 
 /**
  * One element of `fleet imports --json` (docs/json-output.md). Dockerfiles also carry their
@@ -11,7 +12,8 @@ import { extractDockerImports, isDockerfileName, type DockerImports } from '../.
  */
 export interface FileImportsJson extends Partial<Pick<DockerImports, 'stages' | 'instructions'>> {
   file: string;
-  imports: { specifier: string; kind: ImportKind; line: number }[];
+  /** Python files (.py, .pyi) list {@link PythonImportJson} items: `{ specifier, level, kind, weak, line }`. */
+  imports: Array<{ specifier: string; kind: ImportKind; line: number } | PythonImportJson>;
 }
 
 /**
@@ -37,6 +39,7 @@ export function registerImportsCommand(program: Command): void {
         }
         for (const d of r.diagnostics) process.stderr.write(`fleet: ${file}${d.line ? `:${d.line}` : ''}: ${d.message} [${d.code}]\n`);
         const entry: FileImportsJson = { file, imports: r.imports.map(({ specifier, kind, line }) => ({ specifier, kind, line })) };
+        if (pythonAnalyzer.handles(file)) entry.imports = pythonImportsJson(fs.readFileSync(path.resolve(file), 'utf8'), file).imports;
         if (isDockerfileName(file)) {
           const { stages, instructions } = extractDockerImports(file, fs.readFileSync(path.resolve(file), 'utf8'));
           Object.assign(entry, { stages, instructions });
@@ -51,7 +54,7 @@ export function registerImportsCommand(program: Command): void {
 function humanReadable(results: FileImportsJson[]): string {
   return results
     .map((r) => {
-      const lines = r.imports.map((i) => `  ${String(i.line).padStart(4)}  ${i.kind.padEnd(9)} ${i.specifier}`);
+      const lines = r.imports.map((i) => `  ${String(i.line).padStart(4)}  ${i.kind.padEnd(9)} ${'level' in i ? '.'.repeat(i.level) : ''}${i.specifier}`);
       return `${r.file}\n${lines.length ? lines.join('\n') : '  (no imports)'}\n`;
     })
     .join('');

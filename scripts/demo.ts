@@ -4,7 +4,7 @@
  * project graph, changes a leaf library and runs `nx affected` twice: the second run must be
  * served entirely from the cache. Exits non-zero when any step or check fails.
  */
-import { createWorkspace, type TestWorkspace } from '../test/rig';
+import { createWorkspace, realPython, usePython, type TestWorkspace } from '../test/rig';
 
 interface GraphFile {
   graph: {
@@ -15,9 +15,11 @@ interface GraphFile {
 
 const LEAF_FILE = 'libs/util/src/strings.ts';
 // api-image copies the app's build output (docker/api-image/Dockerfile), so it is a dependent too.
-const EXPECTED_AFFECTED = ['@polyglot/api', 'api-image', 'core', 'util'];
+const EXPECTED_AFFECTED = ['@polyglot/api', 'api-image', 'core', 'polyglot-textkit', 'polyglot-trainer', 'polyglot-wordservice', 'python-service', 'util'];
+/** A module of the Python core library: its dependents' pytest suites run too. */
+const PYTHON_FILE = 'python/core/src/textkit/slug.py';
 /** TS/JS projects and the Dockerfile projects of examples/polyglot/docker (never built here: no docker call). */
-const EXPECTED_PROJECTS = ['@polyglot/api', '@polyglot/format', 'core', 'util', 'api-image', 'base-node', 'report-image', 'python-service'];
+const EXPECTED_PROJECTS = ['@polyglot/api', '@polyglot/format', 'core', 'util', 'api-image', 'base-node', 'report-image', 'python-service', 'polyglot-textkit', 'polyglot-wordservice', 'polyglot-trainer'];
 
 function step(title: string): void {
   console.log(`\n== ${title}`);
@@ -68,15 +70,19 @@ function runAffected(ws: TestWorkspace, label: string): { total: number; cached:
 function main(): void {
   const started = Date.now();
   step('Scratch copy of examples/polyglot');
-  const ws = createWorkspace({ fixture: 'examples/polyglot' });
-  console.log(`  ${ws.root}`);
+  const ws = createWorkspace({ fixture: 'examples/polyglot', commit: false });
+  // Nx puts node's folder first on PATH for tasks; name the python3 that has pytest (docs/python.md).
+  usePython(ws, realPython());
+  ws.commit('initial');
+  console.log(`  ${ws.root} (python.interpreter: ${realPython()})`);
   try {
     const graph = showInference(ws);
     const missing = EXPECTED_PROJECTS.filter((p) => !graph.graph.nodes[p]);
     if (missing.length) fail(`missing projects in the graph: ${missing.join(', ')}`);
 
-    step(`Change a leaf library file (${LEAF_FILE}) on top of the committed state`);
+    step(`Change a leaf library file (${LEAF_FILE}) and a Python core module (${PYTHON_FILE}) on top of the committed state`);
     ws.write(LEAF_FILE, `${ws.read(LEAF_FILE)}\n/** Added by the demo. */\nexport const demoMarker = 'changed';\n`);
+    ws.write(PYTHON_FILE, `${ws.read(PYTHON_FILE)}\n\nDEMO_MARKER = 'changed'\n`);
     const affected = (JSON.parse(ws.nxOk(['show', 'projects', '--affected', '--base=HEAD', '--json'])) as string[]).sort();
     console.log(`  nx show projects --affected --base=HEAD: ${affected.join(', ')}`);
     if (affected.join() !== EXPECTED_AFFECTED.join()) fail(`expected affected ${EXPECTED_AFFECTED.join(', ')}`);

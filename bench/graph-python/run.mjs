@@ -7,7 +7,7 @@
 //   peer     : python3 bench/graph-python/ast_scan.py: ast.parse + import walk of the same
 //              files (single process); extraction only, no resolution
 //   one-file : change one module, re-read, re-extract and re-resolve it (ownership unchanged)
-// and writes the figures into the Benchmarks section of docs/python.md.
+// and writes the figures into the graph-python section of docs/benchmarks.md.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -68,7 +68,7 @@ console.log(`one-file change (re-read, extract, resolve):      ${result.oneFileM
 if (!process.argv.includes('--no-docs')) writeDocs(result);
 
 function writeDocs(r) {
-  const docs = join(repo, 'docs', 'python.md');
+  const docs = join(repo, 'docs', 'benchmarks.md');
   if (!existsSync(docs)) return;
   const table = [
     '<!-- bench:graph-python:start (written by node bench/graph-python/run.mjs) -->',

@@ -8,3 +8,6 @@ export { toFileNode } from './to-file-node';
 export { analyzerFor, ANALYZERS } from './analyzers';
 export { extractFileImports } from './extract-file-imports';
 export type { ExtractFailure } from './extract-file-imports';
+export { knownProjects } from './known-projects';
+export { discoverFiles } from './discover-files';
+export type { DiscoveredFile } from './discover-files';

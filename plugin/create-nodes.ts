@@ -1,6 +1,6 @@
 import type { CreateNodes, CreateNodesResult, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { normalizeOptions, type FleetPluginOptions } from '../config';
-import { PROJECT_CONFIG_GLOB, createFsReader, inferProjects, type Diagnostic, type InferredProject } from '../graph';
+import { PROJECT_CONFIG_GLOB, createFsReader, inferProjects, knownProjects, type Diagnostic, type InferredProject } from '../graph';
 import { DOCKERFILE_GLOB, isDockerfileName } from '../graph/docker';
 import { createDockerNodes } from './docker-nodes';
 import { PYTHON_PROJECT_GLOB, isPythonConfigFile } from '../graph/python';
@@ -27,12 +27,12 @@ export const createNodes: CreateNodes<FleetPluginOptions> = [
     const tsNodes = result.projects
       .filter((p) => Object.keys(p.targets).length > 0 || !p.createdByNxCore)
       .map((p) => [p.configFile, { projects: { [p.root]: toProjectNode(p) } } satisfies CreateNodesResult] as const);
-    // Dockerfiles and Python folders add targets to these projects or make their own (plugin/docker-nodes.ts, plugin/python-nodes.ts).
-    return [
-      ...tsNodes,
-      ...createDockerNodes(files, result.projects, options, context.workspaceRoot),
-      ...createPythonNodes(files, result.projects, options, context.workspaceRoot),
-    ];
+    // Python folders and Dockerfiles add targets to these projects or make their own
+    // (plugin/python-nodes.ts, plugin/docker-nodes.ts). Docker goes last: a Dockerfile inside a
+    // Python project belongs to it, and COPY of a Python project depends on its build.
+    const python = createPythonNodes(files, result.projects, options, context.workspaceRoot);
+    const known = knownProjects(result.projects, python.projects);
+    return [...tsNodes, ...python.nodes, ...createDockerNodes(files, known, options, context.workspaceRoot)];
   },
 ];
 

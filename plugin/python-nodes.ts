@@ -19,9 +19,9 @@ export function createPythonNodes(
   knownProjects: readonly InferredProject[],
   options: NormalizedOptions,
   workspaceRoot: string,
-): Array<readonly [string, CreateNodesResult]> {
+): { nodes: Array<readonly [string, CreateNodesResult]>; projects: InferredPythonProject[] } {
   const configFiles = files.filter(isPythonConfigFile);
-  if (configFiles.length === 0) return [];
+  if (configFiles.length === 0) return { nodes: [], projects: [] };
   const result = inferPythonProjects({
     fs: nodePythonFs(workspaceRoot),
     configFiles,
@@ -36,7 +36,7 @@ export function createPythonNodes(
   const out: Array<readonly [string, CreateNodesResult]> = result.projects.map((p) => [p.configFile, { projects: { [p.root]: toProjectNode(p) } }] as const);
   // External nodes are workspace-wide: one result carries them all (Nx merges every result's).
   if (out.length > 0 && Object.keys(result.externalNodes).length > 0) out[0] = [out[0][0], { ...out[0][1], externalNodes: result.externalNodes }];
-  return out;
+  return { nodes: out, projects: result.projects };
 }
 
 function toProjectNode(p: InferredPythonProject): ProjectNode {

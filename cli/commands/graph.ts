@@ -3,7 +3,10 @@ import type { Command } from 'commander';
 import { normalizeOptions, readPluginOptions } from '../../config';
 import {
   buildFileGraph,
+  createFsReader,
+  discoverFiles,
   inferWorkspaceProjects,
+  knownProjects,
   projectDependencies,
   targetNames,
   toFileNode,
@@ -12,6 +15,7 @@ import {
   type InferredProject,
   type ProjectDependency,
 } from '../../graph';
+import { dockerWorkspaceGraph, inferWorkspaceDockerProjects, type DockerWorkspaceGraph } from '../../graph/docker';
 import { pythonWorkspaceGraph, withPythonProjects } from '../../graph/python';
 
 /** `fleet graph --json` (docs/json-output.md): the contract. */
@@ -28,37 +32,58 @@ export function projectOwner(projects: Pick<InferredProject, 'name' | 'root'>[])
   return (file) => byDepth.find((p) => p.root === '.' || p.root === '' || file === p.root || file.startsWith(`${p.root}/`))?.name;
 }
 
-/** Computes the whole `fleet graph` result for a workspace, without Nx. */
+/** Computes the whole `fleet graph` result for a workspace, without Nx: TS/JS, then Python, then Docker (as the plugin does). */
 export async function computeGraph(root: string, withFiles: boolean): Promise<GraphJson> {
   const options = normalizeOptions(readPluginOptions(root).options);
+  const listed = discoverFiles(root);
+  const fileList = listed.map((f) => f.file);
   const inference = inferWorkspaceProjects(root, options);
-  const graph = await buildFileGraph({ workspaceRoot: root, exclude: options.exclude, parallelThreshold: options.parallelParseThreshold });
-  const owner = projectOwner(inference.projects);
+  const graph = await buildFileGraph({ workspaceRoot: root, files: listed, exclude: options.exclude, parallelThreshold: options.parallelParseThreshold });
   const python = pythonWorkspaceGraph({
     workspaceRoot: root,
+    files: fileList,
     existing: inference.projects.map((p) => ({ root: p.root, name: p.name, targets: targetNames(p) })),
     interpreter: options.python.interpreter ?? 'python3',
     targetNames: { test: options.testTargetName, lint: options.lintTargetName, typecheck: options.typecheckTargetName, build: options.buildTargetName },
     disabledTargets: options.disabledTargets,
     exclude: options.exclude,
   });
-  const projects: GraphJson['projects'] = {};
-  for (const p of [...inference.projects].sort((a, b) => a.name.localeCompare(b.name))) {
-    projects[p.name] = { root: p.root, languages: p.languages, targets: targetNames(p) };
-  }
+  const known = knownProjects(inference.projects, python.inferred);
+  const reader = createFsReader(root);
+  const dockerInference = inferWorkspaceDockerProjects({ workspaceRoot: root, files: fileList, known, options, readFile: (f) => reader.readFile(f) });
+  const docker = dockerWorkspaceGraph(root, dockerInference.projects, known, fileList, options.buildTargetName);
+  const tsProjects: GraphJson['projects'] = {};
+  for (const p of inference.projects) tsProjects[p.name] = { root: p.root, languages: p.languages, targets: targetNames(p) };
+  const owner = projectOwner(inference.projects);
   const result: GraphJson = {
-    projects: withPythonProjects(projects, python.projects),
-    dependencies: [...projectDependencies(graph, owner), ...python.dependencies].sort(compareDeps),
-    diagnostics: uniqueDiagnostics([...inference.diagnostics, ...graph.diagnostics, ...python.diagnostics]),
+    projects: withDockerProjects(withPythonProjects(tsProjects, python.projects), docker.projects),
+    dependencies: [...projectDependencies(graph, owner), ...python.dependencies, ...docker.dependencies].sort(compareDeps),
+    diagnostics: uniqueDiagnostics([...inference.diagnostics, ...graph.diagnostics, ...python.diagnostics, ...dockerInference.diagnostics]),
   };
-  if (withFiles) {
-    const files: Record<string, FileNode> = { ...python.files };
-    for (const f of Object.keys(graph.files)) files[f] = toFileNode(graph.files[f]);
-    result.files = Object.fromEntries(Object.keys(files).sort().map((f) => [f, files[f]]));
-    // Key order of the contract: projects, files, dependencies, diagnostics.
-    return { projects: result.projects, files: result.files, dependencies: result.dependencies, diagnostics: result.diagnostics };
+  if (!withFiles) return result;
+  const files: Record<string, FileNode> = { ...python.files, ...docker.files };
+  for (const f of Object.keys(graph.files)) files[f] = toFileNode(graph.files[f]);
+  // Key order of the contract: projects, files, dependencies, diagnostics.
+  return {
+    projects: result.projects,
+    files: Object.fromEntries(Object.keys(files).sort().map((f) => [f, files[f]])),
+    dependencies: result.dependencies,
+    diagnostics: result.diagnostics,
+  };
+}
+
+/** Adds Docker targets to the projects they belong to, and the image projects nx-fleet creates. */
+function withDockerProjects(projects: GraphJson['projects'], docker: DockerWorkspaceGraph['projects']): GraphJson['projects'] {
+  const merged = { ...projects };
+  for (const [name, p] of Object.entries(docker)) {
+    const e = merged[name];
+    merged[name] = {
+      root: p.root,
+      languages: [...new Set([...(e?.languages ?? []), 'docker'])],
+      targets: [...new Set([...(e?.targets ?? []), ...p.targets])].sort(),
+    };
   }
-  return result;
+  return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** Inference and the file graph both read tsconfig/package.json files: one problem, one entry. */

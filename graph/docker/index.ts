@@ -47,3 +47,7 @@ export { placeDockerfiles } from './place-dockerfiles';
 export type { DockerfilePlacement, KnownProject } from './place-dockerfiles';
 export { imageRepository } from './image-repository';
 export { listContextFiles } from './list-context-files';
+export { inferWorkspaceDockerProjects, dockerProjectEdges } from './workspace-docker-projects';
+export type { KnownWorkspaceProject, WorkspaceDockerInput, GraphProject } from './workspace-docker-projects';
+export { dockerWorkspaceGraph } from './docker-workspace-graph';
+export type { DockerWorkspaceGraph } from './docker-workspace-graph';

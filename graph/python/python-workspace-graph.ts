@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { discoverFiles } from '../discover-files';
 import type { Diagnostic, FileNode, ProjectDependency, WorkspacePath } from '../types';
 import { buildPythonGraph, type PythonGraphFile } from './build-python-graph';
-import { inferPythonProjects } from './infer-python-projects';
+import { inferPythonProjects, type InferredPythonProject } from './infer-python-projects';
 import type { ExistingProject } from './name-python-projects';
 import { nodePythonFs } from './python-fs';
 
@@ -14,6 +14,8 @@ export interface PythonWorkspaceGraphOptions {
   targetNames: { test: string; lint: string; typecheck: string; build: string };
   disabledTargets: readonly string[];
   exclude: readonly string[];
+  /** The workspace's files, when the caller already listed them (else git's listing). */
+  files?: readonly string[];
 }
 
 /** The Python part of `fleet graph --json` (docs/json-output.md), computed without Nx. */
@@ -23,6 +25,8 @@ export interface PythonWorkspaceGraph {
   files: Record<WorkspacePath, FileNode>;
   dependencies: ProjectDependency[];
   diagnostics: Diagnostic[];
+  /** The inferred projects themselves (targets included), for the inference that runs after Python (Docker). */
+  inferred: InferredPythonProject[];
 }
 
 /**
@@ -34,12 +38,12 @@ export interface PythonWorkspaceGraph {
  */
 export function pythonWorkspaceGraph(options: PythonWorkspaceGraphOptions): PythonWorkspaceGraph {
   const fs = nodePythonFs(options.workspaceRoot);
-  const files = discoverFiles(options.workspaceRoot).map((f) => f.file);
+  const files = options.files ? [...options.files] : discoverFiles(options.workspaceRoot).map((f) => f.file);
   const workspaceName = path.basename(options.workspaceRoot);
   const inference = inferPythonProjects({ ...options, fs, configFiles: files, workspaceName });
   const graph = buildPythonGraph({ fs, files, exclude: options.exclude, workspaceName });
   const nameOf = new Map<string, string>();
-  const out: PythonWorkspaceGraph = { projects: {}, files: {}, dependencies: [], diagnostics: [...inference.diagnostics, ...graph.diagnostics] };
+  const out: PythonWorkspaceGraph = { projects: {}, files: {}, dependencies: [], diagnostics: [...inference.diagnostics, ...graph.diagnostics], inferred: inference.projects };
   for (const p of inference.projects) {
     const existing = options.existing.find((e) => e.root === p.root);
     const name = p.name ?? existing?.name;

@@ -36,15 +36,30 @@ describe('fleet graph on examples/polyglot', () => {
     expect(graphJson(ws).files).toBeUndefined();
   });
 
-  it('agrees with the project edges real nx builds from the plugin', () => {
-    const ours = graphJson(ws).dependencies.map((d) => `${d.source}->${d.target}`);
+  it('agrees with real nx: the same projects and the same project edges (TS, Python and Docker)', () => {
+    const g = graphJson(ws);
     ws.nxOk(['graph', '--file=nx-graph.json']);
     const nx = JSON.parse(fs.readFileSync(ws.path('nx-graph.json'), 'utf8')) as {
-      graph: { dependencies: Record<string, { source: string; target: string }[]> };
+      graph: { nodes: Record<string, unknown>; dependencies: Record<string, { source: string; target: string }[]> };
     };
-    const nxEdges = new Set(Object.values(nx.graph.dependencies).flat().map((d) => `${d.source}->${d.target}`));
-    expect(ours.length).toBeGreaterThan(0);
-    for (const edge of ours) expect(nxEdges, edge).toContain(edge);
+    expect(Object.keys(g.projects).sort()).toEqual(Object.keys(nx.graph.nodes).sort());
+    const nxEdges = Object.values(nx.graph.dependencies)
+      .flat()
+      .filter((d) => !d.target.startsWith('npm:') && !d.target.startsWith('pypi:'))
+      .map((d) => `${d.source}->${d.target}`);
+    const ours = g.dependencies.map((d) => `${d.source}->${d.target}`);
+    expect([...new Set(ours)].sort()).toEqual([...new Set(nxEdges)].sort());
+    // Every language contributes: a TS edge, a Python edge and Docker edges (COPY of a build output, FROM a workspace image).
+    expect(ours).toEqual(expect.arrayContaining(['core->util', 'polyglot-wordservice->polyglot-textkit', 'api-image->@polyglot/api', 'report-image->base-node']));
+  });
+
+  it('lists a Dockerfile with the context files it copies and its base image', () => {
+    const g = graphJson(ws, ['--files']);
+    expect(g.files?.['docker/base-node/Dockerfile']).toEqual({
+      imports: ['docker/base-node/entrypoint.sh'],
+      external: ['image:docker.io/library/node:20-alpine'],
+      unresolved: [],
+    });
   });
 });
 

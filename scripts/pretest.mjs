@@ -3,15 +3,18 @@
 // Debian packages with apt (after apt-get update); otherwise it stops and names what to install.
 import { spawnSync } from 'node:child_process';
 
-/** [command to look for, Debian package that provides it] */
+/** [check, Debian package that provides it]: a command on PATH, or a shell test. */
 const NEEDED = [
   ['git', 'git'],
   ['python3', 'python3'],
   ['redis-server', 'redis-server'],
+  // The Python examples' tests run pytest with the python3 on PATH.
+  ['python3 -c "import pytest"', 'python3-pytest'],
 ];
 
-const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-const missing = NEEDED.filter(([cmd]) => !has(cmd));
+const has = (check) =>
+  spawnSync('sh', ['-c', check.includes(' ') ? `${check} >/dev/null 2>&1` : `command -v ${check}`], { stdio: 'ignore' }).status === 0;
+const missing = NEEDED.filter(([check]) => !has(check));
 if (missing.length === 0) process.exit(0);
 
 const pkgs = [...new Set(missing.map(([, pkg]) => pkg))];

@@ -77,7 +77,6 @@ async function handle(opts: CacheServerOptions, req: http.IncomingMessage, res: 
   const ctx: RequestContext = {
     req,
     res,
-    url: new URL(req.url ?? '/', 'http://cache.invalid'),
     store: opts.store,
     tokens: opts.tokens,
     record: { route: 'not_found', method: req.method ?? '?', bytesIn: 0, bytesOut: 0 },

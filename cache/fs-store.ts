@@ -1,12 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { encodeHeader, HEADER_SIZE, MAX_TAG_LENGTH } from './fs-entry-format';
+import { HEADER_SIZE, MAX_TAG_LENGTH } from './fs-entry-format';
 import { openEntry, SMALL_BODY, verifyEntryFile } from './fs-entry-reader';
 import { loadFsIndex, TMP_DIR } from './fs-index-loader';
-import { BodyTooLongError, HashingFileSink } from './hashing-file-sink';
+import { writeLargeTemp, writeSmallTemp } from './fs-temp-writer';
+import { HashPool } from './hash-pool';
 import { HotCache } from './hot-cache';
 import { LruIndex } from './lru-index';
 import type {
@@ -39,6 +39,8 @@ export class FsStore implements ArtifactStore {
   private readonly index = new LruIndex();
   private readonly shardsMade = new Set<string>();
   private readonly hot: HotCache;
+  private readonly hashes = new HashPool();
+  private tmpSeq = 0;
   private reserved = 0;
   private loaded = false;
   private loading: Promise<void> = Promise.resolve();
@@ -82,6 +84,10 @@ export class FsStore implements ArtifactStore {
         this.touch(ns, hash);
         return { namespace: ns, ...cached };
       }
+      // Once loaded, the index knows every entry (all writes, deletes and evictions go through
+      // it): a miss costs no file-system call, and an evicted entry is gone at once even while
+      // its unlink is still in flight.
+      if (this.loaded && !this.index.has(`${ns}/${hash}`)) continue;
       const opened = await openEntry(this.file(ns, hash));
       if (opened.kind === 'miss' || opened.kind === 'corrupt') continue;
       this.touch(ns, hash);
@@ -131,63 +137,23 @@ export class FsStore implements ArtifactStore {
     if (refused) return refused;
     const reservation = req.size + HEADER_SIZE;
     this.reserved += reservation;
-    const tmp = path.join(this.opts.dir, TMP_DIR, `${hash}.${randomBytes(6).toString('hex')}`);
+    // Unique within this process; `.tmp` belongs to one server and is emptied when it starts.
+    const tmp = path.join(this.opts.dir, TMP_DIR, `${hash}.${process.pid}.${this.tmpSeq++}`);
     try {
-      const written = await this.writeTemp(tmp, body, req);
+      const written = req.size <= SMALL_BODY ? await writeSmallTemp(tmp, body, req, this.now()) : await writeLargeTemp(tmp, body, req, this.hashes, this.now());
       if (!written.ok) return written;
-      return await this.publish(ns, hash, tmp, written.meta);
+      return await this.publish(ns, hash, tmp, written.meta, written.body);
     } catch (err) {
       return { ok: false, code: 'STORE_ERROR', message: (err as Error).message };
     } finally {
       this.reserved -= reservation;
-      await fsp.rm(tmp, { force: true }).catch(() => undefined);
+      // Not awaited: a published entry is a second name for the same file, and a failed temp
+      // file is unreachable; the answer need not wait for the unlink.
+      fs.unlink(tmp, () => undefined);
     }
   }
 
-  /** Streams the body to `tmp` behind a header; complete and hashed, or nothing. */
-  private async writeTemp(tmp: string, body: Readable, req: PutRequest): Promise<PutOutcome> {
-    if (req.size <= SMALL_BODY) return this.writeSmallTemp(tmp, body, req);
-    const fh = await fsp.open(tmp, 'wx');
-    try {
-      const sink = new HashingFileSink(fh, HEADER_SIZE, req.size);
-      try {
-        await pipeline(body, sink);
-      } catch (err) {
-        const message = err instanceof BodyTooLongError ? err.message : `upload interrupted: ${(err as Error).message}`;
-        return { ok: false, code: 'TRUNCATED', message };
-      }
-      if (sink.bytes !== req.size) {
-        return { ok: false, code: 'TRUNCATED', message: `received ${sink.bytes} of ${req.size} declared bytes` };
-      }
-      const meta: ArtifactMeta = { size: req.size, sha256: sink.digest(), tag: req.tag, durationMs: req.durationMs, createdMs: this.now() };
-      await fh.write(encodeHeader(meta), 0, HEADER_SIZE, 0);
-      return { ok: true, meta };
-    } finally {
-      await fh.close();
-    }
-  }
-
-  /** Small bodies: gathered in memory, then header and body in one write (fewer syscalls). */
-  private async writeSmallTemp(tmp: string, body: Readable, req: PutRequest): Promise<PutOutcome> {
-    const chunks: Buffer[] = [];
-    let n = 0;
-    try {
-      for await (const c of body as AsyncIterable<Buffer>) {
-        n += c.length;
-        if (n > req.size) return { ok: false, code: 'TRUNCATED', message: `body longer than the declared ${req.size} bytes` };
-        chunks.push(c);
-      }
-    } catch (err) {
-      return { ok: false, code: 'TRUNCATED', message: `upload interrupted: ${(err as Error).message}` };
-    }
-    if (n !== req.size) return { ok: false, code: 'TRUNCATED', message: `received ${n} of ${req.size} declared bytes` };
-    const data = Buffer.concat(chunks, n);
-    const meta: ArtifactMeta = { size: n, sha256: createHash('sha256').update(data).digest('hex'), tag: req.tag, durationMs: req.durationMs, createdMs: this.now() };
-    await fsp.writeFile(tmp, Buffer.concat([encodeHeader(meta), data]), { flag: 'wx' });
-    return { ok: true, meta };
-  }
-
-  private async publish(ns: Namespace, hash: ArtifactHash, tmp: string, meta: ArtifactMeta): Promise<PutOutcome> {
+  private async publish(ns: Namespace, hash: ArtifactHash, tmp: string, meta: ArtifactMeta, body: Buffer | undefined): Promise<PutOutcome> {
     const final = this.file(ns, hash);
     const shard = path.dirname(final);
     if (!this.shardsMade.has(shard)) {
@@ -203,6 +169,8 @@ export class FsStore implements ArtifactStore {
     }
     const key = `${ns}/${hash}`;
     this.index.add(key, { size: meta.size + HEADER_SIZE, accessMs: this.now() });
+    // What was just written is likely read soon (by the next CI job); small bodies are in memory anyway.
+    if (body) this.hot.set(key, meta, body);
     this.evictIfNeeded(key);
     return { ok: true, meta };
   }
@@ -254,6 +222,7 @@ export class FsStore implements ArtifactStore {
 
   async close(): Promise<void> {
     await this.loading.catch(() => undefined);
+    await this.hashes.close();
   }
 }
 

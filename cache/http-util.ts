@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { noteSpentBuffers } from './gc-pressure';
 import type { ArtifactRead } from './types';
 
 export function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
@@ -36,7 +37,9 @@ export async function sendArtifact(res: ServerResponse, hit: ArtifactRead, heade
     res.end(hit.buffer);
     return;
   }
-  await pipeline(hit.stream as Readable, res).catch(() => {
+  const stream = hit.stream as Readable;
+  stream.on('data', (c: Buffer) => noteSpentBuffers(c.length));
+  await pipeline(stream, res).catch(() => {
     // The client went away mid-download: nothing to answer, and nothing to clean up but the file
     // handle, which pipeline has already closed.
   });

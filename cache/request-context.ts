@@ -7,7 +7,6 @@ import type { ArtifactStore, PutFailureCode } from './types';
 export interface RequestContext {
   req: IncomingMessage;
   res: ServerResponse;
-  url: URL;
   store: ArtifactStore;
   tokens: TokenRegistry;
   /** Filled in by handlers; the server adds timing and status when the response is done. */

@@ -81,7 +81,8 @@ http {
 }
 
 export function ensureTrc(work) {
-  const prefix = path.join(work, 'trc');
+  // Outside `work`, which each run removes: the install is kept between runs.
+  const prefix = path.join(work, '..', 'trc');
   const cli = path.join(prefix, 'node_modules', 'turborepo-remote-cache', 'dist', 'cli.js');
   if (!fs.existsSync(cli)) {
     const r = spawnSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', `turborepo-remote-cache@${TRC_VERSION}`], { stdio: 'inherit' });
@@ -109,7 +110,8 @@ export async function startFleet(work, repo, route) {
   const sha = (await import('node:crypto')).createHash('sha256').update(TOKEN).digest('hex');
   fs.writeFileSync(tokens, JSON.stringify({ tokens: [{ name: 'bench', sha256: sha, write: 'main', read: ['main'] }] }));
   const port = await freePort();
-  const args = [path.join(repo, 'dist', 'cli', 'main.js'), 'cache', 'serve', '--port', String(port), '--store', `fs:${dir}`, '--tokens', tokens, '--max-size', 'unlimited', '--log', 'off'];
+  const nodeArgs = (process.env.FLEET_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [...nodeArgs, path.join(repo, 'dist', 'cli', 'main.js'), 'cache', 'serve', '--port', String(port), '--store', `fs:${dir}`, '--tokens', tokens, '--max-size', 'unlimited', '--log', 'off'];
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
   await waitPort(port, child, 'fleet cache serve');
   return handle(child, port, `fleet cache serve ${route}`, route);

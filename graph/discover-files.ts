@@ -33,7 +33,7 @@ export function discoverFiles(root: string): DiscoveredFile[] {
   const staged = git(root, ['ls-files', '-s', '-z']);
   const changed = staged === undefined ? undefined : git(root, ['ls-files', '-t', '-m', '-d', '-o', '--exclude-standard', '-z']);
   if (staged === undefined || changed === undefined) {
-    return walk(root, '').filter((f) => !skipped(f)).sort().map((file) => ({ file }));
+    return walkFiles(root, ALWAYS_SKIPPED).filter((f) => !skipped(f)).sort().map((file) => ({ file }));
   }
   const out = new Map<string, FileHash | undefined>();
   for (const entry of staged.split('\0')) {
@@ -54,7 +54,8 @@ export function discoverFiles(root: string): DiscoveredFile[] {
   return [...out.keys()].sort().map((file) => ({ file, hash: out.get(file) }));
 }
 
-function walk(root: string, rel: string): string[] {
+/** Every file below `root` (workspace-relative), skipping folders and files named in `skip`. */
+export function walkFiles(root: string, skip: ReadonlySet<string>, rel = ''): string[] {
   const out: string[] = [];
   let entries: fs.Dirent[];
   try {
@@ -63,9 +64,9 @@ function walk(root: string, rel: string): string[] {
     return out;
   }
   for (const e of entries) {
-    if (ALWAYS_SKIPPED.has(e.name)) continue;
+    if (skip.has(e.name)) continue;
     const child = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...walk(root, child));
+    if (e.isDirectory()) out.push(...walkFiles(root, skip, child));
     else if (e.isFile()) out.push(child);
   }
   return out;

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { walkFiles } from '../discover-files';
 
 /** Never part of Nx's file set, whatever .gitignore says. */
 const SKIPPED = new Set(['node_modules', '.git', '.nx']);
@@ -21,23 +21,6 @@ export function listContextFiles(workspaceRoot: string, folder: string): string[
   const listed =
     git.status === 0 && !git.error
       ? git.stdout.split('\0').filter((f) => f.startsWith(prefix) && f !== prefix).map((f) => f.slice(prefix.length))
-      : walk(path.join(workspaceRoot, folder), '');
+      : walkFiles(path.join(workspaceRoot, folder), SKIPPED);
   return [...new Set(listed)].filter((f) => !f.split('/').some((p) => SKIPPED.has(p))).sort();
-}
-
-function walk(root: string, rel: string): string[] {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  for (const e of entries) {
-    if (SKIPPED.has(e.name)) continue;
-    const child = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...walk(root, child));
-    else if (e.isFile()) out.push(child);
-  }
-  return out;
 }

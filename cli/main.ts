@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerGraphCommand } from './commands/graph';
 import { registerImportsCommand } from './commands/imports';
 import { registerCacheCommand } from './commands/cache';
+import { registerHardwareCommand } from './commands/hardware';
 
 /** Builds the `fleet` program. Each command lives in cli/commands/<name>.ts and registers itself here. */
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerGraphCommand(program);
   registerImportsCommand(program);
   registerCacheCommand(program);
+  registerHardwareCommand(program);
   return program;
 }
 

@@ -20,6 +20,23 @@ export interface FleetPluginOptions {
   docker?: DockerPluginOptions;
   /** Python projects and targets (docs/python.md). */
   python?: PythonPluginOptions;
+  /** Routing of tasks to agents in distributed runs (docs/distributed.md). */
+  distributed?: DistributedPluginOptions;
+}
+
+/** A task's requirement as written in the options (config/schema.json `definitions.requirement`). */
+export interface RequirementOption {
+  labels?: string[];
+  gpus?: number;
+  gpuMemoryGb?: number;
+  memoryGb?: number;
+  cpus?: number;
+}
+
+/** The `distributed` plugin option (config/schema.json `properties.distributed`). */
+export interface DistributedPluginOptions {
+  assignmentRules?: Array<{ projects?: string[]; targets?: string[]; configurations?: string[]; requires: RequirementOption }>;
+  tagRequirements?: Record<string, RequirementOption>;
 }
 
 /** The `python` plugin option (config/schema.json `properties.python`). */

@@ -14,11 +14,12 @@ describe('plugin options', () => {
       parallelParseThreshold: 3000,
       docker: {},
       python: { interpreter: 'python3' },
+      distributed: {},
     });
   });
 
   it.each([
-    [{ bogus: 1 }, 'bogus', /^unknown option; known options are: typecheckTargetName, testTargetName, lintTargetName, buildTargetName, disabledTargets, tsconfigProjects, exclude, parallelParseThreshold, docker, python$/],
+    [{ bogus: 1 }, 'bogus', /^unknown option; known options are: typecheckTargetName, testTargetName, lintTargetName, buildTargetName, disabledTargets, tsconfigProjects, exclude, parallelParseThreshold, docker, python, distributed$/],
     [{ typecheckTargetName: 5 }, 'typecheckTargetName', /^must be string \(got 5\)$/],
     [{ testTargetName: '' }, 'testTargetName', /^must NOT have fewer than 1 characters \(got ""\)$/],
     [{ lintTargetName: null }, 'lintTargetName', /^must be string \(got null\)$/],

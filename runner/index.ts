@@ -9,3 +9,6 @@ export type { AssignmentRule, RequirementSource, ResolvedRequirement, RoutedTask
 export { assignGpus, explainUnsatisfied, satisfies } from './satisfies';
 export type { Satisfaction } from './satisfies';
 export { globMatch } from './glob-match';
+export type { AgentInfo, JobPayload, LogLine, SignedJob, TaskResult, TaskStatus, TaskSummary } from './job';
+export { canonicalJson, payloadProblem, signJob, verifyJob } from './sign';
+export type { JobRefusal, VerifiedJob } from './sign';

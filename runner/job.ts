@@ -1,0 +1,83 @@
+// Types only: the shapes that cross the process boundary between coordinator, agents and
+// dashboard (through Redis). Nothing here runs; changing a shape is a protocol change (bump `v`).
+import type { Capabilities } from './hardware';
+import type { Requirement } from './requirement';
+
+/**
+ * One task to run, as the coordinator signs it. It never carries a command: an agent only ever
+ * runs `nx run <project>:<target>[:<configuration>]` on `commit` of its own checkout's origin.
+ * @example {"v":1,"runId":"r-1a2b","taskId":"lib:build","commit":"<40 hex>","project":"lib",
+ *   "target":"build","requirement":{"labels":[],"gpus":0,"gpuMemoryGb":0,"memoryGb":0,"cpus":0},"attempt":1}
+ */
+export interface JobPayload {
+  v: 1;
+  runId: string;
+  taskId: string;
+  commit: string;
+  /** Key of the coordinator's uncommitted changes (a git diff) stored in Redis, when there were any. */
+  patchKey?: string;
+  project: string;
+  target: string;
+  configuration?: string;
+  requirement: Requirement;
+  attempt: number;
+}
+
+/** A payload with its HMAC-SHA256 (hex) over the canonical JSON. */
+export interface SignedJob {
+  payload: JobPayload;
+  signature: string;
+}
+
+export type TaskStatus = 'pending' | 'queued' | 'running' | 'success' | 'failure' | 'unschedulable' | 'cancelled';
+
+/** What an agent reports when a task ends. `code` says why when it did not run to an exit code. */
+export interface TaskResult {
+  runId: string;
+  taskId: string;
+  agent: string;
+  attempt: number;
+  status: 'success' | 'failure';
+  exitCode: number | null;
+  /** Epoch milliseconds. */
+  startedAt: number;
+  endedAt: number;
+  gpus: number[];
+  hash?: string;
+  code?: 'FLEET_TASK_EXIT' | 'FLEET_CHECKOUT_FAILED' | 'FLEET_PATCH_FAILED' | 'FLEET_SPAWN_FAILED' | 'FLEET_JOB_REFUSED';
+  message?: string;
+}
+
+/** An agent's heartbeat value (`fleet:agent:<id>`, with a TTL). */
+export interface AgentInfo {
+  id: string;
+  capabilities: Capabilities;
+  slots: number;
+  /** Queues it takes jobs from. */
+  queues: string[];
+  startedAt: number;
+}
+
+/** One line of a task's output, as streamed to `fleet:run:<runId>:log`. */
+export interface LogLine {
+  taskId: string;
+  agent: string;
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+/** Per task in `fleet run --summary-json`: the stable contract (docs/distributed.md). */
+export interface TaskSummary {
+  taskId: string;
+  status: TaskStatus;
+  agent?: string;
+  attempts: number;
+  queuedAt?: number;
+  startedAt?: number;
+  endedAt?: number;
+  exitCode?: number | null;
+  hash?: string;
+  gpus?: number[];
+  requirement: Requirement;
+  message?: string;
+}

@@ -12,3 +12,8 @@ export { globMatch } from './glob-match';
 export type { AgentInfo, JobPayload, LogLine, SignedJob, TaskResult, TaskStatus, TaskSummary } from './job';
 export { canonicalJson, payloadProblem, signJob, verifyJob } from './sign';
 export type { JobRefusal, VerifiedJob } from './sign';
+export { JobQueues, QueueConsumer, QUEUE_REGISTRY, jobIdOf } from './queue';
+export type { ClaimedJob, EnqueueResult, QueueSettings } from './queue';
+export { redisConnection } from './redis-connection';
+export { JobSource } from './job-source';
+export type { Claim, CpuWorkPolicy, JobSourceOptions } from './job-source';

@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { SignedJob } from './job';
+import { queueName, type Requirement } from './requirement';
+import { redisConnection } from './redis-connection';
+
+/** Redis hash: queue name → canonical requirement JSON; agents read it to find queues they can serve. */
+export const QUEUE_REGISTRY = 'fleet:queues';
+const PREFIX = 'fleet-bull';
+
+export interface QueueSettings {
+  redisUrl: string;
+  /** Deliveries of one job before an infrastructure failure is final (agent died, lock lost). Default 3. */
+  maxAttempts?: number;
+  /** How long an agent's lock on a job lasts without renewal. Default 30 s. */
+  lockMs?: number;
+  /** How often stalled (unlocked active) jobs are looked for. Default 15 s. */
+  stalledIntervalMs?: number;
+}
+
+/** BullMQ custom ids cannot hold ':' (task ids do), so the id is a digest of run and task. */
+export function jobIdOf(runId: string, taskId: string): string {
+  return createHash('sha256').update(`${runId}\n${taskId}`).digest('hex').slice(0, 32);
+}
+
+export interface EnqueueResult {
+  queue: string;
+  jobId: string;
+  /** False when the job was already there (idempotent enqueue). */
+  added: boolean;
+}
+
+/** The coordinator's side: one BullMQ queue per canonical requirement set, created on demand. */
+export class JobQueues {
+  private readonly queues = new Map<string, Queue>();
+  private readonly redis: Redis;
+
+  constructor(private readonly settings: QueueSettings) {
+    this.redis = redisConnection(settings.redisUrl, 'fleet-coordinator');
+  }
+
+  private queue(requirement: Requirement): Queue {
+    const name = queueName(requirement);
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.redis, prefix: PREFIX });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  /** Adds a job once: a second enqueue of the same run and task is a no-op. */
+  async enqueue(job: SignedJob, priority = 0): Promise<EnqueueResult> {
+    const { requirement, runId, taskId } = job.payload;
+    const q = this.queue(requirement);
+    await this.redis.hset(QUEUE_REGISTRY, q.name, JSON.stringify(requirement));
+    const jobId = jobIdOf(runId, taskId);
+    const existing = await q.getJob(jobId);
+    if (existing) return { queue: q.name, jobId, added: false };
+    // BullMQ priorities: 1 is highest; 0 means none. Callers pass a rank (critical path first).
+    await q.add(taskId.replace(/:/g, '/'), job, { jobId, priority: Math.min(Math.max(priority, 0), 2_097_152), removeOnFail: false });
+    return { queue: q.name, jobId, added: true };
+  }
+
+  /** The job's BullMQ state: `failed` here means its deliveries ran out (infrastructure failure). */
+  async state(requirement: Requirement, jobId: string): Promise<string> {
+    return this.queue(requirement).getJobState(jobId);
+  }
+
+  /** Removes a run's jobs that no agent has taken (cancel, or the end of a run). */
+  async remove(requirement: Requirement, jobId: string): Promise<void> {
+    await this.queue(requirement).remove(jobId).catch(() => undefined);
+  }
+
+  get client(): Redis {
+    return this.redis;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.redis.disconnect();
+  }
+}
+
+/** A job an agent holds: its lock is renewed until `complete` or `release`. */
+export interface ClaimedJob {
+  queue: string;
+  jobId: string;
+  data: unknown;
+  /** Ends the delivery (the task ran; its own status travels in the result stream). */
+  complete(): Promise<void>;
+  /** Ends the delivery as an infrastructure failure: BullMQ may hand the job to another agent. */
+  fail(reason: string): Promise<void>;
+  /** Stops renewing the lock and leaves the job as it is: it stalls and is redelivered (what a dead agent does). */
+  abandon(): void;
+}
+
+/**
+ * The agent's side of one queue: a BullMQ worker driven by hand (`getNextJob`), so the agent
+ * decides when it has a free slot and free GPUs before it takes a job.
+ */
+export class QueueConsumer {
+  private readonly worker: Worker;
+  private readonly lockMs: number;
+
+  constructor(readonly name: string, connection: Redis, settings: QueueSettings) {
+    this.lockMs = settings.lockMs ?? 30_000;
+    this.worker = new Worker(name, null, {
+      connection,
+      prefix: PREFIX,
+      autorun: false,
+      lockDuration: this.lockMs,
+      stalledInterval: settings.stalledIntervalMs ?? 15_000,
+      // A stalled job is an agent that died or lost its lock: redeliver until maxAttempts deliveries.
+      maxStalledCount: (settings.maxAttempts ?? 3) - 1,
+    });
+    void this.worker.startStalledCheckTimer().catch(() => undefined);
+  }
+
+  /** Takes the next waiting job without blocking, or undefined. */
+  async take(token: string): Promise<ClaimedJob | undefined> {
+    const job = (await this.worker.getNextJob(token, { block: false })) as Job | undefined;
+    if (!job?.id) return undefined;
+    const renew = setInterval(() => void job.extendLock(token, this.lockMs).catch(() => undefined), Math.max(this.lockMs / 3, 200));
+    const done = (): void => clearInterval(renew);
+    return {
+      queue: this.name,
+      jobId: job.id,
+      data: job.data,
+      complete: async () => (done(), void (await job.moveToCompleted('done', token, false).catch(() => undefined))),
+      fail: async (reason) => (done(), void (await job.moveToFailed(new Error(reason), token, false).catch(() => undefined))),
+      abandon: done,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.worker.close(true).catch(() => undefined);
+  }
+}

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzerFor } from './analyzers';
-import { discoverFiles, ALWAYS_SKIPPED } from './discover-files';
+import { discoverFilesAsync, isSkippedPath } from './discover-files';
 import { FileGraphCache, type CachedResolution, type ResolutionContext } from './file-graph-cache';
 import { fleetVersion } from './fleet-version';
 import { globToRegExp } from './glob-to-regexp';
@@ -33,7 +33,6 @@ export interface BuildFileGraphOptions {
 export const DEFAULT_PARALLEL_THRESHOLD = 3000;
 
 /** node_modules, dist, .git, .nx anywhere in a path (a regex: this runs on every file of every build). */
-const SKIPPED_PATH = new RegExp(`(?:^|/)(?:${[...ALWAYS_SKIPPED].map((d) => d.replace('.', '\\.')).join('|')})/`);
 
 /** Sorted copy; git and Nx already list files sorted, so check before paying for a sort. */
 function sortedPaths(paths: string[]): string[] {
@@ -66,8 +65,8 @@ function rawKey(file: string, hash: FileHash): string {
 export async function buildFileGraph(options: BuildFileGraphOptions): Promise<FileGraph> {
   const root = path.resolve(options.workspaceRoot);
   const excluded = (options.exclude ?? []).map((g) => globToRegExp(g));
-  const listed = options.files ?? discoverFiles(root);
-  const entries = listed.filter(({ file }) => !SKIPPED_PATH.test(file) && (excluded.length === 0 || !excluded.some((r) => r.test(file))));
+  const listed = options.files ?? (await discoverFilesAsync(root));
+  const entries = listed.filter(({ file }) => !isSkippedPath(file) && (excluded.length === 0 || !excluded.some((r) => r.test(file))));
   const files = sortedPaths(entries.map((e) => e.file));
   const version = fleetVersion();
   const cache = options.cacheDir === false ? undefined : new FileGraphCache(options.cacheDir ?? defaultCacheDir(root), version);

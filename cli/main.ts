@@ -4,6 +4,7 @@ import { registerGraphCommand } from './commands/graph';
 import { registerImportsCommand } from './commands/imports';
 import { registerCacheCommand } from './commands/cache';
 import { registerHardwareCommand } from './commands/hardware';
+import { registerAgentCommand } from './commands/agent';
 
 /** Builds the `fleet` program. Each command lives in cli/commands/<name>.ts and registers itself here. */
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerImportsCommand(program);
   registerCacheCommand(program);
   registerHardwareCommand(program);
+  registerAgentCommand(program);
   return program;
 }
 

@@ -9,7 +9,7 @@ export type { AssignmentRule, RequirementSource, ResolvedRequirement, RoutedTask
 export { assignGpus, explainUnsatisfied, satisfies } from './satisfies';
 export type { Satisfaction } from './satisfies';
 export { globMatch } from './glob-match';
-export type { AgentInfo, JobPayload, LogLine, SignedJob, TaskResult, TaskStatus, TaskSummary } from './job';
+export type { AgentInfo, JobPayload, LogLine, RunEvent, SignedJob, TaskResult, TaskStatus, TaskSummary } from './job';
 export { canonicalJson, payloadProblem, signJob, verifyJob } from './sign';
 export type { JobRefusal, VerifiedJob } from './sign';
 export { JobQueues, QueueConsumer, QUEUE_REGISTRY, jobIdOf } from './queue';
@@ -17,3 +17,7 @@ export type { ClaimedJob, EnqueueResult, QueueSettings } from './queue';
 export { redisConnection } from './redis-connection';
 export { JobSource } from './job-source';
 export type { Claim, CpuWorkPolicy, JobSourceOptions } from './job-source';
+export { Agent } from './agent';
+export type { AgentOptions } from './agent';
+export { syncCheckout } from './checkout';
+export { runKeys } from './run-keys';

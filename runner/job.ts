@@ -81,3 +81,9 @@ export interface TaskSummary {
   requirement: Requirement;
   message?: string;
 }
+
+/** What agents append to a run's event stream (`fleet:run:<runId>:events`, field `e`). */
+export type RunEvent =
+  | { type: 'started'; taskId: string; agent: string; attempt: number; at: number; gpus: number[] }
+  | { type: 'finished'; result: TaskResult }
+  | { type: 'refused'; taskId?: string; agent: string; code: string; message: string };

@@ -1,0 +1,67 @@
+import { Option, type Command } from 'commander';
+import { Agent, detectHardware, parseLabels, type CpuWorkPolicy } from '../../runner';
+
+const fail = (message: string, code = 'FLEET_INVALID_OPTION'): never => {
+  throw Object.assign(new Error(message), { code });
+};
+const opt = (flags: string, description: string, env: string): Option => new Option(flags, description).env(env);
+
+interface RawAgentOptions {
+  redis?: string;
+  cache?: string;
+  cacheToken?: string;
+  labels?: string;
+  slots?: string;
+  workdir?: string;
+  secret?: string;
+  id?: string;
+  cpuWorkOnGpuAgents?: string;
+  maxAttempts?: string;
+}
+
+function positive(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 1 ? n : fail(`--${name}: expected a whole number >= 1, got "${text}"`);
+}
+
+/** `fleet agent`: takes jobs from Redis and runs them with the shared remote cache. */
+export function registerAgentCommand(program: Command): void {
+  program
+    .command('agent')
+    .description('run tasks of `fleet run` on this machine: takes jobs from Redis whose requirements this machine satisfies')
+    .addOption(opt('--redis <url>', 'redis:// or rediss:// URL (password in the URL)', 'FLEET_REDIS_URL'))
+    .addOption(opt('--cache <url>', 'the fleet cache server, e.g. http://cache:3000', 'FLEET_CACHE_URL'))
+    .addOption(opt('--cache-token <token>', 'token for the cache server (prefer the environment variable)', 'FLEET_CACHE_TOKEN'))
+    .addOption(opt('--labels <list>', 'extra comma-separated labels', 'FLEET_AGENT_LABELS'))
+    .addOption(opt('--slots <n>', 'tasks at once (default: CPU count)', 'FLEET_SLOTS'))
+    .addOption(opt('--workdir <dir>', 'the git checkout to run tasks in (default: the current directory)', 'FLEET_WORKDIR'))
+    .addOption(opt('--secret <secret>', 'shared secret that jobs are signed with (prefer the environment variable)', 'FLEET_SECRET'))
+    .addOption(opt('--id <id>', 'agent id (default: hostname-pid)', 'FLEET_AGENT_ID'))
+    .addOption(opt('--cpu-work-on-gpu-agents <policy>', 'never | when-idle | always (default when-idle)', 'FLEET_CPU_WORK_ON_GPU_AGENTS'))
+    .addOption(opt('--max-attempts <n>', 'deliveries of a job before an infrastructure failure is final (default 3)', 'FLEET_MAX_ATTEMPTS'))
+    .action(async (o: RawAgentOptions) => {
+      const redisUrl = o.redis ?? fail('--redis (or FLEET_REDIS_URL) is required');
+      const cacheUrl = o.cache ?? fail('--cache (or FLEET_CACHE_URL) is required');
+      const secret = o.secret ?? fail('--secret (or FLEET_SECRET) is required: agents run only signed jobs');
+      const policy = (o.cpuWorkOnGpuAgents ?? 'when-idle') as CpuWorkPolicy;
+      if (!['never', 'when-idle', 'always'].includes(policy)) fail(`--cpu-work-on-gpu-agents: expected never, when-idle or always, got "${policy}"`);
+      const hw = detectHardware({ labels: parseLabels(o.labels) });
+      const log = (e: Record<string, unknown>): void => void process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...e }) + '\n');
+      for (const d of hw.diagnostics) log({ msg: 'hardware diagnostic', ...d });
+      const agent = new Agent({
+        redisUrl, cacheUrl, cacheToken: o.cacheToken, secret, log,
+        workdir: o.workdir ?? process.cwd(),
+        capabilities: hw.capabilities,
+        slots: positive('slots', o.slots, hw.capabilities.cpus),
+        maxAttempts: positive('max-attempts', o.maxAttempts, 3),
+        id: o.id,
+        cpuWorkOnGpuAgents: policy,
+      });
+      const stop = (signal: string): void => (log({ msg: 'agent stopping', signal }), void agent.stop());
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+      await agent.run();
+      await agent.close();
+    });
+}

@@ -1,0 +1,37 @@
+import { spawn } from 'node:child_process';
+
+export type CheckoutResult = { ok: true } | { ok: false; code: 'FLEET_CHECKOUT_FAILED' | 'FLEET_PATCH_FAILED'; message: string };
+
+function git(cwd: string, args: string[], input?: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('git', args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.once('error', (e) => resolve({ code: -1, output: e.message }));
+    child.once('close', (code) => resolve({ code: code ?? -1, output }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/**
+ * Makes the agent's checkout equal the run's commit plus the coordinator's patch. Untracked files
+ * are cleaned (outputs of an earlier task could otherwise leak into this one), except the
+ * dependencies and Nx's own folder, which are expensive to rebuild and keyed by content anyway.
+ */
+export async function syncCheckout(workdir: string, commit: string, patch?: string): Promise<CheckoutResult> {
+  const steps: string[][] = [
+    ['fetch', '--quiet', 'origin', commit],
+    ['checkout', '--quiet', '--force', '--detach', commit],
+    ['clean', '-fdxq', '-e', 'node_modules', '-e', '.nx'],
+  ];
+  for (const args of steps) {
+    const r = await git(workdir, args);
+    if (r.code !== 0) return { ok: false, code: 'FLEET_CHECKOUT_FAILED', message: `git ${args.join(' ')}: ${r.output.trim().slice(0, 500)}` };
+  }
+  if (patch) {
+    const r = await git(workdir, ['apply', '--whitespace=nowarn', '--binary', '-'], patch);
+    if (r.code !== 0) return { ok: false, code: 'FLEET_PATCH_FAILED', message: `git apply: ${r.output.trim().slice(0, 500)}` };
+  }
+  return { ok: true };
+}

@@ -1,0 +1,16 @@
+/** Redis key names shared by coordinator and agents: one place, so both sides agree. */
+export const runKeys = {
+  /** Hash: the run's record (command, commit, createdAt, status). */
+  run: (runId: string) => `fleet:run:${runId}`,
+  /** Stream of RunEvent JSON (`e` field): task started / finished. */
+  events: (runId: string) => `fleet:run:${runId}:events`,
+  /** Stream of LogLine fields: every output line of every task. */
+  log: (runId: string) => `fleet:run:${runId}:log`,
+  /** String: the coordinator's uncommitted changes as a git diff. */
+  patch: (runId: string) => `fleet:run:${runId}:patch`,
+  /** String with a TTL: the coordinator is alive. */
+  heartbeat: (runId: string) => `fleet:run:${runId}:alive`,
+  /** String with a TTL: an agent's AgentInfo JSON. */
+  agent: (agentId: string) => `fleet:agent:${agentId}`,
+  agentPattern: 'fleet:agent:*',
+};

@@ -5,6 +5,7 @@ import { registerImportsCommand } from './commands/imports';
 import { registerCacheCommand } from './commands/cache';
 import { registerHardwareCommand } from './commands/hardware';
 import { registerAgentCommand } from './commands/agent';
+import { registerRunCommand } from './commands/run';
 
 /** Builds the `fleet` program. Each command lives in cli/commands/<name>.ts and registers itself here. */
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerCacheCommand(program);
   registerHardwareCommand(program);
   registerAgentCommand(program);
+  registerRunCommand(program);
   return program;
 }
 

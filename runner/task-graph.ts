@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { resolveNxBin } from './nx-task';
+import type { Requirement } from './requirement';
+import { resolveRequirement, type RoutingOptions } from './requirements';
+
+/** A task of the run, with what it waits for and what it needs. */
+export interface PlannedTask {
+  id: string;
+  project: string;
+  target: string;
+  configuration?: string;
+  deps: string[];
+  requirement: Requirement;
+}
+
+export type TaskGraphResult = { ok: true; tasks: PlannedTask[] } | { ok: false; code: 'FLEET_TASK_GRAPH_FAILED' | 'FLEET_INVALID_REQUIREMENT'; message: string };
+
+interface NxGraphOutput {
+  graph?: { nodes?: Record<string, { data?: { tags?: string[]; targets?: Record<string, { metadata?: Record<string, unknown> }> } }> };
+  tasks?: {
+    tasks?: Record<string, { id: string; target: { project: string; target: string; configuration?: string } }>;
+    dependencies?: Record<string, Array<string | { id: string }>>;
+  };
+}
+
+/** Parses `nx <command> --graph=stdout` (Nx 24: `{graph, tasks: {tasks, dependencies}}`) and routes every task. */
+export function planTasks(json: string, routing: RoutingOptions): TaskGraphResult {
+  let out: NxGraphOutput;
+  try {
+    out = JSON.parse(json.slice(json.indexOf('{'))) as NxGraphOutput;
+  } catch (e) {
+    return { ok: false, code: 'FLEET_TASK_GRAPH_FAILED', message: `nx --graph=stdout did not print JSON: ${(e as Error).message}` };
+  }
+  const tasks: PlannedTask[] = [];
+  for (const t of Object.values(out.tasks?.tasks ?? {})) {
+    const node = out.graph?.nodes?.[t.target.project]?.data;
+    const resolved = resolveRequirement(
+      { project: t.target.project, target: t.target.target, configuration: t.target.configuration, tags: node?.tags ?? [], metadata: node?.targets?.[t.target.target]?.metadata },
+      routing,
+    );
+    if (!resolved.ok) return resolved;
+    const deps = (out.tasks?.dependencies?.[t.id] ?? []).map((d) => (typeof d === 'string' ? d : d.id));
+    tasks.push({ id: t.id, project: t.target.project, target: t.target.target, configuration: t.target.configuration, deps, requirement: resolved.requirement });
+  }
+  return { ok: true, tasks };
+}
+
+/** Asks the workspace's nx for the task graph of `nxArgs` without running anything. */
+export function readTaskGraph(cwd: string, nxArgs: string[], routing: RoutingOptions, env: NodeJS.ProcessEnv = process.env): TaskGraphResult {
+  const r = spawnSync(process.execPath, [resolveNxBin(cwd), ...nxArgs, '--graph=stdout'], { cwd, env: { ...env, NX_TUI: 'false' }, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  if (r.status !== 0) return { ok: false, code: 'FLEET_TASK_GRAPH_FAILED', message: `nx ${nxArgs.join(' ')} --graph=stdout exited ${r.status}: ${(r.stderr || r.stdout).trim().slice(0, 2000)}` };
+  return planTasks(r.stdout, routing);
+}
+
+/**
+ * Longest remaining path from each task to the end of the graph, in task counts (durations of
+ * earlier runs are not recorded yet): released first, so the longest chain starts earliest.
+ */
+export function criticalPathLengths(tasks: PlannedTask[]): Map<string, number> {
+  const dependents = new Map<string, string[]>(tasks.map((t) => [t.id, []]));
+  for (const t of tasks) for (const d of t.deps) dependents.get(d)?.push(t.id);
+  const memo = new Map<string, number>();
+  const visit = (id: string, seen: Set<string>): number => {
+    const known = memo.get(id);
+    if (known !== undefined) return known;
+    if (seen.has(id)) return 0; // Nx refuses cycles before us; this only guards the recursion.
+    seen.add(id);
+    const len = 1 + Math.max(0, ...(dependents.get(id) ?? []).map((c) => visit(c, seen)));
+    memo.set(id, len);
+    return len;
+  };
+  for (const t of tasks) visit(t.id, new Set());
+  return memo;
+}

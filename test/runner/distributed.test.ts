@@ -1,0 +1,142 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkspace } from '../rig';
+import { canonicalRequirement, JobQueues, redisConnection, runKeys, signJob, type JobPayload } from '../../runner';
+import { startRedis, type RedisProcess } from '../cache/support/redis-server';
+import { startServe, type ServeProcess } from '../cache/support/serve-process';
+import { agentClone, BUILD_DEPS, dteWorkspace } from './support/dte-fixture';
+import { fakeNvidiaSmiDir } from './support/fake-gpu-tools';
+import { startFleet, waitUntil, type FleetProcess } from './support/processes';
+
+const SECRET = 'e2e-secret-not-for-production';
+let redis: RedisProcess;
+let cache: ServeProcess;
+let ws: TestWorkspace;
+let bare: string;
+const agents = new Map<string, FleetProcess>();
+const temp: string[] = [];
+
+function startAgent(id: string, gpus: number): FleetProcess {
+  const clone = agentClone(bare);
+  temp.push(clone.root);
+  const smi = fakeNvidiaSmiDir(Array.from({ length: gpus }, () => ({ name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559 })));
+  temp.push(smi);
+  const env = clone.env({ AGENT_NAME: id, FLEET_SECRET: SECRET, PATH: `${smi}${path.delimiter}${process.env.PATH}` });
+  const p = startFleet(['agent', '--redis', redis.url, '--cache', cache.url, '--slots', '2', '--id', id, '--workdir', clone.root], { cwd: clone.root, env });
+  agents.set(id, p);
+  return p;
+}
+
+async function fleetRun(args: string[]): Promise<{ code: number | null; output: string }> {
+  const p = startFleet(['run', ...args], { cwd: ws.root, env: ws.env({ FLEET_REDIS_URL: redis.url, FLEET_CACHE_URL: cache.url, FLEET_SECRET: SECRET }) });
+  const timer = setTimeout(() => void p.stop(1000), 150_000);
+  const code = await p.exited;
+  clearTimeout(timer);
+  return { code, output: p.output() };
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  const store = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-dte-cache-'));
+  temp.push(store);
+  cache = await startServe(['--store', `fs:${store}`]);
+  ({ ws, bare } = dteWorkspace());
+  temp.push(ws.root, bare);
+  for (const [id, gpus] of [['cpu-a', 0], ['cpu-b', 0], ['gpu-a', 2]] as const) startAgent(id, gpus);
+  const ready = await waitUntil(() => [...agents.values()].every((a) => a.output().includes('agent ready')), 30_000);
+  if (!ready) throw new Error(`agents did not start:\n${[...agents.values()].map((a) => a.output()).join('\n')}`);
+});
+
+afterAll(async () => {
+  for (const a of agents.values()) await a.stop();
+  await cache?.stop();
+  await redis?.stop();
+  for (const d of temp) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('fleet run with agents as separate processes', () => {
+  it('runs the DAG on the agents, routes the GPU task to the GPU agent, and replays everything from the remote cache', async () => {
+    const summaryFile = path.join(ws.root, '..', `summary-${path.basename(ws.root)}.json`);
+    temp.push(summaryFile);
+    const r = await fleetRun(['--summary-json', summaryFile, 'run-many', '-t', 'build', 'train']);
+    expect(r.code, r.output + [...agents.values()].map((a) => a.output()).join('\n')).toBe(0);
+
+    const replay = JSON.parse(ws.read('tasks.json')) as Record<string, string>;
+    expect(Object.keys(replay).sort()).toEqual([...Object.keys(BUILD_DEPS).map((p) => `${p}:build`), 'trainer:train'].sort());
+    expect(Object.values(replay).every((s) => s === 'remote-cache')).toBe(true);
+
+    const trained = JSON.parse(ws.read('libs/trainer/out/result.json'));
+    expect(trained.agent).toBe('gpu-a');
+    expect(['0', '1']).toContain(trained.cuda);
+    expect(trained.nvidia).toBe(trained.cuda);
+    for (const p of Object.keys(BUILD_DEPS)) expect(JSON.parse(ws.read(`libs/${p}/out/result.json`)).cuda).toBe('');
+
+    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+    expect(summary.status).toBe('success');
+    expect(summary.tasks).toHaveLength(7);
+    for (const t of summary.tasks) {
+      expect(t).toMatchObject({ status: 'success', attempts: 1 });
+      expect(t.queuedAt).toBeLessThanOrEqual(t.startedAt);
+      expect(t.startedAt).toBeLessThanOrEqual(t.endedAt);
+    }
+    const train = summary.tasks.find((t: { taskId: string }) => t.taskId === 'trainer:train');
+    expect(train).toMatchObject({ agent: 'gpu-a', requirement: { labels: ['gpu'], gpus: 1 } });
+    expect(train.gpus).toHaveLength(1);
+  });
+
+  it('agents refuse tampered and unsigned jobs, report it on the run, and run nothing', async () => {
+    const queues = new JobQueues({ redisUrl: redis.url });
+    const events = redisConnection(redis.url, 'test-events');
+    try {
+      const commit = ws.git(['rev-parse', 'HEAD']).trim();
+      const payload = (taskId: string): JobPayload => ({ v: 1, runId: 'r-tamper', taskId, commit, project: 'p0', target: 'build', requirement: canonicalRequirement(), attempt: 1 });
+      const signed = signJob(payload('p0:build'), SECRET);
+      await queues.enqueue({ payload: { ...signed.payload, target: 'evil' }, signature: signed.signature });
+      await queues.enqueue({ payload: payload('p0:unsigned'), signature: '' });
+      const refused = async (): Promise<Array<{ type: string; code: string; taskId: string }>> =>
+        (await events.xrange(runKeys.events('r-tamper'), '-', '+')).map(([, f]) => JSON.parse(f[1]));
+      let seen: Array<{ type: string; code: string; taskId: string }> = [];
+      for (let i = 0; i < 100 && seen.length < 2; i++) (seen = await refused(), await new Promise((r) => setTimeout(r, 100)));
+      expect(seen.map((e) => [e.type, e.taskId, e.code]).sort()).toEqual([
+        ['refused', 'p0:build', 'FLEET_JOB_BAD_SIGNATURE'],
+        ['refused', 'p0:unsigned', 'FLEET_JOB_UNSIGNED'],
+      ]);
+      const logs = [...agents.values()].map((a) => a.output()).join('\n');
+      expect(logs).toContain('"msg":"job refused"');
+      expect(logs).not.toMatch(/"task started","runId":"r-tamper"/);
+    } finally {
+      await queues.close();
+      events.disconnect();
+    }
+  });
+
+  it('refuses when HEAD is not on origin', async () => {
+    ws.write('libs/p0/src.txt', 'changed, committed, not pushed');
+    ws.commit('unpushed');
+    try {
+      const r = await fleetRun(['run', 'p0:build']);
+      expect(r.code).toBe(1);
+      expect(r.output).toContain('FLEET_COMMIT_NOT_PUSHED');
+      expect(r.output).toMatch(/is not reachable from any branch of origin.*--push-ref/);
+    } finally {
+      ws.git(['reset', '-q', '--hard', 'HEAD~1']);
+    }
+  });
+
+  it('a GPU task with no live GPU agent fails after --agent-wait, naming the requirement and the live agents', async () => {
+    await agents.get('gpu-a')!.stop();
+    const summaryFile = path.join(ws.root, '..', `summary2-${path.basename(ws.root)}.json`);
+    temp.push(summaryFile);
+    const r = await fleetRun(['--agent-wait', '2', '--summary-json', summaryFile, 'run', 'trainer:train']);
+    expect(r.code).toBe(1);
+    expect(r.output).toContain('FLEET_NO_CAPABLE_AGENT');
+    expect(r.output).toContain('requires labels [gpu], gpus >= 1');
+    expect(r.output).toMatch(/agent cpu-a \(labels \[.*\], 0 GPU\(s\).*\): lacks labels \[gpu\]; 1 GPU\(s\) \(has 0\)/);
+    expect(r.output).not.toContain('gpu-a');
+    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+    expect(summary.tasks.find((t: { taskId: string }) => t.taskId === 'trainer:train')).toMatchObject({ status: 'unschedulable' });
+    expect(summary.tasks.filter((t: { status: string }) => t.status === 'success').map((t: { taskId: string }) => t.taskId).sort()).toEqual(['p0:build', 'p1:build', 'p5:build']);
+  });
+});

@@ -1,0 +1,83 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createWorkspace, linkNodeModules, TestWorkspace } from '../../rig';
+
+/**
+ * tools/work.js: writes `<root>/out/result.json` saying which agent ran it with which GPUs, after
+ * checking that every dependency's output is there (it arrives on an agent as a remote-cache hit).
+ */
+const WORK_JS = `const fs = require('fs'), path = require('path');
+const [root, ...deps] = process.argv.slice(2);
+for (const d of deps) if (!fs.existsSync(path.join(d, 'out', 'result.json'))) { console.error('missing output of ' + d); process.exit(3); }
+fs.mkdirSync(path.join(root, 'out'), { recursive: true });
+const result = { agent: process.env.AGENT_NAME || 'local', cuda: process.env.CUDA_VISIBLE_DEVICES ?? null, nvidia: process.env.NVIDIA_VISIBLE_DEVICES ?? null };
+fs.writeFileSync(path.join(root, 'out', 'result.json'), JSON.stringify(result));
+console.log('work done ' + root);
+`;
+
+const RECORD_JS = `const fs = require('fs'), path = require('path');
+module.exports = { name: 'record', postTasksExecution: async (o, ctx) => {
+  const s = Object.fromEntries(Object.entries(ctx.taskResults).map(([k, v]) => [k, v.status]));
+  fs.writeFileSync(path.join(ctx.workspaceRoot, 'tasks.json'), JSON.stringify(s));
+} };
+`;
+
+/** name → dependencies. A small DAG: 6 builds, and a GPU-tagged trainer on top of two of them. */
+export const BUILD_DEPS: Record<string, string[]> = { p0: [], p1: ['p0'], p2: ['p0'], p3: ['p1', 'p2'], p4: ['p3'], p5: ['p0'] };
+
+function project(name: string, deps: string[], target: string, tags: string[] = []): string {
+  return JSON.stringify({
+    name,
+    root: `libs/${name}`,
+    tags,
+    implicitDependencies: deps,
+    targets: {
+      [target]: {
+        executor: 'nx:run-commands',
+        cache: true,
+        dependsOn: ['^build'],
+        inputs: ['{projectRoot}/**/*', '^{projectRoot}/**/*'],
+        outputs: ['{projectRoot}/out'],
+        options: { command: ['node tools/work.js', `libs/${name}`, ...deps.map((d) => `libs/${d}`)].join(' ') },
+      },
+    },
+  });
+}
+
+/** The fixture workspace (committed), with a bare repository as its `origin`. */
+export function dteWorkspace(): { ws: TestWorkspace; bare: string } {
+  const files: Record<string, string> = {
+    'package.json': JSON.stringify({ name: 'dte', private: true }),
+    'nx.json': JSON.stringify({ plugins: ['./tools/record.js'] }),
+    '.gitignore': 'node_modules\n.nx\nout\ntasks.json\n',
+    'tools/work.js': WORK_JS,
+    'tools/record.js': RECORD_JS,
+    'libs/trainer/project.json': project('trainer', ['p1', 'p5'], 'train', ['gpu']),
+    'libs/trainer/model.txt': 'weights',
+  };
+  for (const [name, deps] of Object.entries(BUILD_DEPS)) {
+    files[`libs/${name}/project.json`] = project(name, deps, 'build');
+    files[`libs/${name}/src.txt`] = `source of ${name}`;
+  }
+  const ws = createWorkspace({ files });
+  const bare = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'fleet-origin-'));
+  git(os.tmpdir(), ['clone', '-q', '--bare', ws.root, bare]);
+  ws.git(['remote', 'add', 'origin', bare]);
+  ws.git(['fetch', '-q', 'origin']);
+  return { ws, bare };
+}
+
+/** An agent's own clone of the origin, with node_modules linked as an install would give it. */
+export function agentClone(bare: string): TestWorkspace {
+  const dir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'fleet-agent-ws-'));
+  git(os.tmpdir(), ['clone', '-q', bare, dir]);
+  linkNodeModules(dir);
+  return new TestWorkspace(dir);
+}
+
+function git(cwd: string, args: string[]): void {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+}

@@ -5,6 +5,8 @@
 // 6000), BENCH_ROUNDS (default 3). BENCH_ONLY=nginx,trc,v8,v1 and
 // BENCH_PHASES=bigPut,bigGet,smallPut,smallGet narrow a run (for profiling one path; a phase left
 // out is reported as 0); FLEET_NODE_ARGS (e.g. "--cpu-prof") goes to the fleet server's node.
+// BENCH_BASELINE_REPO=DIR (another checkout, built) adds its /v1 server, for before/after figures
+// taken under the same conditions.
 //
 // The machine this runs on is shared and noisy, so: every server is started first and warmed up
 // (JIT, connections, file-system caches); then each round measures one phase on every server in
@@ -91,6 +93,8 @@ async function main() {
   if (!fs.existsSync(path.join(repo, 'dist', 'cli', 'main.js'))) throw new Error('build first: npx tsc -b tsconfig.build.json');
   fs.mkdirSync(work, { recursive: true });
   const all = { nginx: () => startNginx(work), trc: () => startTrc(work), v8: () => startFleet(work, repo, '/v8/artifacts/'), v1: () => startFleet(work, repo, '/v1/cache/') };
+  const baseline = process.env.BENCH_BASELINE_REPO;
+  if (baseline) (all.baseline = () => startFleet(work, baseline, '/v1/cache/', ' (baseline)')), ONLY.push('baseline');
   const servers = [];
   const load0 = os.loadavg();
   try {

@@ -103,8 +103,9 @@ export async function startTrc(work) {
   return handle(child, port, `turborepo-remote-cache ${TRC_VERSION}`, '/v8/artifacts/');
 }
 
-export async function startFleet(work, repo, route) {
-  const dir = path.join(work, `fleet-store-${route.replace(/\W/g, '')}`);
+/** `label` tells apart a second build (e.g. a baseline checkout) measured in the same run. */
+export async function startFleet(work, repo, route, label = '') {
+  const dir = path.join(work, `fleet-store-${route.replace(/\W/g, '')}${label.replace(/\W/g, '')}`);
   fs.rmSync(dir, { recursive: true, force: true });
   const tokens = path.join(work, 'fleet-tokens.json');
   const sha = (await import('node:crypto')).createHash('sha256').update(TOKEN).digest('hex');
@@ -114,5 +115,5 @@ export async function startFleet(work, repo, route) {
   const args = [...nodeArgs, path.join(repo, 'dist', 'cli', 'main.js'), 'cache', 'serve', '--port', String(port), '--store', `fs:${dir}`, '--tokens', tokens, '--max-size', 'unlimited', '--log', 'off'];
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
   await waitPort(port, child, 'fleet cache serve');
-  return handle(child, port, `fleet cache serve ${route}`, route);
+  return handle(child, port, `fleet cache serve ${route}${label}`, route);
 }

@@ -2,10 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { WorkspacePackage } from './typescript/workspace-packages';
 import type { Diagnostic, ExtractResult, FileHash, FileProblem, ResolvedImport } from './types';
+import { packResolution, unpackResolution, type PackedResolution } from './packed-resolution';
 import { writeFileAtomic } from './write-file-atomic';
 
 /** Bump when the cached shapes or the extraction/resolution rules change. */
-export const CACHE_FORMAT_VERSION = 3;
+export const CACHE_FORMAT_VERSION = 4;
 const SHARDS = 64;
 
 /** A file or folder outside the file set that resolution looked at; rechecked before reusing resolutions. */
@@ -50,6 +51,18 @@ function shardOf(key: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return String((h >>> 0) % SHARDS).padStart(2, '0');
+}
+
+function packShard(shard: Shard<CachedResolution>): Shard<PackedResolution> {
+  const entries: Record<string, PackedResolution> = {};
+  for (const [file, r] of Object.entries(shard.entries)) entries[file] = packResolution(r);
+  return { context: shard.context, entries };
+}
+
+function unpackShard<T>(shard: Shard<T>): Shard<T> {
+  const entries: Record<string, CachedResolution> = {};
+  for (const [file, p] of Object.entries(shard.entries as Record<string, unknown>)) entries[file] = unpackResolution(p as PackedResolution);
+  return { context: shard.context, entries: entries as Record<string, T> };
 }
 
 function readJson<T>(file: string): T | undefined {
@@ -145,7 +158,7 @@ export class FileGraphCache {
     let shard = map.get(id);
     if (!shard) {
       shard = readJson<Shard<T>>(path.join(this.dir, kind, `${id}.json`)) ?? { entries: {} };
-      if (kind === 'resolved' && shard.context !== this.meta.context?.key) shard = { context: this.meta.context?.key, entries: {} };
+      if (kind === 'resolved') shard = shard.context === this.meta.context?.key ? unpackShard(shard) : { context: this.meta.context?.key, entries: {} };
       map.set(id, shard);
     }
     return shard;
@@ -168,7 +181,7 @@ export class FileGraphCache {
           if (!alive) delete shard.entries[k];
         }
       }
-      writeFileAtomic(path.join(this.dir, kind, `${id}.json`), JSON.stringify(shard));
+      writeFileAtomic(path.join(this.dir, kind, `${id}.json`), JSON.stringify(kind === 'resolved' ? packShard(shard as Shard<CachedResolution>) : shard));
     }
     if (this.statDirty && this.statFile) {
       if (live) for (const k of Object.keys(this.statFile.entries)) if (!live.files.has(k)) delete this.statFile.entries[k];

@@ -4,13 +4,17 @@ export type CheckoutResult = { ok: true } | { ok: false; code: 'FLEET_CHECKOUT_F
 
 function git(cwd: string, args: string[], input?: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn('git', args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', args, { cwd, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
     child.once('error', (e) => resolve({ code: -1, output: e.message }));
     child.once('close', (code) => resolve({ code: code ?? -1, output }));
-    child.stdin.end(input ?? '');
+    if (child.stdin) {
+      // git may exit before reading all of stdin (a bad patch): that EPIPE is in git's exit code already.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(input);
+    }
   });
 }
 

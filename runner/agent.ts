@@ -20,6 +20,8 @@ export interface AgentOptions {
   id?: string;
   cpuWorkOnGpuAgents?: CpuWorkPolicy;
   maxAttempts?: number;
+  /** How long a job stays locked to this agent without renewal (an agent that died is noticed after it). Default 30 s. */
+  lockSeconds?: number;
   /** How often to look for work and new queues. Default 200 ms. */
   pollMs?: number;
   /** Heartbeat key TTL; refreshed every third of it. Default 15 s. */
@@ -47,7 +49,9 @@ export class Agent {
   constructor(private readonly o: AgentOptions) {
     this.id = o.id ?? `${os.hostname()}-${process.pid}`;
     this.redis = redisConnection(o.redisUrl, `fleet-agent-${this.id}`);
-    const settings = { redisUrl: o.redisUrl, maxAttempts: o.maxAttempts };
+    const lockMs = (o.lockSeconds ?? 30) * 1000;
+    // Stalled jobs are looked for twice per lock period, so a dead agent's job waits at most ~1.5 locks.
+    const settings = { redisUrl: o.redisUrl, maxAttempts: o.maxAttempts, lockMs, stalledIntervalMs: lockMs / 2 };
     this.source = new JobSource({ agentId: this.id, connection: this.redis, capabilities: o.capabilities, slots: o.slots, settings, cpuWorkOnGpuAgents: o.cpuWorkOnGpuAgents });
   }
 
@@ -159,7 +163,7 @@ export class Agent {
   }
 
   private taskEnv(gpus: number[]): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl, NX_TUI: 'false', FLEET_SECRET: undefined };
+    const env: NodeJS.ProcessEnv = { ...process.env, NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl, NX_TUI: 'false', FLEET_SECRET: undefined, FLEET_CACHE_TOKEN: undefined };
     if (this.o.cacheToken) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = this.o.cacheToken;
     // A CPU task on a GPU machine must not grab a GPU a GPU task was given.
     env.CUDA_VISIBLE_DEVICES = gpus.join(',');

@@ -42,7 +42,8 @@ export interface RunSummary {
   tasks: TaskSummary[];
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Redis stream fields come flat: [k1, v1, k2, v2, ...]. */
+const chunk = (flat: string[]): Array<[string, string]> => flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]] as [string, string]] : []));
 
 /**
  * `fleet run`: plans the run from Nx's task graph, queues each task when its dependencies have
@@ -114,12 +115,21 @@ export class Coordinator {
       for (const [, entries] of read ?? []) {
         for (const [id, fields] of entries) {
           lastId = id;
-          const line = state.apply(JSON.parse(fields[1]) as RunEvent);
+          const event = JSON.parse(fields[1]) as RunEvent;
+          const line = state.apply(event);
           if (line) this.o.progress(line);
+          if (event.type === 'finished' && event.result.status !== 'success') await this.printLog(queues.client, event.result.taskId);
         }
       }
     }
     if (this.cancelled) for (const s of state.all()) if (s.status === 'queued') await queues.remove(s.requirement, jobIdOf(this.runId, s.taskId));
+  }
+
+  /** A failed task's output, from the run's log stream (the replay does not run failed tasks). */
+  private async printLog(redis: Redis, taskId: string): Promise<void> {
+    const entries = await redis.xrange(runKeys.log(this.runId), '-', '+');
+    const lines = entries.map(([, f]) => Object.fromEntries(chunk(f))).filter((l) => l.taskId === taskId);
+    for (const l of lines.slice(-200)) this.o.progress(`${taskId} | ${l.line}`);
   }
 
   private async liveAgents(redis: Redis): Promise<AgentInfo[]> {
@@ -168,6 +178,7 @@ export class Coordinator {
     const env: NodeJS.ProcessEnv = { ...process.env, NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl };
     if (this.o.cacheToken) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = this.o.cacheToken;
     delete env.FLEET_SECRET;
+    delete env.FLEET_CACHE_TOKEN;
     this.o.progress(`replaying nx ${this.o.nxArgs.join(' ')} from the remote cache`);
     return new Promise((resolve) => {
       const child = spawn(process.execPath, [resolveNxBin(this.o.cwd), ...this.o.nxArgs], { cwd: this.o.cwd, env, stdio: 'inherit' });

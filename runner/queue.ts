@@ -59,7 +59,9 @@ export class JobQueues {
     const existing = await q.getJob(jobId);
     if (existing) return { queue: q.name, jobId, added: false };
     // BullMQ priorities: 1 is highest; 0 means none. Callers pass a rank (critical path first).
-    await q.add(taskId.replace(/:/g, '/'), job, { jobId, priority: Math.min(Math.max(priority, 0), 2_097_152), removeOnFail: false });
+    // attempts: an agent's explicit infrastructure failure (fail()) is retried like a stalled job.
+    const attempts = this.settings.maxAttempts ?? 3;
+    await q.add(taskId.replace(/:/g, '/'), job, { jobId, attempts, priority: Math.min(Math.max(priority, 0), 2_097_152), removeOnFail: false });
     return { queue: q.name, jobId, added: true };
   }
 

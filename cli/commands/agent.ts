@@ -17,6 +17,7 @@ interface RawAgentOptions {
   id?: string;
   cpuWorkOnGpuAgents?: string;
   maxAttempts?: string;
+  lockTimeout?: string;
 }
 
 function positive(name: string, text: string | undefined, fallback: number): number {
@@ -40,6 +41,7 @@ export function registerAgentCommand(program: Command): void {
     .addOption(opt('--id <id>', 'agent id (default: hostname-pid)', 'FLEET_AGENT_ID'))
     .addOption(opt('--cpu-work-on-gpu-agents <policy>', 'never | when-idle | always (default when-idle)', 'FLEET_CPU_WORK_ON_GPU_AGENTS'))
     .addOption(opt('--max-attempts <n>', 'deliveries of a job before an infrastructure failure is final (default 3)', 'FLEET_MAX_ATTEMPTS'))
+    .addOption(opt('--lock-timeout <seconds>', 'a job whose agent stops renewing its lock this long is given to another agent (default 30)', 'FLEET_LOCK_TIMEOUT'))
     .action(async (o: RawAgentOptions) => {
       const redisUrl = o.redis ?? fail('--redis (or FLEET_REDIS_URL) is required');
       const cacheUrl = o.cache ?? fail('--cache (or FLEET_CACHE_URL) is required');
@@ -55,6 +57,7 @@ export function registerAgentCommand(program: Command): void {
         capabilities: hw.capabilities,
         slots: positive('slots', o.slots, hw.capabilities.cpus),
         maxAttempts: positive('max-attempts', o.maxAttempts, 3),
+        lockSeconds: positive('lock-timeout', o.lockTimeout, 30),
         id: o.id,
         cpuWorkOnGpuAgents: policy,
       });

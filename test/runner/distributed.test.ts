@@ -17,20 +17,28 @@ let ws: TestWorkspace;
 let bare: string;
 const agents = new Map<string, FleetProcess>();
 const temp: string[] = [];
+const pidDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-dte-pids-'));
+const releaseFile = path.join(pidDir, 'release-slow');
+temp.push(pidDir);
 
 function startAgent(id: string, gpus: number): FleetProcess {
   const clone = agentClone(bare);
   temp.push(clone.root);
   const smi = fakeNvidiaSmiDir(Array.from({ length: gpus }, () => ({ name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559 })));
   temp.push(smi);
-  const env = clone.env({ AGENT_NAME: id, FLEET_SECRET: SECRET, PATH: `${smi}${path.delimiter}${process.env.PATH}` });
-  const p = startFleet(['agent', '--redis', redis.url, '--cache', cache.url, '--slots', '2', '--id', id, '--workdir', clone.root], { cwd: clone.root, env });
+  const env = clone.env({ AGENT_NAME: id, FLEET_SECRET: SECRET, PATH: `${smi}${path.delimiter}${process.env.PATH}`, PID_DIR: pidDir, RELEASE_FILE: releaseFile });
+  const args = ['agent', '--redis', redis.url, '--cache', cache.url, '--slots', '2', '--id', id, '--workdir', clone.root, '--lock-timeout', '6'];
+  const p = startFleet(args, { cwd: clone.root, env });
   agents.set(id, p);
   return p;
 }
 
+function startRun(args: string[]): FleetProcess {
+  return startFleet(['run', ...args], { cwd: ws.root, env: ws.env({ FLEET_REDIS_URL: redis.url, FLEET_CACHE_URL: cache.url, FLEET_SECRET: SECRET }) });
+}
+
 async function fleetRun(args: string[]): Promise<{ code: number | null; output: string }> {
-  const p = startFleet(['run', ...args], { cwd: ws.root, env: ws.env({ FLEET_REDIS_URL: redis.url, FLEET_CACHE_URL: cache.url, FLEET_SECRET: SECRET }) });
+  const p = startRun(args);
   const timer = setTimeout(() => void p.stop(1000), 150_000);
   const code = await p.exited;
   clearTimeout(timer);
@@ -125,6 +133,35 @@ describe('fleet run with agents as separate processes', () => {
     }
   });
 
+  it('kill -9 of an agent in the middle of a task: the task completes on another agent and the run succeeds', async () => {
+    const summaryFile = path.join(ws.root, '..', `summary3-${path.basename(ws.root)}.json`);
+    temp.push(summaryFile);
+    const run = startRun(['--summary-json', summaryFile, 'run', 'slow:slow']);
+    const running = (): string | undefined => [...agents.entries()].find(([, a]) => /"task started","runId":"[^"]+","taskId":"slow:slow"/.test(a.output()))?.[0];
+    expect(await waitUntil(() => running() !== undefined, 60_000), run.output()).toBe(true);
+    const victim = running()!;
+    const pidFile = path.join(pidDir, `${victim}-slow.pid`);
+    expect(await waitUntil(() => fs.existsSync(pidFile), 30_000)).toBe(true);
+    process.kill(agents.get(victim)!.pid, 'SIGKILL');
+    await agents.get(victim)!.exited;
+    // The dead agent's task process is an orphan now: stop it by its PID too.
+    try {
+      process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    fs.writeFileSync(releaseFile, 'go');
+    const timer = setTimeout(() => void run.stop(1000), 120_000);
+    const code = await run.exited;
+    clearTimeout(timer);
+    expect(code, run.output()).toBe(0);
+    const slow = JSON.parse(fs.readFileSync(summaryFile, 'utf8')).tasks.find((t: { taskId: string }) => t.taskId === 'slow:slow');
+    expect(slow.status).toBe('success');
+    expect(slow.attempts).toBe(2);
+    expect(slow.agent).not.toBe(victim);
+    expect(JSON.parse(ws.read('libs/slow/out/result.json')).agent).toBe(slow.agent);
+  });
+
   it('a GPU task with no live GPU agent fails after --agent-wait, naming the requirement and the live agents', async () => {
     await agents.get('gpu-a')!.stop();
     const summaryFile = path.join(ws.root, '..', `summary2-${path.basename(ws.root)}.json`);
@@ -133,7 +170,7 @@ describe('fleet run with agents as separate processes', () => {
     expect(r.code).toBe(1);
     expect(r.output).toContain('FLEET_NO_CAPABLE_AGENT');
     expect(r.output).toContain('requires labels [gpu], gpus >= 1');
-    expect(r.output).toMatch(/agent cpu-a \(labels \[.*\], 0 GPU\(s\).*\): lacks labels \[gpu\]; 1 GPU\(s\) \(has 0\)/);
+    expect(r.output).toMatch(/agent cpu-[ab] \(labels \[.*\], 0 GPU\(s\).*\): lacks labels \[gpu\]; 1 GPU\(s\) \(has 0\)/);
     expect(r.output).not.toContain('gpu-a');
     const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
     expect(summary.tasks.find((t: { taskId: string }) => t.taskId === 'trainer:train')).toMatchObject({ status: 'unschedulable' });

@@ -10,6 +10,11 @@ import { createWorkspace, linkNodeModules, TestWorkspace } from '../../rig';
  */
 const WORK_JS = `const fs = require('fs'), path = require('path');
 const [root, ...deps] = process.argv.slice(2);
+if (process.env.PID_DIR) fs.writeFileSync(path.join(process.env.PID_DIR, (process.env.AGENT_NAME || 'local') + '-' + path.basename(root) + '.pid'), String(process.pid));
+// The slow project waits (bounded) for the test to release it, so an agent can be killed mid-task.
+if (root === 'libs/slow' && process.env.RELEASE_FILE) {
+  for (let i = 0; i < 600 && !fs.existsSync(process.env.RELEASE_FILE); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+}
 for (const d of deps) if (!fs.existsSync(path.join(d, 'out', 'result.json'))) { console.error('missing output of ' + d); process.exit(3); }
 fs.mkdirSync(path.join(root, 'out'), { recursive: true });
 const result = { agent: process.env.AGENT_NAME || 'local', cuda: process.env.CUDA_VISIBLE_DEVICES ?? null, nvidia: process.env.NVIDIA_VISIBLE_DEVICES ?? null };
@@ -56,6 +61,9 @@ export function dteWorkspace(): { ws: TestWorkspace; bare: string } {
     'tools/record.js': RECORD_JS,
     'libs/trainer/project.json': project('trainer', ['p1', 'p5'], 'train', ['gpu']),
     'libs/trainer/model.txt': 'weights',
+    // Its target is not called build, so run-many -t build leaves it out.
+    'libs/slow/project.json': project('slow', [], 'slow'),
+    'libs/slow/src.txt': 'slow',
   };
   for (const [name, deps] of Object.entries(BUILD_DEPS)) {
     files[`libs/${name}/project.json`] = project(name, deps, 'build');

@@ -78,6 +78,8 @@ export class Coordinator {
       this.o.progress(`run ${this.runId}: ${graph.tasks.length} tasks at ${git.commit.slice(0, 12)}${patchKey ? ' plus uncommitted changes' : ''}`);
       const state = new RunState(graph.tasks);
       await this.schedule(state, queues, events, { commit: git.commit, patchKey });
+      // The run's record, events and log stay a week for the dashboard and `fleet explain`, then go.
+      for (const key of [runKeys.run(this.runId), runKeys.events(this.runId), runKeys.log(this.runId)]) await redis.expire(key, 7 * 86_400);
       const base = { runId: this.runId, commit: git.commit, tasks: state.summaries() };
       if (this.cancelled) return { ...base, status: 'cancelled', code: 'FLEET_RUN_CANCELLED', message: 'cancelled' };
       if (!state.succeeded()) return { ...base, status: 'failure', code: 'FLEET_TASKS_FAILED', message: this.failures(state) };

@@ -61,7 +61,9 @@ export class JobQueues {
     // BullMQ priorities: 1 is highest; 0 means none. Callers pass a rank (critical path first).
     // attempts: an agent's explicit infrastructure failure (fail()) is retried like a stalled job.
     const attempts = this.settings.maxAttempts ?? 3;
-    await q.add(taskId.replace(/:/g, '/'), job, { jobId, attempts, priority: Math.min(Math.max(priority, 0), 2_097_152), removeOnFail: false });
+    // Finished jobs are kept a day: long enough for a run's idempotent re-enqueue, not forever.
+    const keep = { age: 86_400 };
+    await q.add(taskId.replace(/:/g, '/'), job, { jobId, attempts, priority: Math.min(Math.max(priority, 0), 2_097_152), removeOnComplete: keep, removeOnFail: keep });
     return { queue: q.name, jobId, added: true };
   }
 

@@ -1,10 +1,8 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
+import { envOption, fail } from './cli-options';
 import { Agent, detectHardware, parseLabels, type CpuWorkPolicy } from '../../runner';
 
-const fail = (message: string, code = 'FLEET_INVALID_OPTION'): never => {
-  throw Object.assign(new Error(message), { code });
-};
-const opt = (flags: string, description: string, env: string): Option => new Option(flags, description).env(env);
+const opt = envOption;
 
 interface RawAgentOptions {
   redis?: string;

@@ -1,17 +1,12 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import {
   appendToken, describeStore, formatSize, generateToken, openStore, parseNamespace, parseStoreSpec, resolveServeSettings,
   SERVE_DEFAULTS, startCacheServer, storeStats, verifyStore, type Namespace, type RawServeOptions, type StoreSpec,
 } from '../../cache';
-
-const fail = (message: string, code: string): never => {
-  throw Object.assign(new Error(message), { code });
-};
+import { envOption, fail } from './cli-options';
 
 /** A flag that falls back to `FLEET_<NAME>` (commander gives flag > env > default). */
-function opt(flags: string, description: string, env: string): Option {
-  return new Option(flags, description).env(env);
-}
+const opt = envOption;
 
 function storeOf(text: string): StoreSpec {
   return parseStoreSpec(text) ?? fail(`--store: expected fs:DIR or redis://HOST:PORT, got "${text}"`, 'FLEET_INVALID_OPTION');

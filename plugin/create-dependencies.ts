@@ -3,10 +3,8 @@ import { DependencyType, type CreateDependencies, type CreateDependenciesContext
 import { normalizeOptions, type FleetPluginOptions } from '../config';
 import { analyzerFor, buildFileGraph, isProjectConfigFileName, defaultCacheDir, projectDependencies, type Diagnostic, type FileGraph } from '../graph';
 import { dockerDependencies } from './docker-dependencies';
+import { reportFileDiagnostics } from './report-file-diagnostics';
 import { pythonDependencies } from './python-dependencies';
-
-/** At most this many diagnostics are printed one by one; the rest are counted. */
-const MAX_PRINTED_DIAGNOSTICS = 20;
 
 /** Nx's workspace data folder (honours NX_WORKSPACE_DATA_DIRECTORY), or our default if nx's helper moved. */
 function cacheDirFor(root: string): string {
@@ -18,18 +16,6 @@ function cacheDirFor(root: string): string {
     /* an nx without this module: fall back to the documented default */
   }
   return defaultCacheDir(root);
-}
-
-/**
- * Diagnostics go to stderr of the plugin worker, which Nx passes through: one line each (with
- * file and line) so they are visible in `nx graph`/`nx show` output, never an exception.
- */
-function report(diagnostics: Diagnostic[]): void {
-  for (const d of diagnostics.slice(0, MAX_PRINTED_DIAGNOSTICS)) {
-    console.warn(`nx-fleet: ${d.file}${d.line ? `:${d.line}` : ''}: ${d.message} [${d.code}]`);
-  }
-  const rest = diagnostics.length - MAX_PRINTED_DIAGNOSTICS;
-  if (rest > 0) console.warn(`nx-fleet: ... and ${rest} more diagnostics (run \`fleet graph --json\` to see all)`);
 }
 
 /**
@@ -91,7 +77,7 @@ export const createDependencies: CreateDependencies<FleetPluginOptions> = async 
     parallelThreshold: opts.parallelParseThreshold,
     exclude: opts.exclude,
   });
-  report(graph.diagnostics.filter((d) => !reportedByCreateNodes(d)));
+  reportFileDiagnostics(graph.diagnostics.filter((d) => !reportedByCreateNodes(d)));
   const projectEdges: RawProjectGraphDependency[] = projectDependencies(graph, (f) => ownerOf.get(f), toProcess).map((d) => ({
     source: d.source,
     target: d.target,

@@ -1,6 +1,7 @@
 import type { CreateNodesResult, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { NormalizedOptions } from '../config';
 import { createFsReader } from '../graph';
+import { reportFileDiagnostics } from './report-file-diagnostics';
 import { inferWorkspaceDockerProjects, type InferredDockerProject, type KnownWorkspaceProject } from '../graph/docker';
 
 type ProjectNode = Omit<ProjectConfiguration, 'root'> & { root?: string };
@@ -19,7 +20,7 @@ export function createDockerNodes(
 ): Array<readonly [string, CreateNodesResult]> {
   const reader = createFsReader(workspaceRoot);
   const result = inferWorkspaceDockerProjects({ workspaceRoot, files, known: knownProjects, options, readFile: (f) => reader.readFile(f) });
-  for (const d of result.diagnostics) console.warn(`nx-fleet: ${d.file}:${d.line}: ${d.message} [${d.code}]`);
+  reportFileDiagnostics(result.diagnostics);
   return result.projects.map((p) => [p.dockerfiles[0], { projects: { [p.root]: toProjectNode(p) } }] as const);
 }
 

@@ -5,3 +5,4 @@
 export const name = 'nx-fleet';
 export { createNodes, createNodesV2 } from './create-nodes';
 export { createDependencies } from './create-dependencies';
+export { postTasksExecution } from './post-tasks-execution';

@@ -1,13 +1,19 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Redis } from 'ioredis';
 import { syncCheckout } from './checkout';
 import type { Capabilities } from './hardware';
-import type { AgentInfo, JobPayload, RunEvent, TaskResult } from './job';
+import { installIfChanged } from './install-step';
+import type { AgentInfo, JobPayload, RunEvent, SignedJob, TaskFailureCode, TaskResult } from './job';
 import { JobSource, type Claim, type CpuWorkPolicy } from './job-source';
-import { runNxTask } from './nx-task';
+import { resolveNxBin, runNxTask } from './nx-task';
+import { WAKE_CHANNEL } from './queue';
 import { redisConnection } from './redis-connection';
 import { runKeys } from './run-keys';
 import { verifyJob } from './sign';
+import { readTaskResult, taskResultsDirEnv } from './task-results';
 
 export interface AgentOptions {
   redisUrl: string;
@@ -22,15 +28,26 @@ export interface AgentOptions {
   maxAttempts?: number;
   /** How long a job stays locked to this agent without renewal (an agent that died is noticed after it). Default 30 s. */
   lockSeconds?: number;
-  /** How often to look for work and new queues. Default 200 ms. */
+  /** How often to look for work when no wake-up came (jobs added wake agents through pub/sub). Default 1000 ms. */
   pollMs?: number;
   /** Heartbeat key TTL; refreshed every third of it. Default 15 s. */
   heartbeatSeconds?: number;
+  /** A run whose coordinator heartbeat has not changed for this long is abandoned: its tasks stop. Default 60 s. */
+  abandonAfterSeconds?: number;
+  /** `auto` (from the lockfile), `none`, or a shell command run when the lockfile changed. Default `auto`. */
+  installCommand?: string;
+  /** Keep an Nx daemon warm in the checkout (restarted when the checkout changes commit). Default: on unless NX_DAEMON=false. */
+  daemon?: boolean;
   /** Where the agent says what it does (the CLI prints these as JSON lines). */
   log(event: Record<string, unknown>): void;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** What the agent keeps about a run it has tasks of: to stop them on cancel or a dead coordinator. */
+interface RunWatch {
+  controllers: Set<AbortController>;
+  beat: string | null;
+  beatSeenAt: number;
+}
 
 /**
  * `fleet agent`: registers its capabilities with a heartbeat, takes signed jobs from the queues
@@ -40,19 +57,28 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class Agent {
   readonly id: string;
   private readonly redis: Redis;
+  private readonly sub: Redis;
   private readonly source: JobSource;
   private stopping = false;
   private readonly inFlight = new Set<Promise<void>>();
   /** The commit+patch the checkout holds, and how many tasks run on it (a new commit waits for 0). */
   private checkout = { key: '', users: 0 };
+  private readonly runs = new Map<string, RunWatch>();
+  private readonly resultsDir: string;
+  private wake: (() => void) | undefined;
+  private poked = false;
+  private readonly daemon: boolean;
 
   constructor(private readonly o: AgentOptions) {
     this.id = o.id ?? `${os.hostname()}-${process.pid}`;
     this.redis = redisConnection(o.redisUrl, `fleet-agent-${this.id}`);
+    this.sub = redisConnection(o.redisUrl, `fleet-agent-sub-${this.id}`);
     const lockMs = (o.lockSeconds ?? 30) * 1000;
     // Stalled jobs are looked for twice per lock period, so a dead agent's job waits at most ~1.5 locks.
     const settings = { redisUrl: o.redisUrl, maxAttempts: o.maxAttempts, lockMs, stalledIntervalMs: lockMs / 2 };
     this.source = new JobSource({ agentId: this.id, connection: this.redis, capabilities: o.capabilities, slots: o.slots, settings, cpuWorkOnGpuAgents: o.cpuWorkOnGpuAgents });
+    this.resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-agent-results-'));
+    this.daemon = o.daemon ?? process.env.NX_DAEMON !== 'false';
   }
 
   private async heartbeat(): Promise<void> {
@@ -60,43 +86,111 @@ export class Agent {
     await this.redis.set(runKeys.agent(this.id), JSON.stringify(info), 'EX', this.o.heartbeatSeconds ?? 15);
   }
 
+  /** Sleeps up to `ms`, or until a job is added, a slot frees, or the agent stops. */
+  private nap(ms: number): Promise<void> {
+    if (this.poked) return Promise.resolve(void (this.poked = false));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => (this.wake = undefined, resolve()), ms);
+      this.wake = () => (clearTimeout(timer), (this.wake = undefined), resolve());
+    });
+  }
+
+  /** Wakes the loop now, or makes its next nap return at once (a wake-up is never lost). */
+  private poke(): void {
+    if (this.wake) this.wake();
+    else this.poked = true;
+  }
+
+  private async subscribe(): Promise<void> {
+    this.sub.on('message', (channel: string, message: string) => {
+      if (channel === WAKE_CHANNEL) this.poke();
+      else if (channel === runKeys.cancelChannel) this.stopRun(message, 'FLEET_RUN_CANCELLED', 'the coordinator cancelled the run');
+    });
+    await this.sub.subscribe(WAKE_CHANNEL, runKeys.cancelChannel);
+  }
+
   /** Runs until {@link stop}; resolves after in-flight tasks end. */
   async run(): Promise<void> {
+    await this.subscribe();
     await this.source.refresh();
     await this.heartbeat();
-    this.o.log({ msg: 'agent ready', agent: this.id, labels: this.o.capabilities.labels, gpus: this.o.capabilities.gpus.length, slots: this.o.slots });
+    this.o.log({ msg: 'agent ready', agent: this.id, labels: this.o.capabilities.labels, gpus: this.o.capabilities.gpus.length, slots: this.o.slots, daemon: this.daemon });
     let lastBeat = Date.now();
-    while (!this.stopping) {
-      try {
-        if (Date.now() - lastBeat > ((this.o.heartbeatSeconds ?? 15) * 1000) / 3) (await this.source.refresh(), await this.heartbeat(), (lastBeat = Date.now()));
-        const claim = await this.source.take();
-        if (claim) {
-          const p = this.handle(claim).finally(() => this.inFlight.delete(p));
-          this.inFlight.add(p);
-          continue;
+    const watchdog = setInterval(() => void this.watchRuns().catch(() => undefined), 1000);
+    try {
+      while (!this.stopping) {
+        try {
+          if (Date.now() - lastBeat > ((this.o.heartbeatSeconds ?? 15) * 1000) / 3) (await this.heartbeat(), (lastBeat = Date.now()));
+          // One HGETALL: a queue created since the last look is news only the registry has.
+          await this.source.refresh();
+          for (let claim = await this.source.take(); claim; claim = await this.source.take()) {
+            const p = this.handle(claim).finally(() => (this.inFlight.delete(p), this.poke()));
+            this.inFlight.add(p);
+          }
+        } catch (err) {
+          // Redis down or restarting: keep trying; ioredis reconnects by itself.
+          this.o.log({ msg: 'agent loop error', error: (err as Error).message });
         }
-        await this.source.refresh();
-      } catch (err) {
-        // Redis down or restarting: keep trying; ioredis reconnects by itself.
-        this.o.log({ msg: 'agent loop error', error: (err as Error).message });
+        await this.nap(this.o.pollMs ?? 1000);
       }
-      await sleep(this.o.pollMs ?? 200);
+    } finally {
+      clearInterval(watchdog);
     }
     await Promise.all(this.inFlight);
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.poke();
   }
 
   async close(): Promise<void> {
     await this.source.close();
     await this.redis.del(runKeys.agent(this.id)).catch(() => undefined);
+    if (this.daemon && this.checkout.key) await this.nx(['daemon', '--stop']).catch(() => undefined);
+    this.sub.disconnect();
     this.redis.disconnect();
+    fs.rmSync(this.resultsDir, { recursive: true, force: true });
   }
 
   private async emit(runId: string, event: RunEvent): Promise<void> {
     await this.redis.xadd(runKeys.events(runId), '*', 'e', JSON.stringify(event));
+  }
+
+  /** Stops the run's running tasks (Ctrl-C on the coordinator, or its heartbeat stopped). */
+  private stopRun(runId: string, code: 'FLEET_RUN_CANCELLED' | 'FLEET_RUN_ABANDONED', why: string): void {
+    const watch = this.runs.get(runId);
+    if (!watch || watch.controllers.size === 0) return;
+    this.o.log({ msg: code === 'FLEET_RUN_CANCELLED' ? 'run cancelled' : 'run abandoned', runId, tasks: watch.controllers.size, why });
+    for (const c of watch.controllers) c.abort(code);
+  }
+
+  /** Every second: a run whose coordinator heartbeat has not changed for abandonAfterSeconds is abandoned. */
+  private async watchRuns(): Promise<void> {
+    const limit = (this.o.abandonAfterSeconds ?? 60) * 1000;
+    for (const [runId, watch] of this.runs) {
+      if (watch.controllers.size === 0) continue;
+      const [beat, status] = await Promise.all([this.redis.get(runKeys.heartbeat(runId)), this.redis.hget(runKeys.run(runId), 'status')]);
+      if (status === 'cancelled' || status === 'done') {
+        this.stopRun(runId, 'FLEET_RUN_CANCELLED', status === 'done' ? 'the run has ended (this task was a duplicate)' : 'the run is marked cancelled');
+        continue;
+      }
+      if (beat !== watch.beat) Object.assign(watch, { beat, beatSeenAt: Date.now() });
+      else if (Date.now() - watch.beatSeenAt > limit) this.stopRun(runId, 'FLEET_RUN_ABANDONED', `no coordinator heartbeat for ${Math.round(limit / 1000)}s`);
+    }
+  }
+
+  /** Whether a live agent other than the avoided ones takes jobs from this queue. */
+  private async otherAgentServes(queue: string, avoid: string[]): Promise<boolean> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', runKeys.agentPattern, 'COUNT', 200);
+      cursor = next;
+      const others = keys.filter((k) => !avoid.includes(k.slice('fleet:agent:'.length)));
+      if (others.length === 0) continue;
+      for (const v of await this.redis.mget(...others)) if (v && (JSON.parse(v) as AgentInfo).queues.includes(queue)) return true;
+    } while (cursor !== '0');
+    return false;
   }
 
   private async handle(claim: Claim): Promise<void> {
@@ -112,31 +206,87 @@ export class Agent {
       this.source.release(claim);
       return;
     }
+    const p = verified.payload;
+    const data = claim.job.data as SignedJob & { deferrals?: number };
     try {
-      const result = await this.execute(verified.payload, claim.gpus);
+      // A retry should land on another agent than the ones that failed it, if one can take it soon.
+      if (data.avoid?.includes(this.id) && (data.deferrals ?? 0) < 5 && (await this.otherAgentServes(claim.job.queue, data.avoid))) {
+        await claim.job.update({ ...data, deferrals: (data.deferrals ?? 0) + 1 });
+        await claim.job.defer(400);
+        return;
+      }
+      const gone = await this.runGone(p.runId);
+      if (gone) {
+        this.o.log({ msg: 'job skipped', runId: p.runId, taskId: p.taskId, why: gone.message });
+        const now = Date.now();
+        await this.emit(p.runId, { type: 'finished', result: { runId: p.runId, taskId: p.taskId, agent: this.id, attempt: p.attempt, status: 'failure', exitCode: null, startedAt: now, endedAt: now, gpus: [], code: gone.code, message: gone.message } });
+        await claim.job.complete();
+        return;
+      }
+      const result = await this.execute(p, claim.gpus);
       await this.emit(result.runId, { type: 'finished', result });
       await claim.job.complete();
     } catch (err) {
-      this.o.log({ msg: 'job infrastructure failure', taskId: verified.payload.taskId, error: (err as Error).message });
+      this.o.log({ msg: 'job infrastructure failure', taskId: p.taskId, error: (err as Error).message });
+      await claim.job.update({ ...data, avoid: [...(data.avoid ?? []), this.id] });
       await claim.job.fail((err as Error).message);
     } finally {
       this.source.release(claim);
     }
   }
 
+  /** A cancelled run, or one whose coordinator heartbeat expired, gets no new tasks started. */
+  private async runGone(runId: string): Promise<{ code: 'FLEET_RUN_CANCELLED' | 'FLEET_RUN_ABANDONED'; message: string } | undefined> {
+    const [status, beat] = await Promise.all([this.redis.hget(runKeys.run(runId), 'status'), this.redis.exists(runKeys.heartbeat(runId))]);
+    if (status === 'cancelled') return { code: 'FLEET_RUN_CANCELLED', message: 'the run was cancelled before the task started' };
+    if (status === 'done') return { code: 'FLEET_RUN_CANCELLED', message: 'the run has ended (a duplicate job left from a Redis restart)' };
+    if (!beat) return { code: 'FLEET_RUN_ABANDONED', message: 'the coordinator has no heartbeat: not starting the task' };
+    return undefined;
+  }
+
+  /** Runs fleet's copy of nx in the checkout (daemon start/stop); output goes to the agent log. */
+  private nx(args: string[], env: NodeJS.ProcessEnv = this.taskEnv([])): Promise<number | null> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [resolveNxBin(this.o.workdir), ...args], { cwd: this.o.workdir, env, stdio: 'ignore' });
+      child.once('error', () => resolve(null));
+      child.once('close', (c) => resolve(c));
+    });
+  }
+
   /** Waits until the checkout holds the job's commit (switching only when no task uses it). */
-  private async enterCheckout(p: JobPayload): Promise<TaskResult['code'] | { code: TaskResult['code']; message: string } | undefined> {
+  private async enterCheckout(p: JobPayload, onLine: (line: string) => void): Promise<{ code: TaskFailureCode; message: string } | undefined> {
     const key = `${p.commit}:${p.patchKey ?? ''}`;
-    while (this.checkout.key !== key && this.checkout.users > 0) await sleep(100);
+    while (this.checkout.key !== key && this.checkout.users > 0) await new Promise((r) => setTimeout(r, 50));
     if (this.checkout.key !== key) {
       this.checkout = { key: 'switching', users: 1 };
-      const patch = p.patchKey ? ((await this.redis.get(p.patchKey)) ?? undefined) : undefined;
-      const r = await syncCheckout(this.o.workdir, p.commit, patch);
-      this.checkout = { key: r.ok ? key : '', users: 0 };
-      if (!r.ok) return { code: r.code, message: r.message };
+      const failed = await this.switchCheckout(p, onLine);
+      this.checkout = { key: failed ? '' : key, users: 0 };
+      if (failed) return failed;
     }
     this.checkout.users++;
     return undefined;
+  }
+
+  private async switchCheckout(p: JobPayload, onLine: (line: string) => void): Promise<{ code: TaskFailureCode; message: string } | undefined> {
+    const patch = p.patchKey ? ((await this.redis.get(p.patchKey)) ?? undefined) : undefined;
+    if (p.patchKey && patch === undefined) return { code: 'FLEET_PATCH_FAILED', message: `the run's patch ${p.patchKey} is gone from Redis (expired, or Redis lost its data)` };
+    const r = await syncCheckout(this.o.workdir, p.commit, patch);
+    if (!r.ok) return { code: r.code, message: r.message };
+    const installed = await installIfChanged(this.o.workdir, this.o.installCommand, onLine);
+    if (installed.ran) this.o.log({ msg: 'install', ok: installed.ok, commit: p.commit });
+    if (installed.ran && !installed.ok) return { code: 'FLEET_INSTALL_FAILED', message: installed.message };
+    if (this.daemon) {
+      // A new commit: restart the daemon so no task sees a project graph of the old files.
+      await this.nx(['daemon', '--stop']);
+      await this.nx(['daemon', '--start']);
+    }
+    return undefined;
+  }
+
+  private watch(runId: string): RunWatch {
+    let w = this.runs.get(runId);
+    if (!w) this.runs.set(runId, (w = { controllers: new Set(), beat: null, beatSeenAt: Date.now() }));
+    return w;
   }
 
   private async execute(p: JobPayload, gpus: number[]): Promise<TaskResult> {
@@ -144,27 +294,38 @@ export class Agent {
     const base = { runId: p.runId, taskId: p.taskId, agent: this.id, attempt: p.attempt, startedAt, gpus };
     await this.emit(p.runId, { type: 'started', taskId: p.taskId, agent: this.id, attempt: p.attempt, at: startedAt, gpus });
     this.o.log({ msg: 'task started', runId: p.runId, taskId: p.taskId, gpus });
-    const entered = await this.enterCheckout(p);
-    if (typeof entered === 'object') return { ...base, status: 'failure', exitCode: null, endedAt: Date.now(), code: entered.code, message: entered.message };
+    const onLine = (stream: 'stdout' | 'stderr', line: string): void =>
+      void this.redis.xadd(runKeys.log(p.runId), 'MAXLEN', '~', '200000', '*', 'taskId', p.taskId, 'agent', this.id, 'stream', stream, 'line', line).catch(() => undefined);
+    const watch = this.watch(p.runId);
+    const controller = new AbortController();
+    watch.controllers.add(controller);
     try {
-      const outcome = await runNxTask({
-        workdir: this.o.workdir,
-        taskId: [p.project, p.target, p.configuration].filter(Boolean).join(':'),
-        env: this.taskEnv(gpus),
-        onLine: (stream, line) => void this.redis.xadd(runKeys.log(p.runId), 'MAXLEN', '~', '200000', '*', 'taskId', p.taskId, 'agent', this.id, 'stream', stream, 'line', line).catch(() => undefined),
-      });
-      const endedAt = Date.now();
-      this.o.log({ msg: 'task finished', runId: p.runId, taskId: p.taskId, outcome });
-      if ('error' in outcome) return { ...base, status: 'failure', exitCode: null, endedAt, code: 'FLEET_SPAWN_FAILED', message: outcome.error };
-      return { ...base, status: outcome.exitCode === 0 ? 'success' : 'failure', exitCode: outcome.exitCode, endedAt, code: outcome.exitCode === 0 ? undefined : 'FLEET_TASK_EXIT' };
+      const entered = await this.enterCheckout(p, (l) => onLine('stdout', l));
+      if (entered) return { ...base, status: 'failure', exitCode: null, endedAt: Date.now(), code: entered.code, message: entered.message };
+      try {
+        const nxTask = [p.project, p.target, p.configuration].filter(Boolean).join(':');
+        const outcome = await runNxTask({ workdir: this.o.workdir, taskId: nxTask, env: this.taskEnv(gpus), onLine, timeoutMs: p.timeoutMs, signal: controller.signal });
+        const endedAt = Date.now();
+        const hash = readTaskResult(this.resultsDir, nxTask)?.hash;
+        this.o.log({ msg: 'task finished', runId: p.runId, taskId: p.taskId, outcome, hash });
+        if ('error' in outcome) return { ...base, status: 'failure', exitCode: null, endedAt, code: 'FLEET_SPAWN_FAILED', message: outcome.error };
+        if (outcome.stopped === 'timeout') return { ...base, status: 'failure', exitCode: outcome.exitCode, endedAt, hash, code: 'FLEET_TASK_TIMEOUT', message: `stopped after the task timeout of ${Math.round((p.timeoutMs ?? 0) / 1000)}s` };
+        if (outcome.stopped) return { ...base, status: 'failure', exitCode: outcome.exitCode, endedAt, hash, code: outcome.stopped as TaskFailureCode, message: `stopped: ${outcome.stopped}` };
+        return { ...base, status: outcome.exitCode === 0 ? 'success' : 'failure', exitCode: outcome.exitCode, endedAt, hash, code: outcome.exitCode === 0 ? undefined : 'FLEET_TASK_EXIT' };
+      } finally {
+        this.checkout.users--;
+      }
     } finally {
-      this.checkout.users--;
+      watch.controllers.delete(controller);
+      if (watch.controllers.size === 0) this.runs.delete(p.runId);
     }
   }
 
   private taskEnv(gpus: number[]): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...process.env, NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl, NX_TUI: 'false', FLEET_SECRET: undefined, FLEET_CACHE_TOKEN: undefined };
     if (this.o.cacheToken) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = this.o.cacheToken;
+    env.NX_DAEMON = this.daemon ? 'true' : 'false';
+    Object.assign(env, taskResultsDirEnv(this.resultsDir));
     // A CPU task on a GPU machine must not grab a GPU a GPU task was given.
     env.CUDA_VISIBLE_DEVICES = gpus.join(',');
     env.NVIDIA_VISIBLE_DEVICES = gpus.length ? gpus.join(',') : 'void';

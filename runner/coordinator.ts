@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Redis } from 'ioredis';
 import { readGitState } from './git-state';
-import type { AgentInfo, JobPayload, RunEvent, TaskSummary } from './job';
-import { JobQueues, jobIdOf } from './queue';
+import type { AgentInfo, JobPayload, LogLine, RunEvent, SignedJob, TaskSummary } from './job';
+import { JobQueues } from './queue';
+import { RedisWatch } from './redis-watch';
+import { readAllTaskResults, taskResultsDirEnv } from './task-results';
 import { redisConnection } from './redis-connection';
 import type { RoutingOptions } from './requirements';
 import { runKeys } from './run-keys';
@@ -27,8 +31,34 @@ export interface CoordinatorOptions {
   agentWaitSeconds?: number;
   pushRef?: boolean;
   runId?: string;
+  /** Extra attempts after a task's own failure. Default 0. */
+  retryFailed?: number;
+  /** Extra attempts for tasks seen flaky in earlier runs. Default 1. */
+  retryFlaky?: number;
+  /** Attempts in all after infrastructure failures (timeout, checkout). Default 3. */
+  maxAttempts?: number;
+  /** Stop a task after this long (target `metadata.fleet.timeout` wins). */
+  taskTimeoutSeconds?: number;
+  /** Print every output line as it arrives, prefixed by its task. */
+  stream?: boolean;
+  /** Without --stream: whose output to print when a task ends. Default `all`. */
+  taskOutput?: 'all' | 'failed' | 'none';
+  /** How long Redis may be unreachable before the run fails. Default 60 s. */
+  redisTimeoutSeconds?: number;
+  /** After Ctrl-C, how long to wait for agents to report their stopped tasks. Default 15 s. */
+  cancelGraceSeconds?: number;
   /** Progress lines (the CLI writes them to stderr). */
   progress(line: string): void;
+  /** Task output lines (the CLI writes them to stderr too, so stdout stays Nx's own). */
+  output?(line: string): void;
+}
+
+/** A task the replay did not take from a cache, with what differs. */
+export interface ReplayMiss {
+  taskId: string;
+  status: string;
+  localHash?: string;
+  agentHash?: string;
 }
 
 /** `--summary-json`: the stable contract (docs/distributed.md). */
@@ -39,11 +69,16 @@ export interface RunSummary {
   code?: string;
   message?: string;
   replayExitCode?: number | null;
+  /** Tasks the final replay ran instead of restoring from the remote cache. */
+  replayMisses?: ReplayMiss[];
   tasks: TaskSummary[];
 }
 
 /** Redis stream fields come flat: [k1, v1, k2, v2, ...]. */
 const chunk = (flat: string[]): Array<[string, string]> => flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]] as [string, string]] : []));
+
+const LOG_LINES_KEPT = 2000;
+type StreamRead = Array<[string, Array<[string, string[]]>]> | null;
 
 /**
  * `fleet run`: plans the run from Nx's task graph, queues each task when its dependencies have
@@ -53,6 +88,13 @@ const chunk = (flat: string[]): Array<[string, string]> => flat.flatMap((v, i) =
 export class Coordinator {
   readonly runId: string;
   private cancelled = false;
+  private wakeLoop: (() => void) | undefined;
+  private readonly logs = new Map<string, string[]>();
+  private commit = '';
+  private patch = '';
+  /** Where the coordinator is in the run's two streams. */
+  private lastEvent = '0-0';
+  private lastLog = '0-0';
 
   constructor(private readonly o: CoordinatorOptions) {
     this.runId = o.runId ?? `r-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -60,6 +102,11 @@ export class Coordinator {
 
   cancel(): void {
     this.cancelled = true;
+    this.wakeLoop?.();
+  }
+
+  private out(line: string): void {
+    (this.o.output ?? this.o.progress)(line);
   }
 
   async run(): Promise<RunSummary> {
@@ -68,70 +115,178 @@ export class Coordinator {
     if (!git.ok) return fail(git.code, git.message);
     const graph = readTaskGraph(this.o.cwd, this.o.nxArgs, this.o.routing);
     if (!graph.ok) return fail(graph.code, graph.message);
-    const queues = new JobQueues({ redisUrl: this.o.redisUrl });
+    this.commit = git.commit;
+    this.patch = git.patch;
+    const queues = new JobQueues({ redisUrl: this.o.redisUrl, maxAttempts: this.o.maxAttempts ?? 3 });
     const events = redisConnection(this.o.redisUrl, `fleet-coordinator-events-${this.runId}`);
+    const watch = new RedisWatch([queues.client, events], (this.o.redisTimeoutSeconds ?? 60) * 1000, (l) => this.o.progress(l), this.o.redisUrl);
+    let state: RunState | undefined;
     try {
       const redis = queues.client;
-      const patchKey = git.patch ? runKeys.patch(this.runId) : undefined;
-      if (patchKey) await redis.set(patchKey, git.patch, 'EX', 86_400);
-      await redis.hset(runKeys.run(this.runId), { command: this.o.nxArgs.join(' '), commit: git.commit, createdAt: String(Date.now()), tasks: String(graph.tasks.length) });
-      this.o.progress(`run ${this.runId}: ${graph.tasks.length} tasks at ${git.commit.slice(0, 12)}${patchKey ? ' plus uncommitted changes' : ''}`);
-      const state = new RunState(graph.tasks);
-      await this.schedule(state, queues, events, { commit: git.commit, patchKey });
-      // The run's record, events and log stay a week for the dashboard and `fleet explain`, then go.
-      for (const key of [runKeys.run(this.runId), runKeys.events(this.runId), runKeys.log(this.runId)]) await redis.expire(key, 7 * 86_400);
-      const base = { runId: this.runId, commit: git.commit, tasks: state.summaries() };
+      const ids = graph.tasks.map((t) => t.id);
+      const [durations, flaky] = await watch.guard(Promise.all([redis.hmget(runKeys.durations, ...ids), redis.hmget(runKeys.flaky, ...ids)]));
+      const known = new Map(ids.flatMap((id, i) => (durations[i] ? [[id, Number(durations[i])] as [string, number]] : [])));
+      const knownFlaky = new Set(ids.filter((_, i) => flaky[i]));
+      const policy = { retryFailed: this.o.retryFailed ?? 0, retryFlaky: this.o.retryFlaky ?? 1, maxAttempts: this.o.maxAttempts ?? 3 };
+      const run = (state = new RunState(graph.tasks, policy, known, knownFlaky));
+      await watch.guard(this.record(redis));
+      this.o.progress(`run ${this.runId}: ${graph.tasks.length} tasks at ${git.commit.slice(0, 12)}${git.patch ? ' plus uncommitted changes' : ''}${known.size ? ` (durations of ${known.size} known from earlier runs)` : ''}`);
+      await watch.guard(this.schedule(run, queues, events));
+      if (this.cancelled) await watch.guard(this.stopRun(run, queues, events));
+      await watch.guard(this.finish(run, redis));
+      const base = { runId: this.runId, commit: git.commit, tasks: run.summaries() };
       if (this.cancelled) return { ...base, status: 'cancelled', code: 'FLEET_RUN_CANCELLED', message: 'cancelled' };
-      if (!state.succeeded()) return { ...base, status: 'failure', code: 'FLEET_TASKS_FAILED', message: this.failures(state) };
-      const replayExitCode = await this.replay();
-      return { ...base, status: replayExitCode === 0 ? 'success' : 'failure', replayExitCode };
+      if (!run.succeeded()) return { ...base, status: 'failure', code: 'FLEET_TASKS_FAILED', message: this.failures(run) };
+      const replay = await this.replay(run);
+      return { ...base, status: replay.code === 0 ? 'success' : 'failure', replayExitCode: replay.code, replayMisses: replay.misses };
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? 'FLEET_RUN_FAILED';
+      return { runId: this.runId, commit: git.commit, status: 'failure', code, message: (err as Error).message, tasks: state?.summaries() ?? [] };
     } finally {
-      await queues.close();
+      watch.close();
+      // disconnect, not quit: quit would wait for a Redis that may be gone.
+      await Promise.race([queues.close(), new Promise((r) => setTimeout(r, 2000))]);
+      queues.client.disconnect();
       events.disconnect();
     }
+  }
+
+  /** The run's record and patch; written again if Redis loses its data mid-run. */
+  private async record(redis: Redis): Promise<void> {
+    const patchKey = this.patch ? runKeys.patch(this.runId) : undefined;
+    if (patchKey) await redis.set(patchKey, this.patch, 'EX', 86_400);
+    await redis.hset(runKeys.run(this.runId), { command: this.o.nxArgs.join(' '), commit: this.commit, createdAt: String(Date.now()), status: 'running' });
+    // Agents start no task of a run without this key, and stop a run's tasks when it stops changing.
+    await redis.set(runKeys.heartbeat(this.runId), String(Date.now()), 'EX', 120);
   }
 
   private failures(state: RunState): string {
     return state.all().filter((s) => s.status !== 'success').map((s) => `${s.taskId}: ${s.status}${s.message ? `: ${s.message}` : ''}`).join('\n');
   }
 
-  private async schedule(state: RunState, queues: JobQueues, events: Redis, at: { commit: string; patchKey?: string }): Promise<void> {
+  private async enqueueReady(state: RunState, queues: JobQueues): Promise<void> {
     const maxRank = Math.max(1, ...state.rank.values());
-    let lastId = '0-0';
+    for (const s of state.ready()) {
+      const t = s.task;
+      const payload: JobPayload = { v: 1, runId: this.runId, taskId: t.id, commit: this.commit, project: t.project, target: t.target, requirement: t.requirement, attempt: s.attempt };
+      if (this.patch) payload.patchKey = runKeys.patch(this.runId);
+      if (t.configuration) payload.configuration = t.configuration;
+      const timeoutMs = t.timeoutMs ?? (this.o.taskTimeoutSeconds ? Math.round(this.o.taskTimeoutSeconds * 1000) : undefined);
+      if (timeoutMs) payload.timeoutMs = timeoutMs;
+      const job: SignedJob = signJob(payload, this.o.secret);
+      if (s.avoid.length) job.avoid = s.avoid;
+      // Priorities are integers: scale the weighted critical path into BullMQ's range.
+      const priority = Math.round(((maxRank - (state.rank.get(t.id) ?? 0)) / maxRank) * 1_000_000) + 1;
+      const r = await queues.enqueue(job, priority);
+      state.queued(t.id, r.jobId, Date.now());
+    }
+  }
+
+  private async schedule(state: RunState, queues: JobQueues, events: Redis): Promise<void> {
     let lastCheck = 0;
     while (!state.done() && !this.cancelled) {
-      for (const t of state.ready()) {
-        const payload: JobPayload = { v: 1, runId: this.runId, taskId: t.id, commit: at.commit, patchKey: at.patchKey, project: t.project, target: t.target, configuration: t.configuration, requirement: t.requirement, attempt: 1 };
-        if (!payload.patchKey) delete payload.patchKey;
-        if (!payload.configuration) delete payload.configuration;
-        await queues.enqueue(signJob(payload, this.o.secret), maxRank - (state.rank.get(t.id) ?? 0) + 1);
-        state.queued(t.id, Date.now());
-      }
+      await this.enqueueReady(state, queues);
       if (Date.now() - lastCheck > 1000) {
         lastCheck = Date.now();
-        await queues.client.set(runKeys.heartbeat(this.runId), '1', 'EX', 60);
+        await queues.client.set(runKeys.heartbeat(this.runId), String(Date.now()), 'EX', 120);
+        await this.checkRedisLost(state, queues);
         await this.checkAgents(state, queues);
         await this.checkLostJobs(state, queues);
       }
-      const read = (await events.xread('BLOCK', 500, 'STREAMS', runKeys.events(this.runId), lastId)) as Array<[string, Array<[string, string[]]>]> | null;
-      for (const [, entries] of read ?? []) {
+      if (state.done() || this.cancelled) break;
+      const read = (await events.xread('BLOCK', 500, 'STREAMS', runKeys.log(this.runId), runKeys.events(this.runId), this.lastLog, this.lastEvent)) as StreamRead;
+      // Log lines first: an agent writes a task's lines before its `finished` event.
+      for (const [key, entries] of (read ?? []).sort(([a]) => (a === runKeys.log(this.runId) ? -1 : 1))) {
         for (const [id, fields] of entries) {
-          lastId = id;
-          const event = JSON.parse(fields[1]) as RunEvent;
-          const line = state.apply(event);
-          if (line) this.o.progress(line);
-          if (event.type === 'finished' && event.result.status !== 'success') await this.printLog(queues.client, event.result.taskId);
+          if (key === runKeys.log(this.runId)) {
+            this.lastLog = id;
+            this.takeLine(Object.fromEntries(chunk(fields)) as unknown as LogLine);
+            continue;
+          }
+          this.lastEvent = id;
+          const applied = state.apply(JSON.parse(fields[1]) as RunEvent);
+          if (applied.line) this.o.progress(applied.line);
+          if (applied.ended) this.printOutput(applied.ended.taskId, applied.ended.status);
         }
       }
     }
-    if (this.cancelled) for (const s of state.all()) if (s.status === 'queued') await queues.remove(s.requirement, jobIdOf(this.runId, s.taskId));
   }
 
-  /** A failed task's output, from the run's log stream (the replay does not run failed tasks). */
-  private async printLog(redis: Redis, taskId: string): Promise<void> {
-    const entries = await redis.xrange(runKeys.log(this.runId), '-', '+');
-    const lines = entries.map(([, f]) => Object.fromEntries(chunk(f))).filter((l) => l.taskId === taskId);
-    for (const l of lines.slice(-200)) this.o.progress(`${taskId} | ${l.line}`);
+  private takeLine(l: LogLine): void {
+    if (this.o.stream) return this.out(`${l.taskId} | ${l.line}`);
+    let lines = this.logs.get(l.taskId);
+    if (!lines) this.logs.set(l.taskId, (lines = []));
+    lines.push(l.line);
+    if (lines.length > LOG_LINES_KEPT) lines.splice(0, lines.length - LOG_LINES_KEPT);
+  }
+
+  /** A task's output when its attempt ends (with --stream it was printed already). */
+  private printOutput(taskId: string, status: 'success' | 'failure'): void {
+    const lines = this.logs.get(taskId) ?? [];
+    this.logs.delete(taskId);
+    const policy = this.o.taskOutput ?? 'all';
+    if (this.o.stream || policy === 'none' || (policy === 'failed' && status === 'success')) return;
+    for (const line of lines) this.out(`${taskId} | ${line}`);
+  }
+
+  /**
+   * Redis restarted without its data (no persistence): the run's record, queued jobs and patch
+   * are gone. Everything not finished is queued again; a task that was running reports into the
+   * new streams, or runs again (its hash is the same: a remote-cache hit at worst).
+   */
+  private async checkRedisLost(state: RunState, queues: JobQueues): Promise<void> {
+    if (await queues.client.exists(runKeys.run(this.runId))) return;
+    await this.record(queues.client);
+    const open = state.all().filter((s) => s.status === 'queued' || s.status === 'running');
+    for (const s of open) s.status = 'pending';
+    this.o.progress(`Redis lost this run's data (a restart without persistence?): queueing ${open.length} unfinished task(s) again`);
+    await this.enqueueReady(state, queues);
+  }
+
+  /** Ctrl-C: no new tasks start; agents stop the run's running tasks and report them. */
+  private async stopRun(state: RunState, queues: JobQueues, events: Redis): Promise<void> {
+    const redis = queues.client;
+    await redis.hset(runKeys.run(this.runId), 'status', 'cancelled');
+    await redis.publish(runKeys.cancelChannel, this.runId);
+    for (const s of state.all()) {
+      if (s.status === 'queued' && s.jobId) await queues.remove(s.requirement, s.jobId);
+      if (s.status === 'queued' || s.status === 'pending') state.end(s.taskId, 'cancelled', 'the run was cancelled', Date.now());
+    }
+    const running = (): string[] => state.all().filter((s) => s.status === 'running').map((s) => s.taskId);
+    if (running().length) this.o.progress(`cancelling: asked the agents to stop ${running().join(', ')}`);
+    const deadline = Date.now() + (this.o.cancelGraceSeconds ?? 15) * 1000;
+    while (running().length && Date.now() < deadline) {
+      const read = (await events.xread('BLOCK', 250, 'STREAMS', runKeys.events(this.runId), this.lastEvent)) as StreamRead;
+      for (const [, entries] of read ?? []) {
+        for (const [id, fields] of entries) {
+          this.lastEvent = id;
+          const applied = state.apply(JSON.parse(fields[1]) as RunEvent);
+          if (applied.line) this.o.progress(applied.line);
+        }
+      }
+    }
+    for (const id of running()) state.end(id, 'cancelled', 'the run was cancelled; its agent did not confirm the stop in time', Date.now());
+  }
+
+  /** The run is over: no agent should start a leftover duplicate of its jobs; learn durations and flakiness. */
+  private async finish(state: RunState, redis: Redis): Promise<void> {
+    if (!this.cancelled) await redis.hset(runKeys.run(this.runId), 'status', 'done');
+    await redis.del(runKeys.heartbeat(this.runId));
+    const durations = await redis.hmget(runKeys.durations, ...state.all().map((s) => s.taskId));
+    const update: Record<string, string> = {};
+    state.all().forEach((s, i) => {
+      const ok = s.history?.filter((h) => h.status === 'success').at(-1);
+      if (!ok) return;
+      const d = ok.endedAt - ok.startedAt;
+      const old = Number(durations[i]);
+      update[s.taskId] = String(Math.round(old > 0 ? old * 0.7 + d * 0.3 : d));
+    });
+    if (Object.keys(update).length) await redis.hset(runKeys.durations, update);
+    for (const s of state.all().filter((x) => x.flaky)) {
+      await redis.hset(runKeys.flaky, s.taskId, JSON.stringify({ lastRunId: this.runId, lastAt: Date.now(), hash: s.hash }));
+    }
+    // The run's record, events and log stay a week for the dashboard and `fleet explain`, then go.
+    for (const key of [runKeys.run(this.runId), runKeys.events(this.runId), runKeys.log(this.runId)]) await redis.expire(key, 7 * 86_400);
   }
 
   private async liveAgents(redis: Redis): Promise<AgentInfo[]> {
@@ -160,7 +315,7 @@ export class Coordinator {
       }
       s.unservedSince ??= now;
       if (now - s.unservedSince < (this.o.agentWaitSeconds ?? 300) * 1000) continue;
-      await queues.remove(s.requirement, jobIdOf(this.runId, s.taskId));
+      if (s.jobId) await queues.remove(s.requirement, s.jobId);
       const why = explainUnsatisfied(s.requirement, agents.map((a) => ({ id: a.id, capabilities: a.capabilities })));
       state.end(s.taskId, 'unschedulable', `no live agent can run it after ${this.o.agentWaitSeconds ?? 300}s [FLEET_NO_CAPABLE_AGENT]\n${why}`, now);
       this.o.progress(`${s.taskId}: no live agent can run it [FLEET_NO_CAPABLE_AGENT]\n${why}`);
@@ -170,23 +325,47 @@ export class Coordinator {
   /** A job BullMQ failed (its deliveries ran out after agents died) will never report: end it. */
   private async checkLostJobs(state: RunState, queues: JobQueues): Promise<void> {
     for (const s of state.all().filter((x) => x.status === 'queued' || x.status === 'running')) {
-      if ((await queues.state(s.requirement, jobIdOf(this.runId, s.taskId))) !== 'failed') continue;
+      if (!s.jobId || (await queues.state(s.requirement, s.jobId)) !== 'failed') continue;
       state.end(s.taskId, 'failure', 'agents running it were lost too many times [FLEET_AGENT_LOST]', Date.now());
     }
   }
 
   /** Runs the same nx command here; every task should now be a remote-cache hit. */
-  private replay(): Promise<number | null> {
-    const env: NodeJS.ProcessEnv = { ...process.env, NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl };
+  private async replay(state: RunState): Promise<{ code: number | null; misses: ReplayMiss[] }> {
+    const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-replay-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl, ...taskResultsDirEnv(resultsDir) };
     if (this.o.cacheToken) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = this.o.cacheToken;
     delete env.FLEET_SECRET;
     delete env.FLEET_CACHE_TOKEN;
     this.o.progress(`replaying nx ${this.o.nxArgs.join(' ')} from the remote cache`);
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [resolveNxBin(this.o.cwd), ...this.o.nxArgs], { cwd: this.o.cwd, env, stdio: 'inherit' });
-      child.once('error', () => resolve(null));
-      child.once('close', (code) => resolve(code));
-    });
+    try {
+      const code = await new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, [resolveNxBin(this.o.cwd), ...this.o.nxArgs], { cwd: this.o.cwd, env, stdio: 'inherit' });
+        child.once('error', () => resolve(null));
+        child.once('close', (c) => resolve(c));
+      });
+      const misses: ReplayMiss[] = [];
+      for (const r of readAllTaskResults(resultsDir)) {
+        if (r.status === 'remote-cache' || r.status.startsWith('local-cache')) continue;
+        const miss: ReplayMiss = { taskId: r.taskId, status: r.status };
+        if (r.hash) miss.localHash = r.hash;
+        const agentHash = state.get(r.taskId)?.hash;
+        if (agentHash) miss.agentHash = agentHash;
+        misses.push(miss);
+        const differ = miss.localHash && miss.agentHash && miss.localHash !== miss.agentHash;
+        this.o.progress(
+          `${r.taskId} was not a remote-cache hit in the replay (${r.status})` +
+            (differ
+              ? `: its hash here is ${miss.localHash} but ${miss.agentHash} on agent ${state.get(r.taskId)?.agent}; the inputs differ between this machine and the agent (environment variables, runtime inputs, files outside git, or a different Node/nx); see docs/distributed.md#troubleshooting`
+              : miss.agentHash
+                ? ': same hash as on the agent, so the remote cache did not give it back (cache server unreachable, a read-only or wrong token, or the entry was evicted)'
+                : ''),
+        );
+      }
+      return { code, misses };
+    } finally {
+      fs.rmSync(resultsDir, { recursive: true, force: true });
+    }
   }
 }
 

@@ -21,15 +21,37 @@ export interface JobPayload {
   configuration?: string;
   requirement: Requirement;
   attempt: number;
+  /** The agent stops the task after this long and reports FLEET_TASK_TIMEOUT (`--task-timeout`, `metadata.fleet.timeout`). */
+  timeoutMs?: number;
 }
 
-/** A payload with its HMAC-SHA256 (hex) over the canonical JSON. */
+/**
+ * A payload with its HMAC-SHA256 (hex) over the canonical JSON. `avoid` is outside the signature on
+ * purpose: it is a routing hint (agents that already failed this task), not something to run.
+ */
 export interface SignedJob {
   payload: JobPayload;
   signature: string;
+  /** Agent ids that should leave the job to another capable agent, if one is live. */
+  avoid?: string[];
 }
 
 export type TaskStatus = 'pending' | 'queued' | 'running' | 'success' | 'failure' | 'unschedulable' | 'cancelled';
+
+/** Why a task did not succeed. Infrastructure codes ({@link INFRASTRUCTURE_FAILURES}) are retried on another agent. */
+export type TaskFailureCode =
+  | 'FLEET_TASK_EXIT'
+  | 'FLEET_TASK_TIMEOUT'
+  | 'FLEET_CHECKOUT_FAILED'
+  | 'FLEET_PATCH_FAILED'
+  | 'FLEET_INSTALL_FAILED'
+  | 'FLEET_SPAWN_FAILED'
+  | 'FLEET_JOB_REFUSED'
+  | 'FLEET_RUN_CANCELLED'
+  | 'FLEET_RUN_ABANDONED';
+
+/** Failures of the agent rather than of the task: retried on a different agent up to maxAttempts. */
+export const INFRASTRUCTURE_FAILURES: ReadonlySet<string> = new Set(['FLEET_TASK_TIMEOUT', 'FLEET_CHECKOUT_FAILED', 'FLEET_SPAWN_FAILED', 'FLEET_INSTALL_FAILED']);
 
 /** What an agent reports when a task ends. `code` says why when it did not run to an exit code. */
 export interface TaskResult {
@@ -44,7 +66,7 @@ export interface TaskResult {
   endedAt: number;
   gpus: number[];
   hash?: string;
-  code?: 'FLEET_TASK_EXIT' | 'FLEET_CHECKOUT_FAILED' | 'FLEET_PATCH_FAILED' | 'FLEET_SPAWN_FAILED' | 'FLEET_JOB_REFUSED';
+  code?: TaskFailureCode;
   message?: string;
 }
 
@@ -66,12 +88,26 @@ export interface LogLine {
   line: string;
 }
 
+/** One attempt of a task, as `--summary-json` lists them. */
+export interface AttemptSummary {
+  attempt: number;
+  agent: string;
+  status: 'success' | 'failure';
+  exitCode: number | null;
+  startedAt: number;
+  endedAt: number;
+  hash?: string;
+  code?: string;
+}
+
 /** Per task in `fleet run --summary-json`: the stable contract (docs/distributed.md). */
 export interface TaskSummary {
   taskId: string;
   status: TaskStatus;
   agent?: string;
   attempts: number;
+  /** When its last dependency ended (its queuedAt when it has none): dispatch latency is startedAt - readyAt. */
+  readyAt?: number;
   queuedAt?: number;
   startedAt?: number;
   endedAt?: number;
@@ -80,6 +116,10 @@ export interface TaskSummary {
   gpus?: number[];
   requirement: Requirement;
   message?: string;
+  /** Failed, then passed with the same hash in this run. */
+  flaky?: boolean;
+  /** Every attempt that ran to a result, in order. */
+  history?: AttemptSummary[];
 }
 
 /** What agents append to a run's event stream (`fleet:run:<runId>:events`, field `e`). */

@@ -20,9 +20,12 @@ export interface QueueSettings {
 }
 
 /** BullMQ custom ids cannot hold ':' (task ids do), so the id is a digest of run and task. */
-export function jobIdOf(runId: string, taskId: string): string {
-  return createHash('sha256').update(`${runId}\n${taskId}`).digest('hex').slice(0, 32);
+export function jobIdOf(runId: string, taskId: string, attempt = 1): string {
+  return createHash('sha256').update(`${runId}\n${taskId}${attempt > 1 ? `\n${attempt}` : ''}`).digest('hex').slice(0, 32);
 }
+
+/** Pub/sub channel: a queue name, published when a job is added (agents wake instead of polling). */
+export const WAKE_CHANNEL = 'fleet:wake';
 
 export interface EnqueueResult {
   queue: string;
@@ -55,7 +58,7 @@ export class JobQueues {
     const { requirement, runId, taskId } = job.payload;
     const q = this.queue(requirement);
     await this.redis.hset(QUEUE_REGISTRY, q.name, JSON.stringify(requirement));
-    const jobId = jobIdOf(runId, taskId);
+    const jobId = jobIdOf(runId, taskId, job.payload.attempt);
     const existing = await q.getJob(jobId);
     if (existing) return { queue: q.name, jobId, added: false };
     // BullMQ priorities: 1 is highest; 0 means none. Callers pass a rank (critical path first).
@@ -64,6 +67,7 @@ export class JobQueues {
     // Finished jobs are kept a day: long enough for a run's idempotent re-enqueue, not forever.
     const keep = { age: 86_400 };
     await q.add(taskId.replace(/:/g, '/'), job, { jobId, attempts, priority: Math.min(Math.max(priority, 0), 2_097_152), removeOnComplete: keep, removeOnFail: keep });
+    await this.redis.publish(WAKE_CHANNEL, q.name);
     return { queue: q.name, jobId, added: true };
   }
 
@@ -98,6 +102,10 @@ export interface ClaimedJob {
   fail(reason: string): Promise<void>;
   /** Stops renewing the lock and leaves the job as it is: it stalls and is redelivered (what a dead agent does). */
   abandon(): void;
+  /** Gives the job back for `ms` without using up a delivery, so another agent can take it. */
+  defer(ms: number): Promise<void>;
+  /** Replaces the job's data (the signed payload is unchanged; used for the `avoid` hint). */
+  update(data: unknown): Promise<void>;
 }
 
 /**
@@ -135,6 +143,8 @@ export class QueueConsumer {
       complete: async () => (done(), void (await job.moveToCompleted('done', token, false).catch(() => undefined))),
       fail: async (reason) => (done(), void (await job.moveToFailed(new Error(reason), token, false).catch(() => undefined))),
       abandon: done,
+      defer: async (ms) => (done(), void (await job.moveToDelayed(Date.now() + ms, token).catch(() => undefined))),
+      update: async (data) => void (await job.updateData(data as never).catch(() => undefined)),
     };
   }
 

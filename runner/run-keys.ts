@@ -8,8 +8,14 @@ export const runKeys = {
   log: (runId: string) => `fleet:run:${runId}:log`,
   /** String: the coordinator's uncommitted changes as a git diff. */
   patch: (runId: string) => `fleet:run:${runId}:patch`,
-  /** String with a TTL: the coordinator is alive. */
+  /** String with a TTL: the coordinator's clock, rewritten every second while it is alive. */
   heartbeat: (runId: string) => `fleet:run:${runId}:alive`,
+  /** Pub/sub channel: a run id, published when the coordinator cancels the run (Ctrl-C). */
+  cancelChannel: 'fleet:cancel',
+  /** Hash: task id → typical duration in ms (moving average over runs), for critical-path order. */
+  durations: 'fleet:durations',
+  /** Hash: task id → JSON {count, lastRunId, lastAt}: tasks seen failing then passing with one hash. */
+  flaky: 'fleet:flaky',
   /** String with a TTL: an agent's AgentInfo JSON. */
   agent: (agentId: string) => `fleet:agent:${agentId}`,
   agentPattern: 'fleet:agent:*',

@@ -1,14 +1,38 @@
-import type { RunEvent, TaskStatus, TaskSummary } from './job';
+import { INFRASTRUCTURE_FAILURES, type AttemptSummary, type RunEvent, type TaskResult, type TaskStatus, type TaskSummary } from './job';
 import type { PlannedTask } from './task-graph';
 import { criticalPathLengths } from './task-graph';
 
 interface TaskState extends TaskSummary {
   task: PlannedTask;
+  /** The attempt now queued or running (1-based); a retry is a new job with the next number. */
+  attempt: number;
+  /** BullMQ job id of the current attempt. */
+  jobId?: string;
+  /** Agents that failed this task: a retry prefers another one. */
+  avoid: string[];
   /** When the coordinator first saw no live agent able to run it (for --agent-wait). */
   unservedSince?: number;
 }
 
+/** When a failed task runs again. */
+export interface RetryPolicy {
+  /** Extra attempts after a task's own failure (`--retry-failed N`). Default 0. */
+  retryFailed: number;
+  /** Extra attempts for tasks seen flaky in earlier runs. Default 1. */
+  retryFlaky: number;
+  /** Attempts in all after infrastructure failures (timeout, checkout, spawn). Default 3. */
+  maxAttempts: number;
+}
+
 const TERMINAL: ReadonlySet<TaskStatus> = new Set(['success', 'failure', 'unschedulable', 'cancelled']);
+const DEFAULT_POLICY: RetryPolicy = { retryFailed: 0, retryFlaky: 1, maxAttempts: 3 };
+
+/** What applying an event did, for the coordinator's output. */
+export interface Applied {
+  line?: string;
+  /** The task's attempt ended (its output can be printed). */
+  ended?: { taskId: string; status: 'success' | 'failure'; retrying: boolean };
+}
 
 /** The coordinator's bookkeeping of one run, free of I/O so that its rules are easy to follow. */
 export class RunState {
@@ -16,10 +40,15 @@ export class RunState {
   private readonly dependents = new Map<string, string[]>();
   readonly rank: Map<string, number>;
 
-  constructor(tasks: PlannedTask[]) {
-    this.rank = criticalPathLengths(tasks);
+  constructor(
+    tasks: PlannedTask[],
+    private readonly policy: RetryPolicy = DEFAULT_POLICY,
+    durations: ReadonlyMap<string, number> = new Map(),
+    private readonly knownFlaky: ReadonlySet<string> = new Set(),
+  ) {
+    this.rank = criticalPathLengths(tasks, durations);
     for (const t of tasks) {
-      this.states.set(t.id, { taskId: t.id, task: t, status: 'pending', attempts: 0, requirement: t.requirement });
+      this.states.set(t.id, { taskId: t.id, task: t, status: 'pending', attempts: 0, attempt: 1, avoid: [], requirement: t.requirement, history: [] });
       this.dependents.set(t.id, []);
     }
     for (const t of tasks) for (const d of t.deps) this.dependents.get(d)?.push(t.id);
@@ -34,17 +63,21 @@ export class RunState {
   }
 
   /** Pending tasks whose dependencies all succeeded, longest remaining critical path first. */
-  ready(): PlannedTask[] {
-    return this.all()
-      .filter((s) => s.status === 'pending' && s.task.deps.every((d) => this.states.get(d)?.status === 'success'))
-      .map((s) => s.task)
-      .sort((a, b) => (this.rank.get(b.id) ?? 0) - (this.rank.get(a.id) ?? 0) || (a.id < b.id ? -1 : 1));
+  ready(now = Date.now()): TaskState[] {
+    const out: TaskState[] = [];
+    for (const s of this.states.values()) {
+      if (s.status !== 'pending' || !s.task.deps.every((d) => this.states.get(d)?.status === 'success')) continue;
+      s.readyAt ??= s.task.deps.length ? Math.max(...s.task.deps.map((d) => this.states.get(d)?.endedAt ?? now)) : now;
+      out.push(s);
+    }
+    return out.sort((a, b) => (this.rank.get(b.taskId) ?? 0) - (this.rank.get(a.taskId) ?? 0) || (a.taskId < b.taskId ? -1 : 1));
   }
 
-  queued(id: string, at: number): void {
+  queued(id: string, jobId: string, at: number): void {
     const s = this.states.get(id)!;
     s.status = 'queued';
-    s.queuedAt = at;
+    s.jobId = jobId;
+    s.queuedAt ??= at;
   }
 
   done(): boolean {
@@ -67,29 +100,62 @@ export class RunState {
     for (const d of this.dependents.get(id) ?? []) this.end(d, 'cancelled', `dependency ${id} did not succeed`, at);
   }
 
-  /** Applies an agent's event; returns a line for the progress output, if any. */
-  apply(e: RunEvent): string | undefined {
+  /** Whether the failed attempt gets another one, and why. */
+  private retryReason(s: TaskState, r: TaskResult): string | undefined {
+    if (r.code === 'FLEET_RUN_CANCELLED' || r.code === 'FLEET_RUN_ABANDONED') return undefined;
+    if (INFRASTRUCTURE_FAILURES.has(r.code ?? '')) return s.attempt < this.policy.maxAttempts ? `${r.code} is an infrastructure failure` : undefined;
+    const ownFailures = s.history!.filter((h) => h.status === 'failure' && !INFRASTRUCTURE_FAILURES.has(h.code ?? '')).length;
+    if (ownFailures <= this.policy.retryFailed) return `--retry-failed ${this.policy.retryFailed}`;
+    if (this.knownFlaky.has(s.taskId) && ownFailures <= this.policy.retryFlaky) return 'it was flaky in an earlier run';
+    return undefined;
+  }
+
+  /** Applies an agent's event; says what to print. */
+  apply(e: RunEvent): Applied {
     if (e.type === 'refused') {
       if (e.taskId) this.end(e.taskId, 'failure', `agent ${e.agent} refused the job: ${e.message} [${e.code}]`, Date.now());
-      return `agent ${e.agent} refused ${e.taskId ?? 'a job'}: ${e.message} [${e.code}]`;
+      return { line: `agent ${e.agent} refused ${e.taskId ?? 'a job'}: ${e.message} [${e.code}]` };
     }
     if (e.type === 'started') {
       const s = this.states.get(e.taskId);
-      if (!s || TERMINAL.has(s.status)) return undefined;
+      if (!s || TERMINAL.has(s.status) || e.attempt !== s.attempt) return {};
       Object.assign(s, { status: 'running', agent: e.agent, startedAt: e.at, gpus: e.gpus, attempts: s.attempts + 1 });
-      return `${e.taskId} started on ${e.agent}${e.gpus.length ? ` (GPUs ${e.gpus.join(',')})` : ''}`;
+      return { line: `${e.taskId} started on ${e.agent}${e.gpus.length ? ` (GPUs ${e.gpus.join(',')})` : ''}${s.attempt > 1 ? ` (attempt ${s.attempt})` : ''}` };
     }
     const r = e.result;
     const s = this.states.get(r.taskId);
-    if (!s || TERMINAL.has(s.status)) return undefined;
-    Object.assign(s, { status: r.status, agent: r.agent, startedAt: r.startedAt, endedAt: r.endedAt, exitCode: r.exitCode, gpus: r.gpus, hash: r.hash });
-    if (r.message) s.message = r.message;
-    if (r.status !== 'success') this.cancelDependents(r.taskId, r.endedAt);
+    // A result of an attempt that is not the current one (a duplicate after Redis lost its data) changes nothing.
+    if (!s || TERMINAL.has(s.status) || r.attempt !== s.attempt) return {};
+    const attempt: AttemptSummary = { attempt: r.attempt, agent: r.agent, status: r.status, exitCode: r.exitCode, startedAt: r.startedAt, endedAt: r.endedAt };
+    if (r.hash) attempt.hash = r.hash;
+    if (r.code) attempt.code = r.code;
+    s.history!.push(attempt);
+    Object.assign(s, { agent: r.agent, startedAt: r.startedAt, endedAt: r.endedAt, exitCode: r.exitCode, gpus: r.gpus, hash: r.hash ?? s.hash });
     const secs = ((r.endedAt - r.startedAt) / 1000).toFixed(1);
-    return `${r.taskId} ${r.status === 'success' ? 'succeeded' : `failed (${r.code ?? 'exit'} ${r.exitCode ?? ''})`} on ${r.agent} in ${secs}s`;
+    if (r.status === 'success') {
+      s.status = 'success';
+      s.message = undefined;
+      // Flaky: an earlier attempt failed on its own (not the agent's fault) with the same inputs.
+      const same = (h: AttemptSummary): boolean => h.hash === undefined || r.hash === undefined || h.hash === r.hash;
+      if (s.history!.some((h) => h.status === 'failure' && !INFRASTRUCTURE_FAILURES.has(h.code ?? '') && same(h))) s.flaky = true;
+      return { line: `${r.taskId} succeeded on ${r.agent} in ${secs}s${s.flaky ? ' (flaky: it failed before with the same hash)' : ''}`, ended: { taskId: r.taskId, status: 'success', retrying: false } };
+    }
+    const failed = `${r.taskId} failed (${r.code ?? 'exit'}${r.exitCode !== null && r.exitCode !== undefined ? ` ${r.exitCode}` : ''}) on ${r.agent} in ${secs}s`;
+    const why = this.retryReason(s, r);
+    if (why) {
+      s.avoid = [...new Set([...s.avoid, r.agent])];
+      s.attempt++;
+      s.status = 'pending';
+      s.message = r.message;
+      return { line: `${failed}; retrying (attempt ${s.attempt}, ${why}) on another agent if one is free`, ended: { taskId: r.taskId, status: 'failure', retrying: true } };
+    }
+    s.status = r.code === 'FLEET_RUN_CANCELLED' ? 'cancelled' : 'failure';
+    if (r.message) s.message = r.message;
+    this.cancelDependents(r.taskId, r.endedAt);
+    return { line: failed, ended: { taskId: r.taskId, status: 'failure', retrying: false } };
   }
 
   summaries(): TaskSummary[] {
-    return this.all().map(({ task: _task, unservedSince: _u, ...summary }) => summary);
+    return this.all().map(({ task: _task, unservedSince: _u, attempt: _a, jobId: _j, avoid: _v, ...summary }) => summary);
   }
 }

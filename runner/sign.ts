@@ -8,7 +8,7 @@ export type VerifiedJob = { ok: true; payload: JobPayload } | { ok: false; code:
 
 /** Separates job signatures from any other use of the same secret. */
 const DOMAIN = 'nx-fleet-job-v1\n';
-const FIELDS = new Set(['v', 'runId', 'taskId', 'commit', 'patchKey', 'project', 'target', 'configuration', 'requirement', 'attempt']);
+const FIELDS = new Set(['v', 'runId', 'taskId', 'commit', 'patchKey', 'project', 'target', 'configuration', 'requirement', 'attempt', 'timeoutMs']);
 /** Names nx accepts; a leading '-' is refused so a field can never become an nx flag. */
 const NAME = /^[A-Za-z0-9@_.][A-Za-z0-9@_./:+-]*$/;
 const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
@@ -45,6 +45,7 @@ export function payloadProblem(p: Record<string, unknown>): string | undefined {
   for (const k of ['runId', 'taskId'] as const) if (typeof p[k] !== 'string' || !ID.test(p[k] as string)) return `bad ${k}`;
   if (p.patchKey !== undefined && (typeof p.patchKey !== 'string' || !ID.test(p.patchKey))) return 'bad patchKey';
   if (!Number.isInteger(p.attempt) || (p.attempt as number) < 1) return 'bad attempt';
+  if (p.timeoutMs !== undefined && (!Number.isInteger(p.timeoutMs) || (p.timeoutMs as number) < 1)) return 'bad timeoutMs';
   const r = parseRequirement(p.requirement, 'requirement');
   return r.ok ? undefined : r.message;
 }

@@ -11,9 +11,11 @@ export interface PlannedTask {
   configuration?: string;
   deps: string[];
   requirement: Requirement;
+  /** From the target's `metadata.fleet.timeout` (seconds), when given. */
+  timeoutMs?: number;
 }
 
-export type TaskGraphResult = { ok: true; tasks: PlannedTask[] } | { ok: false; code: 'FLEET_TASK_GRAPH_FAILED' | 'FLEET_INVALID_REQUIREMENT'; message: string };
+export type TaskGraphResult = { ok: true; tasks: PlannedTask[] } | { ok: false; code: 'FLEET_TASK_GRAPH_FAILED' | 'FLEET_INVALID_REQUIREMENT' | 'FLEET_INVALID_TIMEOUT'; message: string };
 
 interface NxGraphOutput {
   graph?: { nodes?: Record<string, { data?: { tags?: string[]; targets?: Record<string, { metadata?: Record<string, unknown> }> } }> };
@@ -39,8 +41,14 @@ export function planTasks(json: string, routing: RoutingOptions): TaskGraphResul
       routing,
     );
     if (!resolved.ok) return resolved;
+    const timeout = (node?.targets?.[t.target.target]?.metadata?.fleet as { timeout?: unknown } | undefined)?.timeout;
+    if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0))) {
+      return { ok: false, code: 'FLEET_INVALID_TIMEOUT', message: `${t.target.project}:${t.target.target} metadata.fleet.timeout: expected seconds > 0, got ${JSON.stringify(timeout)}` };
+    }
     const deps = (out.tasks?.dependencies?.[t.id] ?? []).map((d) => (typeof d === 'string' ? d : d.id));
-    tasks.push({ id: t.id, project: t.target.project, target: t.target.target, configuration: t.target.configuration, deps, requirement: resolved.requirement });
+    const task: PlannedTask = { id: t.id, project: t.target.project, target: t.target.target, configuration: t.target.configuration, deps, requirement: resolved.requirement };
+    if (typeof timeout === 'number') task.timeoutMs = Math.round(timeout * 1000);
+    tasks.push(task);
   }
   return { ok: true, tasks };
 }
@@ -53,10 +61,18 @@ export function readTaskGraph(cwd: string, nxArgs: string[], routing: RoutingOpt
 }
 
 /**
- * Longest remaining path from each task to the end of the graph, in task counts (durations of
- * earlier runs are not recorded yet): released first, so the longest chain starts earliest.
+ * Longest remaining path from each task to the end of the graph, weighted by each task's typical
+ * duration from earlier runs (`durations`, ms); a task never seen counts as the median known
+ * duration, so with no history this is the path length in tasks. Released first, so the longest
+ * chain starts earliest.
  */
-export function criticalPathLengths(tasks: PlannedTask[]): Map<string, number> {
+export function criticalPathLengths(tasks: PlannedTask[], durations: ReadonlyMap<string, number> = new Map()): Map<string, number> {
+  const known = tasks.map((t) => durations.get(t.id)).filter((d): d is number => d !== undefined && d > 0).sort((a, b) => a - b);
+  const typical = known.length ? known[Math.floor(known.length / 2)] : 1;
+  const weight = (id: string): number => {
+    const d = durations.get(id);
+    return d !== undefined && d > 0 ? d : typical;
+  };
   const dependents = new Map<string, string[]>(tasks.map((t) => [t.id, []]));
   for (const t of tasks) for (const d of t.deps) dependents.get(d)?.push(t.id);
   const memo = new Map<string, number>();
@@ -65,7 +81,7 @@ export function criticalPathLengths(tasks: PlannedTask[]): Map<string, number> {
     if (known !== undefined) return known;
     if (seen.has(id)) return 0; // Nx refuses cycles before us; this only guards the recursion.
     seen.add(id);
-    const len = 1 + Math.max(0, ...(dependents.get(id) ?? []).map((c) => visit(c, seen)));
+    const len = weight(id) + Math.max(0, ...(dependents.get(id) ?? []).map((c) => visit(c, seen)));
     memo.set(id, len);
     return len;
   };

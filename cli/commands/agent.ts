@@ -16,6 +16,9 @@ interface RawAgentOptions {
   cpuWorkOnGpuAgents?: string;
   maxAttempts?: string;
   lockTimeout?: string;
+  abandonAfter?: string;
+  installCommand?: string;
+  daemon?: boolean;
 }
 
 function positive(name: string, text: string | undefined, fallback: number): number {
@@ -40,6 +43,9 @@ export function registerAgentCommand(program: Command): void {
     .addOption(opt('--cpu-work-on-gpu-agents <policy>', 'never | when-idle | always (default when-idle)', 'FLEET_CPU_WORK_ON_GPU_AGENTS'))
     .addOption(opt('--max-attempts <n>', 'deliveries of a job before an infrastructure failure is final (default 3)', 'FLEET_MAX_ATTEMPTS'))
     .addOption(opt('--lock-timeout <seconds>', 'a job whose agent stops renewing its lock this long is given to another agent (default 30)', 'FLEET_LOCK_TIMEOUT'))
+    .addOption(opt('--abandon-after <seconds>', "stop a run's tasks when its coordinator's heartbeat has not changed this long (default 60)", 'FLEET_ABANDON_AFTER'))
+    .addOption(opt('--install-command <cmd>', 'run after a checkout when the lockfile changed: auto (from the lockfile), none, or a shell command (default auto)', 'FLEET_INSTALL_COMMAND'))
+    .option('--no-daemon', 'do not keep an Nx daemon warm in the checkout (also when NX_DAEMON=false)')
     .action(async (o: RawAgentOptions) => {
       const redisUrl = o.redis ?? fail('--redis (or FLEET_REDIS_URL) is required');
       const cacheUrl = o.cache ?? fail('--cache (or FLEET_CACHE_URL) is required');
@@ -58,6 +64,9 @@ export function registerAgentCommand(program: Command): void {
         lockSeconds: positive('lock-timeout', o.lockTimeout, 30),
         id: o.id,
         cpuWorkOnGpuAgents: policy,
+        abandonAfterSeconds: positive('abandon-after', o.abandonAfter, 60),
+        installCommand: o.installCommand ?? 'auto',
+        daemon: o.daemon !== false && process.env.NX_DAEMON !== 'false',
       });
       const stop = (signal: string): void => (log({ msg: 'agent stopping', signal }), void agent.stop());
       process.once('SIGTERM', () => stop('SIGTERM'));

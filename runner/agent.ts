@@ -11,6 +11,8 @@ import { JobSource, type Claim, type CpuWorkPolicy } from './job-source';
 import { resolveNxBin, runNxTask } from './nx-task';
 import { WAKE_CHANNEL } from './queue';
 import { redisConnection } from './redis-connection';
+import type { Requirement } from './requirement';
+import { satisfies } from './satisfies';
 import { runKeys } from './run-keys';
 import { verifyJob } from './sign';
 import { readTaskResult, taskResultsDirEnv } from './task-results';
@@ -180,15 +182,18 @@ export class Agent {
     }
   }
 
-  /** Whether a live agent other than the avoided ones takes jobs from this queue. */
-  private async otherAgentServes(queue: string, avoid: string[]): Promise<boolean> {
+  /**
+   * Whether a live agent other than the avoided ones could run the job. Capabilities, not the
+   * queue lists in heartbeats: an agent subscribes to a new queue before its next heartbeat says so.
+   */
+  private async otherAgentCan(requirement: Requirement, avoid: string[]): Promise<boolean> {
     let cursor = '0';
     do {
       const [next, keys] = await this.redis.scan(cursor, 'MATCH', runKeys.agentPattern, 'COUNT', 200);
       cursor = next;
-      const others = keys.filter((k) => !avoid.includes(k.slice('fleet:agent:'.length)));
+      const others = keys.filter((k) => !avoid.includes(k.slice(runKeys.agent('').length)));
       if (others.length === 0) continue;
-      for (const v of await this.redis.mget(...others)) if (v && (JSON.parse(v) as AgentInfo).queues.includes(queue)) return true;
+      for (const v of await this.redis.mget(...others)) if (v && satisfies((JSON.parse(v) as AgentInfo).capabilities, requirement).ok) return true;
     } while (cursor !== '0');
     return false;
   }
@@ -210,7 +215,7 @@ export class Agent {
     const data = claim.job.data as SignedJob & { deferrals?: number };
     try {
       // A retry should land on another agent than the ones that failed it, if one can take it soon.
-      if (data.avoid?.includes(this.id) && (data.deferrals ?? 0) < 5 && (await this.otherAgentServes(claim.job.queue, data.avoid))) {
+      if (data.avoid?.includes(this.id) && (data.deferrals ?? 0) < 5 && (await this.otherAgentCan(claim.requirement, data.avoid))) {
         await claim.job.update({ ...data, deferrals: (data.deferrals ?? 0) + 1 });
         await claim.job.defer(400);
         return;

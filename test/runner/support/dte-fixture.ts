@@ -22,6 +22,32 @@ fs.writeFileSync(path.join(root, 'out', 'result.json'), JSON.stringify(result));
 console.log('work done ' + root);
 `;
 
+/** tools/flaky.js: fails the first time in a test (no marker yet), passes after. */
+const FLAKY_JS = `const fs = require('fs'), path = require('path');
+const marker = path.join(process.env.PID_DIR, 'flaky-marker');
+if (!fs.existsSync(marker)) { fs.writeFileSync(marker, process.env.AGENT_NAME || 'local'); console.error('flaky: failing the first time'); process.exit(1); }
+fs.mkdirSync('libs/flaky/out', { recursive: true });
+fs.writeFileSync('libs/flaky/out/result.json', JSON.stringify({ agent: process.env.AGENT_NAME }));
+console.log('flaky: passed');
+`;
+
+/** tools/hang.js: writes its PID and sleeps (bounded, 120 s) until it is stopped. */
+const HANG_JS = `const fs = require('fs'), path = require('path');
+fs.writeFileSync(path.join(process.env.PID_DIR, (process.env.AGENT_NAME || 'local') + '-hang.pid'), String(process.pid));
+console.log('hang: started');
+setTimeout(() => process.exit(0), 120000);
+`;
+
+/** tools/probe.js: says which agent ran it (the install test's task). */
+const PROBE_JS = `console.log('probe ran on ' + process.env.AGENT_NAME);
+`;
+
+/** tools/install.js: the agents' --install-command in tests: records that it ran. */
+const INSTALL_JS = `const fs = require('fs'), path = require('path');
+fs.appendFileSync(path.join(process.env.PID_DIR, 'installs-' + process.env.AGENT_NAME + '.log'), 'installed\\n');
+console.log('install: done');
+`;
+
 const RECORD_JS = `const fs = require('fs'), path = require('path');
 module.exports = { name: 'record', postTasksExecution: async (o, ctx) => {
   const s = Object.fromEntries(Object.entries(ctx.taskResults).map(([k, v]) => [k, v.status]));
@@ -51,11 +77,33 @@ function project(name: string, deps: string[], target: string, tags: string[] = 
   });
 }
 
+function toolProject(name: string, script: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    name,
+    root: `libs/${name}`,
+    targets: { check: { executor: 'nx:run-commands', cache: true, inputs: ['{projectRoot}/**/*'], outputs: ['{projectRoot}/out'], options: { command: `node tools/${script}` }, ...extra } },
+  });
+}
+
+export interface DteOptions {
+  /** Register nx-fleet as a plugin too: its postTasksExecution hook reports task hashes to fleet. */
+  fleetPlugin?: boolean;
+}
+
 /** The fixture workspace (committed), with a bare repository as its `origin`. */
-export function dteWorkspace(): { ws: TestWorkspace; bare: string } {
+export function dteWorkspace(options: DteOptions = {}): { ws: TestWorkspace; bare: string } {
   const files: Record<string, string> = {
     'package.json': JSON.stringify({ name: 'dte', private: true }),
-    'nx.json': JSON.stringify({ plugins: ['./tools/record.js'] }),
+    'nx.json': JSON.stringify({ plugins: options.fleetPlugin ? ['./tools/record.js', 'nx-fleet'] : ['./tools/record.js'] }),
+    'tools/flaky.js': FLAKY_JS,
+    'tools/hang.js': HANG_JS,
+    'tools/probe.js': PROBE_JS,
+    'tools/install.js': INSTALL_JS,
+    'libs/flaky/project.json': toolProject('flaky', 'flaky.js'),
+    'libs/hang/project.json': toolProject('hang', 'hang.js'),
+    // Only the agent labelled `probe` runs it: the install test knows which agent that is.
+    'libs/probe/project.json': toolProject('probe', 'probe.js', { metadata: { fleet: { requires: { labels: ['probe'] } } } }),
+    'libs/probe/src.txt': 'probe',
     '.gitignore': 'node_modules\n.nx\nout\ntasks.json\n',
     'tools/work.js': WORK_JS,
     'tools/record.js': RECORD_JS,

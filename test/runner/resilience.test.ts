@@ -143,9 +143,11 @@ describe('fleet run when things go wrong', () => {
     expect(run.p.output()).toContain('stopped after the task timeout of 15s');
   });
 
-  it('Ctrl-C on the coordinator cancels the run: the agent stops the running task, exit 130', async () => {
-    const run = startRun(['run', 'hang:check']);
+  it('--stream prints lines while the task runs; Ctrl-C cancels the run: the agent stops the running task, exit 130', async () => {
+    const run = startRun(['--stream', 'run', 'hang:check']);
     const pid = await hangPid();
+    // The task is still running: this line can only have come live.
+    expect(await waitUntil(() => run.p.output().includes('hang:check | hang: started'), 30_000), run.p.output()).toBe(true);
     process.kill(run.p.pid, 'SIGINT');
     expect(await finished(run.p, 60_000), run.p.output()).toBe(130);
     expect(await waitUntil(() => !alive(pid), 15_000)).toBe(true);

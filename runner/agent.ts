@@ -40,6 +40,8 @@ export interface AgentOptions {
   installCommand?: string;
   /** Keep an Nx daemon warm in the checkout (restarted when the checkout changes commit). Default: on unless NX_DAEMON=false. */
   daemon?: boolean;
+  /** Exit after this long with no task running or taken (CI agents that should end with the run). */
+  idleExitSeconds?: number;
   /** Where the agent says what it does (the CLI prints these as JSON lines). */
   log(event: Record<string, unknown>): void;
 }
@@ -118,6 +120,7 @@ export class Agent {
     await this.heartbeat();
     this.o.log({ msg: 'agent ready', agent: this.id, labels: this.o.capabilities.labels, gpus: this.o.capabilities.gpus.length, slots: this.o.slots, daemon: this.daemon });
     let lastBeat = Date.now();
+    let lastWork = Date.now();
     const watchdog = setInterval(() => void this.watchRuns().catch(() => undefined), 1000);
     try {
       while (!this.stopping) {
@@ -128,6 +131,11 @@ export class Agent {
           for (let claim = await this.source.take(); claim; claim = await this.source.take()) {
             const p = this.handle(claim).finally(() => (this.inFlight.delete(p), this.poke()));
             this.inFlight.add(p);
+          }
+          if (this.inFlight.size > 0) lastWork = Date.now();
+          else if (this.o.idleExitSeconds && Date.now() - lastWork > this.o.idleExitSeconds * 1000) {
+            this.o.log({ msg: 'agent idle, exiting', idleSeconds: this.o.idleExitSeconds });
+            break;
           }
         } catch (err) {
           // Redis down or restarting: keep trying; ioredis reconnects by itself.

@@ -19,6 +19,7 @@ interface RawAgentOptions {
   abandonAfter?: string;
   installCommand?: string;
   daemon?: boolean;
+  idleExit?: string;
 }
 
 function positive(name: string, text: string | undefined, fallback: number): number {
@@ -45,6 +46,7 @@ export function registerAgentCommand(program: Command): void {
     .addOption(opt('--lock-timeout <seconds>', 'a job whose agent stops renewing its lock this long is given to another agent (default 30)', 'FLEET_LOCK_TIMEOUT'))
     .addOption(opt('--abandon-after <seconds>', "stop a run's tasks when its coordinator's heartbeat has not changed this long (default 60)", 'FLEET_ABANDON_AFTER'))
     .addOption(opt('--install-command <cmd>', 'run after a checkout when the lockfile changed: auto (from the lockfile), none, or a shell command (default auto)', 'FLEET_INSTALL_COMMAND'))
+    .addOption(opt('--idle-exit <seconds>', 'exit after this long with no task (agents as CI jobs)', 'FLEET_IDLE_EXIT'))
     .option('--no-daemon', 'do not keep an Nx daemon warm in the checkout (also when NX_DAEMON=false)')
     .action(async (o: RawAgentOptions) => {
       const redisUrl = o.redis ?? fail('--redis (or FLEET_REDIS_URL) is required');
@@ -67,6 +69,7 @@ export function registerAgentCommand(program: Command): void {
         abandonAfterSeconds: positive('abandon-after', o.abandonAfter, 60),
         installCommand: o.installCommand ?? 'auto',
         daemon: o.daemon !== false && process.env.NX_DAEMON !== 'false',
+        idleExitSeconds: o.idleExit === undefined ? undefined : positive('idle-exit', o.idleExit, 0),
       });
       const stop = (signal: string): void => (log({ msg: 'agent stopping', signal }), void agent.stop());
       process.once('SIGTERM', () => stop('SIGTERM'));

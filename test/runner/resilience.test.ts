@@ -21,14 +21,16 @@ const temp: string[] = [];
 const pidDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-resilience-'));
 temp.push(pidDir);
 
-function startAgent(id: string, labels: string[] = []): void {
+function startAgent(id: string, labels: string[] = [], extra: string[] = []): FleetProcess {
   const clone = agentClone(bare);
   temp.push(clone.root);
   const env = clone.env({ AGENT_NAME: id, FLEET_SECRET: SECRET, PID_DIR: pidDir, RELEASE_FILE: path.join(pidDir, 'release') });
   const args = ['agent', '--redis', redis.url, '--cache', cache.url, '--slots', '1', '--id', id, '--workdir', clone.root];
   args.push('--lock-timeout', '6', '--abandon-after', '4', '--install-command', 'node tools/install.js');
   if (labels.length) args.push('--labels', labels.join(','));
-  agents.set(id, startFleet(args, { cwd: clone.root, env }));
+  const p = startFleet([...args, ...extra], { cwd: clone.root, env });
+  agents.set(id, p);
+  return p;
 }
 
 const logs = (): string => [...agents.entries()].map(([id, a]) => `--- ${id}\n${a.output()}`).join('\n');
@@ -186,6 +188,15 @@ describe('fleet run when things go wrong', () => {
     ws.git(['push', '-q', 'origin', 'HEAD:main']);
     await runProbe();
     expect(installs()).toBe(before + 1);
+  });
+
+  it('an agent with --idle-exit ends by itself when it has had no work that long', async () => {
+    const p = startAgent('idle', ['nothing-needs-this'], ['--idle-exit', '2']);
+    const timer = setTimeout(() => void p.stop(1000), 60_000);
+    expect(await p.exited, p.output()).toBe(0);
+    clearTimeout(timer);
+    expect(p.output()).toContain('"msg":"agent idle, exiting","idleSeconds":2');
+    agents.delete('idle');
   });
 
   it('a Redis restart (data lost) during a run ends in success: unfinished tasks are queued again', async () => {

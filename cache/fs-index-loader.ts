@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { IndexedEntry } from './lru-index';
 
-/** The fs store's layout, shared by the store, the loader and `entries()`. */
+/** The fs store's layout, shared by the store, the loader and `entries()`. Names starting with a dot (`.tmp`, `.packs`) are never namespaces. */
 export const TMP_DIR = '.tmp';
 
 /**
@@ -14,7 +14,7 @@ export const TMP_DIR = '.tmp';
 export async function loadFsIndex(root: string, concurrency = 64): Promise<Array<[string, IndexedEntry]>> {
   const files: string[] = [];
   for (const ns of await listDirs(root)) {
-    if (ns === TMP_DIR) continue;
+    if (ns.startsWith('.')) continue;
     for (const shard of await listDirs(path.join(root, ns))) {
       const dir = path.join(root, ns, shard);
       for (const name of await listFiles(dir)) files.push(`${ns}/${shard}/${name}`);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -5,7 +6,8 @@ import type { Readable } from 'node:stream';
 import { HEADER_SIZE, MAX_TAG_LENGTH } from './fs-entry-format';
 import { openEntry, SMALL_BODY, verifyEntryFile } from './fs-entry-reader';
 import { loadFsIndex, TMP_DIR } from './fs-index-loader';
-import { writeLargeTemp, writeSmallTemp } from './fs-temp-writer';
+import { PackSet } from './fs-pack';
+import { collectBody, writeLargeTemp } from './fs-temp-writer';
 import { HashPool } from './hash-pool';
 import { HotCache } from './hot-cache';
 import { LruIndex } from './lru-index';
@@ -22,6 +24,8 @@ export interface FsStoreOptions {
   hotBytes?: number;
   /** Clock, for tests of eviction order. */
   now?: () => number;
+  /** Size at which a pack of small entries is sealed (default 64 MiB; smaller in tests of compaction). */
+  packBytes?: number;
 }
 
 // Persisting every read's time would cost a syscall per hit; once an hour is enough to keep the
@@ -29,10 +33,12 @@ export interface FsStoreOptions {
 const ACCESS_PERSIST_MS = 60 * 60 * 1000;
 
 /**
- * The default store: one file per entry under `<dir>/<namespace>/<shard>/<hash>`, written to
- * `<dir>/.tmp` first and published with `link()` so that the first complete writer wins and a
- * half-written file is never visible. Usage and LRU order live in an in-memory index that loads
- * in the background at start-up.
+ * The default store. Large entries (bodies over 256 KiB): one file each under
+ * `<dir>/<namespace>/<shard>/<hash>`, written to `<dir>/.tmp` first and published with `link()` so
+ * that the first complete writer wins and a half-written file is never visible. Small entries:
+ * records appended to pack files under `<dir>/.packs` (see fs-pack.ts), visible once the whole
+ * record is written. Usage and LRU order live in an in-memory index that loads in the background
+ * at start-up.
  */
 export class FsStore implements ArtifactStore {
   readonly kind = 'fs' as const;
@@ -40,6 +46,14 @@ export class FsStore implements ArtifactStore {
   private readonly shardsMade = new Set<string>();
   private readonly hot: HotCache;
   private readonly hashes = new HashPool();
+  private packs: PackSet | undefined;
+  private packsOpening!: Promise<PackSet>;
+  /**
+   * Keys being published right now, with whether that worked: with the index, they make the first
+   * complete writer win. A second writer waits for the first to finish before it is told 409, so
+   * that a 409 always means the entry can be read.
+   */
+  private readonly publishing = new Map<string, Promise<void>>();
   private tmpSeq = 0;
   private reserved = 0;
   private loaded = false;
@@ -57,8 +71,11 @@ export class FsStore implements ArtifactStore {
     const tmp = path.join(opts.dir, TMP_DIR);
     await fsp.rm(tmp, { recursive: true, force: true });
     await fsp.mkdir(tmp, { recursive: true });
-    store.loading = loadFsIndex(opts.dir).then((loaded) => {
-      store.index.mergeLoaded(loaded);
+    const packsOpened = PackSet.open(opts.dir, opts.packBytes);
+    store.packsOpening = packsOpened.then((p) => (store.packs = p.packs));
+    store.packsOpening.catch(() => undefined); // reported by the first read or write that needs it
+    store.loading = Promise.all([packsOpened, loadFsIndex(opts.dir)]).then(([p, files]) => {
+      store.index.mergeLoaded([...files, ...p.loaded.map((r): [string, { size: number; accessMs: number }] => [r.key, { size: r.size, accessMs: r.accessMs }])]);
       store.loaded = true;
       store.evictIfNeeded(undefined);
     });
@@ -79,10 +96,20 @@ export class FsStore implements ArtifactStore {
 
   async get(namespaces: readonly Namespace[], hash: ArtifactHash): Promise<ArtifactRead | null> {
     for (const ns of namespaces) {
-      const cached = this.hot.get(`${ns}/${hash}`);
+      const key = `${ns}/${hash}`;
+      const cached = this.hot.get(key);
       if (cached) {
         this.touch(ns, hash);
         return { namespace: ns, ...cached };
+      }
+      // Small entries: the packs are scanned first at start-up (a short wait right after a start).
+      const packs = this.packs ?? (await this.packsOpening);
+      if (packs.has(key)) {
+        const rec = await packs.read(key);
+        if (!rec) continue;
+        this.touch(ns, hash);
+        this.hot.set(key, rec.meta, rec.body);
+        return { namespace: ns, meta: rec.meta, buffer: rec.body };
       }
       // Once loaded, the index knows every entry (all writes, deletes and evictions go through
       // it): a miss costs no file-system call, and an evicted entry is gone at once even while
@@ -110,6 +137,7 @@ export class FsStore implements ArtifactStore {
   private touch(ns: string, hash: string): void {
     const before = this.index.touch(`${ns}/${hash}`, this.now());
     if (before !== undefined && this.now() - before > ACCESS_PERSIST_MS) {
+      if (this.packs?.has(`${ns}/${hash}`)) return this.packs.touch(`${ns}/${hash}`, this.now());
       const t = new Date(this.now());
       fsp.utimes(this.file(ns, hash), t, t).catch(() => undefined);
     }
@@ -123,7 +151,7 @@ export class FsStore implements ArtifactStore {
     if ((req.tag?.length ?? 0) > MAX_TAG_LENGTH) return { ok: false, code: 'ENTRY_TOO_LARGE', message: 'artifact tag too long' };
     // Once the index is complete it knows every key; before that, ask the disk. (A racing writer
     // is still caught by link() below.)
-    if (this.index.has(`${ns}/${hash}`) || (!this.loaded && (await exists(this.file(ns, hash))))) {
+    if (this.stored(`${ns}/${hash}`) || (!this.loaded && (await exists(this.file(ns, hash))))) {
       return { ok: false, code: 'EXISTS', message: 'entry exists' };
     }
     if (this.index.bytes + this.reserved + req.size + HEADER_SIZE > this.opts.capacity.hardLimit) {
@@ -132,45 +160,111 @@ export class FsStore implements ArtifactStore {
     return null;
   }
 
+  /**
+   * Whether a key is stored. Callers first wait out any publish of it in flight
+   * (`while (this.publishing.has(key)) await ...`), then check and `claim` with no await between:
+   * one process owns an fs store directory, so this sees every writer.
+   */
+  private stored(key: string): boolean {
+    return this.index.has(key) || (this.packs?.has(key) ?? false);
+  }
+
+  /** Marks `key` as being published until `work` settles. */
+  private async claim<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const running = work();
+    const mark = running.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.publishing.set(key, mark);
+    try {
+      return await running;
+    } finally {
+      if (this.publishing.get(key) === mark) this.publishing.delete(key);
+    }
+  }
+
   async put(ns: Namespace, hash: ArtifactHash, body: Readable, req: PutRequest): Promise<PutOutcome> {
+    let packs: PackSet | undefined;
+    try {
+      // Both paths need to know the packs' keys (first writer wins across them).
+      packs = this.packs ?? (await this.packsOpening);
+    } catch (err) {
+      return { ok: false, code: 'STORE_ERROR', message: (err as Error).message };
+    }
     const refused = await this.refuse(ns, hash, req);
     if (refused) return refused;
     const reservation = req.size + HEADER_SIZE;
     this.reserved += reservation;
-    // Unique within this process; `.tmp` belongs to one server and is emptied when it starts.
-    const tmp = path.join(this.opts.dir, TMP_DIR, `${hash}.${process.pid}.${this.tmpSeq++}`);
     try {
-      const written = req.size <= SMALL_BODY ? await writeSmallTemp(tmp, body, req, this.now()) : await writeLargeTemp(tmp, body, req, this.hashes, this.now());
-      if (!written.ok) return written;
-      return await this.publish(ns, hash, tmp, written.meta, written.body);
+      return req.size <= SMALL_BODY ? await this.putSmall(packs, ns, hash, body, req) : await this.putLarge(ns, hash, body, req);
     } catch (err) {
       return { ok: false, code: 'STORE_ERROR', message: (err as Error).message };
     } finally {
       this.reserved -= reservation;
+    }
+  }
+
+  /**
+   * A small body: gathered in memory (bounded by SMALL_BODY), hashed here (a few µs), appended to
+   * the active pack in the writer's next `writev`. The answer waits for that write; no file is
+   * created, opened or renamed per entry.
+   */
+  private async putSmall(packs: PackSet, ns: Namespace, hash: ArtifactHash, body: Readable, req: PutRequest): Promise<PutOutcome> {
+    const got = await collectBody(body, req.size);
+    if (!got.ok) return got;
+    const key = `${ns}/${hash}`;
+    // Checked again now that the body is complete: a concurrent writer of the key may have won.
+    while (this.publishing.has(key)) await this.publishing.get(key);
+    if (this.stored(key)) return { ok: false, code: 'EXISTS', message: 'entry exists' };
+    const now = this.now();
+    const meta: ArtifactMeta = { size: got.data.length, sha256: createHash('sha256').update(got.data).digest('hex'), tag: req.tag, durationMs: req.durationMs, createdMs: now };
+    await this.claim(key, async () => {
+      const stored = await packs.append(ns, hash, meta, got.data, now);
+      this.index.add(key, { size: stored, accessMs: now });
+    });
+    // What was just written is likely read soon (by the next CI job).
+    this.hot.set(key, meta, got.data);
+    this.evictIfNeeded(key);
+    return { ok: true, meta };
+  }
+
+  private async putLarge(ns: Namespace, hash: ArtifactHash, body: Readable, req: PutRequest): Promise<PutOutcome> {
+    // Unique within this process; `.tmp` belongs to one server and is emptied when it starts.
+    const tmp = path.join(this.opts.dir, TMP_DIR, `${hash}.${process.pid}.${this.tmpSeq++}`);
+    try {
+      const written = await writeLargeTemp(tmp, body, req, this.hashes, this.now());
+      if (!written.ok) return written;
+      return await this.publish(ns, hash, tmp, written.meta);
+    } finally {
       // Not awaited: a published entry is a second name for the same file, and a failed temp
       // file is unreachable; the answer need not wait for the unlink.
       fs.unlink(tmp, () => undefined);
     }
   }
 
-  private async publish(ns: Namespace, hash: ArtifactHash, tmp: string, meta: ArtifactMeta, body: Buffer | undefined): Promise<PutOutcome> {
+  private async publish(ns: Namespace, hash: ArtifactHash, tmp: string, meta: ArtifactMeta): Promise<PutOutcome> {
+    const key = `${ns}/${hash}`;
+    while (this.publishing.has(key)) await this.publishing.get(key);
+    if (this.stored(key)) return { ok: false, code: 'EXISTS', message: 'entry exists' };
     const final = this.file(ns, hash);
     const shard = path.dirname(final);
-    if (!this.shardsMade.has(shard)) {
-      await fsp.mkdir(shard, { recursive: true });
-      this.shardsMade.add(shard);
-    }
-    try {
-      // link(), unlike rename(), refuses to replace: the first complete writer wins, atomically.
-      await fsp.link(tmp, final);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { ok: false, code: 'EXISTS', message: 'entry exists' };
-      throw err;
-    }
-    const key = `${ns}/${hash}`;
-    this.index.add(key, { size: meta.size + HEADER_SIZE, accessMs: this.now() });
-    // What was just written is likely read soon (by the next CI job); small bodies are in memory anyway.
-    if (body) this.hot.set(key, meta, body);
+    const linked = await this.claim(key, async () => {
+      if (!this.shardsMade.has(shard)) {
+        await fsp.mkdir(shard, { recursive: true });
+        this.shardsMade.add(shard);
+      }
+      try {
+        // link(), unlike rename(), refuses to replace: the first complete writer wins, atomically.
+        await fsp.link(tmp, final);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw err;
+      }
+      this.index.add(key, { size: meta.size + HEADER_SIZE, accessMs: this.now() });
+      return true;
+    });
+    if (!linked) return { ok: false, code: 'EXISTS', message: 'entry exists' };
     this.evictIfNeeded(key);
     return { ok: true, meta };
   }
@@ -187,7 +281,8 @@ export class FsStore implements ArtifactStore {
       this.hot.delete(key);
       const [ns, hash] = key.split('/');
       // Readers holding the file open keep reading it: unlink only drops the name.
-      fsp.rm(this.file(ns, hash), { force: true }).catch(() => undefined);
+      if (this.packs?.has(key)) void this.packs.remove(key);
+      else fsp.rm(this.file(ns, hash), { force: true }).catch(() => undefined);
       entries++;
       bytes += e.size;
     }
@@ -195,8 +290,11 @@ export class FsStore implements ArtifactStore {
   }
 
   async delete(ref: EntryRef): Promise<boolean> {
-    this.index.remove(`${ref.namespace}/${ref.hash}`);
-    this.hot.delete(`${ref.namespace}/${ref.hash}`);
+    const key = `${ref.namespace}/${ref.hash}`;
+    this.index.remove(key);
+    this.hot.delete(key);
+    const packs = this.packs ?? (await this.packsOpening);
+    if (packs.has(key)) return packs.remove(key);
     try {
       await fsp.unlink(this.file(ref.namespace, ref.hash));
       return true;
@@ -207,21 +305,30 @@ export class FsStore implements ArtifactStore {
 
   async *entries(): AsyncIterable<EntryRef> {
     for (const ns of await fsp.readdir(this.opts.dir).catch(() => [] as string[])) {
-      if (ns === TMP_DIR) continue;
+      if (ns.startsWith('.')) continue; // .tmp, .packs
       for (const shard of await fsp.readdir(path.join(this.opts.dir, ns)).catch(() => [] as string[])) {
         for (const hash of await fsp.readdir(path.join(this.opts.dir, ns, shard)).catch(() => [] as string[])) {
           yield { namespace: ns as Namespace, hash: hash as ArtifactHash };
         }
       }
     }
+    const packs = this.packs ?? (await this.packsOpening);
+    for (const key of [...packs.keys()]) {
+      const [ns, hash] = key.split('/');
+      yield { namespace: ns as Namespace, hash: hash as ArtifactHash };
+    }
   }
 
-  verify(ref: EntryRef): Promise<VerifyOutcome> {
+  async verify(ref: EntryRef): Promise<VerifyOutcome> {
+    const packs = this.packs ?? (await this.packsOpening);
+    const key = `${ref.namespace}/${ref.hash}`;
+    if (packs.has(key)) return packs.verify(key);
     return verifyEntryFile(this.file(ref.namespace, ref.hash));
   }
 
   async close(): Promise<void> {
     await this.loading.catch(() => undefined);
+    await this.packs?.close();
     await this.hashes.close();
   }
 }

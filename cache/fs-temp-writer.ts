@@ -1,43 +1,21 @@
-import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { BodyTooLongError, dropBytes, writeBodyToFile } from './file-upload';
+import { BodyTooLongError, writeBodyToFile } from './file-upload';
 import { encodeHeader, HEADER_SIZE } from './fs-entry-format';
 import type { HashPool } from './hash-pool';
 import type { ArtifactMeta, PutRequest } from './types';
 
-/** A temp entry file, complete and hashed; `body` is kept for small entries (for the hot set). */
-export type TempWritten = { ok: true; meta: ArtifactMeta; body?: Buffer } | { ok: false; code: 'TRUNCATED'; message: string };
+/** A temp entry file, complete and hashed. */
+export type TempWritten = { ok: true; meta: ArtifactMeta } | { ok: false; code: 'TRUNCATED'; message: string };
 
 const truncated = (message: string): Extract<TempWritten, { ok: false }> => ({ ok: false, code: 'TRUNCATED', message });
 
 /**
- * Small bodies: gathered in memory (they are bounded by the caller), hashed here (a few µs), and
- * written with header in one `writev`. Callback fs and no awaited `close`: the file is complete
- * once the write returns and `link()` publishes it by path, so the close runs off the answer's
- * path. Three thread-pool round trips before the answer (open, write, link) instead of six.
- */
-export async function writeSmallTemp(tmp: string, body: Readable, req: PutRequest, now: number): Promise<TempWritten> {
-  const got = await collectBody(body, req.size);
-  if (!got.ok) return got;
-  const data = got.data;
-  const meta: ArtifactMeta = { size: data.length, sha256: createHash('sha256').update(data).digest('hex'), tag: req.tag, durationMs: req.durationMs, createdMs: now };
-  const fd = await new Promise<number>((resolve, reject) => fs.open(tmp, 'wx', (err, f) => (err ? reject(err) : resolve(f))));
-  try {
-    await writevAll(fd, [encodeHeader(meta), data], 0);
-  } finally {
-    fs.close(fd, () => undefined);
-  }
-  return { ok: true, meta, body: data };
-}
-
-/**
- * Gathers a body of exactly `size` bytes. Plain listeners rather than `for await`: cheaper per
+ * Gathers a (small) body of exactly `size` bytes in memory. Plain listeners rather than `for await`: cheaper per
  * request, and an over-long body is left flowing (not destroyed) so the caller can still drain it
  * and answer 400 instead of the client seeing a reset.
  */
-function collectBody(body: Readable, size: number): Promise<{ ok: true; data: Buffer } | Extract<TempWritten, { ok: false }>> {
+export function collectBody(body: Readable, size: number): Promise<{ ok: true; data: Buffer } | Extract<TempWritten, { ok: false }>> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let n = 0;
@@ -84,18 +62,4 @@ export async function writeLargeTemp(tmp: string, body: Readable, req: PutReques
     await hash.drop();
     await fh.close();
   }
-}
-
-/** Writes all of `bufs` at `position`, however many calls that takes. */
-function writevAll(fd: number, bufs: Buffer[], position: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const step = (rest: Buffer[], pos: number): void =>
-      fs.writev(fd, rest, pos, (err, n) => {
-        if (err) return reject(err);
-        const next = dropBytes(rest, n);
-        if (next.length === 0) resolve();
-        else step(next, pos + n);
-      });
-    step(bufs, position);
-  });
 }

@@ -42,7 +42,8 @@ describe('fleet cache CLI', () => {
     const store = path.join(dir, 'env-store');
     const s = await startServe(['--max-size', '1GB'], { FLEET_STORE: `fs:${store}`, FLEET_MAX_SIZE: 'bogus' });
     await request(`${s.url}/v1/cache/11`, { method: 'PUT', body: randomBytes(2000) });
-    expect(fs.existsSync(path.join(store, 'default', '11', '11'))).toBe(true);
+    // A small entry: a record in the store's first pack.
+    expect(fs.statSync(path.join(store, '.packs', '1.pack')).size).toBeGreaterThan(2000);
     // An upload in flight when SIGTERM arrives still completes.
     const body = generatedBody(64 * 1024 * 1024);
     const upload = request(`${s.url}/v1/cache/12`, { method: 'PUT', headers: { 'content-length': 64 * 1024 * 1024 }, body: body.stream });
@@ -57,9 +58,9 @@ describe('fleet cache CLI', () => {
 
   it('verify finds a corrupted body; stats counts per namespace (fs and redis)', async () => {
     const store = path.join(dir, 'env-store');
-    const file = path.join(store, 'default', '11', '11');
+    const file = path.join(store, '.packs', '1.pack');
     const buf = fs.readFileSync(file);
-    buf[buf.length - 1] ^= 0xff;
+    buf[buf.length - 1] ^= 0xff; // the last byte of entry 11's body
     fs.writeFileSync(file, buf);
     const v = fleet(['verify', '--store', `fs:${store}`, '--json']);
     expect(v.status).toBe(1);

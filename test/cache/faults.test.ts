@@ -58,6 +58,20 @@ describe('faults', () => {
     }
   });
 
+  it('two concurrent PUTs of one small key (pack path): one 200, one 409, then the body is readable', async () => {
+    const srv = await serveInProcess();
+    cleanup.push(() => srv.stop(), () => fs.rmSync(srv.dir, { recursive: true, force: true }));
+    for (let round = 0; round < 20; round++) {
+      const bodies = [randomBytes(10 * 1024), randomBytes(10 * 1024), randomBytes(10 * 1024)];
+      const hash = `55${round}`;
+      const rs = await Promise.all(bodies.map((body) => request(`${srv.url}/v1/cache/${hash}`, { method: 'PUT', body })));
+      expect(rs.map((r) => r.status).sort()).toEqual([200, 409, 409]);
+      // A 409 means the entry is there: a GET right after it hits.
+      const got = (await request(`${srv.url}/v1/cache/${hash}`)).body;
+      expect(sha(got)).toBe(sha(bodies[rs.findIndex((r) => r.status === 200)]));
+    }
+  });
+
   it('kill -9 during uploads, restart: every served body matches what was uploaded', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-kill-'));
     cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -62,7 +62,8 @@ describe('Nx 24 client end to end', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const put = (await s.requests(2)).find((l) => l.method === 'PUT');
     expect(put).toMatchObject({ status: 403, code: 'STORE_FULL' });
-    expect(fs.readdirSync(path.join(dir, 'full-store')).filter((d) => d !== '.tmp')).toEqual([]);
+    expect(fs.readdirSync(path.join(dir, 'full-store')).filter((d) => !d.startsWith('.'))).toEqual([]);
+    expect(fs.readdirSync(path.join(dir, 'full-store', '.packs'))).toEqual([]);
   });
 
   it('a wrong token makes Nx report Unauthorized (401 text/plain is understood)', async () => {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as os from 'node:os';
-import { appendToken, generateToken, hashToken, type Namespace } from '../../cache';
+import { appendToken, generateToken, hashToken, storeStats, type Namespace } from '../../cache';
 import { serveInProcess } from './support/in-process';
 import { bearer, request } from './support/http-client';
 
@@ -80,7 +80,10 @@ describe('token scopes and request validation', () => {
       const raw = await request(srv.url, { headers: bearer(t.main), rawPath });
       expect(raw.status, rawPath).toBe(400);
     }
-    expect(fs.readdirSync(srv.dir).sort()).toEqual(['.tmp', 'main', 'pr-123']);
+    // Nothing landed outside the store, and the store holds only the namespaces the tokens write.
+    expect(fs.readdirSync(srv.dir).filter((d) => !['.packs', '.tmp', 'main', 'pr-123'].includes(d))).toEqual([]);
+    expect(fs.readdirSync(path.dirname(srv.dir)).filter((d) => d === 'x' || d === 'passwd')).toEqual([]);
+    expect(Object.keys((await storeStats(srv.store)).namespaces).sort()).toEqual(['main', 'pr-123']);
   });
 
   it('serves /healthz and Prometheus /metrics', async () => {

@@ -27,14 +27,17 @@ describe('fs store', () => {
 
   it('evicts the least recently *used* entry, not the oldest written', async () => {
     let now = 1_000_000;
-    const store = await FsStore.open({ dir: mkdir(), capacity: { maxSize: 3 * (1000 + HEADER_SIZE), hardLimit: Infinity, maxEntrySize: Infinity }, now: () => now++ });
+    // 1000-byte bodies are pack records of about 1,150 bytes: three fit under 3,900, four do not.
+    const store = await FsStore.open({ dir: mkdir(), capacity: { maxSize: 3900, hardLimit: Infinity, maxEntrySize: Infinity }, now: () => now++ });
     await store.ready();
     for (const k of ['a1', 'a2', 'a3']) expect((await put(store, k, randomBytes(1000))).ok).toBe(true);
     await read(store, 'a1'); // a1 is now the most recently used; a2 the least
     expect((await put(store, 'a4', randomBytes(1000))).ok).toBe(true);
     expect(await read(store, 'a2')).toBeNull();
     for (const k of ['a1', 'a3', 'a4']) expect(await read(store, k), k).not.toBeNull();
-    expect(store.usage()).toMatchObject({ entries: 3, bytes: 3 * (1000 + HEADER_SIZE) });
+    expect(store.usage().entries).toBe(3);
+    expect(store.usage().bytes).toBeGreaterThan(3000);
+    expect(store.usage().bytes).toBeLessThanOrEqual(3900);
   });
 
   it('streams large entries and reports corrupt ones in verify', async () => {
@@ -52,6 +55,89 @@ describe('fs store', () => {
     expect(report.checked).toBe(2);
     expect(report.corrupt).toMatchObject([{ hash: 'big1', reason: 'CORRUPT', removed: true }]);
     expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('small entries live in packs: they survive a reopen, a torn tail is dropped, deletes stay deleted', async () => {
+    const dir = mkdir();
+    const cap = { maxSize: Infinity, hardLimit: Infinity, maxEntrySize: Infinity };
+    const bodies = new Map(['s1', 's2', 's3', 's4', 's5'].map((k) => [k, randomBytes(1000 + k.charCodeAt(1))]));
+    const first = await FsStore.open({ dir, capacity: cap });
+    for (const [k, b] of bodies) expect((await put(first, k, b)).ok).toBe(true);
+    expect(await first.delete({ namespace: ns('main'), hash: h('s2') })).toBe(true);
+    await first.close();
+    const packs = fs.readdirSync(path.join(dir, '.packs'));
+    expect(packs).toEqual(['1.pack']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['.packs', '.tmp']); // no file per entry
+    // What a kill -9 in the middle of a write leaves: a record cut short at the end of the pack.
+    const pack = path.join(dir, '.packs', '1.pack');
+    const whole = fs.statSync(pack).size;
+    fs.appendFileSync(pack, fs.readFileSync(pack).subarray(0, 600));
+    const second = await FsStore.open({ dir, capacity: cap });
+    await second.ready();
+    expect(fs.statSync(pack).size).toBe(whole);
+    for (const [k, b] of bodies) expect(await read(second, k), k).toEqual(k === 's2' ? null : b);
+    expect(second.usage().entries).toBe(4);
+    const s6 = randomBytes(777);
+    expect((await put(second, 's6', s6)).ok).toBe(true);
+    expect(await put(second, 's1', s6)).toMatchObject({ ok: false, code: 'EXISTS' });
+    await second.close();
+    const third = await FsStore.open({ dir, capacity: cap });
+    await third.ready();
+    expect(await read(third, 's6')).toEqual(s6);
+    expect(await read(third, 's2')).toBeNull();
+    expect((await verifyStore(third, { remove: false })).checked).toBe(5);
+    await third.close();
+  });
+
+  it('verify finds a damaged pack record and --remove deletes it for good', async () => {
+    const dir = mkdir();
+    const cap = { maxSize: Infinity, hardLimit: Infinity, maxEntrySize: Infinity };
+    const p1 = randomBytes(5000);
+    const p2 = randomBytes(5000);
+    const store = await FsStore.open({ dir, capacity: cap });
+    await put(store, 'p1', p1);
+    await put(store, 'p2', p2);
+    await store.close();
+    const pack = path.join(dir, '.packs', '1.pack');
+    const raw = fs.readFileSync(pack);
+    raw[raw.indexOf(p1) + 4321] ^= 0x01;
+    fs.writeFileSync(pack, raw);
+    const again = await FsStore.open({ dir, capacity: cap });
+    const report = await verifyStore(again, { remove: true });
+    expect(report).toMatchObject({ checked: 2, corrupt: [{ hash: 'p1', reason: 'CORRUPT', removed: true }] });
+    await again.close();
+    const last = await FsStore.open({ dir, capacity: cap });
+    expect(await read(last, 'p1')).toBeNull();
+    expect(await read(last, 'p2')).toEqual(p2);
+    await last.close();
+  });
+
+  it('evicted pack records are reclaimed: half-dead packs are compacted and removed', async () => {
+    const dir = mkdir();
+    let now = 1_000_000;
+    // Packs sealed at 64 KiB; room for about ten 10 KB entries.
+    const store = await FsStore.open({ dir, capacity: { maxSize: 110_000, hardLimit: Infinity, maxEntrySize: Infinity }, now: () => now++, packBytes: 64 * 1024 });
+    await store.ready();
+    const bodies = Array.from({ length: 60 }, () => randomBytes(10_000));
+    for (let i = 0; i < bodies.length; i++) expect((await put(store, `e${i}`, bodies[i])).ok).toBe(true);
+    for (let i = 0; i < 20 && fs.readdirSync(path.join(dir, '.packs')).length > 4; i++) await new Promise((r) => setTimeout(r, 25));
+    const onDisk = fs.readdirSync(path.join(dir, '.packs')).reduce((n, f) => n + fs.statSync(path.join(dir, '.packs', f)).size, 0);
+    // 600 KB were written; what is left on disk is the live entries plus at most about one
+    // sealed pack's worth of dead records and the active pack.
+    expect(onDisk).toBeLessThan(110_000 + 3 * 64 * 1024);
+    const live = store.usage().entries;
+    expect(live).toBeGreaterThanOrEqual(9);
+    for (let i = 0; i < bodies.length; i++) {
+      const got = await read(store, `e${i}`);
+      if (i >= bodies.length - live) expect(got, `e${i}`).toEqual(bodies[i]);
+      else expect(got, `e${i}`).toBeNull();
+    }
+    await store.close();
+    const reopened = await FsStore.open({ dir, capacity: { maxSize: 110_000, hardLimit: Infinity, maxEntrySize: Infinity } });
+    await reopened.ready();
+    expect(reopened.usage().entries).toBe(live);
+    for (let i = bodies.length - live; i < bodies.length; i++) expect(await read(reopened, `e${i}`)).toEqual(bodies[i]);
+    await reopened.close();
   });
 
   it('starts with 100,000 entries on disk: serves at once, index complete in the background', async () => {

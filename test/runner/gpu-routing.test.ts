@@ -52,7 +52,7 @@ const who = (taskId: string): Who => JSON.parse(ws.read(whoFile(taskId.split(':'
 
 describe('GPU routing with agents as separate processes', () => {
   it('GPU tasks run only on the agent with GPUs, two at once on its two devices; CPU tasks there see no GPU', async () => {
-    const env = { SYNC_DIR: syncDir, SYNC_TIMEOUT_MS: '30000' };
+    const env = { SYNC_DIR: syncDir, SYNC_TIMEOUT_MS: '45000' };
     // cpu-1 claims the gpu label but has no GPU: labels alone must not route a GPU task to it.
     await cluster.startAgents([
       { id: 'gpu-2', gpus: 2, slots: 3, labels: ['special'], env },

@@ -6,7 +6,7 @@
 // `nx run-many -t work --parallel=4 --skip-nx-cache` as the peer.
 //
 // Usage: npm run build && node bench/dte/run.mjs
-// Env: BENCH_TASKS (200), BENCH_AGENTS ("1,2,4"), BENCH_MEDIAN_MS (median sleep, 300),
+// Env: BENCH_TASKS (200), BENCH_AGENTS ("1,2,4"), BENCH_MEDIAN_MS (median sleep, 400),
 //   BENCH_SIGMA (lognormal sigma, 0.8), BENCH_SEED (6), BENCH_KEEP=1 (keep the temp dir and print
 //   it), BENCH_PEER=0 (skip the nx peer), BENCH_AGENT_ENV="K=V K2=V2" (extra environment of the
 //   agents, e.g. NX_ISOLATE_PLUGINS=false), BENCH_JSON=FILE (write the results as JSON),
@@ -24,12 +24,13 @@ import { killAllSync, sleep, start, startCache, startRedis, stop, stopAll, waitE
 import { createWorkspace, criticalPath, makeDag, newSalt, transitiveDeps } from './workspace.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const fleetBin = path.join(repo, 'dist', 'cli', 'main.js');
+// A frozen copy of the build (see freezeBuild): other people may rebuild dist/ during a run.
+let fleetBin = path.join(repo, 'dist', 'cli', 'main.js');
 const nxBin = path.join(repo, 'node_modules', 'nx', 'dist', 'bin', 'nx.js');
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 200);
 const AGENTS = (process.env.BENCH_AGENTS ?? '1,2,4').split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
-const MEDIAN_MS = Number(process.env.BENCH_MEDIAN_MS ?? 300);
+const MEDIAN_MS = Number(process.env.BENCH_MEDIAN_MS ?? 400);
 const SIGMA = Number(process.env.BENCH_SIGMA ?? 0.8);
 const SEED = Number(process.env.BENCH_SEED ?? 6);
 const KEEP = /^(1|true|yes)$/i.test(process.env.BENCH_KEEP ?? '');
@@ -38,6 +39,7 @@ const AGENT_ENV = Object.fromEntries((process.env.BENCH_AGENT_ENV ?? '').split(/
 const SECRET = 'bench-dte-secret-not-for-production';
 const TARGETS = { speedupPct: 85, dispatchMs: 50, overheadMs: 1000 };
 
+let buildInfo = '';
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 const t00 = Date.now();
 const log = (line) => process.stderr.write(`bench [${((Date.now() - t00) / 1000).toFixed(0)} s]: ${line}\n`);
@@ -104,6 +106,21 @@ function measureNxRun(ws, dag, startup) {
   return result;
 }
 
+/**
+ * Copies the built CLI (dist/, package.json, config/) into the temp dir, with node_modules linked,
+ * so that every scenario runs the same build even if dist/ is rebuilt in the middle of the run.
+ */
+function freezeBuild(tmp) {
+  const dir = path.join(tmp, 'fleet');
+  fs.mkdirSync(dir);
+  fs.cpSync(path.join(repo, 'dist'), path.join(dir, 'dist'), { recursive: true });
+  for (const f of ['package.json', 'executors.json', 'generators.json']) if (fs.existsSync(path.join(repo, f))) fs.copyFileSync(path.join(repo, f), path.join(dir, f));
+  if (fs.existsSync(path.join(repo, 'config'))) fs.cpSync(path.join(repo, 'config'), path.join(dir, 'config'), { recursive: true });
+  fs.symlinkSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'));
+  const commit = spawnSync('git', ['log', '-1', '--format=%h %s'], { cwd: repo, encoding: 'utf8' }).stdout.trim();
+  return { bin: path.join(dir, 'dist', 'cli', 'main.js'), commit };
+}
+
 /** Starts `count` agents on their clones and waits until each says it is ready. */
 async function startAgents(count, clones, services, dir) {
   const agents = [];
@@ -165,10 +182,10 @@ async function scenario(k, ctx) {
   const bad = summary.tasks.filter((t) => t.status !== 'success');
   if (summary.status !== 'success' || bad.length || summary.tasks.length !== dag.nodes.length) throw new Error(`fleet run with ${k} agents: status ${summary.status}, ${bad.length} tasks not successful, ${summary.tasks.length} tasks`);
   const { counts: cacheCounts } = cacheRequests(services.cacheLog, cacheFrom);
-  return analyse(k, summary, { t0, t1, wall, direct, dag, loadBefore, loadAfter, cacheCounts });
+  return analyse(k, summary, { ws, t0, t1, wall, direct, dag, loadBefore, loadAfter, cacheCounts });
 }
 
-function analyse(k, summary, { t0, t1, wall, direct, dag, loadBefore, loadAfter, cacheCounts }) {
+function analyse(k, summary, { ws, t0, t1, wall, direct, dag, loadBefore, loadAfter, cacheCounts }) {
   const byTask = new Map(summary.tasks.map((t) => [t.taskId, t]));
   const node = new Map(dag.nodes.map((n) => [`${n.name}:work`, n]));
   const trans = transitiveDeps(dag.nodes);
@@ -185,15 +202,30 @@ function analyse(k, summary, { t0, t1, wall, direct, dag, loadBefore, loadAfter,
     const mine = summary.tasks.filter((t) => t.agent === agent).sort((a, b) => a.startedAt - b.startedAt);
     mine.forEach((t, i) => prevEnd.set(t.taskId, i === 0 ? firstQueued : mine[i - 1].endedAt));
   }
+  const firstOnAgent = new Set([...prevEnd].filter(([, at]) => at === firstQueued).map(([id]) => id));
+  let measuredInSitu = 0;
   const rows = summary.tasks.map((t) => {
     const n = node.get(t.taskId);
     const ready = hasReadyAt ? t.readyAt : depsEnd(t);
+    // The command's own start and end where it ran (restored into the coordinator's checkout by the replay).
+    let cmd;
+    try {
+      cmd = JSON.parse(fs.readFileSync(path.join(ws, 'libs', n.name, 'out', 'result.json'), 'utf8'));
+    } catch {
+      cmd = undefined;
+    }
+    const inSitu = cmd && typeof cmd.start === 'number' && cmd.start >= t.startedAt - 1000 && cmd.end <= t.endedAt + 1000;
+    if (inSitu) measuredInSitu++;
+    const cmdMs = inSitu ? cmd.end - cmd.start : n.ms + direct.startup;
     return {
       readyToStart: t.startedAt - ready,
       dispatch: t.startedAt - Math.max(ready, prevEnd.get(t.taskId)),
       coordinator: t.queuedAt - depsEnd(t),
       queuedToStart: t.startedAt - Math.max(t.queuedAt, prevEnd.get(t.taskId)),
-      overhead: t.endedAt - t.startedAt - (n.ms + direct.startup),
+      overhead: t.endedAt - t.startedAt - cmdMs,
+      before: inSitu ? cmd.start - t.startedAt : NaN,
+      after: inSitu ? t.endedAt - cmd.end : NaN,
+      first: firstOnAgent.has(t.taskId),
       trans: trans.get(n.name),
     };
   });
@@ -214,6 +246,11 @@ function analyse(k, summary, { t0, t1, wall, direct, dag, loadBefore, loadAfter,
     coordinatorP50: median(rows.filter((r) => r.trans > 0).map((r) => r.coordinator)),
     queuedToStartP50: median(rows.map((r) => r.queuedToStart)),
     overhead: { p50: median(rows.map((r) => r.overhead)), p90: quantile(rows.map((r) => r.overhead), 0.9) },
+    overheadInSitu: measuredInSitu,
+    beforeP50: median(rows.filter((r) => !Number.isNaN(r.before)).map((r) => r.before)),
+    afterP50: median(rows.filter((r) => !Number.isNaN(r.after)).map((r) => r.after)),
+    firstP50: median(rows.filter((r) => r.first).map((r) => r.overhead)),
+    restP50: median(rows.filter((r) => !r.first).map((r) => r.overhead)),
     overheadByTrans: byTrans,
     agentsUsed: new Set(summary.tasks.map((t) => t.agent)).size,
     attempts: summary.tasks.reduce((a, t) => a + t.attempts, 0),
@@ -244,7 +281,8 @@ function report({ dag, direct, nxRun, results, peerMs, W, CP, started, load0 }) 
   const ms = dag.nodes.map((n) => n.ms);
   out.push(`bench/dte: ${dag.nodes.length} tasks in ${dag.layers} layers, seed ${SEED}; sleep lognormal median ${MEDIAN_MS} ms sigma ${SIGMA} (p10 ${fmtMs(quantile(ms, 0.1))}, p90 ${fmtMs(quantile(ms, 0.9))}, max ${fmtMs(Math.max(...ms))} ms)`);
   out.push(`node ${process.version}, ${os.cpus().length} CPUs, load average ${load0} at start, ${load()} at end; total ${fmtS(Date.now() - started)} s`);
-  out.push(`direct command = sleep + node start-up ${fmtMs(direct.startup)} ms (checked on ${direct.sample} commands run directly: median error ${fmtMs(direct.sampleError)} ms)`);
+  out.push(buildInfo);
+  out.push(`direct command = sleep + node start-up ${fmtMs(direct.startup)} ms (checked on ${direct.sample} commands run directly: median error ${fmtMs(direct.sampleError)} ms); for the overhead each command is also timed where it ran (its own process start to end, written into its output)`);
   out.push(`total work ${fmtS(W)} s, critical path (lower bound) ${fmtS(CP)} s; ideal(k) = max(work/k, critical path)`);
   out.push(`nx run <task> --exclude-task-dependencies --skip-nx-cache over its command: ${Object.entries(nxRun).map(([k, v]) => `${fmtMs(v)} ms with ${k}`).join(', ')}`);
   if (Object.keys(AGENT_ENV).length) out.push(`agent environment: ${process.env.BENCH_AGENT_ENV}`);
@@ -278,6 +316,7 @@ function report({ dag, direct, nxRun, results, peerMs, W, CP, started, load0 }) 
   if (peerMs !== undefined) rows.push(['nx run-many --parallel=4 (peer)', fmtS(peerMs), '', fmtS(ideal(4)), fmtS(CP), '', '', '', '', '', '', '', '', '']);
   out.push(table(rows));
   out.push('');
+  for (const r of results) out.push(`${r.agents} agent(s): overhead p50 = ${fmtMs(r.beforeP50)} ms from 'started' to the command's process start (checkout, nx start-up, hashing, dependency outputs) + ${fmtMs(r.afterP50)} ms from the command's end to 'finished' (cache upload, nx exit); first task on each agent ${fmtMs(r.firstP50)} ms (commit switch: fetch, checkout, daemon restart), the others ${fmtMs(r.restP50)} ms; command timed in place for ${r.overheadInSitu}/${dag.nodes.length} tasks`);
   for (const r of results) out.push(`${r.agents} agent(s): overhead p50 by transitive dependencies (tasks nx re-checks as cache hits): ${r.overheadByTrans.map((b) => `${b.label}: ${fmtMs(b.median)} ms (${b.n})`).join(', ')}; agent pickup after queueing p50 ${fmtMs(r.queuedToStartP50)} ms; deliveries ${r.attempts}`);
   const top = results[results.length - 1];
   if (peerMs !== undefined) out.push(`fleet with ${top.agents} agents ÷ nx --parallel=4: ${(top.wall / peerMs).toFixed(2)}× the wall time`);
@@ -322,6 +361,9 @@ async function main() {
     if (!cleaned && !KEEP) fs.rmSync(tmp, { recursive: true, force: true });
   });
   try {
+    const frozen = freezeBuild(tmp);
+    fleetBin = frozen.bin;
+    buildInfo = `fleet build copied from dist/ at ${frozen.commit.slice(0, 60)} (plus uncommitted work, if any)`;
     const dag = makeDag({ tasks: TASKS, seed: SEED, medianMs: MEDIAN_MS, sigma: SIGMA, capFactor: 25 });
     const maxAgents = Math.max(...AGENTS);
     log(`generating ${TASKS} tasks and ${maxAgents} agent clone(s) in ${tmp}`);

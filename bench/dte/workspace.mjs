@@ -82,7 +82,9 @@ const fs = require('fs'), path = require('path');
 const [ms, out] = process.argv.slice(2);
 setTimeout(() => {
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ ms: Number(ms), at: Date.now() }) + '\\n');
+  // start: when this process started (epoch ms); end: now. The benchmark reads them back from the
+  // outputs (restored by the replay) to time the command where it ran, under the same load.
+  fs.writeFileSync(out, JSON.stringify({ ms: Number(ms), start: performance.timeOrigin, end: Date.now() }) + '\\n');
   console.log('slept ' + ms + ' ms');
 }, Number(ms));
 `;

@@ -12,7 +12,7 @@ import { resolveNxBin, runNxTask } from './nx-task';
 import { WAKE_CHANNEL } from './queue';
 import { redisConnection } from './redis-connection';
 import type { Requirement } from './requirement';
-import { satisfies } from './satisfies';
+import { agentTakes } from './satisfies';
 import { runKeys } from './run-keys';
 import { verifyJob } from './sign';
 import { readTaskResult, taskResultsDirEnv } from './task-results';
@@ -86,7 +86,7 @@ export class Agent {
   }
 
   private async heartbeat(): Promise<void> {
-    const info: AgentInfo = { id: this.id, capabilities: this.o.capabilities, slots: this.o.slots, queues: this.source.queues(), startedAt: Date.now() };
+    const info: AgentInfo = { id: this.id, capabilities: this.o.capabilities, slots: this.o.slots, queues: this.source.queues(), startedAt: Date.now(), cpuWorkOnGpuAgents: this.o.cpuWorkOnGpuAgents ?? 'when-idle' };
     await this.redis.set(runKeys.agent(this.id), JSON.stringify(info), 'EX', this.o.heartbeatSeconds ?? 15);
   }
 
@@ -201,7 +201,7 @@ export class Agent {
       cursor = next;
       const others = keys.filter((k) => !avoid.includes(k.slice(runKeys.agent('').length)));
       if (others.length === 0) continue;
-      for (const v of await this.redis.mget(...others)) if (v && satisfies((JSON.parse(v) as AgentInfo).capabilities, requirement).ok) return true;
+      for (const v of await this.redis.mget(...others)) if (v && agentTakes(JSON.parse(v) as AgentInfo, requirement)) return true;
     } while (cursor !== '0');
     return false;
   }

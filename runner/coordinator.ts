@@ -13,7 +13,7 @@ import { redisConnection } from './redis-connection';
 import type { RoutingOptions } from './requirements';
 import { runKeys } from './run-keys';
 import { RunState } from './run-state';
-import { explainUnsatisfied, satisfies } from './satisfies';
+import { agentTakes, explainUnsatisfied } from './satisfies';
 import { signJob } from './sign';
 import { readTaskGraph } from './task-graph';
 import { resolveNxBin } from './nx-task';
@@ -309,14 +309,14 @@ export class Coordinator {
     const agents = await this.liveAgents(queues.client);
     const now = Date.now();
     for (const s of waiting) {
-      if (agents.some((a) => satisfies(a.capabilities, s.requirement).ok)) {
+      if (agents.some((a) => agentTakes(a, s.requirement))) {
         s.unservedSince = undefined;
         continue;
       }
       s.unservedSince ??= now;
       if (now - s.unservedSince < (this.o.agentWaitSeconds ?? 300) * 1000) continue;
       if (s.jobId) await queues.remove(s.requirement, s.jobId);
-      const why = explainUnsatisfied(s.requirement, agents.map((a) => ({ id: a.id, capabilities: a.capabilities })));
+      const why = explainUnsatisfied(s.requirement, agents);
       state.end(s.taskId, 'unschedulable', `no live agent can run it after ${this.o.agentWaitSeconds ?? 300}s [FLEET_NO_CAPABLE_AGENT]\n${why}`, now);
       this.o.progress(`${s.taskId}: no live agent can run it [FLEET_NO_CAPABLE_AGENT]\n${why}`);
     }

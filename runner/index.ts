@@ -6,7 +6,7 @@ export { canonicalRequirement, describeRequirement, gpuCount, needsGpus, parseRe
 export type { Requirement, RequirementInput, RequirementResult } from './requirement';
 export { DEFAULT_TAG_REQUIREMENTS, matchRule, mergeRequirements, resolveRequirement } from './requirements';
 export type { AssignmentRule, RequirementSource, ResolvedRequirement, RoutedTask, RoutingOptions } from './requirements';
-export { assignGpus, explainUnsatisfied, satisfies } from './satisfies';
+export { agentTakes, assignGpus, explainUnsatisfied, satisfies } from './satisfies';
 export type { Satisfaction } from './satisfies';
 export { globMatch } from './glob-match';
 export type { AgentInfo, JobPayload, LogLine, RunEvent, SignedJob, TaskResult, TaskStatus, TaskSummary } from './job';

@@ -77,6 +77,8 @@ export interface AgentInfo {
   slots: number;
   /** Queues it takes jobs from. */
   queues: string[];
+  /** Its `--cpu-work-on-gpu-agents` policy (a `never` GPU agent takes no CPU-only job). */
+  cpuWorkOnGpuAgents?: 'never' | 'when-idle' | 'always';
   startedAt: number;
 }
 

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
  */
 export class RedisWatch {
   private downSince: number | undefined;
+  private closed = false;
   private readonly timer: NodeJS.Timeout;
   private fail!: (err: Error) => void;
   /** Rejects once Redis has been down for `timeoutMs`; never resolves. */
@@ -36,7 +37,7 @@ export class RedisWatch {
   }
 
   private down(): void {
-    if (this.downSince !== undefined) return;
+    if (this.closed || this.downSince !== undefined) return;
     this.downSince = Date.now();
     this.say(`Redis at ${redact(this.url)} is unreachable; waiting up to ${Math.round(this.timeoutMs / 1000)}s for it to come back`);
   }
@@ -53,6 +54,7 @@ export class RedisWatch {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
   }
 }

@@ -1,6 +1,6 @@
 import type { GpuInfo } from './gpu-probe';
 import type { Capabilities } from './hardware';
-import { describeRequirement, gpuCount, type Requirement } from './requirement';
+import { describeRequirement, gpuCount, type Requirement, needsGpus } from './requirement';
 
 export type Satisfaction = { ok: true } | { ok: false; unmet: string[] };
 
@@ -41,14 +41,21 @@ export function assignGpus(gpus: GpuInfo[], busy: ReadonlySet<number>, r: Requir
 }
 
 /** "no live agent can run it" text: the requirement, then each live agent and what it lacks. */
-export function explainUnsatisfied(r: Requirement, agents: Array<{ id: string; capabilities: Capabilities }>): string {
+/** Whether the agent takes the job: it satisfies the requirement, and its CPU-work policy allows a CPU-only job. */
+export function agentTakes(a: { capabilities: Capabilities; cpuWorkOnGpuAgents?: string }, r: Requirement): boolean {
+  if (!satisfies(a.capabilities, r).ok) return false;
+  return !(a.cpuWorkOnGpuAgents === 'never' && a.capabilities.gpus.length > 0 && !needsGpus(r));
+}
+
+export function explainUnsatisfied(r: Requirement, agents: Array<{ id: string; capabilities: Capabilities; cpuWorkOnGpuAgents?: string }>): string {
   const lines = [`requires ${describeRequirement(r)}`];
   if (agents.length === 0) lines.push('no live agents');
   for (const a of agents) {
     const s = satisfies(a.capabilities, r);
     const c = a.capabilities;
     const what = `labels [${c.labels.join(', ')}], ${c.gpus.length} GPU(s), ${c.cpus} CPUs, ${c.memoryGb} GiB`;
-    lines.push(`agent ${a.id} (${what})${s.ok ? '' : `: lacks ${s.unmet.join('; ')}`}`);
+    const why = !s.ok ? `: lacks ${s.unmet.join('; ')}` : agentTakes(a, r) ? '' : ': takes no CPU-only work (--cpu-work-on-gpu-agents never)';
+    lines.push(`agent ${a.id} (${what})${why}`);
   }
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeOptions, validateOptions } from '../../config';
 import {
-  assignGpus, canonicalRequirement, describeRequirement, explainUnsatisfied, globMatch, matchRule, parseRequirement, queueName,
+  agentTakes, assignGpus, canonicalRequirement, describeRequirement, explainUnsatisfied, globMatch, matchRule, parseRequirement, queueName,
   requirementKey, resolveRequirement, satisfies, type AssignmentRule, type Capabilities, type GpuInfo,
 } from '../../runner';
 
@@ -125,6 +125,16 @@ describe('satisfies and GPU assignment', () => {
     const text = explainUnsatisfied(canonicalRequirement({ labels: ['gpu'], gpus: 1 }), [{ id: 'cpu-1', capabilities: caps() }]);
     expect(text).toBe('requires labels [gpu], gpus >= 1\nagent cpu-1 (labels [arch:x64, os:linux], 0 GPU(s), 8 CPUs, 31.3 GiB): lacks labels [gpu]; 1 GPU(s) (has 0)');
     expect(explainUnsatisfied(canonicalRequirement({ gpus: 1 }), [])).toContain('no live agents');
+  });
+
+  it('a GPU agent with --cpu-work-on-gpu-agents never takes no CPU-only task, and the explanation says so', () => {
+    const never = { id: 'gpu-never', capabilities: gpuBox, cpuWorkOnGpuAgents: 'never' as const };
+    const cpuOnly = canonicalRequirement({ labels: ['gpu'] });
+    expect(agentTakes(never, cpuOnly)).toBe(false);
+    expect(agentTakes(never, canonicalRequirement({ gpus: 1 }))).toBe(true);
+    expect(agentTakes({ ...never, cpuWorkOnGpuAgents: 'when-idle' }, cpuOnly)).toBe(true);
+    expect(agentTakes({ id: 'cpu', capabilities: caps(), cpuWorkOnGpuAgents: 'never' }, canonicalRequirement())).toBe(true);
+    expect(explainUnsatisfied(cpuOnly, [never])).toMatch(/agent gpu-never \(.*\): takes no CPU-only work \(--cpu-work-on-gpu-agents never\)$/);
   });
 });
 

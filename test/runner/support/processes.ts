@@ -14,9 +14,21 @@ export interface FleetProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
+let logDir: string | undefined;
+let logs = 0;
+
+/** One folder of output files per test process, removed when it exits. */
+function outputFile(): string {
+  if (!logDir) {
+    const dir = (logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-proc-')));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  return path.join(logDir, `${++logs}.log`);
+}
+
 /** Starts `node dist/cli/main.js <args>` with its output in a temp file. */
 export function startFleet(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): FleetProcess {
-  const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-proc-')), 'out.log');
+  const logFile = outputFile();
   const fd = fs.openSync(logFile, 'w');
   const child = spawn(process.execPath, [fleetBin(), ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', fd, fd] });
   fs.closeSync(fd);

@@ -133,7 +133,7 @@ describe('satisfies and GPU assignment', () => {
     expect(agentTakes(never, cpuOnly)).toBe(false);
     expect(agentTakes(never, canonicalRequirement({ gpus: 1 }))).toBe(true);
     expect(agentTakes({ ...never, cpuWorkOnGpuAgents: 'when-idle' }, cpuOnly)).toBe(true);
-    expect(agentTakes({ id: 'cpu', capabilities: caps(), cpuWorkOnGpuAgents: 'never' }, canonicalRequirement())).toBe(true);
+    expect(agentTakes({ capabilities: caps(), cpuWorkOnGpuAgents: 'never' }, canonicalRequirement())).toBe(true);
     expect(explainUnsatisfied(cpuOnly, [never])).toMatch(/agent gpu-never \(.*\): takes no CPU-only work \(--cpu-work-on-gpu-agents never\)$/);
   });
 });

@@ -20,10 +20,13 @@ import type { ArtifactMeta, VerifyOutcome } from './types';
  * Only the state and access time change after a write, in place, and the CRC leaves them out.
  * Writes to a pack are strictly sequential (one in flight), so after a crash a pack is a run of
  * whole records plus at most one torn one at the end: opening the store reads each pack up to its
- * first incomplete or damaged record and truncates it there. An entry is visible (in the index)
- * only once its whole record is written, so no partial entry is ever served. Deleting or evicting
- * an entry marks its record dead; a sealed pack that is more than half dead is compacted (its live
- * records copied to the active pack, then the file removed).
+ * first incomplete or damaged record and ignores the rest (it is not truncated: `fleet cache
+ * verify` may open the store while the server is appending to that pack), and a started server
+ * appends only to a new pack. An entry is visible (in the index) only once its whole record is
+ * written, so no partial entry is ever served. Deleting or evicting an entry marks its record dead
+ * (in place, so a running server stops serving a record `verify --remove` marked); a sealed pack
+ * that is more than half dead is compacted by the server (its live records copied to the active
+ * pack, then the file removed).
  */
 export const PACK_DIR = '.packs';
 const MAGIC = 0x4b504c46; // 'FLPK' little-endian
@@ -98,12 +101,14 @@ export class PackSet {
     private readonly dir: string,
     maxId: number,
     private readonly rotateBytes: number,
+    private readonly maintain: boolean,
   ) {
     this.nextId = maxId + 1;
   }
 
   /** Opens every pack, drops torn tails, and returns the live records for the index. */
-  static async open(root: string, rotateBytes = PACK_ROTATE): Promise<{ packs: PackSet; loaded: LoadedRecord[] }> {
+  /** `maintain`: this process owns the store (the server) and may compact packs. */
+  static async open(root: string, opts: { rotateBytes?: number; maintain?: boolean } = {}): Promise<{ packs: PackSet; loaded: LoadedRecord[] }> {
     const dir = path.join(root, PACK_DIR);
     await fsp.mkdir(dir, { recursive: true });
     const ids = (await fsp.readdir(dir))
@@ -111,13 +116,12 @@ export class PackSet {
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => Number(m[1]))
       .sort((a, b) => a - b);
-    const set = new PackSet(dir, ids.length > 0 ? ids[ids.length - 1] : 0, rotateBytes);
+    const set = new PackSet(dir, ids.length > 0 ? ids[ids.length - 1] : 0, opts.rotateBytes ?? PACK_ROTATE, opts.maintain ?? true);
     const found = new Map<string, LoadedRecord>();
     for (const id of ids) {
       const file = path.join(dir, `${id}.pack`);
       const fd = await openFd(file, 'r+');
       const scanned = await scanPack(fd);
-      if (scanned.end < scanned.fileSize) await new Promise<void>((r, j) => fs.ftruncate(fd, scanned.end, (e) => (e ? j(e) : r())));
       const pack = new Pack(id, file, fd, scanned.end);
       pack.dead = scanned.dead;
       set.packs.set(id, pack);
@@ -314,7 +318,7 @@ export class PackSet {
   }
 
   private compactSoon(): void {
-    if (this.compacting || this.closed) return;
+    if (this.compacting || this.closed || !this.maintain) return;
     const victim = [...this.packs.values()].find((p) => p !== this.active && !p.removed && p.size > 0 && p.dead > p.size * COMPACT_DEAD_SHARE);
     if (!victim) return;
     this.compacting = true;
@@ -416,10 +420,9 @@ function decodeRecord(buf: Buffer): { live: boolean; meta: ArtifactMeta; body: B
 
 /**
  * Walks a pack's records from the start, reading 64 KiB windows (several small records each).
- * Stops at the first record that is incomplete or whose header fails its CRC: `end` is where the
- * file should be cut.
+ * Stops at the first record that is incomplete or whose header fails its CRC (`end`).
  */
-async function scanPack(fd: number): Promise<{ records: Array<{ key: string; offset: number; length: number; accessMs: number }>; dead: number; end: number; fileSize: number }> {
+async function scanPack(fd: number): Promise<{ records: Array<{ key: string; offset: number; length: number; accessMs: number }>; dead: number; end: number }> {
   const fileSize = (await new Promise<fs.Stats>((r, j) => fs.fstat(fd, (e, st) => (e ? j(e) : r(st))))).size;
   const records: Array<{ key: string; offset: number; length: number; accessMs: number }> = [];
   let dead = 0;
@@ -459,7 +462,7 @@ async function scanPack(fd: number): Promise<{ records: Array<{ key: string; off
     } else dead += length;
     pos += length;
   }
-  return { records, dead, end: pos, fileSize };
+  return { records, dead, end: pos };
 }
 
 const CRC_TABLE = (() => {

@@ -26,6 +26,8 @@ export interface FsStoreOptions {
   now?: () => number;
   /** Size at which a pack of small entries is sealed (default 64 MiB; smaller in tests of compaction). */
   packBytes?: number;
+  /** This process owns the store and may compact packs (default true; false for `verify`/`stats`, which may run beside a server). */
+  maintain?: boolean;
 }
 
 // Persisting every read's time would cost a syscall per hit; once an hour is enough to keep the
@@ -71,7 +73,7 @@ export class FsStore implements ArtifactStore {
     const tmp = path.join(opts.dir, TMP_DIR);
     await fsp.rm(tmp, { recursive: true, force: true });
     await fsp.mkdir(tmp, { recursive: true });
-    const packsOpened = PackSet.open(opts.dir, opts.packBytes);
+    const packsOpened = PackSet.open(opts.dir, { rotateBytes: opts.packBytes, maintain: opts.maintain });
     store.packsOpening = packsOpened.then((p) => (store.packs = p.packs));
     store.packsOpening.catch(() => undefined); // reported by the first read or write that needs it
     store.loading = Promise.all([packsOpened, loadFsIndex(opts.dir)]).then(([p, files]) => {

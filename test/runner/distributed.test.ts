@@ -26,7 +26,7 @@ function startAgent(id: string, gpus: number): FleetProcess {
   temp.push(clone.root);
   const smi = fakeNvidiaSmiDir(Array.from({ length: gpus }, () => ({ name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559 })));
   temp.push(smi);
-  const env = clone.env({ AGENT_NAME: id, FLEET_SECRET: SECRET, PATH: `${smi}${path.delimiter}${process.env.PATH}`, PID_DIR: pidDir, RELEASE_FILE: releaseFile });
+  const env = clone.env({ AGENT_NAME: id, FLEET_SECRET: SECRET, PATH: `${smi}${path.delimiter}${process.env.PATH}`, PID_DIR: pidDir, RELEASE_FILE: releaseFile, NX_ISOLATE_PLUGINS: 'false' });
   const args = ['agent', '--redis', redis.url, '--cache', cache.url, '--slots', '2', '--id', id, '--workdir', clone.root, '--lock-timeout', '6'];
   const p = startFleet(args, { cwd: clone.root, env });
   agents.set(id, p);
@@ -34,7 +34,7 @@ function startAgent(id: string, gpus: number): FleetProcess {
 }
 
 function startRun(args: string[]): FleetProcess {
-  return startFleet(['run', ...args], { cwd: ws.root, env: ws.env({ FLEET_REDIS_URL: redis.url, FLEET_CACHE_URL: cache.url, FLEET_SECRET: SECRET }) });
+  return startFleet(['run', ...args], { cwd: ws.root, env: ws.env({ FLEET_REDIS_URL: redis.url, FLEET_CACHE_URL: cache.url, FLEET_SECRET: SECRET, NX_ISOLATE_PLUGINS: 'false' }) });
 }
 
 async function fleetRun(args: string[]): Promise<{ code: number | null; output: string }> {

@@ -124,15 +124,14 @@ export class FsStore implements ArtifactStore {
         this.hot.set(`${ns}/${hash}`, opened.meta, opened.buffer);
         return { namespace: ns, meta: opened.meta, buffer: opened.buffer };
       }
-      const stream = opened.file.createReadStream({ start: HEADER_SIZE, highWaterMark: 1024 * 1024 });
-      return { namespace: ns, meta: opened.meta, stream };
+      return { namespace: ns, meta: opened.meta, file: { handle: opened.file, start: HEADER_SIZE } };
     }
     return null;
   }
 
   async has(namespaces: readonly Namespace[], hash: ArtifactHash): Promise<ArtifactMeta | null> {
     const hit = await this.get(namespaces, hash);
-    hit?.stream?.destroy();
+    await hit?.file?.handle.close();
     return hit?.meta ?? null;
   }
 

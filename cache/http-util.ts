@@ -1,7 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { noteSpentBuffers } from './gc-pressure';
+import { sendFileBody } from './file-sender';
 import type { ArtifactRead } from './types';
 
 export function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
@@ -30,19 +28,19 @@ export async function drain(req: IncomingMessage): Promise<void> {
   });
 }
 
-/** Sends a hit: a small body in one write, a large one streamed with backpressure. */
+/** Sends a hit: a small body in one write, a large one from its file through reused buffers. */
 export async function sendArtifact(res: ServerResponse, hit: ArtifactRead, headers: Record<string, string | number>): Promise<void> {
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': hit.meta.size, ...headers });
   if (hit.buffer) {
     res.end(hit.buffer);
     return;
   }
-  const stream = hit.stream as Readable;
-  stream.on('data', (c: Buffer) => noteSpentBuffers(c.length));
-  await pipeline(stream, res).catch(() => {
-    // The client went away mid-download: nothing to answer, and nothing to clean up but the file
-    // handle, which pipeline has already closed.
-  });
+  try {
+    // false: the client went away, or the read failed and the response was destroyed.
+    if (await sendFileBody(res, hit.file.handle.fd, hit.file.start, hit.meta.size)) res.end();
+  } finally {
+    await hit.file.handle.close().catch(() => undefined);
+  }
 }
 
 /** The declared body length, or null when absent or not a number. */

@@ -1,3 +1,4 @@
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 
 /** A cache key as clients send it (Nx: decimal digits; turbo: hex). Validated by {@link parseArtifactHash}. */
@@ -20,10 +21,13 @@ export interface ArtifactMeta {
   createdMs: number;
 }
 
-/** A hit: small bodies come as one buffer (one syscall path), large ones as a stream. */
+/**
+ * A hit: small bodies come as one buffer (one syscall path), large ones as an open file whose
+ * body (`meta.size` bytes from `start`) the server sends; whoever takes the hit closes `handle`.
+ */
 export type ArtifactRead = { meta: ArtifactMeta; namespace: Namespace } & (
-  | { buffer: Buffer; stream?: undefined }
-  | { buffer?: undefined; stream: Readable }
+  | { buffer: Buffer; file?: undefined }
+  | { buffer?: undefined; file: { handle: FileHandle; start: number } }
 );
 
 /** What the uploader declared about the body. */

@@ -72,6 +72,30 @@ describe('faults', () => {
     }
   });
 
+  it('a client that goes away mid-download does not disturb other downloads (reused read buffers)', async () => {
+    const srv = await serveInProcess();
+    cleanup.push(() => srv.stop(), () => fs.rmSync(srv.dir, { recursive: true, force: true }));
+    const bodies = [randomBytes(9 * 1024 * 1024), randomBytes(7 * 1024 * 1024)];
+    for (let i = 0; i < bodies.length; i++) expect((await request(`${srv.url}/v1/cache/88${i}`, { method: 'PUT', body: bodies[i] })).status).toBe(200);
+    for (let round = 0; round < 5; round++) {
+      // A raw GET read for a moment, then dropped, while whole GETs run beside it.
+      const u = new URL(srv.url);
+      const dropped = new Promise<number>((resolve) => {
+        let got = 0;
+        const s = net.connect(Number(u.port), u.hostname, () => s.write(`GET /v1/cache/880 HTTP/1.1\r\nhost: x\r\n\r\n`));
+        s.on('data', (c: Buffer) => {
+          got += c.length;
+          if (got > 2 * 1024 * 1024) s.destroy(), resolve(got);
+        });
+        s.on('error', () => resolve(got));
+      });
+      const whole = await Promise.all([request(`${srv.url}/v1/cache/880`), request(`${srv.url}/v1/cache/881`), dropped]);
+      expect(sha(whole[0].body)).toBe(sha(bodies[0]));
+      expect(sha(whole[1].body)).toBe(sha(bodies[1]));
+    }
+    expect(sha((await request(`${srv.url}/v1/cache/881`)).body)).toBe(sha(bodies[1]));
+  });
+
   it('kill -9 during uploads, restart: every served body matches what was uploaded', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-kill-'));
     cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));

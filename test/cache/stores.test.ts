@@ -15,9 +15,10 @@ const read = async (store: ArtifactStore, key: string): Promise<Buffer | null> =
   const hit = await store.get([ns('main')], h(key));
   if (!hit) return null;
   if (hit.buffer) return hit.buffer;
-  const chunks: Buffer[] = [];
-  for await (const c of hit.stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+  const body = Buffer.alloc(hit.meta.size);
+  await hit.file.handle.read(body, 0, body.length, hit.file.start);
+  await hit.file.handle.close();
+  return body;
 };
 
 describe('fs store', () => {

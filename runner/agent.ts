@@ -338,6 +338,11 @@ export class Agent {
     const env: NodeJS.ProcessEnv = { ...process.env, NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl, NX_TUI: 'false', FLEET_SECRET: undefined, FLEET_CACHE_TOKEN: undefined };
     if (this.o.cacheToken) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = this.o.cacheToken;
     env.NX_DAEMON = this.daemon ? 'true' : 'false';
+    // Nx 24 shares one local cache and task database per user between every clone of a
+    // repository; agents on one machine would read each other's half-written state across
+    // different commits. Each checkout keeps its own, as on separate machines (outputs travel
+    // through the remote cache), unless the operator chose a location.
+    if (!env.NX_CACHE_DIRECTORY && !env.NX_WORKSPACE_DATA_DIRECTORY && !env.NX_PROJECT_GRAPH_CACHE_DIRECTORY) env.NX_CACHE_DIRECTORY = path.join(this.o.workdir, '.nx', 'cache');
     Object.assign(env, taskResultsDirEnv(this.resultsDir));
     // A CPU task on a GPU machine must not grab a GPU a GPU task was given.
     env.CUDA_VISIBLE_DEVICES = gpus.join(',');

@@ -163,11 +163,16 @@ export class PackSet {
 
   /** Reads a live record: its meta and body, or null when it is gone or damaged. */
   async read(key: string): Promise<{ meta: ArtifactMeta; body: Buffer } | null> {
-    const loc = this.locs.get(key);
-    if (!loc) return null;
-    const buf = await this.readRaw(loc);
-    const rec = buf && decodeRecord(buf);
-    return rec && rec.live ? { meta: rec.meta, body: rec.body } : null;
+    // Twice at most: a compaction may move the record while it is being read.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const loc = this.locs.get(key);
+      if (!loc) return null;
+      const buf = await this.readRaw(loc);
+      const rec = buf && decodeRecord(buf);
+      if (rec && rec.live) return { meta: rec.meta, body: rec.body };
+      if (this.locs.get(key) === loc) return null;
+    }
+    return null;
   }
 
   /** Re-hashes a record's body against the recorded SHA-256. */

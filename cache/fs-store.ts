@@ -26,7 +26,7 @@ export interface FsStoreOptions {
   now?: () => number;
   /** Size at which a pack of small entries is sealed (default 64 MiB; smaller in tests of compaction). */
   packBytes?: number;
-  /** This process owns the store and may compact packs (default true; false for `verify`/`stats`, which may run beside a server). */
+  /** This process owns the store: it may compact packs and clear `.tmp` (default true; false for `verify`/`stats`, which may run beside a server). */
   maintain?: boolean;
 }
 
@@ -71,7 +71,8 @@ export class FsStore implements ArtifactStore {
   static async open(opts: FsStoreOptions): Promise<FsStore> {
     const store = new FsStore(opts);
     const tmp = path.join(opts.dir, TMP_DIR);
-    await fsp.rm(tmp, { recursive: true, force: true });
+    // Leftovers of a killed server; `verify` and `stats` leave them to the server they may run beside.
+    if (opts.maintain ?? true) await fsp.rm(tmp, { recursive: true, force: true });
     await fsp.mkdir(tmp, { recursive: true });
     const packsOpened = PackSet.open(opts.dir, { rotateBytes: opts.packBytes, maintain: opts.maintain });
     store.packsOpening = packsOpened.then((p) => (store.packs = p.packs));

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -6,7 +7,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { serveInProcess } from './support/in-process';
 import { request } from './support/http-client';
-import { startServe } from './support/serve-process';
+import { fleetBin, startServe } from './support/serve-process';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const tmpFiles = (dir: string): string[] => fs.readdirSync(path.join(dir, '.tmp'));
@@ -94,6 +95,33 @@ describe('faults', () => {
       expect(sha(whole[1].body)).toBe(sha(bodies[1]));
     }
     expect(sha((await request(`${srv.url}/v1/cache/881`)).body)).toBe(sha(bodies[1]));
+  });
+
+  it('fleet cache verify beside a running server leaves its uploads in flight alone', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-beside-'));
+    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const s = await startServe(['--store', `fs:${dir}`, '--log', 'off']);
+    cleanup.push(() => void s.stop());
+    expect((await request(`${s.url}/v1/cache/6160`, { method: 'PUT', body: randomBytes(5000) })).status).toBe(200);
+    const body = randomBytes(4 * 1024 * 1024);
+    const sock = await partialUpload(s.url, '6161', body.length, body.subarray(0, 1024 * 1024));
+    for (let i = 0; i < 100 && tmpFiles(dir).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(tmpFiles(dir)).toHaveLength(1);
+    const v = spawnSync(process.execPath, [fleetBin(), 'cache', 'verify', '--store', `fs:${dir}`, '--json'], { encoding: 'utf8' });
+    expect(v.status, v.stderr).toBe(0);
+    expect(JSON.parse(v.stdout)).toMatchObject({ checked: 1, corrupt: [] });
+    expect(tmpFiles(dir)).toHaveLength(1);
+    const answer = new Promise<string>((resolve) => {
+      let text = '';
+      sock.on('data', (c: Buffer) => {
+        text += c.toString('latin1');
+        if (text.includes('\r\n\r\n')) resolve(text);
+      });
+    });
+    sock.write(body.subarray(1024 * 1024));
+    expect((await answer).split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    sock.destroy();
+    expect(sha((await request(`${s.url}/v1/cache/6161`)).body)).toBe(sha(body));
   });
 
   it('kill -9 during uploads, restart: every served body matches what was uploaded', async () => {

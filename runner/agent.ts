@@ -9,6 +9,7 @@ import { installIfChanged } from './install-step';
 import type { AgentInfo, JobPayload, RunEvent, SignedJob, TaskFailureCode, TaskResult } from './job';
 import { JobSource, type Claim, type CpuWorkPolicy } from './job-source';
 import { resolveNxBin, runNxTask } from './nx-task';
+import { WarmNx } from './nx-warm';
 import { WAKE_CHANNEL } from './queue';
 import { redisConnection } from './redis-connection';
 import type { Requirement } from './requirement';
@@ -40,6 +41,8 @@ export interface AgentOptions {
   installCommand?: string;
   /** Keep an Nx daemon warm in the checkout (restarted when the checkout changes commit). Default: on unless NX_DAEMON=false. */
   daemon?: boolean;
+  /** Keep spare nx processes that have loaded Nx's code before their task comes. Default true. */
+  warmNx?: boolean;
   /** Exit after this long with no task running or taken (CI agents that should end with the run). */
   idleExitSeconds?: number;
   /** Where the agent says what it does (the CLI prints these as JSON lines). */
@@ -72,6 +75,7 @@ export class Agent {
   private wake: (() => void) | undefined;
   private poked = false;
   private readonly daemon: boolean;
+  private readonly warm: WarmNx | undefined;
 
   constructor(private readonly o: AgentOptions) {
     this.id = o.id ?? `${os.hostname()}-${process.pid}`;
@@ -83,6 +87,7 @@ export class Agent {
     this.source = new JobSource({ agentId: this.id, connection: this.redis, capabilities: o.capabilities, slots: o.slots, settings, cpuWorkOnGpuAgents: o.cpuWorkOnGpuAgents });
     this.resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-agent-results-'));
     this.daemon = o.daemon ?? process.env.NX_DAEMON !== 'false';
+    if (o.warmNx !== false) this.warm = new WarmNx(o.workdir, this.resultsDir, () => this.taskEnv([]), Math.min(o.slots, 4));
   }
 
   private async heartbeat(): Promise<void> {
@@ -155,6 +160,7 @@ export class Agent {
   }
 
   async close(): Promise<void> {
+    this.warm?.close();
     await this.source.close();
     await this.redis.del(runKeys.agent(this.id)).catch(() => undefined);
     if (this.daemon && this.checkout.key) await this.nx(['daemon', '--stop']).catch(() => undefined);
@@ -281,6 +287,8 @@ export class Agent {
   }
 
   private async switchCheckout(p: JobPayload, onLine: (line: string) => void): Promise<{ code: TaskFailureCode; message: string } | undefined> {
+    // Spares loaded nothing of the workspace, but a new commit can bring another nx: start afresh.
+    this.warm?.discard();
     const patch = p.patchKey ? ((await this.redis.get(p.patchKey)) ?? undefined) : undefined;
     if (p.patchKey && patch === undefined) return { code: 'FLEET_PATCH_FAILED', message: `the run's patch ${p.patchKey} is gone from Redis (expired, or Redis lost its data)` };
     const r = await syncCheckout(this.o.workdir, p.commit, patch);
@@ -293,6 +301,7 @@ export class Agent {
       await this.nx(['daemon', '--stop']);
       await this.nx(['daemon', '--start']);
     }
+    this.warm?.fill();
     return undefined;
   }
 
@@ -317,10 +326,16 @@ export class Agent {
       if (entered) return { ...base, status: 'failure', exitCode: null, endedAt: Date.now(), code: entered.code, message: entered.message };
       try {
         const nxTask = [p.project, p.target, p.configuration].filter(Boolean).join(':');
-        const outcome = await runNxTask({ workdir: this.o.workdir, taskId: nxTask, env: this.taskEnv(gpus), onLine, timeoutMs: p.timeoutMs, signal: controller.signal });
+        let warm = false;
+        const launch = this.warm && ((args: string[], env: NodeJS.ProcessEnv) => {
+          const child = this.warm!.launch(args, env);
+          warm = child !== undefined;
+          return child;
+        });
+        const outcome = await runNxTask({ workdir: this.o.workdir, taskId: nxTask, env: this.taskEnv(gpus), onLine, timeoutMs: p.timeoutMs, signal: controller.signal, launch: launch || undefined });
         const endedAt = Date.now();
         const hash = readTaskResult(this.resultsDir, nxTask)?.hash;
-        this.o.log({ msg: 'task finished', runId: p.runId, taskId: p.taskId, outcome, hash });
+        this.o.log({ msg: 'task finished', runId: p.runId, taskId: p.taskId, outcome, hash, warm });
         if ('error' in outcome) return { ...base, status: 'failure', exitCode: null, endedAt, code: 'FLEET_SPAWN_FAILED', message: outcome.error };
         if (outcome.stopped === 'timeout') return { ...base, status: 'failure', exitCode: outcome.exitCode, endedAt, hash, code: 'FLEET_TASK_TIMEOUT', message: `stopped after the task timeout of ${Math.round((p.timeoutMs ?? 0) / 1000)}s` };
         if (outcome.stopped) return { ...base, status: 'failure', exitCode: outcome.exitCode, endedAt, hash, code: outcome.stopped as TaskFailureCode, message: `stopped: ${outcome.stopped}` };
@@ -338,6 +353,9 @@ export class Agent {
     const env: NodeJS.ProcessEnv = { ...process.env, NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl, NX_TUI: 'false', FLEET_SECRET: undefined, FLEET_CACHE_TOKEN: undefined };
     if (this.o.cacheToken) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = this.o.cacheToken;
     env.NX_DAEMON = this.daemon ? 'true' : 'false';
+    // Without a daemon, isolated plugins cost every task a few plugin-worker processes (half of
+    // nx's start-up CPU, measured in bench/dte); hashes are the same. The operator's choice wins.
+    if (!this.daemon && env.NX_ISOLATE_PLUGINS === undefined) env.NX_ISOLATE_PLUGINS = 'false';
     // Nx 24 shares one local cache and task database per user between every clone of a
     // repository; agents on one machine would read each other's half-written state across
     // different commits. Each checkout keeps its own, as on separate machines (outputs travel

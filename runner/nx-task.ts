@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 
 export interface NxTaskOptions {
@@ -13,6 +13,8 @@ export interface NxTaskOptions {
   signal?: AbortSignal;
   /** How long after SIGTERM the process group gets SIGKILL. Default 5 s. */
   killGraceMs?: number;
+  /** Starts nx in a spare process that has loaded Nx already (see WarmNx); undefined: none ready. */
+  launch?(args: string[], env: NodeJS.ProcessEnv): ChildProcess | undefined;
 }
 
 export type NxTaskOutcome = { exitCode: number | null; signal: string | null; stopped?: string } | { error: string };
@@ -47,12 +49,14 @@ function lineSplitter(emit: (line: string) => void): { push(chunk: Buffer): void
  */
 export function runNxTask(o: NxTaskOptions): Promise<NxTaskOutcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [resolveNxBin(o.workdir), 'run', o.taskId], {
-      cwd: o.workdir,
-      env: o.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: process.platform !== 'win32',
-    });
+    const child =
+      o.launch?.(['run', o.taskId], o.env) ??
+      spawn(process.execPath, [resolveNxBin(o.workdir), 'run', o.taskId], {
+        cwd: o.workdir,
+        env: o.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: process.platform !== 'win32',
+      });
     let stopped: string | undefined;
     let killTimer: NodeJS.Timeout | undefined;
     const group = (sig: NodeJS.Signals): void => {
@@ -76,8 +80,8 @@ export function runNxTask(o: NxTaskOptions): Promise<NxTaskOutcome> {
     else o.signal?.addEventListener('abort', onAbort, { once: true });
     const out = lineSplitter((l) => o.onLine('stdout', l));
     const err = lineSplitter((l) => o.onLine('stderr', l));
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.stdout!.on('data', (c: Buffer) => out.push(c));
+    child.stderr!.on('data', (c: Buffer) => err.push(c));
     const finish = (outcome: NxTaskOutcome): void => {
       clearTimeout(timeout);
       clearTimeout(killTimer);

@@ -89,6 +89,8 @@ describe('fleet run with agents as separate processes', () => {
       expect(t.queuedAt).toBeLessThanOrEqual(t.startedAt);
       expect(t.startedAt).toBeLessThanOrEqual(t.endedAt);
     }
+    // Tasks after an agent's first ran in a spare nx that had loaded Nx before (WarmNx).
+    expect([...agents.values()].map((a) => a.output()).join('\n')).toMatch(/"msg":"task finished".*"warm":true/);
     const train = summary.tasks.find((t: { taskId: string }) => t.taskId === 'trainer:train');
     expect(train).toMatchObject({ agent: 'gpu-a', requirement: { labels: ['gpu'], gpus: 1 } });
     expect(train.gpus).toHaveLength(1);

@@ -105,29 +105,48 @@ export class FsStore implements ArtifactStore {
         this.touch(ns, hash);
         return { namespace: ns, ...cached };
       }
-      // Small entries: the packs are scanned first at start-up (a short wait right after a start).
-      const packs = this.packs ?? (await this.packsOpening);
-      if (packs.has(key)) {
-        const rec = await packs.read(key);
-        if (!rec) continue;
-        this.touch(ns, hash);
-        this.hot.set(key, rec.meta, rec.body);
-        return { namespace: ns, meta: rec.meta, buffer: rec.body };
+      if (this.packs === undefined) {
+        // Right after a start, while the packs are scanned: entry files are served at once, and
+        // a key not found as a file waits for the scan.
+        const fromFile = await this.readFile(ns, hash);
+        if (fromFile) return fromFile;
+        const fromPack = await this.readPacked(await this.packsOpening, ns, hash);
+        if (fromPack) return fromPack;
+        continue;
+      }
+      if (this.packs.has(key)) {
+        const fromPack = await this.readPacked(this.packs, ns, hash);
+        if (fromPack) return fromPack;
+        continue;
       }
       // Once loaded, the index knows every entry (all writes, deletes and evictions go through
       // it): a miss costs no file-system call, and an evicted entry is gone at once even while
       // its unlink is still in flight.
-      if (this.loaded && !this.index.has(`${ns}/${hash}`)) continue;
-      const opened = await openEntry(this.file(ns, hash));
-      if (opened.kind === 'miss' || opened.kind === 'corrupt') continue;
-      this.touch(ns, hash);
-      if (opened.kind === 'small') {
-        this.hot.set(`${ns}/${hash}`, opened.meta, opened.buffer);
-        return { namespace: ns, meta: opened.meta, buffer: opened.buffer };
-      }
-      return { namespace: ns, meta: opened.meta, file: { handle: opened.file, start: HEADER_SIZE } };
+      if (this.loaded && !this.index.has(key)) continue;
+      const fromFile = await this.readFile(ns, hash);
+      if (fromFile) return fromFile;
     }
     return null;
+  }
+
+  private async readPacked(packs: PackSet, ns: Namespace, hash: ArtifactHash): Promise<ArtifactRead | null> {
+    const key = `${ns}/${hash}`;
+    const rec = packs.has(key) ? await packs.read(key) : null;
+    if (!rec) return null;
+    this.touch(ns, hash);
+    this.hot.set(key, rec.meta, rec.body);
+    return { namespace: ns, meta: rec.meta, buffer: rec.body };
+  }
+
+  private async readFile(ns: Namespace, hash: ArtifactHash): Promise<ArtifactRead | null> {
+    const opened = await openEntry(this.file(ns, hash));
+    if (opened.kind === 'miss' || opened.kind === 'corrupt') return null;
+    this.touch(ns, hash);
+    if (opened.kind === 'small') {
+      this.hot.set(`${ns}/${hash}`, opened.meta, opened.buffer);
+      return { namespace: ns, meta: opened.meta, buffer: opened.buffer };
+    }
+    return { namespace: ns, meta: opened.meta, file: { handle: opened.file, start: HEADER_SIZE } };
   }
 
   async has(namespaces: readonly Namespace[], hash: ArtifactHash): Promise<ArtifactMeta | null> {

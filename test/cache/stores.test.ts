@@ -143,6 +143,31 @@ describe('fs store', () => {
     await reopened.close();
   });
 
+  it('while the packs are scanned at start-up, entry files are served at once', async () => {
+    const dir = mkdir();
+    const cap = { maxSize: Infinity, hardLimit: Infinity, maxEntrySize: Infinity };
+    const first = await FsStore.open({ dir, capacity: cap });
+    const small = randomBytes(512);
+    let next = 0;
+    await Promise.all(Array.from({ length: 64 }, async () => {
+      while (next < 40_000) await put(first, `p${next++}`, small);
+    }));
+    const big = randomBytes(300 * 1024);
+    await put(first, 'big', big);
+    await first.close();
+    const store = await FsStore.open({ dir, capacity: cap });
+    const order: string[] = [];
+    const ready = store.ready().then(() => order.push('packs scanned'));
+    const got = read(store, 'big').then((b) => (order.push('file served'), b));
+    const packed = read(store, 'p123').then((b) => (order.push('small entry served'), b));
+    await Promise.all([ready, got, packed]);
+    expect(await got).toEqual(big);
+    expect(await packed).toEqual(small);
+    expect(order[0]).toBe('file served');
+    expect(order.indexOf('small entry served')).toBeGreaterThan(0);
+    await store.close();
+  });
+
   it('starts with 100,000 entries on disk: serves at once, index complete in the background', async () => {
     const dir = mkdir();
     const header = encodeHeader({ size: 16, sha256: createHash('sha256').update(Buffer.alloc(16)).digest('hex'), createdMs: 1 });

@@ -51,9 +51,9 @@ export class FsStore implements ArtifactStore {
   private packs: PackSet | undefined;
   private packsOpening!: Promise<PackSet>;
   /**
-   * Keys being published right now, with whether that worked: with the index, they make the first
-   * complete writer win. A second writer waits for the first to finish before it is told 409, so
-   * that a 409 always means the entry can be read.
+   * Keys being published right now, each with a promise that settles when its publish is over:
+   * with the index, they make the first complete writer win. A second writer waits for the first
+   * to finish before it is told 409, so that a 409 always means the entry can be read.
    */
   private readonly publishing = new Map<string, Promise<void>>();
   private tmpSeq = 0;
@@ -171,7 +171,7 @@ export class FsStore implements ArtifactStore {
     }
     if ((req.tag?.length ?? 0) > MAX_TAG_LENGTH) return { ok: false, code: 'ENTRY_TOO_LARGE', message: 'artifact tag too long' };
     // Once the index is complete it knows every key; before that, ask the disk. (A racing writer
-    // is still caught by link() below.)
+    // is still caught at publish time: the `publishing` map and link().)
     if (this.stored(`${ns}/${hash}`) || (!this.loaded && (await exists(this.file(ns, hash))))) {
       return { ok: false, code: 'EXISTS', message: 'entry exists' };
     }

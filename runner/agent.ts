@@ -114,8 +114,9 @@ export class Agent {
     this.sub.on('message', (channel: string, message: string) => {
       if (channel === WAKE_CHANNEL) this.poke();
       else if (channel === runKeys.cancelChannel) this.stopRun(message, 'FLEET_RUN_CANCELLED', 'the coordinator cancelled the run');
+      else if (channel === runKeys.prepareChannel) void this.prepare(message).catch(() => undefined);
     });
-    await this.sub.subscribe(WAKE_CHANNEL, runKeys.cancelChannel);
+    await this.sub.subscribe(WAKE_CHANNEL, runKeys.cancelChannel, runKeys.prepareChannel);
   }
 
   /** Runs until {@link stop}; resolves after in-flight tasks end. */
@@ -272,13 +273,31 @@ export class Agent {
     });
   }
 
+  /**
+   * A run is starting: an idle agent moves its checkout to the run's commit now, while the
+   * coordinator asks Nx for the task graph, so its first task does not wait for fetch and
+   * checkout. Only a checkout: the message is not signed, and nothing runs until a signed job comes.
+   */
+  private async prepare(message: string): Promise<void> {
+    const m = JSON.parse(message) as { runId?: unknown; commit?: unknown; patchKey?: unknown };
+    if (typeof m.commit !== 'string' || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(m.commit)) return;
+    if (m.patchKey !== undefined && (typeof m.patchKey !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.:@/+-]*$/.test(m.patchKey))) return;
+    const key = `${m.commit}:${m.patchKey ?? ''}`;
+    if (this.checkout.users > 0 || this.checkout.key === key || this.stopping) return;
+    this.checkout = { key: 'switching', users: 1 };
+    const started = Date.now();
+    const failed = await this.switchCheckout(m.commit, m.patchKey as string | undefined, () => undefined);
+    this.checkout = { key: failed ? '' : key, users: 0 };
+    this.o.log({ msg: 'checkout prepared', runId: m.runId, commit: m.commit, ms: Date.now() - started, ...(failed ? { error: failed.message } : {}) });
+  }
+
   /** Waits until the checkout holds the job's commit (switching only when no task uses it). */
   private async enterCheckout(p: JobPayload, onLine: (line: string) => void): Promise<{ code: TaskFailureCode; message: string } | undefined> {
     const key = `${p.commit}:${p.patchKey ?? ''}`;
     while (this.checkout.key !== key && this.checkout.users > 0) await new Promise((r) => setTimeout(r, 50));
     if (this.checkout.key !== key) {
       this.checkout = { key: 'switching', users: 1 };
-      const failed = await this.switchCheckout(p, onLine);
+      const failed = await this.switchCheckout(p.commit, p.patchKey, onLine);
       this.checkout = { key: failed ? '' : key, users: 0 };
       if (failed) return failed;
     }
@@ -286,15 +305,15 @@ export class Agent {
     return undefined;
   }
 
-  private async switchCheckout(p: JobPayload, onLine: (line: string) => void): Promise<{ code: TaskFailureCode; message: string } | undefined> {
+  private async switchCheckout(commit: string, patchKey: string | undefined, onLine: (line: string) => void): Promise<{ code: TaskFailureCode; message: string } | undefined> {
     // Spares loaded nothing of the workspace, but a new commit can bring another nx: start afresh.
     this.warm?.discard();
-    const patch = p.patchKey ? ((await this.redis.get(p.patchKey)) ?? undefined) : undefined;
-    if (p.patchKey && patch === undefined) return { code: 'FLEET_PATCH_FAILED', message: `the run's patch ${p.patchKey} is gone from Redis (expired, or Redis lost its data)` };
-    const r = await syncCheckout(this.o.workdir, p.commit, patch);
+    const patch = patchKey ? ((await this.redis.get(patchKey)) ?? undefined) : undefined;
+    if (patchKey && patch === undefined) return { code: 'FLEET_PATCH_FAILED', message: `the run's patch ${patchKey} is gone from Redis (expired, or Redis lost its data)` };
+    const r = await syncCheckout(this.o.workdir, commit, patch);
     if (!r.ok) return { code: r.code, message: r.message };
     const installed = await installIfChanged(this.o.workdir, this.o.installCommand, onLine);
-    if (installed.ran) this.o.log({ msg: 'install', ok: installed.ok, commit: p.commit });
+    if (installed.ran) this.o.log({ msg: 'install', ok: installed.ok, commit });
     if (installed.ran && !installed.ok) return { code: 'FLEET_INSTALL_FAILED', message: installed.message };
     if (this.daemon) {
       // A new commit: restart the daemon so no task sees a project graph of the old files.

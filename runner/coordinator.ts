@@ -110,11 +110,9 @@ export class Coordinator {
   }
 
   async run(): Promise<RunSummary> {
-    const fail = (code: string, message: string): RunSummary => ({ runId: this.runId, status: 'failure', code, message, tasks: [] });
+    const fail = (code: string, message: string): RunSummary => ({ runId: this.runId, ...(this.commit ? { commit: this.commit } : {}), status: 'failure', code, message, tasks: [] });
     const git = readGitState(this.o.cwd, this.runId, Boolean(this.o.pushRef));
     if (!git.ok) return fail(git.code, git.message);
-    const graph = readTaskGraph(this.o.cwd, this.o.nxArgs, this.o.routing);
-    if (!graph.ok) return fail(graph.code, graph.message);
     this.commit = git.commit;
     this.patch = git.patch;
     const queues = new JobQueues({ redisUrl: this.o.redisUrl, maxAttempts: this.o.maxAttempts ?? 3 });
@@ -123,13 +121,21 @@ export class Coordinator {
     let state: RunState | undefined;
     try {
       const redis = queues.client;
+      await watch.guard(this.record(redis));
+      // Idle agents move their checkout to the run's commit while Nx computes the task graph.
+      await watch.guard(redis.publish(runKeys.prepareChannel, JSON.stringify({ runId: this.runId, commit: git.commit, patchKey: git.patch ? runKeys.patch(this.runId) : undefined })));
+      const graph = readTaskGraph(this.o.cwd, this.o.nxArgs, this.o.routing);
+      if (!graph.ok) {
+        await watch.guard(redis.hset(runKeys.run(this.runId), 'status', 'done'));
+        return fail(graph.code, graph.message);
+      }
       const ids = graph.tasks.map((t) => t.id);
-      const [durations, flaky] = await watch.guard(Promise.all([redis.hmget(runKeys.durations, ...ids), redis.hmget(runKeys.flaky, ...ids)]));
+      const [durations, flaky] = ids.length ? await watch.guard(Promise.all([redis.hmget(runKeys.durations, ...ids), redis.hmget(runKeys.flaky, ...ids)])) : [[], []];
       const known = new Map(ids.flatMap((id, i) => (durations[i] ? [[id, Number(durations[i])] as [string, number]] : [])));
       const knownFlaky = new Set(ids.filter((_, i) => flaky[i]));
       const policy = { retryFailed: this.o.retryFailed ?? 0, retryFlaky: this.o.retryFlaky ?? 1, maxAttempts: this.o.maxAttempts ?? 3 };
       const run = (state = new RunState(graph.tasks, policy, known, knownFlaky));
-      await watch.guard(this.record(redis));
+      await watch.guard(redis.hset(runKeys.run(this.runId), 'tasks', String(graph.tasks.length)));
       this.o.progress(`run ${this.runId}: ${graph.tasks.length} tasks at ${git.commit.slice(0, 12)}${git.patch ? ' plus uncommitted changes' : ''}${known.size ? ` (durations of ${known.size} known from earlier runs)` : ''}`);
       await watch.guard(this.schedule(run, queues, events));
       if (this.cancelled) await watch.guard(this.stopRun(run, queues, events));

@@ -10,6 +10,8 @@ export const runKeys = {
   patch: (runId: string) => `fleet:run:${runId}:patch`,
   /** String with a TTL: the coordinator's clock, rewritten every second while it is alive. */
   heartbeat: (runId: string) => `fleet:run:${runId}:alive`,
+  /** Pub/sub channel: JSON {runId, commit, patchKey?}, published as a run starts: idle agents check it out early. */
+  prepareChannel: 'fleet:prepare',
   /** Pub/sub channel: a run id, published when the coordinator cancels the run (Ctrl-C). */
   cancelChannel: 'fleet:cancel',
   /** Hash: task id → typical duration in ms (moving average over runs), for critical-path order. */

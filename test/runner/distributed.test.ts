@@ -89,6 +89,8 @@ describe('fleet run with agents as separate processes', () => {
       expect(t.queuedAt).toBeLessThanOrEqual(t.startedAt);
       expect(t.startedAt).toBeLessThanOrEqual(t.endedAt);
     }
+    // Idle agents moved their checkout to the run's commit while the coordinator planned.
+    expect([...agents.values()].map((a) => a.output()).join('\n')).toMatch(/"msg":"checkout prepared","runId":"r-[^"]+","commit":"[0-9a-f]{40}","ms":\d+}/);
     // Tasks after an agent's first ran in a spare nx that had loaded Nx before (WarmNx).
     expect([...agents.values()].map((a) => a.output()).join('\n')).toMatch(/"msg":"task finished".*"warm":true/);
     const train = summary.tasks.find((t: { taskId: string }) => t.taskId === 'trainer:train');

@@ -27,7 +27,7 @@ export async function startRedis(): Promise<RedisProcess> {
   };
 }
 
-function canConnect(port: number): Promise<boolean> {
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     s.once('connect', () => (s.destroy(), resolve(true)));

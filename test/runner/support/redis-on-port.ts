@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as net from 'node:net';
 import { freePort } from '../../cache/support/free-port';
+import { canConnect } from '../../cache/support/redis-server';
 
 /**
  * A real redis-server that a test can stop and start again on the same port (no persistence, so a
@@ -34,12 +34,4 @@ export class RestartableRedis {
     process.kill(c.pid!, 'SIGTERM');
     await exited;
   }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
 }

@@ -37,6 +37,9 @@ try {
   /* started by hand, without the pipe */
 }
 const idle = setTimeout(() => process.exit(0), 10 * 60_000);
+// A spare whose agent died (kill -9) has no one to give it a task: it leaves within a second.
+const parent = process.ppid;
+setInterval(() => !started && process.ppid !== parent && process.exit(0), 1000).unref();
 
 // Modules that read nothing of the command line at load time (the yargs singleton does, so the
 // command-line layer is left to load with the real arguments). A module that moved in another

@@ -1,3 +1,4 @@
+import { afterAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,9 +16,14 @@ export interface FleetProcess {
 }
 
 let logDir: string | undefined;
+// Registered on the importing test file: its processes have been stopped by its own afterAll by then.
+afterAll(() => {
+  if (logDir) fs.rmSync(logDir, { recursive: true, force: true });
+  logDir = undefined;
+});
 let logs = 0;
 
-/** One folder of output files per test process, removed when it exits. */
+/** One folder of output files per test file, removed after its tests (vitest ends its workers without an exit event). */
 function outputFile(): string {
   if (!logDir) {
     const dir = (logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-proc-')));

@@ -7,6 +7,7 @@ import { syncCheckout } from './checkout';
 import type { Capabilities } from './hardware';
 import { installIfChanged } from './install-step';
 import type { AgentInfo, JobPayload, RunEvent, SignedJob, TaskFailureCode, TaskResult } from './job';
+import { liveAgents } from './live-agents';
 import { JobSource, type Claim, type CpuWorkPolicy } from './job-source';
 import { resolveNxBin, runNxTask } from './nx-task';
 import { WarmNx } from './nx-warm';
@@ -15,6 +16,7 @@ import { redisConnection } from './redis-connection';
 import type { Requirement } from './requirement';
 import { agentTakes } from './satisfies';
 import { runKeys } from './run-keys';
+import { withoutSecrets } from './secrets';
 import { verifyJob } from './sign';
 import { readTaskResult, taskResultsDirEnv } from './task-results';
 
@@ -202,15 +204,7 @@ export class Agent {
    * queue lists in heartbeats: an agent subscribes to a new queue before its next heartbeat says so.
    */
   private async otherAgentCan(requirement: Requirement, avoid: string[]): Promise<boolean> {
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', runKeys.agentPattern, 'COUNT', 200);
-      cursor = next;
-      const others = keys.filter((k) => !avoid.includes(k.slice(runKeys.agent('').length)));
-      if (others.length === 0) continue;
-      for (const v of await this.redis.mget(...others)) if (v && agentTakes(JSON.parse(v) as AgentInfo, requirement)) return true;
-    } while (cursor !== '0');
-    return false;
+    return (await liveAgents(this.redis)).some((a) => !avoid.includes(a.id) && agentTakes(a, requirement));
   }
 
   private async handle(claim: Claim): Promise<void> {
@@ -369,7 +363,7 @@ export class Agent {
   }
 
   private taskEnv(gpus: number[]): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl, NX_TUI: 'false', FLEET_SECRET: undefined, FLEET_CACHE_TOKEN: undefined };
+    const env: NodeJS.ProcessEnv = { ...withoutSecrets(process.env), NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl, NX_TUI: 'false' };
     if (this.o.cacheToken) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = this.o.cacheToken;
     env.NX_DAEMON = this.daemon ? 'true' : 'false';
     // Without a daemon, isolated plugins cost every task a few plugin-worker processes (half of

@@ -5,13 +5,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Redis } from 'ioredis';
 import { readGitState } from './git-state';
-import type { AgentInfo, JobPayload, LogLine, RunEvent, SignedJob, TaskSummary } from './job';
+import type { JobPayload, LogLine, RunEvent, SignedJob, TaskSummary } from './job';
+import { liveAgents } from './live-agents';
 import { JobQueues } from './queue';
 import { RedisWatch } from './redis-watch';
 import { readAllTaskResults, taskResultsDirEnv } from './task-results';
 import { redisConnection } from './redis-connection';
 import type { RoutingOptions } from './requirements';
 import { runKeys } from './run-keys';
+import { withoutSecrets } from './secrets';
 import { RunState } from './run-state';
 import { agentTakes, explainUnsatisfied } from './satisfies';
 import { signJob } from './sign';
@@ -171,7 +173,6 @@ export class Coordinator {
   }
 
   private async enqueueReady(state: RunState, queues: JobQueues): Promise<void> {
-    const maxRank = Math.max(1, ...state.rank.values());
     for (const s of state.ready()) {
       const t = s.task;
       const payload: JobPayload = { v: 1, runId: this.runId, taskId: t.id, commit: this.commit, project: t.project, target: t.target, requirement: t.requirement, attempt: s.attempt };
@@ -182,7 +183,7 @@ export class Coordinator {
       const job: SignedJob = signJob(payload, this.o.secret);
       if (s.avoid.length) job.avoid = s.avoid;
       // Priorities are integers: scale the weighted critical path into BullMQ's range.
-      const priority = Math.round(((maxRank - (state.rank.get(t.id) ?? 0)) / maxRank) * 1_000_000) + 1;
+      const priority = Math.round(((state.maxRank - (state.rank.get(t.id) ?? 0)) / state.maxRank) * 1_000_000) + 1;
       const r = await queues.enqueue(job, priority);
       state.queued(t.id, r.jobId, Date.now());
     }
@@ -295,24 +296,11 @@ export class Coordinator {
     for (const key of [runKeys.run(this.runId), runKeys.events(this.runId), runKeys.log(this.runId)]) await redis.expire(key, 7 * 86_400);
   }
 
-  private async liveAgents(redis: Redis): Promise<AgentInfo[]> {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', runKeys.agentPattern, 'COUNT', 200);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-    if (keys.length === 0) return [];
-    const values = await redis.mget(...keys);
-    return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as AgentInfo);
-  }
-
   /** Fails a queued task after --agent-wait with no live agent able to run it. */
   private async checkAgents(state: RunState, queues: JobQueues): Promise<void> {
     const waiting = state.all().filter((s) => s.status === 'queued');
     if (waiting.length === 0) return;
-    const agents = await this.liveAgents(queues.client);
+    const agents = await liveAgents(queues.client);
     const now = Date.now();
     for (const s of waiting) {
       if (agents.some((a) => agentTakes(a, s.requirement))) {
@@ -339,10 +327,8 @@ export class Coordinator {
   /** Runs the same nx command here; every task should now be a remote-cache hit. */
   private async replay(state: RunState): Promise<{ code: number | null; misses: ReplayMiss[] }> {
     const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-replay-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl, ...taskResultsDirEnv(resultsDir) };
+    const env: NodeJS.ProcessEnv = { ...withoutSecrets(process.env), NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl, ...taskResultsDirEnv(resultsDir) };
     if (this.o.cacheToken) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = this.o.cacheToken;
-    delete env.FLEET_SECRET;
-    delete env.FLEET_CACHE_TOKEN;
     this.o.progress(`replaying nx ${this.o.nxArgs.join(' ')} from the remote cache`);
     try {
       const code = await new Promise<number | null>((resolve) => {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { withoutSecrets } from './secrets';
 
 /** Lockfile → the install command that reproduces it exactly, in the order package managers prefer. */
 const LOCKFILES: Array<{ file: string; command: (root: string) => string }> = [
@@ -59,7 +60,7 @@ export async function installIfChanged(workdir: string, setting: string | undefi
   onLine(`[fleet] ${plan.lockfile ? `${plan.lockfile} changed` : 'first run'}: ${plan.command}`);
   const tail: string[] = [];
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(plan.command, { cwd: workdir, shell: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLEET_SECRET: undefined, FLEET_CACHE_TOKEN: undefined } as NodeJS.ProcessEnv });
+    const child = spawn(plan.command, { cwd: workdir, shell: true, stdio: ['ignore', 'pipe', 'pipe'], env: withoutSecrets(process.env) });
     const take = (c: Buffer): void => {
       for (const line of c.toString().split('\n')) {
         if (!line) continue;

@@ -39,6 +39,8 @@ export class RunState {
   private readonly states = new Map<string, TaskState>();
   private readonly dependents = new Map<string, string[]>();
   readonly rank: Map<string, number>;
+  /** The longest weighted path of the run (at least 1): priorities are scaled by it. */
+  readonly maxRank: number;
 
   constructor(
     tasks: PlannedTask[],
@@ -47,6 +49,7 @@ export class RunState {
     private readonly knownFlaky: ReadonlySet<string> = new Set(),
   ) {
     this.rank = criticalPathLengths(tasks, durations);
+    this.maxRank = Math.max(1, ...this.rank.values());
     for (const t of tasks) {
       this.states.set(t.id, { taskId: t.id, task: t, status: 'pending', attempts: 0, attempt: 1, avoid: [], requirement: t.requirement, history: [] });
       this.dependents.set(t.id, []);

@@ -226,7 +226,10 @@ export class Agent {
       // A retry should land on another agent than the ones that failed it, if one can take it soon.
       if (data.avoid?.includes(this.id) && (data.deferrals ?? 0) < 5 && (await this.otherAgentCan(claim.requirement, data.avoid))) {
         await claim.job.update({ ...data, deferrals: (data.deferrals ?? 0) + 1 });
-        await claim.job.defer(400);
+        await claim.job.defer(200);
+        // Leave the queue to the others for a while, and wake them when the job is back.
+        this.source.hold(claim.job.queue, 1500);
+        setTimeout(() => void this.redis.publish(WAKE_CHANNEL, claim.job.queue).catch(() => undefined), 250);
         return;
       }
       const gone = await this.runGone(p.runId);

@@ -36,6 +36,8 @@ export class JobSource {
   private readonly busyGpus = new Set<number>();
   private running = 0;
   private tokens = 0;
+  /** Queue → time until which this agent takes nothing from it (it just handed a job back). */
+  private readonly held = new Map<string, number>();
 
   constructor(private readonly o: JobSourceOptions) {}
 
@@ -78,6 +80,7 @@ export class JobSource {
     if (this.running >= this.o.slots) return undefined;
     let gpuWorkWaiting = false;
     for (const [name, { consumer, requirement }] of this.ordered()) {
+      if ((this.held.get(name) ?? 0) > Date.now()) continue;
       const gpuJob = needsGpus(requirement);
       if (!gpuJob && gpuWorkWaiting && this.o.cpuWorkOnGpuAgents !== 'always') continue;
       const gpus = assignGpus(this.o.capabilities.gpus, this.busyGpus, requirement);
@@ -93,6 +96,11 @@ export class JobSource {
       return { job, requirement, gpus, token };
     }
     return undefined;
+  }
+
+  /** Takes nothing from `queue` for `ms`: a job handed back to another agent is left to it. */
+  hold(queue: string, ms: number): void {
+    this.held.set(queue, Date.now() + ms);
   }
 
   /** Frees the claim's slot and GPUs (after complete/fail). */

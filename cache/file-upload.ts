@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { noteSpentBuffers } from './gc-pressure';
-import type { FileHash } from './hash-pool';
 
 /** Rejects the upload when a body runs past what its sender declared. */
 export class BodyTooLongError extends Error {
@@ -13,19 +12,16 @@ export class BodyTooLongError extends Error {
 const MAX_PENDING = 1024 * 1024;
 // An idle writer waits for this much before writing, except at the end: fewer, larger writes.
 const MIN_BATCH = 256 * 1024;
-// How far the hash thread may trail the writer. It re-reads from the page cache, so the lag costs
-// no memory here; the bound keeps the wait for the digest after the last byte short.
-const MAX_HASH_LAG = 64 * 1024 * 1024;
 
 /**
- * Streams `body` into `fd` from byte `start`, telling `hash` about each range once it is written.
- * Plain callback `fs.writev` of batched chunks: no Writable machinery or promise per chunk, and
+ * Streams `body` into `fd` from byte `start`, after `head` (written at `start`, not counted as
+ * body; e.g. the entry header, so that it costs no write of its own). Plain callback `fs.writev` of batched chunks: no Writable machinery or promise per chunk, and
  * backpressure by pausing the source. Resolves with the bytes received once all are written;
  * rejects on a body error or early end (after any in-flight write has finished, so the caller may
  * close `fd` at once), or with BodyTooLongError past `limit` bytes.
  */
-export function writeBodyToFile(body: Readable, fd: number, start: number, limit: number, hash: FileHash): Promise<number> {
-  return new Promise((resolve, reject) => new FileUpload(body, fd, start, limit, hash, resolve, reject).start());
+export function writeBodyToFile(body: Readable, fd: number, start: number, limit: number, head?: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => new FileUpload(body, fd, start, limit, head, resolve, reject).start());
 }
 
 class FileUpload {
@@ -35,7 +31,6 @@ class FileUpload {
   private writing = false;
   private ended = false;
   private paused = false;
-  private waitingForHash = false;
   private error: Error | null = null;
   private settled = false;
 
@@ -44,10 +39,12 @@ class FileUpload {
     private readonly fd: number,
     private position: number,
     private readonly limit: number,
-    private readonly hash: FileHash,
+    head: Buffer | undefined,
     private readonly resolve: (bytes: number) => void,
     private readonly reject: (err: Error) => void,
-  ) {}
+  ) {
+    if (head) (this.pending = [head]), (this.pendingBytes = head.length);
+  }
 
   private readonly onData = (c: Buffer): void => {
     if (this.error) return;
@@ -86,8 +83,6 @@ class FileUpload {
 
   private flush(): void {
     if (this.error || this.writing) return;
-    if (this.hash.failure) return this.fail(this.hash.failure);
-    if (this.hash.lag > MAX_HASH_LAG) return this.waitForHash();
     if (this.pendingBytes === 0) return void (this.ended && this.settle());
     const bufs = this.pending;
     this.pending = [];
@@ -97,16 +92,6 @@ class FileUpload {
     this.write(bufs);
   }
 
-  private waitForHash(): void {
-    this.pause();
-    if (this.waitingForHash) return;
-    this.waitingForHash = true;
-    void this.hash.progress().then(() => {
-      this.waitingForHash = false;
-      this.flush();
-    });
-  }
-
   private write(bufs: Buffer[]): void {
     fs.writev(this.fd, bufs, this.position, (err, n) => {
       if (!err) this.position += n;
@@ -114,7 +99,6 @@ class FileUpload {
       if (rest.length > 0 && !this.error) return this.write(rest);
       this.writing = false;
       if (err) return this.fail(err);
-      this.hash.written(this.position);
       if (this.error) return this.settle();
       if (this.ended || this.pendingBytes >= MIN_BATCH) this.flush();
     });

@@ -3,6 +3,7 @@ import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
+import type { DigestWorker } from './digest-worker';
 import { decodeHeader, HEADER_SIZE } from './fs-entry-format';
 import type { ArtifactMeta, VerifyOutcome } from './types';
 
@@ -59,8 +60,12 @@ async function close<T>(fh: FileHandle, value: T): Promise<T> {
   return value;
 }
 
-/** Re-reads an entry and compares the SHA-256 of its body with the one recorded at write time. */
-export async function verifyEntryFile(file: string): Promise<VerifyOutcome> {
+/**
+ * Re-reads an entry and compares the SHA-256 of its body with the one recorded for it. An entry
+ * whose digest is still pending has nothing to compare with: `hasher` hashes it and records the
+ * digest (`recorded: true`), as the server's background hasher would have.
+ */
+export async function verifyEntryFile(file: string, hasher: DigestWorker): Promise<VerifyOutcome> {
   let opened: EntryOpen;
   try {
     opened = await openEntry(file);
@@ -69,6 +74,14 @@ export async function verifyEntryFile(file: string): Promise<VerifyOutcome> {
   }
   if (opened.kind === 'miss') return { ok: false, reason: 'UNREADABLE', message: 'entry vanished' };
   if (opened.kind === 'corrupt') return { ok: false, reason: 'CORRUPT', message: opened.message };
+  if (opened.meta.sha256 === undefined) {
+    if (opened.kind === 'large') await opened.file.close();
+    const r = await hasher.hash(file);
+    if (r.state === 'hashed') return { ok: true, recorded: r.recorded };
+    if (r.state === 'recorded') return verifyEntryFile(file, hasher); // recorded meanwhile (by the server): check it
+    if (r.state === 'gone') return { ok: false, reason: 'UNREADABLE', message: 'entry vanished' };
+    return { ok: false, reason: r.state === 'corrupt' ? 'CORRUPT' : 'UNREADABLE', message: r.message };
+  }
   const hash = createHash('sha256');
   if (opened.kind === 'small') hash.update(opened.buffer);
   else {

@@ -149,7 +149,7 @@ export class PackSet {
   }
 
   /** Appends a record; resolves once it is written, then the key is visible. */
-  append(ns: string, hash: string, meta: ArtifactMeta, body: Buffer, accessMs: number): Promise<number> {
+  append(ns: string, hash: string, meta: ArtifactMeta & { sha256: string }, body: Buffer, accessMs: number): Promise<number> {
     const head = encodeHead({ ns, hash, sha256: meta.sha256, tag: meta.tag, durationMs: meta.durationMs, createdMs: meta.createdMs }, body.length, accessMs);
     const key = `${ns}/${hash}`;
     return new Promise((resolve, reject) => {

@@ -3,12 +3,12 @@ import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { HEADER_SIZE, MAX_TAG_LENGTH } from './fs-entry-format';
+import { BackgroundHasher, DigestWorker, type DigestResult } from './digest-worker';
+import { HEADER_SIZE, MAX_TAG_LENGTH, PENDING_MODE_BIT } from './fs-entry-format';
 import { openEntry, SMALL_BODY, verifyEntryFile } from './fs-entry-reader';
 import { loadFsIndex, TMP_DIR } from './fs-index-loader';
 import { PackSet } from './fs-pack';
 import { collectBody, writeLargeTemp } from './fs-temp-writer';
-import { HashPool } from './hash-pool';
 import { HotCache } from './hot-cache';
 import { LruIndex } from './lru-index';
 import type {
@@ -26,8 +26,18 @@ export interface FsStoreOptions {
   now?: () => number;
   /** Size at which a pack of small entries is sealed (default 64 MiB; smaller in tests of compaction). */
   packBytes?: number;
-  /** This process owns the store: it may compact packs and clear `.tmp` (default true; false for `verify`/`stats`, which may run beside a server). */
+  /**
+   * This process owns the store: it may compact packs and clear `.tmp`, and it hashes large
+   * entries in the background (default true; false for `verify`/`stats`, which may run beside a
+   * server).
+   */
   maintain?: boolean;
+  /**
+   * Hash pending large entries in the background (default: as `maintain`). Off, entries are still
+   * published with their digest pending and marked so, and the next store that hashes them (or
+   * `verify`) records it.
+   */
+  hashInBackground?: boolean;
 }
 
 // Persisting every read's time would cost a syscall per hit; once an hour is enough to keep the
@@ -47,7 +57,12 @@ export class FsStore implements ArtifactStore {
   private readonly index = new LruIndex();
   private readonly shardsMade = new Set<string>();
   private readonly hot: HotCache;
-  private readonly hashes = new HashPool();
+  /** Large entries whose digest is pending, hashed by a low-priority thread (the serving store only). */
+  private readonly hasher: BackgroundHasher | undefined;
+  /** Hashes pending entries met by `verify`, at normal priority; started on first use. */
+  private readonly verifier = new DigestWorker(false);
+  /** The mode to give new entry files when the umask strips the pending bit from 0o744. */
+  private chmodTo: number | undefined;
   private packs: PackSet | undefined;
   private packsOpening!: Promise<PackSet>;
   /**
@@ -65,6 +80,7 @@ export class FsStore implements ArtifactStore {
   private constructor(private readonly opts: FsStoreOptions) {
     this.now = opts.now ?? Date.now;
     this.hot = new HotCache(opts.hotBytes ?? 64 * 1024 * 1024);
+    if (opts.hashInBackground ?? opts.maintain ?? true) this.hasher = new BackgroundHasher((key, r) => this.digestDone(key, r));
   }
 
   /** Creates the folders, clears leftovers of a killed server, and starts loading the index. */
@@ -74,15 +90,34 @@ export class FsStore implements ArtifactStore {
     // Leftovers of a killed server; `verify` and `stats` leave them to the server they may run beside.
     if (opts.maintain ?? true) await fsp.rm(tmp, { recursive: true, force: true });
     await fsp.mkdir(tmp, { recursive: true });
+    if (opts.maintain ?? true) store.chmodTo = await pendingModeFix(tmp);
     const packsOpened = PackSet.open(opts.dir, { rotateBytes: opts.packBytes, maintain: opts.maintain });
     store.packsOpening = packsOpened.then((p) => (store.packs = p.packs));
     store.packsOpening.catch(() => undefined); // reported by the first read or write that needs it
     store.loading = Promise.all([packsOpened, loadFsIndex(opts.dir)]).then(([p, files]) => {
-      store.index.mergeLoaded([...files, ...p.loaded.map((r): [string, { size: number; accessMs: number }] => [r.key, { size: r.size, accessMs: r.accessMs }])]);
+      store.index.mergeLoaded([...files.entries, ...p.loaded.map((r): [string, { size: number; accessMs: number }] => [r.key, { size: r.size, accessMs: r.accessMs }])]);
       store.loaded = true;
       store.evictIfNeeded(undefined);
+      // Entries a previous run published but had not hashed yet (kill -9, shutdown, crash).
+      for (const key of files.pending) if (store.index.has(key)) store.hasher?.add(key, store.fileOf(key));
     });
     return store;
+  }
+
+  /** What the background hasher found; a pending entry that is already gone or damaged is left to `verify`. */
+  private digestDone(key: string, r: DigestResult): void {
+    if (r.state === 'hashed' || r.state === 'recorded' || r.state === 'gone') return;
+    this.opts.events?.digestFailed?.(key, r.message);
+  }
+
+  /** Resolves once the background hasher has nothing pending (tests). */
+  digestsDrained(): Promise<void> {
+    return this.hasher?.drained() ?? Promise.resolve();
+  }
+
+  /** The background hasher thread's scheduling priority (nice 19 where the OS allows it). */
+  hasherPriority(): Promise<{ nice: number | null; error: string | null } | null> {
+    return this.hasher?.priority() ?? Promise.resolve(null);
   }
 
   ready(): Promise<void> {
@@ -90,11 +125,16 @@ export class FsStore implements ArtifactStore {
   }
 
   usage(): StoreUsage {
-    return { bytes: this.index.bytes, entries: this.index.size, indexReady: this.loaded };
+    return { bytes: this.index.bytes, entries: this.index.size, indexReady: this.loaded, pendingDigests: this.hasher?.pending ?? 0 };
   }
 
   private file(ns: string, hash: string): string {
     return path.join(this.opts.dir, ns, hash.slice(-2), hash);
+  }
+
+  private fileOf(key: string): string {
+    const [ns, hash] = key.split('/');
+    return this.file(ns, hash);
   }
 
   async get(namespaces: readonly Namespace[], hash: ArtifactHash): Promise<ArtifactRead | null> {
@@ -239,7 +279,7 @@ export class FsStore implements ArtifactStore {
     while (this.publishing.has(key)) await this.publishing.get(key);
     if (this.stored(key)) return { ok: false, code: 'EXISTS', message: 'entry exists' };
     const now = this.now();
-    const meta: ArtifactMeta = { size: got.data.length, sha256: createHash('sha256').update(got.data).digest('hex'), tag: req.tag, durationMs: req.durationMs, createdMs: now };
+    const meta: ArtifactMeta & { sha256: string } = { size: got.data.length, sha256: createHash('sha256').update(got.data).digest('hex'), tag: req.tag, durationMs: req.durationMs, createdMs: now };
     await this.claim(key, async () => {
       const stored = await packs.append(ns, hash, meta, got.data, now);
       this.index.add(key, { size: stored, accessMs: now });
@@ -254,7 +294,7 @@ export class FsStore implements ArtifactStore {
     // Unique within this process; `.tmp` belongs to one server and is emptied when it starts.
     const tmp = path.join(this.opts.dir, TMP_DIR, `${hash}.${process.pid}.${this.tmpSeq++}`);
     try {
-      const written = await writeLargeTemp(tmp, body, req, this.hashes, this.now());
+      const written = await writeLargeTemp(tmp, body, req, this.now(), this.chmodTo);
       if (!written.ok) return written;
       return await this.publish(ns, hash, tmp, written.meta);
     } finally {
@@ -286,6 +326,8 @@ export class FsStore implements ArtifactStore {
       return true;
     });
     if (!linked) return { ok: false, code: 'EXISTS', message: 'entry exists' };
+    // Published with its digest pending; hashed later, off the upload path.
+    this.hasher?.add(key, final);
     this.evictIfNeeded(key);
     return { ok: true, meta };
   }
@@ -300,6 +342,7 @@ export class FsStore implements ArtifactStore {
       if (key === keep) continue;
       this.index.remove(key);
       this.hot.delete(key);
+      this.hasher?.cancel(key);
       const [ns, hash] = key.split('/');
       // Readers holding the file open keep reading it: unlink only drops the name.
       if (this.packs?.has(key)) void this.packs.remove(key);
@@ -314,6 +357,7 @@ export class FsStore implements ArtifactStore {
     const key = `${ref.namespace}/${ref.hash}`;
     this.index.remove(key);
     this.hot.delete(key);
+    this.hasher?.cancel(key);
     const packs = this.packs ?? (await this.packsOpening);
     if (packs.has(key)) return packs.remove(key);
     try {
@@ -344,13 +388,33 @@ export class FsStore implements ArtifactStore {
     const packs = this.packs ?? (await this.packsOpening);
     const key = `${ref.namespace}/${ref.hash}`;
     if (packs.has(key)) return packs.verify(key);
-    return verifyEntryFile(this.file(ref.namespace, ref.hash));
+    return verifyEntryFile(this.file(ref.namespace, ref.hash), this.verifier);
   }
 
   async close(): Promise<void> {
     await this.loading.catch(() => undefined);
     await this.packs?.close();
-    await this.hashes.close();
+    // Not waiting for the backlog: what is still pending stays marked on disk for the next start.
+    await this.hasher?.close();
+    await this.verifier.close();
+  }
+}
+
+/**
+ * Entry files are created with mode 0o744 so that the owner-execute bit marks them pending
+ * (0o644 under the usual umask once the digest is recorded). Under a umask that removes that bit
+ * (0o100), returns the mode to set instead; a probe file in `.tmp` tells the umask.
+ */
+async function pendingModeFix(tmpDir: string): Promise<number | undefined> {
+  const probe = path.join(tmpDir, `.umask-probe.${process.pid}`);
+  try {
+    await fsp.writeFile(probe, '', { mode: 0o777 });
+    const allowed = (await fsp.stat(probe)).mode & 0o777;
+    return allowed & PENDING_MODE_BIT ? undefined : (allowed & 0o666) | PENDING_MODE_BIT;
+  } catch {
+    return undefined;
+  } finally {
+    await fsp.rm(probe, { force: true });
   }
 }
 

@@ -2,10 +2,9 @@ import { promises as fsp } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { BodyTooLongError, writeBodyToFile } from './file-upload';
 import { encodeHeader, HEADER_SIZE } from './fs-entry-format';
-import type { HashPool } from './hash-pool';
 import type { ArtifactMeta, PutRequest } from './types';
 
-/** A temp entry file, complete and hashed. */
+/** A temp entry file, complete (its digest pending: see digest-worker.ts). */
 export type TempWritten = { ok: true; meta: ArtifactMeta } | { ok: false; code: 'TRUNCATED'; message: string };
 
 const truncated = (message: string): Extract<TempWritten, { ok: false }> => ({ ok: false, code: 'TRUNCATED', message });
@@ -40,26 +39,27 @@ export function collectBody(body: Readable, size: number): Promise<{ ok: true; d
 }
 
 /**
- * Large bodies: streamed to the file in batches while a hash thread re-reads what was written
- * (see hash-pool.ts), so SHA-256 runs beside the receive loop instead of inside it. The header,
- * with the digest, is written last; the entry is published only after that.
+ * Large bodies: streamed to the file in batches, the header (digest slot pending) written with
+ * the first batch. Nothing here hashes: once the body is complete the entry is published and a
+ * background thread hashes it later (see digest-worker.ts). The file is created with the
+ * owner-execute bit set, which marks it as pending on disk until the digest is recorded.
  */
-export async function writeLargeTemp(tmp: string, body: Readable, req: PutRequest, hashes: HashPool, now: number): Promise<TempWritten> {
-  const fh = await fsp.open(tmp, 'wx');
-  const hash = hashes.hashFile(tmp, HEADER_SIZE);
+export async function writeLargeTemp(tmp: string, body: Readable, req: PutRequest, now: number, chmodTo?: number): Promise<TempWritten> {
+  const meta: ArtifactMeta = { size: req.size, tag: req.tag, durationMs: req.durationMs, createdMs: now };
+  const head = encodeHeader(meta);
+  const fh = await fsp.open(tmp, 'wx', 0o744);
   try {
+    // Only under a umask that removes the owner-execute bit (see FsStore.open).
+    if (chmodTo !== undefined) await fh.chmod(chmodTo);
     let bytes: number;
     try {
-      bytes = await writeBodyToFile(body, fh.fd, HEADER_SIZE, req.size, hash);
+      bytes = await writeBodyToFile(body, fh.fd, 0, req.size, head);
     } catch (err) {
       return truncated(err instanceof BodyTooLongError ? err.message : (err as Error).message);
     }
     if (bytes !== req.size) return truncated(`received ${bytes} of ${req.size} declared bytes`);
-    const meta: ArtifactMeta = { size: req.size, sha256: await hash.digest(), tag: req.tag, durationMs: req.durationMs, createdMs: now };
-    await fh.write(encodeHeader(meta), 0, HEADER_SIZE, 0);
     return { ok: true, meta };
   } finally {
-    await hash.drop();
     await fh.close();
   }
 }

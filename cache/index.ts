@@ -13,7 +13,7 @@ export { Metrics } from './metrics';
 export { TokenRegistry, OPEN_SCOPE } from './token-registry';
 export { appendToken, generateToken, hashToken, readTokensFile, TokensFileError } from './tokens-file';
 export type { TokenScope } from './tokens-file';
-export { verifyStore } from './verify-store';
+export { formatVerifyReport, verifyStore } from './verify-store';
 export type { VerifyReport } from './verify-store';
 export { storeStats } from './store-stats';
 export type { StoreStats } from './store-stats';

@@ -68,6 +68,7 @@ export class Metrics {
     metric('fleet_cache_evicted_bytes_total', 'counter', 'Bytes removed by LRU eviction.', [`fleet_cache_evicted_bytes_total ${this.evictedBytes}`]);
     metric('fleet_cache_store_bytes', 'gauge', 'Bytes held by the store.', [`fleet_cache_store_bytes ${usage.bytes}`]);
     metric('fleet_cache_store_entries', 'gauge', 'Entries held by the store.', [`fleet_cache_store_entries ${usage.entries}`]);
+    metric('fleet_cache_pending_digests', 'gauge', 'Large entries stored whose SHA-256 the background hasher has not recorded yet.', [`fleet_cache_pending_digests ${usage.pendingDigests ?? 0}`]);
     metric('fleet_cache_index_ready', 'gauge', '1 once the store index has loaded.', [`fleet_cache_index_ready ${usage.indexReady ? 1 : 0}`]);
     metric('fleet_cache_request_duration_seconds', 'histogram', 'Request latency by route.', this.histogramLines());
     return out.join('\n') + '\n';

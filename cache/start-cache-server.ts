@@ -20,7 +20,11 @@ export interface RunningCacheServer {
 export async function startCacheServer(settings: ServeSettings, log: (line: LogLine) => void = () => undefined): Promise<RunningCacheServer> {
   const metrics = new Metrics();
   const tokens = await TokenRegistry.open(settings.tokensFile, (err) => log({ level: 'error', msg: 'tokens file reload failed; keeping the previous tokens', error: err.message }));
-  const store = await openStore(settings.store, settings, { evicted: (n, b) => metrics.evicted(n, b) }, true);
+  const events = {
+    evicted: (n: number, b: number) => metrics.evicted(n, b),
+    digestFailed: (key: string, message: string) => log({ time: new Date().toISOString(), level: 'error', msg: 'background hash failed; the entry stays pending', key, error: message }),
+  };
+  const store = await openStore(settings.store, settings, events, true);
   const tls = settings.tlsCert && settings.tlsKey ? { cert: await fsp.readFile(settings.tlsCert), key: await fsp.readFile(settings.tlsKey) } : undefined;
   const server = createCacheServer({ store, tokens, metrics, fullStatus: settings.fullStatus, tooLargeStatus: settings.tooLargeStatus, tls, log: settings.log === 'json' ? log : undefined });
   let addr;

@@ -11,8 +11,12 @@ export type Namespace = string & { readonly __brand: 'Namespace' };
 export interface ArtifactMeta {
   /** Body size in bytes. */
   size: number;
-  /** Hex SHA-256 of the body, computed while it streamed in; `fleet cache verify` re-checks it. */
-  sha256: string;
+  /**
+   * Hex SHA-256 of the body; `fleet cache verify` re-checks it. Small entries (and Redis) hash
+   * the body before storing it; a large fs entry is published first and hashed by a background
+   * thread, so this is undefined until that thread has recorded it (see digest-worker.ts).
+   */
+  sha256?: string;
   /** Turborepo's `x-artifact-tag` (its signature), stored verbatim. */
   tag?: string;
   /** Turborepo's `x-artifact-duration` in milliseconds. */
@@ -59,6 +63,8 @@ export interface StoreUsage {
   entries: number;
   /** False while an on-disk index is still being loaded in the background. */
   indexReady: boolean;
+  /** Large fs entries whose SHA-256 the background hasher has not recorded yet (fs only). */
+  pendingDigests?: number;
 }
 
 /** One entry as `verify` and `stats` walk the store. */
@@ -67,7 +73,8 @@ export interface EntryRef {
   hash: ArtifactHash;
 }
 
-export type VerifyOutcome = { ok: true } | { ok: false; reason: 'CORRUPT' | 'UNREADABLE'; message: string };
+/** `recorded`: the entry had no digest yet (pending); verify hashed it and recorded the digest. */
+export type VerifyOutcome = { ok: true; recorded?: boolean } | { ok: false; reason: 'CORRUPT' | 'UNREADABLE'; message: string };
 
 /**
  * The one storage contract. Implementations: {@link FsStore} (default) and {@link RedisStore}.
@@ -104,4 +111,6 @@ export interface Capacity {
 /** Hooks a store calls so the server can count without the store knowing about metrics. */
 export interface StoreEvents {
   evicted?(entries: number, bytes: number): void;
+  /** The background hasher could not hash a pending entry (it stays pending; `verify` reports it). */
+  digestFailed?(key: string, message: string): void;
 }

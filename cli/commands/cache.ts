@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import {
   appendToken, describeStore, formatSize, generateToken, openStore, parseNamespace, parseStoreSpec, resolveServeSettings,
-  SERVE_DEFAULTS, startCacheServer, storeStats, verifyStore, type Namespace, type RawServeOptions, type StoreSpec,
+  SERVE_DEFAULTS, startCacheServer, storeStats, verifyStore, formatVerifyReport, type Namespace, type RawServeOptions, type StoreSpec,
 } from '../../cache';
 import { envOption, fail } from './cli-options';
 
@@ -21,16 +21,13 @@ export function registerCacheCommand(program: Command): void {
     .description('re-hash every entry and report (or --remove) those whose body no longer matches')
     .addOption(opt('--store <spec>', 'fs:DIR or redis://...', 'FLEET_STORE').default(SERVE_DEFAULTS.store))
     .option('--remove', 'delete corrupt entries')
-    .option('--json', 'print {checked, corrupt: [{namespace, hash, reason, message, removed}]}')
+    .option('--json', 'print {checked, pending, unrecorded, corrupt: [{namespace, hash, reason, message, removed}]}')
     .action(async (o: { store: string; remove?: boolean; json?: boolean }) => {
       const store = await openStore(storeOf(o.store));
       try {
         const report = await verifyStore(store, { remove: Boolean(o.remove) });
         if (o.json) process.stdout.write(JSON.stringify(report) + '\n');
-        else {
-          for (const c of report.corrupt) process.stdout.write(`${c.reason} ${c.namespace}/${c.hash}: ${c.message}${c.removed ? ' (removed)' : ''}\n`);
-          process.stdout.write(`checked ${report.checked} entries, ${report.corrupt.length} corrupt\n`);
-        }
+        else process.stdout.write(formatVerifyReport(report));
         if (report.corrupt.length > 0 && !o.remove) process.exitCode = 1;
       } finally {
         await store.close();

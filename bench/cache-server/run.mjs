@@ -5,6 +5,8 @@
 // 6000), BENCH_ROUNDS (default 3). BENCH_ONLY=nginx,trc,v8,v1 and
 // BENCH_PHASES=bigPut,bigGet,smallPut,smallGet narrow a run (for profiling one path; a phase left
 // out is reported as 0); FLEET_NODE_ARGS (e.g. "--cpu-prof") goes to the fleet server's node.
+// BENCH_BIG_CLIENT=http measures the 50 MB phases with the node:http client instead of the raw
+// socket client (raw-client.mjs), for comparison with earlier runs.
 // BENCH_BASELINE_REPO=DIR (another checkout, built) adds its /v1 server, for before/after figures
 // taken under the same conditions.
 //
@@ -12,13 +14,17 @@
 // (JIT, connections, file-system caches); then each round measures one phase on every server in
 // turn, rotating the order, with dirty pages flushed (`sync`) before each measurement so that one
 // server's writeback does not land in the next one's figure; each figure is the best of the rounds.
-import { randomBytes } from 'node:crypto';
+// The 50 MB phases use raw-client.mjs (a cheaper client, the same for every server); after each
+// 50 MB PUT phase one stored body is read back and its SHA-256 compared with what was sent.
+import { createHash, randomBytes } from 'node:crypto';
+import * as http from 'node:http';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measure } from './client.mjs';
+import { measureRaw } from './raw-client.mjs';
 import { startFleet, startNginx, startTrc } from './servers.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -32,17 +38,38 @@ const ONLY = (process.env.BENCH_ONLY ?? 'nginx,trc,v8,v1').split(',');
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'bigPut,bigGet,smallPut,smallGet').split(','));
 const SKIPPED = { rps: 0, mbps: 0, p50: 0, p99: 0, errors: 0 };
 const big = randomBytes(BIG);
+const bigSha = createHash('sha256').update(big).digest('hex');
+const BIG_CLIENT = process.env.BENCH_BIG_CLIENT === 'http' ? measure : measureRaw;
 const small = Array.from({ length: 16 }, () => randomBytes(10 * 1024));
 
 /** The four phases; a GET phase needs its PUT phase, which then runs unmeasured if left out. */
 const SPECS = {
   bigPut: (url, r, n) => ({ concurrency: 2, count: n.big, request: (i) => ({ url: url(`b${r}x${i}`), method: 'PUT', body: big }) }),
-  bigGet: (url, r, n) => ({ concurrency: 2, count: n.big, request: (i) => ({ url: url(`b${r}x${i % n.big}`), method: 'GET' }) }),
+  bigGet: (url, r, n) => ({ concurrency: 2, count: n.big, request: (i) => ({ url: url(`b${r}x${i % n.big}`), method: 'GET', expectBytes: BIG }) }),
   smallPut: (url, r, n) => ({ concurrency: 64, count: n.small, request: (i) => ({ url: url(`s${r}x${i}`), method: 'PUT', body: small[i % 16] }) }),
   smallGet: (url, r, n) => ({ concurrency: 64, count: n.small, request: (i) => ({ url: url(`s${r}x${(i * 7919) % Math.min(SMALL_KEYS, n.small)}`), method: 'GET' }) }),
 };
 const NEEDS = { bigPut: 'bigGet', smallPut: 'smallGet' };
 const phasesToRun = Object.keys(SPECS).filter((p) => PHASES.has(p) || PHASES.has(NEEDS[p]));
+
+const CLIENT = { bigPut: BIG_CLIENT, bigGet: BIG_CLIENT, smallPut: measure, smallGet: measure };
+
+/** Reads one stored 50 MB body back (node:http, outside any measurement) and compares its SHA-256 with the one sent. */
+function spotCheck(url) {
+  return new Promise((resolve) => {
+    const req = http.get(url, { headers: { authorization: 'Bearer bench-token-0123456789' } }, (res) => {
+      const hash = createHash('sha256');
+      let n = 0;
+      res.on('data', (c) => (hash.update(c), (n += c.length)));
+      res.on('end', () => {
+        const got = hash.digest('hex');
+        resolve(res.statusCode === 200 && n === BIG && got === bigSha ? null : `spot check ${url}: status ${res.statusCode}, ${n} bytes, sha256 ${got.slice(0, 12)}… (sent ${bigSha.slice(0, 12)}…)`);
+      });
+      res.on('error', (err) => resolve(`spot check ${url}: ${err.message}`));
+    });
+    req.on('error', (err) => resolve(`spot check ${url}: ${err.message}`));
+  });
+}
 
 const urlFor = (srv) => (k) => `${srv.base}${k}${srv.name.startsWith('turborepo') ? '?teamId=bench' : ''}`;
 
@@ -55,17 +82,23 @@ function better(a, b) {
 async function rounds(servers) {
   const best = servers.map(() => ({}));
   const warm = { big: 2, small: 256 };
-  for (const phase of phasesToRun) for (const srv of servers) await measure(SPECS[phase](urlFor(srv), 'w', warm));
+  for (const phase of phasesToRun) for (const srv of servers) await CLIENT[phase](SPECS[phase](urlFor(srv), 'w', warm));
+  let checked = 0;
   for (let r = 0; r < ROUNDS; r++) {
     for (const phase of phasesToRun) {
       for (let k = 0; k < servers.length; k++) {
         const i = (k + r) % servers.length;
         spawnSync('sync');
-        const m = await measure(SPECS[phase](urlFor(servers[i]), r, { big: BIG_COUNT, small: SMALL_COUNT }));
+        const m = await CLIENT[phase](SPECS[phase](urlFor(servers[i]), r, { big: BIG_COUNT, small: SMALL_COUNT }));
+        if (phase === 'bigPut') {
+          const bad = await spotCheck(urlFor(servers[i])(`b${r}x${(r * 5 + k) % BIG_COUNT}`));
+          checked++;
+          if (bad) (m.errors++, (m.firstError ??= bad), process.stderr.write(`bench: ${servers[i].name}: ${bad}\n`));
+        }
         if (PHASES.has(phase)) best[i][phase] = better(best[i][phase], m);
       }
     }
-    process.stderr.write(`bench: round ${r + 1}/${ROUNDS} done, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+    process.stderr.write(`bench: round ${r + 1}/${ROUNDS} done (${checked} stored 50 MB bodies read back, SHA-256 checked), load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
   }
   return servers.map((srv, i) => ({ name: srv.name, m: { bigPut: SKIPPED, bigGet: SKIPPED, smallPut: SKIPPED, smallGet: SKIPPED, ...best[i] } }));
 }
@@ -101,8 +134,10 @@ async function main() {
     for (const [k, start] of Object.entries(all)) if (ONLY.includes(k)) servers.push(await start());
     const results = await rounds(servers);
     const load = (l) => l.map((x) => x.toFixed(2)).join(' ');
-    console.log(`loopback, best of ${ROUNDS} rounds: ${BIG_COUNT} × 50 MB at concurrency 2, ${SMALL_COUNT} × 10 KB at concurrency 64, node ${process.version}, ${os.cpus().length} CPUs, load average ${load(load0)} at start, ${load(os.loadavg())} at end\n`);
+    console.log(`loopback, best of ${ROUNDS} rounds: ${BIG_COUNT} × 50 MB at concurrency 2 (${BIG_CLIENT === measure ? 'node:http' : 'raw socket'} client), ${SMALL_COUNT} × 10 KB at concurrency 64, node ${process.version}, ${os.cpus().length} CPUs, load average ${load(load0)} at start, ${load(os.loadavg())} at end\n`);
     console.log(table(results));
+    const errs = results.flatMap((r) => Object.entries(r.m).filter(([, m]) => m.errors > 0).map(([p, m]) => `${r.name} ${p}: ${m.errors} errors, first: ${m.firstError}`));
+    if (errs.length > 0) console.log(`\nerrors:\n${errs.join('\n')}`);
   } finally {
     for (const srv of servers) await srv.stop();
     fs.rmSync(work, { recursive: true, force: true });

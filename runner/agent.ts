@@ -342,16 +342,19 @@ export class Agent {
       if (entered) return { ...base, status: 'failure', exitCode: null, endedAt: Date.now(), code: entered.code, message: entered.message };
       try {
         const nxTask = [p.project, p.target, p.configuration].filter(Boolean).join(':');
+        // warm: ran in a resident nx process (Nx loaded already); reused: tasks it ran before.
         let warm = false;
+        let reused = 0;
         const launch = this.warm && ((args: string[], env: NodeJS.ProcessEnv) => {
-          const child = this.warm!.launch(args, env);
-          warm = child !== undefined;
-          return child;
+          const w = this.warm!.launch(args, env);
+          warm = w !== undefined;
+          reused = w?.reused ?? 0;
+          return w;
         });
         const outcome = await runNxTask({ workdir: this.o.workdir, taskId: nxTask, env: this.taskEnv(gpus), onLine, timeoutMs: p.timeoutMs, signal: controller.signal, launch: launch || undefined });
         const endedAt = Date.now();
         const hash = readTaskResult(this.resultsDir, nxTask)?.hash;
-        this.o.log({ msg: 'task finished', runId: p.runId, taskId: p.taskId, outcome, hash, warm });
+        this.o.log({ msg: 'task finished', runId: p.runId, taskId: p.taskId, outcome, hash, warm, reused });
         if ('error' in outcome) return { ...base, status: 'failure', exitCode: null, endedAt, code: 'FLEET_SPAWN_FAILED', message: outcome.error };
         if (outcome.stopped === 'timeout') return { ...base, status: 'failure', exitCode: outcome.exitCode, endedAt, hash, code: 'FLEET_TASK_TIMEOUT', message: `stopped after the task timeout of ${Math.round((p.timeoutMs ?? 0) / 1000)}s` };
         if (outcome.stopped) return { ...base, status: 'failure', exitCode: outcome.exitCode, endedAt, hash, code: outcome.stopped as TaskFailureCode, message: `stopped: ${outcome.stopped}` };

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import type { WarmLaunch } from './nx-warm';
+import { WARM_DONE_MARK, WARM_STALE_MARK } from './nx-warm-protocol';
 
 export interface NxTaskOptions {
   workdir: string;
@@ -13,8 +15,8 @@ export interface NxTaskOptions {
   signal?: AbortSignal;
   /** How long after SIGTERM the process group gets SIGKILL. Default 5 s. */
   killGraceMs?: number;
-  /** Starts nx in a spare process that has loaded Nx already (see WarmNx); undefined: none ready. */
-  launch?(args: string[], env: NodeJS.ProcessEnv): ChildProcess | undefined;
+  /** Runs nx in a resident process that has loaded Nx already (see WarmNx); undefined: none ready. */
+  launch?(args: string[], env: NodeJS.ProcessEnv): WarmLaunch | undefined;
 }
 
 export type NxTaskOutcome = { exitCode: number | null; signal: string | null; stopped?: string } | { error: string };
@@ -28,13 +30,23 @@ export function resolveNxBin(workdir: string): string {
   }
 }
 
-function lineSplitter(emit: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
+/**
+ * Splits a stream into lines. With `marker`, a line ending in it is the end of the task's output
+ * (a resident nx process, see nx-warm-child.ts): what comes before it on that line is emitted, the
+ * marker is not, and `onMarker` is called.
+ */
+function lineSplitter(emit: (line: string) => void, marker?: string, onMarker?: () => void): { push(chunk: Buffer): void; end(): void } {
   let rest = '';
   return {
     push(chunk) {
       const parts = (rest + chunk.toString()).split('\n');
       rest = parts.pop() ?? '';
-      for (const p of parts) emit(p.replace(/\r$/, ''));
+      for (const p of parts) {
+        if (marker && p.endsWith(marker)) {
+          if (p.length > marker.length) emit(p.slice(0, -marker.length).replace(/\r$/, ''));
+          onMarker?.();
+        } else emit(p.replace(/\r$/, ''));
+      }
     },
     end() {
       if (rest) emit(rest);
@@ -49,8 +61,9 @@ function lineSplitter(emit: (line: string) => void): { push(chunk: Buffer): void
  */
 export function runNxTask(o: NxTaskOptions): Promise<NxTaskOutcome> {
   return new Promise((resolve) => {
+    const warm = o.launch?.(['run', o.taskId], o.env);
     const child =
-      o.launch?.(['run', o.taskId], o.env) ??
+      warm?.child ??
       spawn(process.execPath, [resolveNxBin(o.workdir), 'run', o.taskId], {
         cwd: o.workdir,
         env: o.env,
@@ -78,23 +91,54 @@ export function runNxTask(o: NxTaskOptions): Promise<NxTaskOutcome> {
     const onAbort = (): void => stop(String(o.signal?.reason ?? 'aborted'));
     if (o.signal?.aborted) onAbort();
     else o.signal?.addEventListener('abort', onAbort, { once: true });
-    const out = lineSplitter((l) => o.onLine('stdout', l));
-    const err = lineSplitter((l) => o.onLine('stderr', l));
-    child.stdout!.on('data', (c: Buffer) => out.push(c));
-    child.stderr!.on('data', (c: Buffer) => err.push(c));
+    // A resident process's task ends with its marker on both streams (all its output is before).
+    const marker = warm ? WARM_DONE_MARK + warm.token : undefined;
+    let marks = 0;
+    const onMarker = (): void => {
+      if (++marks < 2 || stopped) return;
+      detach();
+      finish({ exitCode: 0, signal: null });
+      warm!.done();
+    };
+    // A resident process that found the checkout changed ran nothing: run the task in a fresh nx.
+    let staleProcess = false;
+    const staleMarker = warm ? WARM_STALE_MARK + warm.token : undefined;
+    const out = lineSplitter((l) => (l === staleMarker ? (staleProcess = true) : o.onLine('stdout', l)), marker, onMarker);
+    const err = lineSplitter((l) => o.onLine('stderr', l), marker, onMarker);
+    const onOut = (c: Buffer): void => out.push(c);
+    const onErr = (c: Buffer): void => err.push(c);
+    child.stdout!.on('data', onOut);
+    child.stderr!.on('data', onErr);
+    let settled = false;
     const finish = (outcome: NxTaskOutcome): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timeout);
       clearTimeout(killTimer);
       o.signal?.removeEventListener('abort', onAbort);
       resolve(outcome);
     };
-    child.once('error', (e) => finish({ error: e.message }));
-    child.once('close', (exitCode, signal) => {
+    const onError = (e: Error): void => finish({ error: e.message });
+    const onClose = (exitCode: number | null, signal: NodeJS.Signals | null): void => {
       out.end();
       err.end();
       // Whatever nx left behind in its group (a child that ignored SIGTERM) goes too.
       if (stopped) group('SIGKILL');
+      if (staleProcess && !stopped && !settled) {
+        settled = true;
+        o.signal?.removeEventListener('abort', onAbort);
+        clearTimeout(timeout);
+        return resolve(runNxTask({ ...o, launch: undefined }));
+      }
       finish(stopped ? { exitCode, signal, stopped } : { exitCode, signal });
-    });
+    };
+    const detach = (): void => {
+      child.stdout!.off('data', onOut);
+      child.stderr!.off('data', onErr);
+      child.off('error', onError);
+      child.off('close', onClose);
+    };
+    child.once('error', onError);
+    child.once('close', onClose);
   });
 }

@@ -43,7 +43,7 @@ export interface AgentOptions {
   installCommand?: string;
   /** Keep an Nx daemon warm in the checkout (restarted when the checkout changes commit). Default: on unless NX_DAEMON=false. */
   daemon?: boolean;
-  /** Keep spare nx processes that have loaded Nx's code before their task comes. Default true. */
+  /** Keep resident nx processes that have loaded Nx's code and run task after task (runner/nx-warm.ts). Default true. */
   warmNx?: boolean;
   /** Exit after this long with no task running or taken (CI agents that should end with the run). */
   idleExitSeconds?: number;
@@ -303,7 +303,7 @@ export class Agent {
   }
 
   private async switchCheckout(commit: string, patchKey: string | undefined, onLine: (line: string) => void): Promise<{ code: TaskFailureCode; message: string } | undefined> {
-    // Spares loaded nothing of the workspace, but a new commit can bring another nx: start afresh.
+    // Resident processes hold state of the old files, and a new commit can bring another nx: start afresh.
     this.warm?.discard();
     const patch = patchKey ? ((await this.redis.get(patchKey)) ?? undefined) : undefined;
     if (patchKey && patch === undefined) return { code: 'FLEET_PATCH_FAILED', message: `the run's patch ${patchKey} is gone from Redis (expired, or Redis lost its data)` };

@@ -48,7 +48,7 @@ export function registerAgentCommand(program: Command): void {
     .addOption(opt('--abandon-after <seconds>', "stop a run's tasks when its coordinator's heartbeat has not changed this long (default 60)", 'FLEET_ABANDON_AFTER'))
     .addOption(opt('--install-command <cmd>', 'run after a checkout when the lockfile changed: auto (from the lockfile), none, or a shell command (default auto)', 'FLEET_INSTALL_COMMAND'))
     .addOption(opt('--idle-exit <seconds>', 'exit after this long with no task (agents as CI jobs)', 'FLEET_IDLE_EXIT'))
-    .option('--no-warm', 'do not keep spare nx processes with Nx already loaded')
+    .option('--no-warm', 'run a fresh nx per task instead of resident nx processes (Nx loaded once, reused task after task)')
     .option('--no-daemon', 'do not keep an Nx daemon warm in the checkout (also when NX_DAEMON=false)')
     .action(async (o: RawAgentOptions) => {
       const redisUrl = o.redis ?? fail('--redis (or FLEET_REDIS_URL) is required');

@@ -11,8 +11,8 @@ import { startServe, type ServeProcess } from './support/serve-process';
 // Full size by default (2 GiB); FLEET_TEST_STREAM_BYTES scales it for slow machines.
 const SIZE = Number(process.env.FLEET_TEST_STREAM_BYTES ?? 2 * 1024 ** 3);
 // "A few MB": what streaming allows for buffers and V8 noise, independent of SIZE. Measured on
-// the 2-core VM with 2 GiB: PUT +10–14 MiB, GET +4–8 MiB (spent I/O buffers are collected every
-// few MiB, see cache/gc-pressure.ts); the budget leaves room for a busy machine's GC timing.
+// the 2-core VM with 2 GiB: PUT +17 MiB (spent upload buffers are collected every 8 MiB, see
+// cache/gc-pressure.ts), GET +4–8 MiB; the budget leaves room for a busy machine's GC timing.
 const RSS_BUDGET = 24 * 1024 * 1024;
 
 function download(url: string): Promise<{ status: number; sha256: string; bytes: number }> {

@@ -41,7 +41,11 @@ export interface AgentOptions {
   abandonAfterSeconds?: number;
   /** `auto` (from the lockfile), `none`, or a shell command run when the lockfile changed. Default `auto`. */
   installCommand?: string;
-  /** Keep an Nx daemon warm in the checkout (restarted when the checkout changes commit). Default: on unless NX_DAEMON=false. */
+  /**
+   * Keep an Nx daemon in the checkout (restarted when the checkout changes commit). Default: only
+   * without resident nx processes (`warmNx: false`), which do the daemon's job cheaper (bench/dte);
+   * NX_DAEMON=true|false decides when set.
+   */
   daemon?: boolean;
   /** Keep resident nx processes that have loaded Nx's code and run task after task (runner/nx-warm.ts). Default true. */
   warmNx?: boolean;
@@ -88,7 +92,7 @@ export class Agent {
     const settings = { redisUrl: o.redisUrl, maxAttempts: o.maxAttempts, lockMs, stalledIntervalMs: lockMs / 2 };
     this.source = new JobSource({ agentId: this.id, connection: this.redis, capabilities: o.capabilities, slots: o.slots, settings, cpuWorkOnGpuAgents: o.cpuWorkOnGpuAgents });
     this.resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-agent-results-'));
-    this.daemon = o.daemon ?? process.env.NX_DAEMON !== 'false';
+    this.daemon = o.daemon ?? (process.env.NX_DAEMON === 'true' ? true : process.env.NX_DAEMON === 'false' ? false : o.warmNx === false);
     if (o.warmNx !== false) this.warm = new WarmNx(o.workdir, this.resultsDir, () => this.taskEnv([]), Math.min(o.slots, 4));
   }
 

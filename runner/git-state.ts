@@ -18,10 +18,15 @@ export function readGitState(cwd: string, runId: string, pushRef: boolean): GitS
   const head = git(cwd, ['rev-parse', 'HEAD']);
   if (head.code !== 0) return { ok: false, code: 'FLEET_NOT_A_REPOSITORY', message: `not a git checkout with a commit: ${head.err.trim()}` };
   const commit = head.out.trim();
-  git(cwd, ['fetch', '--quiet', 'origin']);
-  const containing = git(cwd, ['for-each-ref', '--contains', commit, '--format=%(refname)', 'refs/remotes/origin']);
+  const remoteRefsContaining = (): string => git(cwd, ['for-each-ref', '--contains', commit, '--format=%(refname)', 'refs/remotes/origin']).out.trim();
+  // Fetch only when no remote-tracking branch has the commit yet (a fetch is a network round trip).
+  let containing = remoteRefsContaining();
+  if (containing === '') {
+    git(cwd, ['fetch', '--quiet', 'origin']);
+    containing = remoteRefsContaining();
+  }
   let pushedRef: string | undefined;
-  if (containing.out.trim() === '') {
+  if (containing === '') {
     if (!pushRef) {
       return {
         ok: false,

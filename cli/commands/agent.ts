@@ -49,7 +49,8 @@ export function registerAgentCommand(program: Command): void {
     .addOption(opt('--install-command <cmd>', 'run after a checkout when the lockfile changed: auto (from the lockfile), none, or a shell command (default auto)', 'FLEET_INSTALL_COMMAND'))
     .addOption(opt('--idle-exit <seconds>', 'exit after this long with no task (agents as CI jobs)', 'FLEET_IDLE_EXIT'))
     .option('--no-warm', 'run a fresh nx per task instead of resident nx processes (Nx loaded once, reused task after task)')
-    .option('--no-daemon', 'do not keep an Nx daemon warm in the checkout (also when NX_DAEMON=false)')
+    .option('--daemon', 'keep an Nx daemon in the checkout for the tasks (default: only with --no-warm; NX_DAEMON=true|false also decides)')
+    .option('--no-daemon', 'no Nx daemon in the checkout (the default with resident nx processes)')
     .action(async (o: RawAgentOptions) => {
       const redisUrl = o.redis ?? fail('--redis (or FLEET_REDIS_URL) is required');
       const cacheUrl = o.cache ?? fail('--cache (or FLEET_CACHE_URL) is required');
@@ -70,7 +71,7 @@ export function registerAgentCommand(program: Command): void {
         cpuWorkOnGpuAgents: policy,
         abandonAfterSeconds: positive('abandon-after', o.abandonAfter, 60),
         installCommand: o.installCommand ?? 'auto',
-        daemon: o.daemon !== false && process.env.NX_DAEMON !== 'false',
+        daemon: o.daemon ?? (process.env.NX_DAEMON === 'true' ? true : process.env.NX_DAEMON === 'false' ? false : o.warm === false),
         warmNx: o.warm !== false,
         idleExitSeconds: o.idleExit === undefined ? undefined : positive('idle-exit', o.idleExit, 0),
       });

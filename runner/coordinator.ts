@@ -18,7 +18,7 @@ import { RunState } from './run-state';
 import { agentTakes, explainUnsatisfied } from './satisfies';
 import { signJob } from './sign';
 import { readTaskGraph } from './task-graph';
-import { resolveNxBin } from './nx-task';
+import { resolveNxBin, withInProcessPlugins } from './nx-task';
 
 export interface CoordinatorOptions {
   cwd: string;
@@ -327,7 +327,7 @@ export class Coordinator {
   /** Runs the same nx command here; every task should now be a remote-cache hit. */
   private async replay(state: RunState): Promise<{ code: number | null; misses: ReplayMiss[] }> {
     const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-replay-'));
-    const env: NodeJS.ProcessEnv = { ...withoutSecrets(process.env), NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl, ...taskResultsDirEnv(resultsDir) };
+    const env: NodeJS.ProcessEnv = { ...withInProcessPlugins(withoutSecrets(process.env)), NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl, ...taskResultsDirEnv(resultsDir) };
     if (this.o.cacheToken) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = this.o.cacheToken;
     this.o.progress(`replaying nx ${this.o.nxArgs.join(' ')} from the remote cache`);
     try {

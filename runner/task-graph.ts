@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { resolveNxBin } from './nx-task';
+import { resolveNxBin, withInProcessPlugins } from './nx-task';
 import type { Requirement } from './requirement';
 import { resolveRequirement, type RoutingOptions } from './requirements';
 
@@ -55,7 +55,7 @@ export function planTasks(json: string, routing: RoutingOptions): TaskGraphResul
 
 /** Asks the workspace's nx for the task graph of `nxArgs` without running anything. */
 export function readTaskGraph(cwd: string, nxArgs: string[], routing: RoutingOptions, env: NodeJS.ProcessEnv = process.env): TaskGraphResult {
-  const r = spawnSync(process.execPath, [resolveNxBin(cwd), ...nxArgs, '--graph=stdout'], { cwd, env: { ...env, NX_TUI: 'false' }, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [resolveNxBin(cwd), ...nxArgs, '--graph=stdout'], { cwd, env: { ...withInProcessPlugins(env), NX_TUI: 'false' }, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
   if (r.status !== 0) return { ok: false, code: 'FLEET_TASK_GRAPH_FAILED', message: `nx ${nxArgs.join(' ')} --graph=stdout exited ${r.status}: ${(r.stderr || r.stdout).trim().slice(0, 2000)}` };
   return planTasks(r.stdout, routing);
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -132,6 +133,24 @@ describe('fleet run with agents as separate processes', () => {
       expect(r.code).toBe(1);
       expect(r.output).toContain('FLEET_COMMIT_NOT_PUSHED');
       expect(r.output).toMatch(/is not reachable from any branch of origin.*--push-ref/);
+    } finally {
+      ws.git(['reset', '-q', '--hard', 'HEAD~1']);
+    }
+  });
+
+  it('with --push-ref an unpushed HEAD goes to refs/fleet/runs/<id> on origin and the agents run that commit', async () => {
+    ws.write('libs/p0/src.txt', 'committed, not pushed, carried by --push-ref');
+    ws.commit('unpushed, pushed by fleet');
+    try {
+      const head = ws.git(['rev-parse', 'HEAD']).trim();
+      const r = await fleetRun(['--push-ref', 'run', 'p0:build']);
+      expect(r.code, r.output).toBe(0);
+      const refs = spawnSync('git', ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/fleet/runs'], { cwd: bare, encoding: 'utf8' }).stdout.trim().split('\n');
+      expect(refs.some((l) => l.startsWith(`${head} refs/fleet/runs/r-`)), refs.join('\n')).toBe(true);
+      // The agent ran it at that commit: its checkout is there now.
+      const logs = [...agents.values()].map((a) => a.output()).join('\n');
+      expect(logs).toMatch(new RegExp(`"task finished","runId":"r-[^"]+","taskId":"p0:build","outcome":\\{"exitCode":0`));
+      expect(logs).toContain(`"commit":"${head}"`);
     } finally {
       ws.git(['reset', '-q', '--hard', 'HEAD~1']);
     }

@@ -149,3 +149,15 @@ describe('resident nx processes', () => {
     expect(given!.child.exitCode !== null || given!.child.signalCode !== null).toBe(true);
   });
 });
+
+describe('withInProcessPlugins (the environment of the coordinator\'s own nx commands)', () => {
+  const { withInProcessPlugins } = require(path.join(repoRoot(), 'dist/runner/nx-task')) as { withInProcessPlugins: (e: NodeJS.ProcessEnv) => NodeJS.ProcessEnv };
+  it('loads plugins in-process when Nx runs without a daemon, unless the user chose', () => {
+    expect(withInProcessPlugins({ NX_DAEMON: 'false' }).NX_ISOLATE_PLUGINS).toBe('false');
+    expect(withInProcessPlugins({ CI: 'true' }).NX_ISOLATE_PLUGINS).toBe('false');
+    expect(withInProcessPlugins({ CI: 'true', NX_DAEMON: 'true' }).NX_ISOLATE_PLUGINS).toBeUndefined();
+    expect(withInProcessPlugins({}).NX_ISOLATE_PLUGINS).toBeUndefined();
+    expect(withInProcessPlugins({ CI: 'false' }).NX_ISOLATE_PLUGINS).toBeUndefined();
+    expect(withInProcessPlugins({ NX_DAEMON: 'false', NX_ISOLATE_PLUGINS: 'true' }).NX_ISOLATE_PLUGINS).toBe('true');
+  });
+});

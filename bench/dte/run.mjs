@@ -127,7 +127,7 @@ async function startAgents(count, clones, services, dir) {
   for (let i = 0; i < count; i++) {
     const id = `a${i + 1}`;
     const env = baseEnv({ FLEET_SECRET: SECRET, ...AGENT_ENV }, clones[i]);
-    // The agent's own default (a warm Nx daemon in its checkout) unless BENCH_AGENT_ENV says otherwise.
+    // The agent's own defaults (resident nx processes, no daemon) unless BENCH_AGENT_ENV says otherwise (e.g. NX_DAEMON=true).
     if (!('NX_DAEMON' in AGENT_ENV)) delete env.NX_DAEMON;
     const p = start(`agent ${id}`, process.execPath, [fleetBin, 'agent', '--redis', services.redis, '--cache', services.cache, '--slots', '1', '--id', id, '--workdir', clones[i]], { cwd: clones[i], env, logFile: path.join(dir, `agent-${id}-${count}.log`) });
     agents.push(p);
@@ -318,7 +318,7 @@ function report({ dag, direct, nxRun, results, peerMs, W, CP, started, load0 }) 
   if (peerMs !== undefined) rows.push(['nx run-many --parallel=4 (peer)', fmtS(peerMs), '', fmtS(ideal(4)), fmtS(CP), '', '', '', `${((100 * ideal(4)) / peerMs).toFixed(0)}%`, '', '', '', '', '', '']);
   out.push(table(rows));
   out.push('');
-  for (const r of results) out.push(`${r.agents} agent(s): overhead p50 = ${fmtMs(r.beforeP50)} ms from 'started' to the command's process start (checkout, nx start-up, hashing, dependency outputs) + ${fmtMs(r.afterP50)} ms from the command's end to 'finished' (cache upload, nx exit); first task on each agent ${fmtMs(r.firstP50)} ms (commit switch: fetch, checkout, daemon restart), the others ${fmtMs(r.restP50)} ms; command timed in place for ${r.overheadInSitu}/${dag.nodes.length} tasks`);
+  for (const r of results) out.push(`${r.agents} agent(s): overhead p50 = ${fmtMs(r.beforeP50)} ms from 'started' to the command's process start (checkout, nx start-up, hashing, dependency outputs) + ${fmtMs(r.afterP50)} ms from the command's end to 'finished' (cache upload, nx exit); first task on each agent ${fmtMs(r.firstP50)} ms (commit switch: fetch, checkout, and with --daemon its restart), the others ${fmtMs(r.restP50)} ms; command timed in place for ${r.overheadInSitu}/${dag.nodes.length} tasks`);
   for (const r of results) out.push(`${r.agents} agent(s): overhead p50 by transitive dependencies (tasks nx re-checks as cache hits): ${r.overheadByTrans.map((b) => `${b.label}: ${fmtMs(b.median)} ms (${b.n})`).join(', ')}; agent pickup after queueing p50 ${fmtMs(r.queuedToStartP50)} ms; deliveries ${r.attempts}`);
   const top = results[results.length - 1];
   if (peerMs !== undefined) out.push(`fleet with ${top.agents} agents ÷ nx --parallel=4: ${(top.wall / peerMs).toFixed(2)}× the wall time`);

@@ -156,6 +156,25 @@ describe('fleet run with agents as separate processes', () => {
     }
   });
 
+  it('uncommitted changes and untracked files travel to the agents: hashes agree, the replay is all remote-cache, the index is untouched', async () => {
+    ws.write('libs/p1/src.txt', 'changed, not committed');
+    ws.write('libs/p1/untracked-input.txt', 'a new file nobody added');
+    try {
+      const r = await fleetRun(['run', 'p1:build']);
+      expect(r.code, r.output).toBe(0);
+      const replay = JSON.parse(ws.read('tasks.json')) as Record<string, string>;
+      // p1 (changed) came from the agent's upload; p0 (unchanged, replayed by an earlier test) may be local.
+      expect(replay['p1:build']).toBe('remote-cache');
+      expect(['remote-cache', 'local-cache', 'local-cache-kept-existing']).toContain(replay['p0:build']);
+      // The user's index and working tree are as they were.
+      expect(ws.git(['diff', '--cached', '--name-only']).trim()).toBe('');
+      expect(ws.git(['status', '--porcelain', '--', 'libs/p1']).split('\n').filter(Boolean).sort()).toEqual([' M libs/p1/src.txt', '?? libs/p1/untracked-input.txt']);
+    } finally {
+      ws.git(['checkout', '--', 'libs/p1/src.txt']);
+      ws.remove('libs/p1/untracked-input.txt');
+    }
+  });
+
   it('kill -9 of an agent in the middle of a task: the task completes on another agent and the run succeeds', async () => {
     const summaryFile = path.join(ws.root, '..', `summary3-${path.basename(ws.root)}.json`);
     temp.push(summaryFile);

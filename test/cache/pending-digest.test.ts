@@ -10,6 +10,7 @@ import { BackgroundHasher, type DigestResult } from '../../cache/digest-worker';
 import { decodeHeader, DIGEST_OFFSET, encodeHeaderV1, HEADER_SIZE, PENDING_MODE_BIT, PENDING_SLOT } from '../../cache/fs-entry-format';
 import { request } from './support/http-client';
 import { fleetBin, startServe } from './support/serve-process';
+import { readEntry } from './support/store-read';
 
 // Large fs entries are published with their SHA-256 pending and hashed later by a background
 // thread (cache/digest-worker.ts). These tests cover every way an entry can meet that thread.
@@ -31,15 +32,7 @@ const digestOf = (dir: string, key: string): { sha256: string | undefined; bit: 
   if (!d.ok) throw new Error(d.message);
   return { sha256: d.meta.sha256, bit: (fs.statSync(file).mode & PENDING_MODE_BIT) !== 0 };
 };
-const read = async (store: FsStore, key: string): Promise<Buffer | null> => {
-  const hit = await store.get([ns('main')], h(key));
-  if (!hit) return null;
-  if (hit.buffer) return hit.buffer;
-  const body = Buffer.alloc(hit.meta.size);
-  await hit.file.handle.read(body, 0, body.length, hit.file.start);
-  await hit.file.handle.close();
-  return body;
-};
+const read = readEntry;
 const flipByte = (file: string, at: number): void => {
   const fd = fs.openSync(file, 'r+');
   const b = Buffer.alloc(1);

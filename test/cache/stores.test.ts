@@ -7,19 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsStore, RedisStore, verifyStore, type ArtifactHash, type ArtifactStore, type Namespace } from '../../cache';
 import { encodeHeader, HEADER_SIZE } from '../../cache/fs-entry-format';
 import { startRedis, type RedisProcess } from './support/redis-server';
+import { readEntry } from './support/store-read';
 
 const ns = (s: string): Namespace => s as Namespace;
 const h = (s: string): ArtifactHash => s as ArtifactHash;
 const put = (store: ArtifactStore, key: string, body: Buffer, n = 'main') => store.put(ns(n), h(key), Readable.from([body]), { size: body.length });
-const read = async (store: ArtifactStore, key: string): Promise<Buffer | null> => {
-  const hit = await store.get([ns('main')], h(key));
-  if (!hit) return null;
-  if (hit.buffer) return hit.buffer;
-  const body = Buffer.alloc(hit.meta.size);
-  await hit.file.handle.read(body, 0, body.length, hit.file.start);
-  await hit.file.handle.close();
-  return body;
-};
+const read = readEntry;
 
 describe('fs store', () => {
   const dirs: string[] = [];

@@ -123,7 +123,7 @@ export function runNxTask(o: NxTaskOptions): Promise<NxTaskOutcome> {
     child.stdout!.on('data', onOut);
     child.stderr!.on('data', onErr);
     let settled = false;
-    const finish = (outcome: NxTaskOutcome): void => {
+    const finish = (outcome: NxTaskOutcome | Promise<NxTaskOutcome>): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timeout);
@@ -137,12 +137,7 @@ export function runNxTask(o: NxTaskOptions): Promise<NxTaskOutcome> {
       err.end();
       // Whatever nx left behind in its group (a child that ignored SIGTERM) goes too.
       if (stopped) group('SIGKILL');
-      if (staleProcess && !stopped && !settled) {
-        settled = true;
-        o.signal?.removeEventListener('abort', onAbort);
-        clearTimeout(timeout);
-        return resolve(runNxTask({ ...o, launch: undefined }));
-      }
+      if (staleProcess && !stopped && !settled) return finish(runNxTask({ ...o, launch: undefined }));
       finish(stopped ? { exitCode, signal, stopped } : { exitCode, signal });
     };
     const detach = (): void => {

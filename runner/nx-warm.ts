@@ -118,10 +118,8 @@ export class WarmNx {
   /** Stops the residents (checkout switch, agent stop). */
   discard(): void {
     this.holding = true;
-    for (const r of this.residents.splice(0)) {
-      r.child.kill('SIGKILL');
-      fs.rmSync(r.jobFile, { force: true });
-    }
+    // Each one's exit handler removes its job file.
+    for (const r of this.residents.splice(0)) r.child.kill('SIGKILL');
   }
 
   close(): void {

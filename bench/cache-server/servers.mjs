@@ -2,30 +2,17 @@
 // bench/.work, and stops them by PID.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
+import { canConnect, freePort } from '../net.mjs';
 import * as path from 'node:path';
 
 export const TOKEN = 'bench-token-0123456789';
 const TRC_VERSION = '2.12.0'; // engines: node >= 20; checked to start on Node 20.20
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitPort(port, child, name) {
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-    const ok = await new Promise((r) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true)));
-      s.on('error', () => r(false));
-    });
-    if (ok) return;
+    if (await canConnect(port)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${name} did not listen on ${port}`);

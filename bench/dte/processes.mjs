@@ -4,7 +4,7 @@
 // out, also on error and Ctrl-C. Every wait is bounded.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
+import { canConnect, freePort } from '../net.mjs';
 
 const live = new Set();
 
@@ -12,15 +12,6 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** A timeout for Promise.race that does not keep the process alive on its own. */
 const deadline = (ms) => new Promise((r) => setTimeout(r, ms).unref());
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function signalGroup(pid, signal) {
   try {
@@ -102,14 +93,6 @@ export async function waitFor(check, timeoutMs, what) {
     await sleep(50);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
-export function canConnect(port) {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
 }
 
 export async function startRedis(dir) {

@@ -71,7 +71,7 @@ export function registerAgentCommand(program: Command): void {
         cpuWorkOnGpuAgents: policy,
         abandonAfterSeconds: positive('abandon-after', o.abandonAfter, 60),
         installCommand: o.installCommand ?? 'auto',
-        daemon: o.daemon ?? (process.env.NX_DAEMON === 'true' ? true : process.env.NX_DAEMON === 'false' ? false : o.warm === false),
+        daemon: o.daemon, // undefined: the Agent's default (NX_DAEMON, else only with --no-warm)
         warmNx: o.warm !== false,
         idleExitSeconds: o.idleExit === undefined ? undefined : positive('idle-exit', o.idleExit, 0),
       });

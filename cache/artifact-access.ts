@@ -1,6 +1,7 @@
 import { parseArtifactHash } from './artifact-hash';
 import { contentLength, drain, sendText } from './http-util';
 import type { RequestContext } from './request-context';
+import { DIRECT_UPLOAD_MIN, isTakenOver, writeBodyFromSocket } from './socket-body';
 import type { TokenScope } from './tokens-file';
 import type { ArtifactHash, PutOutcome } from './types';
 
@@ -58,8 +59,10 @@ export async function receiveArtifact(ctx: RequestContext, scope: TokenScope, ha
     return { kind: 'answered' };
   }
   ctx.record.namespace = scope.write;
-  const outcome = await ctx.store.put(scope.write, hash, ctx.req, { size, ...extra });
+  const direct = ctx.directUploads && size >= DIRECT_UPLOAD_MIN ? (fd: number, start: number, head: Buffer) => writeBodyFromSocket(ctx.req, ctx.res, fd, start, size, head) : undefined;
+  const outcome = await ctx.store.put(scope.write, hash, ctx.req, { size, ...extra, direct });
   if (!outcome.ok) ctx.record.code = outcome.code;
+  if (isTakenOver(ctx.req.socket)) ctx.record.direct = true;
   // A refusal that came before the body was read (exists, full, too large) still reads it, so the
   // client gets our answer rather than a reset.
   await drain(ctx.req);

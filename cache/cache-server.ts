@@ -1,10 +1,11 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { sendJson, sendText } from './http-util';
 import { Metrics } from './metrics';
 import { nxArtifact } from './nx-routes';
 import type { RequestContext } from './request-context';
+import { isTakenOver } from './socket-body';
 import type { TokenRegistry } from './token-registry';
 import { turboArtifact, turboEvents, turboQuery, turboStatus } from './turbo-routes';
 import type { ArtifactStore } from './types';
@@ -24,6 +25,8 @@ export interface CacheServerOptions {
   /** Status for bodies over the entry limit (default 413; Nx 24 fails the run on it, 403 it ignores). */
   tooLargeStatus?: number;
   tls?: { cert: Buffer; key: Buffer };
+  /** Read large upload bodies straight from the socket, around Node's HTTP parser (default true; see socket-body.ts). */
+  directUploads?: boolean;
 }
 
 export interface CacheServer {
@@ -50,6 +53,9 @@ export function createCacheServer(opts: CacheServerOptions): CacheServer {
     ? (https.createServer({ ...serverOpts, cert: opts.tls.cert, key: opts.tls.key }, handler) as unknown as http.Server)
     : http.createServer(serverOpts, handler);
   server.on('clientError', (err, socket) => {
+    // A socket whose body is read around the parser: the parser, left mid-body, reports the
+    // client's end as an error; the upload itself answers (or notices the client has gone).
+    if (isTakenOver(socket as Socket)) return;
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy(err);
   });
@@ -82,6 +88,7 @@ async function handle(opts: CacheServerOptions, req: http.IncomingMessage, res: 
     record: { route: 'not_found', method: req.method ?? '?', bytesIn: 0, bytesOut: 0 },
     fullStatus: opts.fullStatus ?? 403,
     tooLargeStatus: opts.tooLargeStatus ?? 413,
+    directUploads: opts.directUploads ?? true,
   };
   res.on('close', () => finish(opts, ctx, started));
   try {
@@ -124,9 +131,9 @@ function finish(opts: CacheServerOptions, ctx: RequestContext, started: bigint):
   const r = ctx.record;
   const status = ctx.res.headersSent ? ctx.res.statusCode : 0;
   const bytesOut = ctx.res.writableFinished ? (r.bytesOut ?? 0) : 0;
-  opts.metrics.record({ route: r.route ?? 'not_found', method: r.method ?? '?', status, seconds, bytesIn: r.bytesIn ?? 0, bytesOut, lookup: r.lookup, protocol: r.protocol });
+  opts.metrics.record({ route: r.route ?? 'not_found', method: r.method ?? '?', status, seconds, bytesIn: r.bytesIn ?? 0, bytesOut, lookup: r.lookup, protocol: r.protocol, direct: r.direct });
   opts.log?.({
     time: new Date().toISOString(), level: 'info', msg: 'request', method: r.method, path: (ctx.req.url ?? '/').split('?')[0], route: r.route,
-    status, ms: Math.round(seconds * 1e4) / 10, bytesIn: r.bytesIn ?? 0, bytesOut, token: r.token, ns: r.namespace, lookup: r.lookup, code: r.code,
+    status, ms: Math.round(seconds * 1e4) / 10, bytesIn: r.bytesIn ?? 0, bytesOut, token: r.token, ns: r.namespace, lookup: r.lookup, code: r.code, direct: r.direct,
   });
 }

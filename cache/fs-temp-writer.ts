@@ -53,7 +53,7 @@ export async function writeLargeTemp(tmp: string, body: Readable, req: PutReques
     if (chmodTo !== undefined) await fh.chmod(chmodTo);
     let bytes: number;
     try {
-      bytes = await writeBodyToFile(body, fh.fd, 0, req.size, head);
+      bytes = (await req.direct?.(fh.fd, 0, head)) ?? (await writeBodyToFile(body, fh.fd, 0, req.size, head));
     } catch (err) {
       return truncated(err instanceof BodyTooLongError ? err.message : (err as Error).message);
     }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendFileBody } from './file-sender';
+import { isTakenOver } from './socket-body';
 import type { ArtifactRead } from './types';
 
 export function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
@@ -21,7 +22,8 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
  * fails the whole run on a reset. The body is bounded by its Content-Length.
  */
 export async function drain(req: IncomingMessage): Promise<void> {
-  if (req.complete) return;
+  // A body read from the socket (socket-body.ts) has been read to its end, or its client is gone.
+  if (req.complete || isTakenOver(req.socket)) return;
   await new Promise<void>((resolve) => {
     req.on('end', resolve).on('close', resolve).on('error', resolve);
     req.resume();

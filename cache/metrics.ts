@@ -19,6 +19,8 @@ export interface RequestRecord {
   /** `hit` / `miss` for reads of an artifact; undefined otherwise. */
   lookup?: 'hit' | 'miss';
   protocol?: 'nx' | 'turbo';
+  /** The upload's body was read straight from the socket (socket-body.ts). */
+  direct?: boolean;
 }
 
 /** Counters for `/metrics` (Prometheus text format 0.0.4). Owned by one server instance. */
@@ -30,6 +32,7 @@ export class Metrics {
   private bytesOut = 0;
   private evictedEntries = 0;
   private evictedBytes = 0;
+  private directUploads = 0;
 
   record(r: RequestRecord): void {
     const key = `route="${r.route}",method="${r.method}",status="${r.status}"`;
@@ -41,6 +44,7 @@ export class Metrics {
     h.count++;
     this.bytesIn += r.bytesIn;
     this.bytesOut += r.bytesOut;
+    if (r.direct) this.directUploads++;
     if (r.lookup) {
       const k = `${r.lookup}|${r.protocol ?? 'nx'}`;
       this.lookups.set(k, (this.lookups.get(k) ?? 0) + 1);
@@ -64,6 +68,7 @@ export class Metrics {
     }
     metric('fleet_cache_bytes_in_total', 'counter', 'Request body bytes received.', [`fleet_cache_bytes_in_total ${this.bytesIn}`]);
     metric('fleet_cache_bytes_out_total', 'counter', 'Response body bytes sent.', [`fleet_cache_bytes_out_total ${this.bytesOut}`]);
+    metric('fleet_cache_direct_uploads_total', 'counter', 'Uploads whose body was read straight from the socket, around the HTTP parser (--direct-uploads).', [`fleet_cache_direct_uploads_total ${this.directUploads}`]);
     metric('fleet_cache_evictions_total', 'counter', 'Entries removed by LRU eviction.', [`fleet_cache_evictions_total ${this.evictedEntries}`]);
     metric('fleet_cache_evicted_bytes_total', 'counter', 'Bytes removed by LRU eviction.', [`fleet_cache_evicted_bytes_total ${this.evictedBytes}`]);
     metric('fleet_cache_store_bytes', 'gauge', 'Bytes held by the store.', [`fleet_cache_store_bytes ${usage.bytes}`]);

@@ -15,6 +15,8 @@ export interface RequestContext {
   fullStatus: number;
   /** Status for a body over the entry limit (default 413, which Nx 24 treats as a failed run). */
   tooLargeStatus: number;
+  /** Large upload bodies are read straight from the socket (socket-body.ts); `--direct-uploads off` turns it off. */
+  directUploads: boolean;
 }
 
 export type RouteHandler = (ctx: RequestContext) => Promise<void>;

@@ -19,6 +19,8 @@ export interface ServeSettings {
   tooLargeStatus: number;
   shutdownTimeoutMs: number;
   log: 'json' | 'off';
+  /** Read large upload bodies straight from the socket (see cache/socket-body.ts). */
+  directUploads: boolean;
 }
 
 /** The options as text, from flags or `FLEET_*` variables (the CLI resolves which wins). */
@@ -36,9 +38,10 @@ export interface RawServeOptions {
   tooLargeStatus?: string;
   shutdownTimeout?: string;
   log?: string;
+  directUploads?: string;
 }
 
-export const SERVE_DEFAULTS = { port: '8420', host: '127.0.0.1', store: 'fs:.fleet/cache', maxSize: '20GB', fsMaxEntrySize: '16GiB', fullStatus: '403', tooLargeStatus: '413', shutdownTimeout: '30', log: 'json' } as const;
+export const SERVE_DEFAULTS = { port: '8420', host: '127.0.0.1', store: 'fs:.fleet/cache', maxSize: '20GB', fsMaxEntrySize: '16GiB', fullStatus: '403', tooLargeStatus: '413', shutdownTimeout: '30', log: 'json', directUploads: 'on' } as const;
 
 export type SettingsResult = { ok: true; settings: ServeSettings } | { ok: false; problems: string[] };
 
@@ -74,6 +77,8 @@ export function resolveServeSettings(raw: RawServeOptions): SettingsResult {
   const tooLargeStatus = int('too-large-status', raw.tooLargeStatus ?? SERVE_DEFAULTS.tooLargeStatus, 200, 599);
   const log = raw.log ?? SERVE_DEFAULTS.log;
   if (log !== 'json' && log !== 'off') problems.push(`--log: expected json or off, got "${log}"`);
+  const direct = raw.directUploads ?? SERVE_DEFAULTS.directUploads;
+  if (direct !== 'on' && direct !== 'off') problems.push(`--direct-uploads: expected on or off, got "${direct}"`);
   const settings: ServeSettings = {
     port: int('port', raw.port ?? SERVE_DEFAULTS.port, 0, 65535),
     host: raw.host ?? SERVE_DEFAULTS.host,
@@ -88,6 +93,7 @@ export function resolveServeSettings(raw: RawServeOptions): SettingsResult {
     tooLargeStatus,
     shutdownTimeoutMs: int('shutdown-timeout', raw.shutdownTimeout ?? SERVE_DEFAULTS.shutdownTimeout, 0, 86400) * 1000,
     log: log as 'json' | 'off',
+    directUploads: direct !== 'off',
   };
   return problems.length ? { ok: false, problems } : { ok: true, settings };
 }

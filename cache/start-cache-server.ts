@@ -26,7 +26,7 @@ export async function startCacheServer(settings: ServeSettings, log: (line: LogL
   };
   const store = await openStore(settings.store, settings, events, true);
   const tls = settings.tlsCert && settings.tlsKey ? { cert: await fsp.readFile(settings.tlsCert), key: await fsp.readFile(settings.tlsKey) } : undefined;
-  const server = createCacheServer({ store, tokens, metrics, fullStatus: settings.fullStatus, tooLargeStatus: settings.tooLargeStatus, tls, log: settings.log === 'json' ? log : undefined });
+  const server = createCacheServer({ store, tokens, metrics, fullStatus: settings.fullStatus, tooLargeStatus: settings.tooLargeStatus, directUploads: settings.directUploads, tls, log: settings.log === 'json' ? log : undefined });
   let addr;
   try {
     addr = await server.listen(settings.port, settings.host);

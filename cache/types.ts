@@ -40,6 +40,13 @@ export interface PutRequest {
   size: number;
   tag?: string;
   durationMs?: number;
+  /**
+   * Writes the body straight from the connection into `fd` (from `start`, after `head`), around
+   * Node's HTTP parser (see socket-body.ts); resolves null, having read nothing, where that is
+   * not possible, and the store then streams the body as usual. Offered by the server for large
+   * bodies; used by the fs store's large entries.
+   */
+  direct?: (fd: number, start: number, head: Buffer) => Promise<number | null>;
 }
 
 /** Why a write stored nothing. Stable codes: they appear in logs, metrics and `--json` output. */

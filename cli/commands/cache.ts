@@ -72,6 +72,7 @@ function registerServe(cache: Command): void {
     .addOption(opt('--too-large-status <code>', `status for bodies over --max-entry-size (default ${SERVE_DEFAULTS.tooLargeStatus}; Nx 24 fails its run on 413, ignores 403)`, 'FLEET_TOO_LARGE_STATUS'))
     .addOption(opt('--shutdown-timeout <seconds>', `how long to let in-flight requests finish on SIGTERM (default ${SERVE_DEFAULTS.shutdownTimeout})`, 'FLEET_SHUTDOWN_TIMEOUT'))
     .addOption(opt('--log <json|off>', 'one JSON line per request on stdout (default json)', 'FLEET_LOG'))
+    .addOption(opt('--direct-uploads <on|off>', 'read bodies of 2 MiB and more straight from the socket, around the HTTP parser; their answer closes the connection (default on)', 'FLEET_DIRECT_UPLOADS'))
     .action(async (o: RawServeOptions) => {
       const r = resolveServeSettings(o);
       if (!r.ok) fail(`invalid options:\n${r.problems.map((p) => `  - ${p}`).join('\n')}`, 'FLEET_INVALID_OPTION');

@@ -44,6 +44,25 @@ describe('Nx 24 client end to end', () => {
     expect(JSON.parse(ws.read('tasks.json'))).toEqual({ 'a:build': 'remote-cache' });
   });
 
+  it('an upload large enough to be read straight from the socket (several MB of outputs) goes up and comes back intact', async () => {
+    const big = nxCacheWorkspace({ blobBytes: 6 * 1024 * 1024 });
+    try {
+      const s = await serve(['--store', `fs:${path.join(dir, 'big-store')}`]);
+      clearLocal(big);
+      big.nxOk(['run', 'a:build'], { env: nxEnv(s.url) });
+      const put = (await s.requests(2)).find((l) => l.method === 'PUT');
+      expect(put).toMatchObject({ status: 200, direct: true });
+      expect(put?.bytesIn).toBeGreaterThan(6 * 1024 * 1024);
+      const built = fs.readFileSync(path.join(big.root, 'apps/a/out/blob.bin'));
+      clearLocal(big);
+      expect(big.nxOk(['run', 'a:build'], { env: nxEnv(s.url) })).toContain('[remote cache]');
+      expect(fs.readFileSync(path.join(big.root, 'apps/a/out/blob.bin')).equals(built)).toBe(true);
+      expect(JSON.parse(big.read('tasks.json'))).toEqual({ 'a:build': 'remote-cache' });
+    } finally {
+      big.dispose();
+    }
+  });
+
   it('a read-only token gets 403 on upload and the Nx run still succeeds', async () => {
     const tokens = path.join(dir, 'ro-tokens.yaml');
     const { ro } = createTokens(tokens, { ro: ['--read', 'main'] });

@@ -7,7 +7,11 @@ import { repoRoot } from '../rig';
 import { startServe, type ServeProcess } from './support/serve-process';
 import { createTokens } from './support/tokens';
 
-/** A two-file npm workspace that turbo understands, with a cacheable `build` writing `out/result.txt`. */
+/**
+ * A two-file npm workspace that turbo understands, with a cacheable `build` writing `out/result.txt`
+ * and 6 MiB of random bytes (`out/blob.bin`): turbo's upload is then large enough to be read
+ * straight from the socket (cache/socket-body.ts).
+ */
 function turboWorkspace(root: string): void {
   const write = (rel: string, text: string): void => {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
@@ -16,7 +20,7 @@ function turboWorkspace(root: string): void {
   write('package.json', JSON.stringify({ name: 'turbo-ws', private: true, packageManager: 'npm@11.0.0', workspaces: ['packages/*'] }));
   write('package-lock.json', JSON.stringify({ name: 'turbo-ws', lockfileVersion: 3, requires: true, packages: { '': { name: 'turbo-ws', workspaces: ['packages/*'] }, 'packages/a': { name: 'a' }, 'node_modules/a': { resolved: 'packages/a', link: true } } }));
   write('turbo.json', JSON.stringify({ $schema: 'https://turborepo.com/schema.json', tasks: { build: { outputs: ['out/**'] } } }));
-  write('packages/a/package.json', JSON.stringify({ name: 'a', scripts: { build: `node -e "require('fs').mkdirSync('out',{recursive:true});require('fs').writeFileSync('out/result.txt','turbo built')"` } }));
+  write('packages/a/package.json', JSON.stringify({ name: 'a', scripts: { build: `node -e "const fs=require('fs');fs.mkdirSync('out',{recursive:true});fs.writeFileSync('out/result.txt','turbo built');fs.writeFileSync('out/blob.bin',require('crypto').randomBytes(6*1024*1024))"` } }));
   // Untracked build output (out/, .turbo/ logs) would otherwise change the task hash between runs.
   write('.gitignore', 'node_modules\n.turbo\nout\n');
   const git = (...args: string[]): void => void spawnSync('git', args, { cwd: root, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t.invalid' } });
@@ -56,12 +60,14 @@ describe('turbo client end to end', () => {
     expect(first.code, first.out).toBe(0);
     expect(first.out).toContain('cache miss');
     const reqs = await s.requests(2);
-    expect(reqs.filter((l) => l.method === 'PUT').map((l) => l.status)).toEqual([202]);
+    expect(reqs.filter((l) => l.method === 'PUT').map((l) => [l.status, l.direct])).toEqual([[202, true]]);
+    const built = fs.readFileSync(path.join(root, 'ws', 'packages/a/out/blob.bin'));
     fs.rmSync(path.join(root, 'ws', 'packages/a/out'), { recursive: true });
     fs.rmSync(path.join(root, 'ws', '.turbo'), { recursive: true, force: true });
     const second = turbo();
     expect(second.code, second.out).toBe(0);
     expect(second.out).toMatch(/remote cache hit|cache hit, replaying/);
     expect(fs.readFileSync(path.join(root, 'ws', 'packages/a/out/result.txt'), 'utf8')).toBe('turbo built');
+    expect(fs.readFileSync(path.join(root, 'ws', 'packages/a/out/blob.bin')).equals(built)).toBe(true);
   });
 });

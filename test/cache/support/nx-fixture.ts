@@ -1,14 +1,21 @@
 import { createWorkspace, type TestWorkspace } from '../../rig';
 
 /**
- * A one-project Nx workspace whose cacheable `a:build` writes `apps/a/out/result.txt`, plus a local
- * plugin (plain .js, which Nx loads without a transpiler) that records each task's status from
- * `postTasksExecution` into `tasks.json`.
+ * A one-project Nx workspace whose cacheable `a:build` writes `apps/a/out/result.txt` (and, with
+ * `blobBytes`, `apps/a/out/blob.bin` of that many random bytes, so that Nx's upload is that large),
+ * plus a local plugin (plain .js, which Nx loads without a transpiler) that records each task's
+ * status from `postTasksExecution` into `tasks.json`.
  */
-export function nxCacheWorkspace(): TestWorkspace {
-  const command = `node -e "require('fs').mkdirSync('apps/a/out',{recursive:true});require('fs').writeFileSync('apps/a/out/result.txt','built '+'a'.repeat(2000))"`;
+export function nxCacheWorkspace(opts: { blobBytes?: number } = {}): TestWorkspace {
+  const command = 'node tools/build.js';
   return createWorkspace({
     files: {
+      'tools/build.js': [
+        "const fs = require('fs');",
+        "fs.mkdirSync('apps/a/out', { recursive: true });",
+        "fs.writeFileSync('apps/a/out/result.txt', 'built ' + 'a'.repeat(2000));",
+        ...(opts.blobBytes ? [`fs.writeFileSync('apps/a/out/blob.bin', require('crypto').randomBytes(${opts.blobBytes}));`] : []),
+      ].join('\n'),
       'package.json': JSON.stringify({ name: 'ws', private: true }),
       'nx.json': JSON.stringify({ plugins: ['./tools/record.js'] }),
       'tools/record.js': [

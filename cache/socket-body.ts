@@ -18,7 +18,7 @@ import { dropBytes } from './file-upload';
 // How: once the request's headers are parsed, the HTTP parser is detached from the socket (what
 // Node itself does for an `Upgrade` request), the socket is given a user buffer (what
 // `net.connect({ onread })` does), and the bytes the parser had already passed to the request are
-// taken first. These are Node internals (verified on Node 20 and 22): every one is checked before
+// taken first. These are Node internals (verified on Node 20.20, the version this project supports): every one is checked before
 // anything is changed, and where one is missing, or the socket is TLS, or the body is chunked,
 // nothing is touched and the upload goes through node:http as before (`null`). The connection
 // cannot go back to the parser (it still expects the body), so the answer carries
@@ -250,4 +250,65 @@ class SocketBody {
     for (const s of this.ring) if (pool.length < KEEP_FREE && !s.busy) pool.push(s.buf);
     this.ring.length = 0;
   }
+}
+
+/**
+ * Checks, once at start-up, that direct uploads work on this Node: a loopback server receives a
+ * 3 MiB body (sent in pieces, the first behind the headers) through {@link writeBodyFromSocket}
+ * and the file must hold exactly those bytes. Node internals could change in a way the feature
+ * checks do not see; the server then reads every body through node:http instead. Resolves with
+ * null when all is well, else with why not.
+ */
+export async function checkDirectUploads(): Promise<string | null> {
+  const { randomBytes } = await import('node:crypto');
+  const http = await import('node:http');
+  const net = await import('node:net');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const body = randomBytes(DIRECT_UPLOAD_MIN + 1024 * 1024 + 17);
+  const head = Buffer.from('fleet-check-head');
+  const file = path.join(os.tmpdir(), `fleet-direct-check.${process.pid}.${Date.now()}`);
+  let outcome: string | null = 'no answer';
+  const server = http.createServer((req, res) => {
+    res.shouldKeepAlive = false;
+    void (async () => {
+      const fd = fs.openSync(file, 'w');
+      try {
+        const n = await writeBodyFromSocket(req, res, fd, 0, body.length, head);
+        if (n === null) outcome = 'this Node lacks what direct uploads use';
+        else {
+          const got = fs.readFileSync(file);
+          outcome = n === body.length && got.equals(Buffer.concat([head, body])) ? null : 'the bytes written differ from the bytes sent';
+        }
+      } catch (err) {
+        outcome = `the upload failed (${(err as Error).message})`;
+      } finally {
+        fs.closeSync(fd);
+        fs.rmSync(file, { force: true });
+      }
+      res.end('ok');
+    })();
+  });
+  try {
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      const cut = Math.floor(body.length / 3);
+      const timer = setTimeout(() => s.destroy(), 10_000);
+      s.on('error', () => undefined);
+      s.on('close', () => (clearTimeout(timer), resolve()));
+      s.on('data', () => undefined);
+      s.on('connect', () => {
+        s.write(Buffer.concat([Buffer.from(`PUT /check HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n\r\n`), body.subarray(0, cut)]));
+        setTimeout(() => s.write(body.subarray(cut)), 5);
+      });
+    });
+  } catch (err) {
+    outcome = `the check could not run (${(err as Error).message})`;
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+  return outcome;
 }

@@ -3,6 +3,7 @@ import { createCacheServer, type CacheServer, type LogLine } from './cache-serve
 import { Metrics } from './metrics';
 import { openStore } from './open-store';
 import { describeStore, type ServeSettings } from './serve-settings';
+import { checkDirectUploads } from './socket-body';
 import { TokenRegistry } from './token-registry';
 import type { ArtifactStore } from './types';
 
@@ -26,7 +27,16 @@ export async function startCacheServer(settings: ServeSettings, log: (line: LogL
   };
   const store = await openStore(settings.store, settings, events, true);
   const tls = settings.tlsCert && settings.tlsKey ? { cert: await fsp.readFile(settings.tlsCert), key: await fsp.readFile(settings.tlsKey) } : undefined;
-  const server = createCacheServer({ store, tokens, metrics, fullStatus: settings.fullStatus, tooLargeStatus: settings.tooLargeStatus, directUploads: settings.directUploads, tls, log: settings.log === 'json' ? log : undefined });
+  // Only the fs store's large entries read bodies straight from the socket.
+  let directUploads = settings.directUploads && settings.store.kind === 'fs' && !tls;
+  if (directUploads) {
+    const why = await checkDirectUploads();
+    if (why) {
+      directUploads = false;
+      log({ time: new Date().toISOString(), level: 'warn', msg: 'direct uploads are off: their start-up check failed; every body goes through node:http', reason: why });
+    }
+  }
+  const server = createCacheServer({ store, tokens, metrics, fullStatus: settings.fullStatus, tooLargeStatus: settings.tooLargeStatus, directUploads, tls, log: settings.log === 'json' ? log : undefined });
   let addr;
   try {
     addr = await server.listen(settings.port, settings.host);
@@ -36,7 +46,7 @@ export async function startCacheServer(settings: ServeSettings, log: (line: LogL
   }
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `${tls ? 'https' : 'http'}://${host}:${addr.port}`;
-  log({ time: new Date().toISOString(), level: 'info', msg: 'listening', url, store: describeStore(settings.store), tokens: tokens.open ? 'none (open: everyone reads and writes "default")' : tokens.count });
+  log({ time: new Date().toISOString(), level: 'info', msg: 'listening', url, store: describeStore(settings.store), tokens: tokens.open ? 'none (open: everyone reads and writes "default")' : tokens.count, directUploads });
   const started = Date.now();
   store.ready().then(
     () => log({ time: new Date().toISOString(), level: 'info', msg: 'index ready', ms: Date.now() - started, ...store.usage() }),

@@ -2,7 +2,7 @@
 // bench/cache-server: nginx (physical limit), turborepo-remote-cache and `fleet cache serve`,
 // side by side on loopback with the same client. Usage: node bench/cache-server/run.mjs
 // Env: BENCH_BIG_COUNT (50 MB transfers, default 12), BENCH_SMALL_COUNT (10 KB requests, default
-// 6000), BENCH_ROUNDS (default 3). BENCH_ONLY=nginx,trc,v8,v1 and
+// 6000), BENCH_ROUNDS (default 4). BENCH_ONLY=nginx,trc,v8,v1 and
 // BENCH_PHASES=bigPut,bigGet,smallPut,smallGet narrow a run (for profiling one path; a phase left
 // out is reported as 0); FLEET_NODE_ARGS (e.g. "--cpu-prof") goes to the fleet server's node.
 // BENCH_BIG_CLIENT=http measures the 50 MB phases with the node:http client instead of the raw
@@ -12,7 +12,7 @@
 //
 // The machine this runs on is shared and noisy, so: every server is started first and warmed up
 // (JIT, connections, file-system caches); then each round measures one phase on every server in
-// turn, rotating the order, with dirty pages flushed (`sync`) before each measurement so that one
+// turn, in an order that changes every round (see `turn`), with dirty pages flushed (`sync`) before each measurement so that one
 // server's writeback does not land in the next one's figure; each figure is the best of the rounds.
 // The 50 MB phases use raw-client.mjs (a cheaper client, the same for every server); after each
 // 50 MB PUT phase one stored body is read back and its SHA-256 compared with what was sent, and
@@ -33,7 +33,7 @@ const work = path.join(repo, 'bench', '.work', 'cache-server');
 const BIG = 50 * 1000 * 1000;
 const BIG_COUNT = Number(process.env.BENCH_BIG_COUNT ?? 12);
 const SMALL_COUNT = Number(process.env.BENCH_SMALL_COUNT ?? 6000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const SMALL_KEYS = 500;
 const ONLY = (process.env.BENCH_ONLY ?? 'nginx,trc,v8,v1').split(',');
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'bigPut,bigGet,smallPut,smallGet').split(','));
@@ -90,12 +90,44 @@ async function drainDigests(srv) {
   throw new Error(`${srv.name}: digests still pending after 60 s`);
 }
 
+/**
+ * Writes `bytes` of scratch file into the work folder and deletes it, just before a 50 MB PUT
+ * phase. On this VM, a page-cache page the kernel takes from memory freed long ago costs several
+ * times one freed by a recent file deletion (`dd` of 600 MiB: 0.5–0.8 GB/s into the former,
+ * 3.2–3.6 GB/s into the latter, measured alternately; the host has to back the former anew).
+ * Without this, a server's PUT figure depended on whether the phases before it had left recently
+ * freed pages, up to 4× either way for every server. With it, every server writes into the same
+ * kind of page.
+ */
+function recyclePages(bytes) {
+  const file = path.join(work, 'scratch');
+  const chunk = Buffer.alloc(8 * 1024 * 1024, 1);
+  const fd = fs.openSync(file, 'w');
+  for (let n = 0; n < bytes; n += chunk.length) fs.writeSync(fd, chunk);
+  fs.closeSync(fd);
+  fs.unlinkSync(file);
+}
+
 const urlFor = (srv) => (k) => `${srv.base}${k}${srv.name.startsWith('turborepo') ? '?teamId=bench' : ''}`;
 
 /** Keeps, per figure, the best of the rounds (higher throughput, lower latency). */
 function better(a, b) {
   if (!a) return b;
   return { rps: Math.max(a.rps, b.rps), mbps: Math.max(a.mbps, b.mbps), p50: Math.min(a.p50, b.p50), p99: Math.min(a.p99, b.p99), errors: a.errors + b.errors, firstError: a.firstError ?? b.firstError };
+}
+
+/**
+ * Which server measures `k`-th in round `r`: a Williams design (first order 0, 1, n-1, 2, n-2, …,
+ * shifted by one each round), so that over n rounds (n even: the four servers) each server
+ * measures once in every position and right after each other server once. A plain rotation
+ * keeps who-follows-whom fixed: one server was always measured right after the same other one,
+ * and a cost that one left behind for the machine (on this VM, the kernel handing out pages the
+ * host has to back anew, which makes page-cache writes up to 5× slower) always landed on the
+ * same figure.
+ */
+function turn(r, k, n) {
+  const first = k === 0 ? 0 : k % 2 === 1 ? (k + 1) / 2 : n - k / 2;
+  return (first + r) % n;
 }
 
 async function rounds(servers) {
@@ -107,10 +139,12 @@ async function rounds(servers) {
   for (let r = 0; r < ROUNDS; r++) {
     for (const phase of phasesToRun) {
       for (let k = 0; k < servers.length; k++) {
-        const i = (k + r) % servers.length;
+        const i = turn(r, k, servers.length);
+        if (phase === 'bigPut') recyclePages(BIG_COUNT * BIG * 1.25);
         spawnSync('sync');
         const m = await CLIENT[phase](SPECS[phase](urlFor(servers[i]), r, { big: BIG_COUNT, small: SMALL_COUNT }));
         if (phase === 'bigPut') {
+          process.stderr.write(`bench: round ${r + 1} ${servers[i].name} PUT 50 MB ${m.mbps.toFixed(0)} MB/s\n`);
           const bad = await spotCheck(urlFor(servers[i])(`b${r}x${(r * 5 + k) % BIG_COUNT}`));
           checked++;
           if (bad) (m.errors++, (m.firstError ??= bad), process.stderr.write(`bench: ${servers[i].name}: ${bad}\n`));

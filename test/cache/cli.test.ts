@@ -30,11 +30,12 @@ describe('fleet cache CLI', () => {
   });
 
   it('reports every invalid serve option at once, by flag', () => {
-    const r = fleet(['serve', '--max-size', 'lots', '--store', 'nope'], { FLEET_PORT: '99999' });
+    const r = fleet(['serve', '--max-size', 'lots', '--store', 'nope'], { FLEET_PORT: '99999', FLEET_DIRECT_UPLOADS: 'maybe' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('--max-size: "lots" is not a size');
     expect(r.stderr).toContain('--store: expected fs:DIR or redis://');
     expect(r.stderr).toContain('--port: expected an integer from 0 to 65535, got "99999"');
+    expect(r.stderr).toContain('--direct-uploads: expected on or off, got "maybe"');
     expect(r.stderr).toContain('[FLEET_INVALID_OPTION]');
   });
 

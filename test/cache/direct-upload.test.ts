@@ -1,10 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import * as http from 'node:http';
+import * as https from 'node:https';
+import * as os from 'node:os';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DIRECT_UPLOAD_MIN } from '../../cache/socket-body';
+import { checkDirectUploads, DIRECT_UPLOAD_MIN } from '../../cache/socket-body';
 import { request } from './support/http-client';
 import { serveInProcess } from './support/in-process';
 
@@ -159,6 +162,43 @@ describe('direct uploads (bodies read around the HTTP parser)', () => {
     expect(r.closed).toBe(true);
     expect(r.heads).toHaveLength(1);
     expect(sha((await request(`${srv.url}/v1/cache/540`)).body)).toBe(sha(body));
+  });
+
+  it('the start-up check passes on this Node, and the listening line says direct uploads are on', async () => {
+    expect(await checkDirectUploads()).toBeNull();
+    const lines: Array<Record<string, unknown>> = [];
+    await server({}, (l) => lines.push(l));
+    expect(lines.find((l) => l.msg === 'listening')).toMatchObject({ directUploads: true });
+  });
+
+  it('over TLS (--tls-cert/--tls-key) large bodies go through node:http, and the cache works end to end', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-tls-'));
+    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const lines: Array<Record<string, unknown>> = [];
+    const srv = await server({ tlsCert: cert, tlsKey: key }, (l) => lines.push(l));
+    expect(srv.url).toMatch(/^https:/);
+    expect(lines.find((l) => l.msg === 'listening')).toMatchObject({ directUploads: false });
+    const ca = fs.readFileSync(cert);
+    const call = (method: string, body?: Buffer): Promise<{ status: number; body: Buffer; connection?: string }> =>
+      new Promise((resolve, reject) => {
+        const req = https.request(`${srv.url}/v1/cache/570`, { method, ca, headers: body ? { 'content-length': body.length } : {} }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), connection: res.headers.connection }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const body = randomBytes(5 * 1024 * 1024);
+    const put = await call('PUT', body);
+    expect(put.status).toBe(200);
+    expect(put.connection).toBe('keep-alive');
+    expect(sha((await call('GET')).body)).toBe(sha(body));
+    expect(lines.filter((l) => l.msg === 'request' && l.method === 'PUT').map((l) => l.direct)).toEqual([undefined]);
   });
 
   it('refusals still read the whole body first; --direct-uploads off keeps every upload on node:http', async () => {

@@ -94,7 +94,7 @@ async function drainDigests(srv) {
  * Writes `bytes` of scratch file into the work folder and deletes it, just before a 50 MB PUT
  * phase. On this VM, a page-cache page the kernel takes from memory freed long ago costs several
  * times one freed by a recent file deletion (`dd` of 600 MiB: 0.5–0.8 GB/s into the former,
- * 3.2–3.6 GB/s into the latter, measured alternately; the host has to back the former anew).
+ * 3.2–3.6 GB/s into the latter, measured alternately; presumably the host backing the former anew).
  * Without this, a server's PUT figure depended on whether the phases before it had left recently
  * freed pages, up to 4× either way for every server. With it, every server writes into the same
  * kind of page.
@@ -121,8 +121,8 @@ function better(a, b) {
  * shifted by one each round), so that over n rounds (n even: the four servers) each server
  * measures once in every position and right after each other server once. A plain rotation
  * keeps who-follows-whom fixed: one server was always measured right after the same other one,
- * and a cost that one left behind for the machine (on this VM, the kernel handing out pages the
- * host has to back anew, which makes page-cache writes up to 5× slower) always landed on the
+ * and a cost that one left behind for the machine (on this VM, page-cache writes into pages not
+ * freed recently are up to 5× slower: see recyclePages) always landed on the
  * same figure.
  */
 function turn(r, k, n) {

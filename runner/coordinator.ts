@@ -184,8 +184,11 @@ export class Coordinator {
       if (s.avoid.length) job.avoid = s.avoid;
       // Priorities are integers: scale the weighted critical path into BullMQ's range.
       const priority = Math.round(((state.maxRank - (state.rank.get(t.id) ?? 0)) / state.maxRank) * 1_000_000) + 1;
+      // Taken before the enqueue: an agent may pick the job up (and stamp startedAt) before the
+      // enqueue's answer comes back.
+      const at = Date.now();
       const r = await queues.enqueue(job, priority);
-      state.queued(t.id, r.jobId, Date.now());
+      state.queued(t.id, r.jobId, at);
     }
   }
 

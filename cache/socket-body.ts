@@ -1,6 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as net from 'node:net';
 import type { Socket } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { dropBytes } from './file-upload';
 
 // Direct uploads: a large PUT's body is read from the connection into reused buffers, around
@@ -260,11 +265,6 @@ class SocketBody {
  * null when all is well, else with why not.
  */
 export async function checkDirectUploads(): Promise<string | null> {
-  const { randomBytes } = await import('node:crypto');
-  const http = await import('node:http');
-  const net = await import('node:net');
-  const os = await import('node:os');
-  const path = await import('node:path');
   const body = randomBytes(DIRECT_UPLOAD_MIN + 1024 * 1024 + 17);
   const head = Buffer.from('fleet-check-head');
   const file = path.join(os.tmpdir(), `fleet-direct-check.${process.pid}.${Date.now()}`);

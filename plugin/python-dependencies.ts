@@ -36,7 +36,14 @@ export function pythonDependencies(ctx: CreateDependenciesContext, options: Norm
     edges.set(`${source}\0${target}\0${sourceFile}`, { source, target, sourceFile, type: DependencyType.static });
   };
   // TYPE_CHECKING-only imports stay static: type checkers and IDEs read them, and the checked code changes with them.
-  for (const e of graph.projectEdges) add(e.sourceFile, nameOfRoot.get(e.target));
+  // An import edge goes to the project Nx gives the imported file (the deepest root, as in
+  // ctx.fileMap), not to the distribution that holds its module: a hand-written project.json
+  // deeper inside a distribution owns its files, and only an edge to it puts them in the inputs.
+  for (const [sourceFile, analysed] of Object.entries(graph.files)) {
+    for (const target of analysed.dependencies.files) add(sourceFile, ownerOf.get(target));
+  }
+  // Declared dependencies (pyproject.toml, requirements files) name a distribution: its root project.
+  for (const e of graph.projectEdges) if (!graph.files[e.sourceFile]) add(e.sourceFile, nameOfRoot.get(e.target));
   for (const e of graph.externalEdges) if (ctx.externalNodes?.[e.target]) add(e.sourceFile, e.target);
   return [...edges.values()];
 }

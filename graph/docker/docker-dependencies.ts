@@ -62,6 +62,10 @@ export function dockerfileDependencies(reads: DockerfileReads, candidates: reado
     if (output) continue;
     const owner = byDepth.find((c) => within(prefix, c.root));
     if (owner && owner.name !== reads.project) add({ project: owner.name, kind: 'build', target: owner.buildTarget, line: source.line });
+    // A folder source also copies projects nested below it; Nx gives their files to them, not to the owner.
+    for (const nested of byDepth) {
+      if (nested.name !== reads.project && nested !== owner && within(nested.root, prefix)) add({ project: nested.name, kind: 'build', target: nested.buildTarget, line: source.line });
+    }
   }
   for (const image of reads.images) {
     const repository = imageRepository(image.ref);

@@ -27,7 +27,7 @@ export function scanJsx(lex: Lexer, depth: number, inTag: boolean, start: boolea
   if (start) {
     const afterName = readTagName(lex.text, lex.pos + 1);
     if (afterName === undefined || isGenericParameterList(lex.text, afterName)) return undefined;
-    lex.pos = afterName;
+    lex.pos = skipTypeArguments(lex, afterName);
     depth = 1;
     inTag = true;
   }
@@ -58,7 +58,8 @@ export function scanJsx(lex: Lexer, depth: number, inTag: boolean, start: boolea
       lex.pos = end;
       if (--depth === 0) return { depth, inTag: false };
     } else {
-      lex.pos = readTagName(text, next + 1) ?? next + 1;
+      const afterName = readTagName(text, next + 1);
+      lex.pos = afterName === undefined ? next + 1 : skipTypeArguments(lex, afterName);
       depth++;
       inTag = true;
     }
@@ -113,6 +114,31 @@ function readTagName(text: string, at: number): number | undefined {
   let i = at + 1;
   while (i < text.length && isTagNameChar(text.charCodeAt(i))) i++;
   return i;
+}
+
+/**
+ * Skips the type arguments of an element (`<List<Todo> ...>`, TSX since TypeScript 2.9) when
+ * they follow the tag name, so that their `>` does not read as the end of the opening tag.
+ * Nested lists and arrows (`<F<() => void>>`) count; strings are skipped whole.
+ */
+function skipTypeArguments(lex: Lexer, afterName: number): number {
+  const text = lex.text;
+  let i = afterName;
+  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9 || text.charCodeAt(i) === 10 || text.charCodeAt(i) === 13)) i++;
+  if (text.charCodeAt(i) !== CH_LT) return afterName;
+  let depth = 0;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === CH_LT) depth++;
+    else if (c === CH_GT && text.charCodeAt(i - 1) !== 61 && --depth === 0) break;
+    else if (c === 34 || c === 39 || c === 96) {
+      const close = text.indexOf(String.fromCharCode(c), i + 1);
+      i = close === -1 ? text.length : close;
+    }
+  }
+  const end = Math.min(i + 1, text.length);
+  lex.countLines(afterName, end);
+  return end;
 }
 
 function isGenericParameterList(text: string, afterName: number): boolean {

@@ -6,6 +6,7 @@ import { typescriptAnalyzer } from '../../graph/typescript/typescript-analyzer';
 import { ModuleResolver, type Resolution } from '../../graph/typescript/module-resolver';
 import { WorkspaceFiles } from '../../graph/workspace-files';
 import { repoRoot } from '../rig';
+import { parseWithTypeScript } from '../trust/support/ts-oracle';
 
 // Accuracy against TypeScript itself, over real files nobody here wrote: every .js/.mjs/.cjs/
 // .ts/.d.ts/.mts/.cts/.tsx/.jsx of a fixed list of packages in node_modules, in sorted order.
@@ -40,31 +41,12 @@ function packages(): string[] {
 
 /**
  * The independent referee where our extraction and preProcessFile differ: TypeScript's full
- * parser. preProcessFile scans tokens and has known quirks (it records `x.require("a")`,
- * `require("a" + b)`, AMD `define([...])` arrays and `declare module "x"` names; it misses
- * `export * as ns from`, and it loses sync after some regex and template literals). The AST
- * says what the file really imports: import/export declarations, `import x = require()`,
- * `import()` calls and types with a literal first argument, `require("lit")` with one argument,
- * and triple-slash path/types references.
+ * parser (test/trust/support/ts-oracle.ts). preProcessFile scans tokens and has known quirks
+ * (it records `x.require("a")`, `require("a" + b)`, AMD `define([...])` arrays and
+ * `declare module "x"` names; it misses `export * as ns from`, and it loses sync after some
+ * regex and template literals).
  */
-function astImports(text: string, file: string): string[] {
-  const kind = /\.tsx$/.test(file) ? ts.ScriptKind.TSX : /\.[mc]?ts$/.test(file) ? ts.ScriptKind.TS : /\.jsx$/.test(file) ? ts.ScriptKind.JSX : ts.ScriptKind.JS;
-  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, kind);
-  const out = [...sf.referencedFiles, ...sf.typeReferenceDirectives].map((r) => r.fileName);
-  const literal = (n: ts.Node | undefined) => (n && (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) ? n.text : undefined);
-  const visit = (node: ts.Node): void => {
-    let spec: string | undefined;
-    if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) spec = literal(node.moduleSpecifier);
-    else if (ts.isExternalModuleReference(node)) spec = literal(node.expression);
-    else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) spec = literal(node.argument.literal);
-    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) spec = literal(node.arguments[0]);
-    else if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'require' && node.arguments.length === 1) spec = literal(node.arguments[0]);
-    if (spec !== undefined) out.push(spec);
-    ts.forEachChild(node, visit);
-  };
-  visit(sf);
-  return out.sort();
-}
+const astImports = (text: string, file: string): string[] => parseWithTypeScript(text, file).specifiers;
 
 function listFiles(dir: string, rel = ''): string[] {
   const out: string[] = [];

@@ -1,7 +1,7 @@
 import type { WorkspacePath } from '../types';
 import { isStdlibModule } from './stdlib';
 import { projectOfFile, type ModuleOwner, type ModuleOwnership } from './ownership';
-import { declaredDistribution, likelyDistribution } from './third-party-modules';
+import { declaredDistribution, distributionCandidates, likelyDistribution } from './third-party-modules';
 import type { PythonImport } from './types';
 
 /** A first-party file an import reaches. */
@@ -20,7 +20,9 @@ export interface ImportTarget {
 export type ImportResolution =
   | { kind: 'stdlib'; module: string }
   | { kind: 'first-party'; module: string; targets: ImportTarget[] }
-  | { kind: 'third-party'; module: string; distribution: string; declared: boolean }
+  | { kind: 'third-party'; module: string; distribution: string; declared: boolean; transitive?: boolean }
+  /** A private or typing-only name (`_typeshed`, `_speedups`) that no distribution is named after. */
+  | { kind: 'private'; module: string }
   | { kind: 'ambiguous'; module: string; candidates: WorkspacePath[] }
   | { kind: 'unresolved'; module: string; reason: string };
 
@@ -33,7 +35,29 @@ export type ImportResolution =
 export function resolveImport(ownership: ModuleOwnership, fromFile: WorkspacePath, imp: PythonImport): ImportResolution {
   const module = absoluteModule(ownership, fromFile, imp);
   if (module === undefined) return { kind: 'unresolved', module: '.'.repeat(imp.level) + imp.specifier, reason: 'relative import beyond the top-level package' };
+  const project = projectOfFile(ownership, fromFile);
+  // Python puts a script's own folder first on sys.path (pytest's prepend mode does the same for tests).
+  const sibling = imp.level === 0 ? scriptFolderModule(ownership, fromFile, module) : undefined;
+  if (sibling !== undefined) {
+    const found = firstPartyOf(ownership, sibling, imp, project?.root);
+    if (found) return found;
+  }
   if (imp.level === 0 && isStdlibModule(module)) return { kind: 'stdlib', module };
+  const found = firstPartyOf(ownership, module, imp, project?.root);
+  if (found) return found;
+  const top = module.split('.')[0];
+  if (imp.level > 0 || ownership.firstPartyTops.has(top)) return { kind: 'unresolved', module, reason: 'no file provides this first-party module' };
+  const facts = project ? ownership.facts.get(project.root) : undefined;
+  const declared = declaredDistribution(module, facts?.declared ?? new Set(), ownership.table);
+  if (declared !== undefined) return { kind: 'third-party', module, distribution: declared, declared: true };
+  const distribution = likelyDistribution(module, ownership.table);
+  if (distribution === undefined) return { kind: 'private', module };
+  const transitive = distributionCandidates(module, ownership.table).some((c) => facts?.transitive.has(c));
+  return { kind: 'third-party', module, distribution, declared: false, ...(transitive ? { transitive } : {}) };
+}
+
+/** Owners of `module` (for `from a import b`, `a.b` before `a`), or undefined when no first-party file provides it. */
+function firstPartyOf(ownership: ModuleOwnership, module: string, imp: PythonImport, own: WorkspacePath | undefined): ImportResolution | undefined {
   const wanted = [...(imp.names ?? []).map((n) => (module === '' ? n : `${module}.${n}`))];
   const owners: ModuleOwner[][] = [];
   const exact = wanted.map((w) => ownership.modules.get(w)).filter((o): o is ModuleOwner[] => o !== undefined);
@@ -43,12 +67,24 @@ export function resolveImport(ownership: ModuleOwnership, fromFile: WorkspacePat
     const closest = closestOwners(ownership, module);
     if (closest) owners.push(closest);
   }
-  if (owners.length > 0) return firstParty(module, owners);
-  const top = module.split('.')[0];
-  if (imp.level > 0 || ownership.firstPartyTops.has(top)) return { kind: 'unresolved', module, reason: 'no file provides this first-party module' };
-  const project = projectOfFile(ownership, fromFile);
-  const declared = declaredDistribution(module, (project && ownership.declared.get(project.root)) ?? new Set());
-  return { kind: 'third-party', module, distribution: declared ?? likelyDistribution(module), declared: declared !== undefined };
+  return owners.length > 0 ? firstParty(module, owners, own) : undefined;
+}
+
+/**
+ * For a file outside any regular package (its folder has no `__init__.py`), the module
+ * `import <module>` names when its own folder is on sys.path, if a file or package in that
+ * folder provides its top-level name; else undefined.
+ */
+function scriptFolderModule(ownership: ModuleOwnership, fromFile: WorkspacePath, module: string): string | undefined {
+  const own = ownership.fileModules.get(fromFile);
+  if (own === undefined || !own.includes('.') || /(^|\/)__init__\.pyi?$/.test(fromFile)) return undefined;
+  const folderModule = own.slice(0, own.lastIndexOf('.'));
+  const dir = fromFile.slice(0, fromFile.lastIndexOf('/'));
+  if (ownership.modules.get(folderModule)?.some((o) => o.file === `${dir}/__init__.py` || o.file === `${dir}/__init__.pyi`)) return undefined;
+  const candidate = `${folderModule}.${module.split('.')[0]}`;
+  const providers = ownership.modules.get(candidate);
+  if (!providers?.some((o) => o.file.startsWith(`${dir}/`))) return undefined;
+  return `${folderModule}.${module}`;
 }
 
 /** The absolute dotted module of an import (relative ones against the file's package), or undefined when it climbs too far. */
@@ -80,9 +116,11 @@ function closestOwners(ownership: ModuleOwnership, module: string): ModuleOwner[
  * next to an implementation is fine (both become targets); two implementations (or two
  * stubs) in different projects are ambiguous.
  */
-function firstParty(module: string, ownerLists: ModuleOwner[][]): ImportResolution {
+function firstParty(module: string, ownerLists: ModuleOwner[][], own: WorkspacePath | undefined): ImportResolution {
   const targets: ImportTarget[] = [];
-  for (const owners of ownerLists) {
+  for (const all of ownerLists) {
+    // Within a project its own modules win, as on its own sys.path (two projects' `tests` packages).
+    const owners = all.some((o) => o.project === own) ? all.filter((o) => o.project === own) : all;
     const impl = new Set(owners.filter((o) => !o.stub).map((o) => o.project));
     const stubs = new Set(owners.filter((o) => o.stub).map((o) => o.project));
     if (impl.size > 1 || stubs.size > 1) {

@@ -125,7 +125,8 @@ function findingFor(ownership: ModuleOwnership, file: WorkspacePath, source: Wor
   let transitive = r.transitive === true;
   let distribution = r.distribution;
   const installed = options.environment?.(source);
-  const providers = installed?.providers(r.module) ?? [];
+  const spelled = [...(imp.names ?? []).map((n) => `${r.module}.${n}`), r.module];
+  const providers = [...new Set(spelled.flatMap((m) => installed?.providers(m) ?? []))];
   for (const p of providers) {
     if (facts?.declared.has(p)) return undefined;
     const folder = installed?.editable.get(p);
@@ -135,7 +136,7 @@ function findingFor(ownership: ModuleOwnership, file: WorkspacePath, source: Wor
   if (providers.length > 0 && !providers.includes(distribution)) distribution = providers[0];
   const line = imp.line;
   if (transitive) {
-    return { file, line, code: 'PY_TRANSITIVE_DEPENDENCY', message: `imports ${top}, which comes only through another dependency (distribution ${distribution}); declare it to depend on it directly` };
+    return { file, line, code: 'PY_TRANSITIVE_DEPENDENCY', message: `imports ${r.module}, which comes only through another dependency (distribution ${distribution}); declare it to depend on it directly` };
   }
   const where = providers.length > 0 ? ', installed' : '';
   return { file, line, code: 'PY_UNDECLARED_DEPENDENCY', message: `imports ${top} but does not declare it (distribution ${distribution}${where})` };

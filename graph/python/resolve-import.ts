@@ -48,11 +48,15 @@ export function resolveImport(ownership: ModuleOwnership, fromFile: WorkspacePat
   const top = module.split('.')[0];
   if (imp.level > 0 || ownership.firstPartyTops.has(top)) return { kind: 'unresolved', module, reason: 'no file provides this first-party module' };
   const facts = project ? ownership.facts.get(project.root) : undefined;
-  const declared = declaredDistribution(module, facts?.declared ?? new Set(), ownership.table);
-  if (declared !== undefined) return { kind: 'third-party', module, distribution: declared, declared: true };
+  // `from livekit import api` imports `livekit.api` when it is a module: provided by livekit-api.
+  const spelled = [...(imp.names ?? []).map((n) => `${module}.${n}`), module];
+  for (const m of spelled) {
+    const declared = declaredDistribution(m, facts?.declared ?? new Set(), ownership.table);
+    if (declared !== undefined) return { kind: 'third-party', module: m, distribution: declared, declared: true };
+  }
   const distribution = likelyDistribution(module, ownership.table);
   if (distribution === undefined) return { kind: 'private', module };
-  const transitive = distributionCandidates(module, ownership.table).some((c) => facts?.transitive.has(c));
+  const transitive = spelled.some((m) => distributionCandidates(m, ownership.table).some((c) => facts?.transitive.has(c)));
   return { kind: 'third-party', module, distribution, declared: false, ...(transitive ? { transitive } : {}) };
 }
 

@@ -2,7 +2,7 @@ import type { Diagnostic, WorkspacePath } from '../types';
 import { conftestChain } from './conftest-chain';
 import { workspaceFolderOf, type PythonEnvironmentLookup } from './installed-distributions';
 import { projectOfFile, type ModuleOwnership } from './ownership';
-import { resolveImport, type ImportResolution } from './resolve-import';
+import { fileContext, resolveImport, type ImportResolution } from './resolve-import';
 import type { PythonImport, PythonProjectInfo } from './types';
 
 /**
@@ -41,7 +41,8 @@ export interface PythonFileDependencies {
  * but never an undeclared or unresolved diagnostic.
  */
 export function resolveFileImports(ownership: ModuleOwnership, fromFile: WorkspacePath, imports: PythonImport[], options: FindingOptions = {}): PythonFileDependencies {
-  const source = projectOfFile(ownership, fromFile)?.root;
+  const context = fileContext(ownership, fromFile);
+  const source = context.project?.root;
   // A project's setup.py runs at build time against its build requirements, not its dependencies.
   const isSetupPy = source !== undefined && fromFile === (source === '' ? 'setup.py' : `${source}/setup.py`);
   const out: PythonFileDependencies = { resolutions: [], files: [], projectEdges: [], external: [], diagnostics: [] };
@@ -56,7 +57,7 @@ export function resolveFileImports(ownership: ModuleOwnership, fromFile: Workspa
     else if (!typeChecking) delete edge.typeChecking;
   };
   for (const imp of imports) {
-    const resolution = resolveImport(ownership, fromFile, imp);
+    const resolution = resolveImport(ownership, fromFile, imp, context);
     out.resolutions.push({ import: imp, resolution });
     if (resolution.kind === 'first-party') {
       for (const t of resolution.targets) {

@@ -1,8 +1,9 @@
 import type { WorkspacePath } from '../types';
 import { isStdlibModule } from './stdlib';
+import type { DependencyFacts } from './dependency-facts';
 import { projectOfFile, type ModuleOwner, type ModuleOwnership } from './ownership';
 import { declaredDistribution, distributionCandidates, likelyDistribution } from './third-party-modules';
-import type { PythonImport } from './types';
+import type { PythonImport, PythonProjectInfo } from './types';
 
 /** A first-party file an import reaches. */
 export interface ImportTarget {
@@ -32,31 +33,62 @@ export type ImportResolution =
  * before `a`; a missing module falls back to its closest owned parent), then third-party
  * distributions through the mapping table and the project's declared dependencies.
  */
-export function resolveImport(ownership: ModuleOwnership, fromFile: WorkspacePath, imp: PythonImport): ImportResolution {
+export function resolveImport(ownership: ModuleOwnership, fromFile: WorkspacePath, imp: PythonImport, context: FileContext = fileContext(ownership, fromFile)): ImportResolution {
   const module = absoluteModule(ownership, fromFile, imp);
   if (module === undefined) return { kind: 'unresolved', module: '.'.repeat(imp.level) + imp.specifier, reason: 'relative import beyond the top-level package' };
-  const project = projectOfFile(ownership, fromFile);
+  const own = context.project?.root;
   // Python puts a script's own folder first on sys.path (pytest's prepend mode does the same for tests).
-  const sibling = imp.level === 0 ? scriptFolderModule(ownership, fromFile, module) : undefined;
-  if (sibling !== undefined) {
-    const found = firstPartyOf(ownership, sibling, imp, project?.root);
+  if (context.scriptFolder && imp.level === 0) {
+    const sibling = siblingModule(ownership, context.scriptFolder, module);
+    const found = sibling === undefined ? undefined : firstPartyOf(ownership, sibling, imp, own);
     if (found) return found;
   }
   if (imp.level === 0 && isStdlibModule(module)) return { kind: 'stdlib', module };
-  const found = firstPartyOf(ownership, module, imp, project?.root);
+  const found = firstPartyOf(ownership, module, imp, own);
   if (found) return found;
   const top = module.split('.')[0];
   if (imp.level > 0 || ownership.firstPartyTops.has(top)) return { kind: 'unresolved', module, reason: 'no file provides this first-party module' };
-  const facts = project ? ownership.facts.get(project.root) : undefined;
-  // `from livekit import api` imports `livekit.api` when it is a module: provided by livekit-api.
-  const spelled = [...(imp.names ?? []).map((n) => `${module}.${n}`), module];
+  return thirdParty(ownership, module, imp, own === undefined ? undefined : ownership.facts.get(own));
+}
+
+/** What resolution needs to know of the importing file, computed once per file. */
+export interface FileContext {
+  project: PythonProjectInfo | undefined;
+  /** Set for a file outside any regular package: its folder and that folder's dotted module. */
+  scriptFolder?: { dir: WorkspacePath; module: string };
+}
+
+/** The {@link FileContext} of `fromFile`. */
+export function fileContext(ownership: ModuleOwnership, fromFile: WorkspacePath): FileContext {
+  const project = projectOfFile(ownership, fromFile);
+  const own = ownership.fileModules.get(fromFile);
+  if (own === undefined || !own.includes('.') || /(^|\/)__init__\.pyi?$/.test(fromFile)) return { project };
+  const module = own.slice(0, own.lastIndexOf('.'));
+  const dir = fromFile.slice(0, fromFile.lastIndexOf('/'));
+  if (ownership.modules.get(module)?.some((o) => o.file === `${dir}/__init__.py` || o.file === `${dir}/__init__.pyi`)) return { project };
+  return { project, scriptFolder: { dir, module } };
+}
+
+/** The module `import <module>` names from a script folder, if a file or package in that folder provides its top-level name. */
+function siblingModule(ownership: ModuleOwnership, folder: { dir: WorkspacePath; module: string }, module: string): string | undefined {
+  const dot = module.indexOf('.');
+  const providers = ownership.modules.get(`${folder.module}.${dot < 0 ? module : module.slice(0, dot)}`);
+  return providers?.some((o) => o.file.startsWith(`${folder.dir}/`)) ? `${folder.module}.${module}` : undefined;
+}
+
+/** A third-party module: declared (also as `a.b` for `from a import b`: livekit-api), transitive, private or undeclared. */
+function thirdParty(ownership: ModuleOwnership, module: string, imp: PythonImport, facts: DependencyFacts | undefined): ImportResolution {
+  const declaredSet = facts?.declared ?? new Set<string>();
+  const declared = declaredDistribution(module, declaredSet, ownership.table);
+  if (declared !== undefined) return { kind: 'third-party', module, distribution: declared, declared: true };
+  const spelled = (imp.names ?? []).map((n) => `${module}.${n}`);
   for (const m of spelled) {
-    const declared = declaredDistribution(m, facts?.declared ?? new Set(), ownership.table);
-    if (declared !== undefined) return { kind: 'third-party', module: m, distribution: declared, declared: true };
+    const found = declaredDistribution(m, declaredSet, ownership.table);
+    if (found !== undefined) return { kind: 'third-party', module: m, distribution: found, declared: true };
   }
   const distribution = likelyDistribution(module, ownership.table);
   if (distribution === undefined) return { kind: 'private', module };
-  const transitive = spelled.some((m) => distributionCandidates(m, ownership.table).some((c) => facts?.transitive.has(c)));
+  const transitive = facts !== undefined && facts.transitive.size > 0 && [module, ...spelled].some((m) => distributionCandidates(m, ownership.table).some((c) => facts.transitive.has(c)));
   return { kind: 'third-party', module, distribution, declared: false, ...(transitive ? { transitive } : {}) };
 }
 

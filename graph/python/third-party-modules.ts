@@ -219,7 +219,7 @@ export function declaredDistribution(module: string, declared: ReadonlySet<strin
  * know).
  */
 export function likelyDistribution(module: string, table: ModuleTable = MODULE_DISTRIBUTIONS): string | undefined {
-  return distributionCandidates(module, table).at(-1) === undefined ? undefined : firstMapped(module, table) ?? topName(module);
+  return firstMapped(module, table) ?? topName(module);
 }
 
 function firstMapped(module: string, table: ModuleTable): string | undefined {

@@ -14,6 +14,7 @@ import {
   venvSitePackages,
   type PythonGraph,
 } from '../../graph/python';
+import { validateOptions } from '../../config';
 import { WORKSPACE_FILES, writeVenv } from './dependency-findings.fixture';
 
 const APP = 'packages/app/src/app/main.py';
@@ -158,6 +159,14 @@ describe('Python dependency findings on a uv workspace with real files', () => {
     const mapped = buildPythonGraph({ fs, files, moduleMapping: { 'Acme.SDK': ['acmesdk'] } });
     expect(mapped.diagnostics.map((d) => d.message)).toEqual(['imports other_thing but does not declare it (distribution other-thing)']);
     expect(mapped.externalEdges).toContainEqual({ source: 'p', target: 'pypi:acme-sdk', sourceFile: 'p/p/__init__.py' });
+  });
+
+  it('validates python.moduleMapping with located messages', () => {
+    expect(validateOptions({ python: { moduleMapping: { pymongo: ['bson', 'gridfs'], 'google-genai': ['google.genai'] } } })).toEqual([]);
+    expect(validateOptions({ python: { moduleMapping: { pymongo: ['bson-x'], ok: 'bson' } } })).toEqual([
+      { option: 'python.moduleMapping.pymongo.0', message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$" (got "bson-x")' },
+      { option: 'python.moduleMapping.ok', message: 'must be array (got "bson")' },
+    ]);
   });
 
   it('puts the findings in one summary line for Nx, keeping real problems one per line', () => {

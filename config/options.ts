@@ -43,6 +43,8 @@ export interface DistributedPluginOptions {
 export interface PythonPluginOptions {
   /** Runs targets of projects not managed by uv, Poetry or PDM; default `python3`. */
   interpreter?: string;
+  /** Distribution → the import names it provides, where they differ (`{ "pymongo": ["bson", "gridfs"] }`). */
+  moduleMapping?: Record<string, string[]>;
 }
 
 /** Settings of Dockerfile targets; in `docker` for all, in `docker.projects[key]` per project/Dockerfile. */

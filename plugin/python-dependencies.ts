@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { DependencyType, type CreateDependenciesContext, type RawProjectGraphDependency } from '@nx/devkit';
 import type { NormalizedOptions } from '../config';
-import { buildPythonGraph, isPythonConfigFile, nodePythonFs } from '../graph/python';
+import { buildPythonGraph, isPythonConfigFile, nodePythonEnvironments, nodePythonFs, summarizeDependencyFindings } from '../graph/python';
 import { reportFileDiagnostics } from './report-file-diagnostics';
 
 const PYTHON_SOURCE = /\.pyi?$/;
@@ -26,8 +26,20 @@ export function pythonDependencies(ctx: CreateDependenciesContext, options: Norm
     }
   }
   for (const f of ctx.fileMap.nonProjectFiles) files.push(f.file);
-  const graph = buildPythonGraph({ fs: nodePythonFs(ctx.workspaceRoot), files, filesToProcess: toProcess, exclude: options.exclude, workspaceName: path.basename(ctx.workspaceRoot) });
-  reportFileDiagnostics(graph.diagnostics);
+  const graph = buildPythonGraph({
+    fs: nodePythonFs(ctx.workspaceRoot),
+    files,
+    filesToProcess: toProcess,
+    exclude: options.exclude,
+    workspaceName: path.basename(ctx.workspaceRoot),
+    moduleMapping: options.python.moduleMapping,
+    // Installed metadata only refines findings; edges, nodes and inputs never depend on it.
+    environment: nodePythonEnvironments(ctx.workspaceRoot, options.python.interpreter),
+    workspaceRoot: ctx.workspaceRoot,
+  });
+  const { problems, summary } = summarizeDependencyFindings(graph.diagnostics);
+  reportFileDiagnostics(problems);
+  if (summary) console.warn(`nx-fleet: ${summary}`);
   const nameOfRoot = new Map(Object.entries(ctx.projects).map(([name, p]) => [p.root === '.' ? '' : p.root, name]));
   const edges = new Map<string, RawProjectGraphDependency>();
   const add = (sourceFile: string, target: string | undefined) => {

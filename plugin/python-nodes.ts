@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { CreateNodesResult, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { NormalizedOptions } from '../config';
 import type { InferredProject } from '../graph';
-import { inferPythonProjects, isPythonConfigFile, nodePythonFs, type InferredPythonProject } from '../graph/python';
+import { inferPythonProjects, isPythonConfigFile, nodePythonFs, summarizeDependencyFindings, type InferredPythonProject } from '../graph/python';
 import { reportFileDiagnostics } from './report-file-diagnostics';
 
 type ProjectNode = Omit<ProjectConfiguration, 'root'> & { root?: string };
@@ -32,7 +32,9 @@ export function createPythonNodes(
     exclude: options.exclude,
     workspaceName: path.basename(workspaceRoot),
   });
-  reportFileDiagnostics(result.diagnostics);
+  const { problems, summary } = summarizeDependencyFindings(result.diagnostics);
+  reportFileDiagnostics(problems);
+  if (summary) console.warn(`nx-fleet: ${summary}`);
   const out: Array<readonly [string, CreateNodesResult]> = result.projects.map((p) => [p.configFile, { projects: { [p.root]: toProjectNode(p) } }] as const);
   // External nodes are workspace-wide: one result carries them all (Nx merges every result's).
   if (out.length > 0 && Object.keys(result.externalNodes).length > 0) out[0] = [out[0][0], { ...out[0][1], externalNodes: result.externalNodes }];

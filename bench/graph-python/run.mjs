@@ -1,5 +1,7 @@
 // Benchmark of the Python analysis layer (graph/python) against CPython's `ast` scan.
-//   node bench/graph-python/run.mjs [--packages 300] [--modules 50] [--no-docs]
+//   node bench/graph-python/run.mjs [--packages 300] [--modules 50] [--no-docs] [--baseline OTHER/dist/graph/python/index.js]
+// --baseline also measures another build of graph/python (e.g. the commit before a change)
+// alternately with this one in the same run, and prints the medians of three and their ratio.
 // Needs the compiled package (`npx tsc -b tsconfig.build.json`). Generates a synthetic
 // workspace under bench/.work/graph-python, then measures side by side in one run:
 //   cold     : read every project config, build module ownership, read + extract + resolve
@@ -28,14 +30,18 @@ const dist = join(repo, 'dist', 'graph', 'python', 'index.js');
 if (!existsSync(dist)) throw new Error('build first: npx tsc -b tsconfig.build.json');
 
 const modules = generate(work, { packages, modulesPerPackage });
-const child = (mode) => JSON.parse(execFileSync(process.execPath, [join(here, 'measure.mjs'), dist, work, mode], { encoding: 'utf8', maxBuffer: 1 << 28 }));
+const baselineAt = process.argv.indexOf('--baseline');
+const baseline = baselineAt >= 0 ? process.argv[baselineAt + 1] : undefined;
+const child = (mode, build = dist) => JSON.parse(execFileSync(process.execPath, [join(here, 'measure.mjs'), build, work, mode], { encoding: 'utf8', maxBuffer: 1 << 28 }));
 const peer = () => JSON.parse(execFileSync('python3', [join(here, 'ast_scan.py'), work], { encoding: 'utf8' }));
 
 // Alternate the two sides and keep each one's best of three, so that load from other
 // processes on the machine penalises neither side more than the other.
 const ours = [];
 const theirs = [];
+const before = [];
 for (let i = 0; i < 3; i++) {
+  if (baseline) before.push(child('cold', baseline));
   ours.push(child('cold'));
   theirs.push(peer());
 }
@@ -65,6 +71,12 @@ console.log(`CPython ast scan (peer):                          ${peerMs.toFixed(
 console.log(`ratio peer/ours:                                  ${result.ratio.toFixed(1)}x (target >= 3x)`);
 console.log(`warm re-run of all files, same process:           ${result.warmMs.toFixed(0)} ms`);
 console.log(`one-file change (re-read, extract, resolve):      ${result.oneFileMs.toFixed(2)} ms median, ${result.oneFileMaxMs.toFixed(2)} ms worst (target < 100 ms)`);
+const median = (runs, key) => [...runs.map((r) => r[key])].sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+if (baseline) {
+  result.beforeAfter = ['coldMs', 'warmMs', 'oneFileMs'].map((key) => ({ key, before: median(before, key), after: median(ours, key) }));
+  for (const { key, before: b, after: a } of result.beforeAfter) console.log(`before/after ${key.padEnd(10)} median of 3: ${b.toFixed(2)} ms -> ${a.toFixed(2)} ms (after/before ${(a / b).toFixed(2)})`);
+  console.log(`edges found: before ${before[0].edges}, after ${ours[0].edges}`);
+}
 if (!process.argv.includes('--no-docs')) writeDocs(result);
 
 function writeDocs(r) {
@@ -82,6 +94,10 @@ function writeDocs(r) {
     `| ratio peer / ours | **${r.ratio.toFixed(1)}x** | >= 3x |`,
     `| warm: all files again in the same process | ${r.warmMs.toFixed(0)} ms | |`,
     `| one-file change: re-read, re-extract, re-resolve (median / worst of 20) | ${r.oneFileMs.toFixed(2)} ms / ${r.oneFileMaxMs.toFixed(2)} ms | < 100 ms |`,
+    ...(r.beforeAfter
+      ? ['', 'Before/after in the same run (`--baseline`: the build before the change, measured alternately with this one; median of 3):', '', '| measurement | before | after | after / before |', '|---|---|---|---|',
+         ...r.beforeAfter.map(({ key, before: b, after: a }) => `| ${key.replace('Ms', '')} | ${b.toFixed(2)} ms | ${a.toFixed(2)} ms | ${(a / b).toFixed(2)} |`)]
+      : []),
     '<!-- bench:graph-python:end -->',
   ].join('\n');
   const text = readFileSync(docs, 'utf8');

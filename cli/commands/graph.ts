@@ -44,6 +44,7 @@ export async function computeGraph(root: string, withFiles: boolean): Promise<Gr
     files: fileList,
     existing: inference.projects.map((p) => ({ root: p.root, name: p.name, targets: targetNames(p) })),
     interpreter: options.python.interpreter ?? 'python3',
+    moduleMapping: options.python.moduleMapping,
     targetNames: { test: options.testTargetName, lint: options.lintTargetName, typecheck: options.typecheckTargetName, build: options.buildTargetName },
     disabledTargets: options.disabledTargets,
     exclude: options.exclude,

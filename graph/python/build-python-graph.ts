@@ -1,6 +1,7 @@
 import type { Diagnostic, WorkspacePath } from '../types';
 import { extractImports } from './extract-imports';
 import { declaredDependencyEdges, resolveFileImports, type PythonFileDependencies, type PythonProjectEdge } from './file-dependencies';
+import type { PythonEnvironmentLookup } from './installed-distributions';
 import { buildModuleOwnership, projectOfFile } from './ownership';
 import { pythonExternalNodes, type PythonExternalNodes } from './python-external-nodes';
 import type { PythonFs } from './python-fs';
@@ -15,6 +16,12 @@ export interface BuildPythonGraphOptions {
   filesToProcess?: readonly string[];
   exclude?: readonly string[];
   workspaceName?: string;
+  /** The `python.moduleMapping` option: distribution → import names. */
+  moduleMapping?: Readonly<Record<string, readonly string[]>>;
+  /** Installed environments, for dependency findings only (never edges, nodes or inputs). */
+  environment?: PythonEnvironmentLookup;
+  /** Absolute workspace folder (editable installs of workspace projects). */
+  workspaceRoot?: string;
 }
 
 /** One analysed file: its imports as written and where they lead. */
@@ -55,14 +62,14 @@ export function buildPythonGraph(options: BuildPythonGraphOptions): PythonGraph 
   const { projects: read } = readPythonProjects({ fs: options.fs, configFiles: options.files, exclude: options.exclude, workspaceName: options.workspaceName });
   const projects = read.map((p) => p.info);
   const external = pythonExternalNodes(projects);
-  const ownership = buildModuleOwnership(options.files.filter((f) => PYTHON_SOURCE.test(f)), projects);
+  const ownership = buildModuleOwnership(options.files.filter((f) => PYTHON_SOURCE.test(f)), projects, { moduleMapping: options.moduleMapping });
   const toProcess = new Set(options.filesToProcess ?? options.files);
   const graph: PythonGraph = { projects, external, files: {}, projectEdges: [], externalEdges: [], diagnostics: [] };
   for (const file of [...toProcess].filter((f) => PYTHON_SOURCE.test(f) && ownership.fileModules.has(f)).sort()) {
     const text = options.fs.readFile(file);
     if (text === undefined) continue;
     const extraction = extractImports(text, file);
-    const dependencies = resolveFileImports(ownership, file, extraction.imports);
+    const dependencies = resolveFileImports(ownership, file, extraction.imports, { environment: options.environment, workspaceRoot: options.workspaceRoot });
     graph.files[file] = { imports: extraction.imports, dependencies };
     graph.diagnostics.push(...extraction.diagnostics, ...dependencies.diagnostics);
     graph.projectEdges.push(...dependencies.projectEdges);

@@ -48,6 +48,7 @@ export function extractImports(source: string, file: WorkspacePath): PythonExtra
     closedTry: new Map(),
   };
   scan(state);
+  if (state.tok.undeclaredPragmaLines.size > 0) markIgnoredUndeclared(state);
   const imports = state.tok.pragmaLines.size > 0 ? dropIgnored(state) : state.imports;
   const err = state.syntaxError ?? state.tok.error;
   const diagnostics = err ? [{ file, line: err.line, code: 'PY_SYNTAX_ERROR', message: `invalid Python syntax: ${err.message}` }] : [];
@@ -227,5 +228,13 @@ function dropIgnored(state: ExtractState): PythonImport[] {
   return state.imports.filter((_, i) => {
     for (let l = state.ranges[2 * i]; l <= state.ranges[2 * i + 1]; l++) if (lines.has(l)) return false;
     return true;
+  });
+}
+
+/** Marks imports whose statement has a `# fleet: ignore-undeclared` comment on one of its lines: they keep their edges, never get a finding. */
+function markIgnoredUndeclared(state: ExtractState): void {
+  const lines = state.tok.undeclaredPragmaLines;
+  state.imports.forEach((imp, i) => {
+    for (let l = state.ranges[2 * i]; l <= state.ranges[2 * i + 1]; l++) if (lines.has(l)) imp.ignoreUndeclared = true;
   });
 }

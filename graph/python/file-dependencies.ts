@@ -1,7 +1,8 @@
 import type { Diagnostic, WorkspacePath } from '../types';
 import { conftestChain } from './conftest-chain';
+import { workspaceFolderOf, type PythonEnvironmentLookup } from './installed-distributions';
 import { projectOfFile, type ModuleOwnership } from './ownership';
-import { resolveImport, type ImportResolution } from './resolve-import';
+import { fileContext, resolveImport, type ImportResolution } from './resolve-import';
 import type { PythonImport, PythonProjectInfo } from './types';
 
 /**
@@ -30,7 +31,7 @@ export interface PythonFileDependencies {
   projectEdges: PythonProjectEdge[];
   /** Third-party distributions imported (normalised, sorted), declared or not. */
   external: string[];
-  /** `PY_AMBIGUOUS_MODULE`, `PY_UNDECLARED_DEPENDENCY`, `PY_UNRESOLVED_IMPORT`. */
+  /** `PY_AMBIGUOUS_MODULE`, `PY_UNDECLARED_DEPENDENCY`, `PY_TRANSITIVE_DEPENDENCY` (info), `PY_UNRESOLVED_IMPORT`. */
   diagnostics: Diagnostic[];
 }
 
@@ -39,8 +40,9 @@ export interface PythonFileDependencies {
  * Weak imports (try/except ImportError, string imports) still give edges when they resolve,
  * but never an undeclared or unresolved diagnostic.
  */
-export function resolveFileImports(ownership: ModuleOwnership, fromFile: WorkspacePath, imports: PythonImport[]): PythonFileDependencies {
-  const source = projectOfFile(ownership, fromFile)?.root;
+export function resolveFileImports(ownership: ModuleOwnership, fromFile: WorkspacePath, imports: PythonImport[], options: FindingOptions = {}): PythonFileDependencies {
+  const context = fileContext(ownership, fromFile);
+  const source = context.project?.root;
   // A project's setup.py runs at build time against its build requirements, not its dependencies.
   const isSetupPy = source !== undefined && fromFile === (source === '' ? 'setup.py' : `${source}/setup.py`);
   const out: PythonFileDependencies = { resolutions: [], files: [], projectEdges: [], external: [], diagnostics: [] };
@@ -55,7 +57,7 @@ export function resolveFileImports(ownership: ModuleOwnership, fromFile: Workspa
     else if (!typeChecking) delete edge.typeChecking;
   };
   for (const imp of imports) {
-    const resolution = resolveImport(ownership, fromFile, imp);
+    const resolution = resolveImport(ownership, fromFile, imp, context);
     out.resolutions.push({ import: imp, resolution });
     if (resolution.kind === 'first-party') {
       for (const t of resolution.targets) {
@@ -65,7 +67,7 @@ export function resolveFileImports(ownership: ModuleOwnership, fromFile: Workspa
     } else if (resolution.kind === 'third-party') {
       external.add(resolution.distribution);
     }
-    const diagnostic = diagnosticFor(fromFile, isSetupPy ? { ...imp, weak: true } : imp, resolution);
+    const diagnostic = diagnosticFor(fromFile, isSetupPy ? { ...imp, weak: true } : imp, resolution, (third) => findingFor(ownership, fromFile, source, imp, third, options));
     if (diagnostic && !reported.has(diagnostic.message)) {
       reported.add(diagnostic.message);
       out.diagnostics.push(diagnostic);
@@ -82,19 +84,63 @@ export function resolveFileImports(ownership: ModuleOwnership, fromFile: Workspa
   return out;
 }
 
-function diagnosticFor(file: WorkspacePath, imp: PythonImport, r: ImportResolution): Diagnostic | undefined {
+/** What dependency findings may consult beyond tracked files: installed metadata, for diagnostics only. */
+export interface FindingOptions {
+  /** The environment of a project (a `.venv`, the interpreter's site-packages); never changes edges. */
+  environment?: PythonEnvironmentLookup;
+  /** Absolute workspace folder, to recognise editable installs of workspace projects. */
+  workspaceRoot?: string;
+}
+
+type ThirdParty = Extract<ImportResolution, { kind: 'third-party' }>;
+
+/** Names type checkers supply: imported under TYPE_CHECKING they need no installed distribution. */
+const TYPING_ONLY = new Set(['typing_extensions', 'typing', 'mypy_extensions', 'types']);
+
+function diagnosticFor(file: WorkspacePath, imp: PythonImport, r: ImportResolution, finding: (r: ThirdParty) => Diagnostic | undefined): Diagnostic | undefined {
   const line = imp.line;
   if (r.kind === 'ambiguous') {
     return { file, line, code: 'PY_AMBIGUOUS_MODULE', message: `module ${r.module} is owned by several projects (${r.candidates.join(', ')}); no dependency inferred` };
   }
   if (imp.weak) return undefined;
-  if (r.kind === 'third-party' && !r.declared) {
-    return { file, line, code: 'PY_UNDECLARED_DEPENDENCY', message: `imports ${r.module.split('.')[0]} but does not declare it (distribution ${r.distribution})` };
-  }
+  if (r.kind === 'third-party' && !r.declared) return finding(r);
   if (r.kind === 'unresolved' && imp.level > 0) {
     return { file, line, code: 'PY_UNRESOLVED_IMPORT', message: `cannot resolve ${r.module}: ${r.reason}` };
   }
   return undefined;
+}
+
+/**
+ * The finding for a third-party import the project does not declare: none when the line says
+ * `# fleet: ignore-undeclared`, for typing-only names under TYPE_CHECKING, for a project whose
+ * dependencies are dynamic and unreadable, or when the installed distribution that provides
+ * the module is declared or is a workspace project; `PY_TRANSITIVE_DEPENDENCY` (info) when a
+ * declared distribution brings it (lockfile, first-party requirements); else
+ * `PY_UNDECLARED_DEPENDENCY`, naming the installed provider where known.
+ */
+function findingFor(ownership: ModuleOwnership, file: WorkspacePath, source: WorkspacePath | undefined, imp: PythonImport, r: ThirdParty, options: FindingOptions): Diagnostic | undefined {
+  const top = r.module.split('.')[0];
+  if (imp.ignoreUndeclared || (imp.typeChecking && TYPING_ONLY.has(top)) || source === undefined) return undefined;
+  const facts = ownership.facts.get(source);
+  if (facts?.dynamic) return undefined;
+  let transitive = r.transitive === true;
+  let distribution = r.distribution;
+  const installed = options.environment?.(source);
+  const spelled = [...(imp.names ?? []).map((n) => `${r.module}.${n}`), r.module];
+  const providers = [...new Set(spelled.flatMap((m) => installed?.providers(m) ?? []))];
+  for (const p of providers) {
+    if (facts?.declared.has(p)) return undefined;
+    const folder = installed?.editable.get(p);
+    if (folder !== undefined && options.workspaceRoot !== undefined && workspaceFolderOf(options.workspaceRoot, folder) !== undefined) return undefined;
+    if (facts?.transitive.has(p)) transitive = true;
+  }
+  if (providers.length > 0 && !providers.includes(distribution)) distribution = providers[0];
+  const line = imp.line;
+  if (transitive) {
+    return { file, line, code: 'PY_TRANSITIVE_DEPENDENCY', message: `imports ${r.module}, which comes only through another dependency (distribution ${distribution}); declare it to depend on it directly` };
+  }
+  const where = providers.length > 0 ? ', installed' : '';
+  return { file, line, code: 'PY_UNDECLARED_DEPENDENCY', message: `imports ${top} but does not declare it (distribution ${distribution}${where})` };
 }
 
 /**

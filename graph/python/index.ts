@@ -31,7 +31,15 @@ export type { ImportResolution, ImportTarget } from './resolve-import';
 export { resolveFileImports, declaredDependencyEdges } from './file-dependencies';
 export type { PythonFileDependencies, PythonProjectEdge } from './file-dependencies';
 export { conftestChain, isPythonTestFile } from './conftest-chain';
-export { MODULE_DISTRIBUTIONS, distributionCandidates, declaredDistribution, likelyDistribution } from './third-party-modules';
+export { MODULE_DISTRIBUTIONS, distributionCandidates, declaredDistribution, likelyDistribution, moduleTable, isDistributionName } from './third-party-modules';
+export type { ModuleTable } from './third-party-modules';
+export { dependencyFacts } from './dependency-facts';
+export type { DependencyFacts } from './dependency-facts';
+export { readInstalledDistributions, nodePythonEnvironments, venvSitePackages } from './installed-distributions';
+export type { InstalledDistributions, PythonEnvironmentLookup } from './installed-distributions';
+export { summarizeDependencyFindings, PYTHON_DEPENDENCY_FINDINGS, PYTHON_INFO_CODES } from './dependency-findings';
+export type { FindingOptions } from './file-dependencies';
+export type { LockfileContents } from './read-lockfile';
 
 // Nx integration: projects, targets, external nodes and the workspace graph.
 export { readPythonProjects, isPythonConfigFile } from './read-python-projects';

@@ -1,4 +1,6 @@
 import type { WorkspacePath } from '../types';
+import { dependencyFacts, type DependencyFacts } from './dependency-facts';
+import { moduleTable, type ModuleTable } from './third-party-modules';
 import type { PythonProjectInfo } from './types';
 
 /** One file that provides a module. */
@@ -24,8 +26,12 @@ export interface ModuleOwnership {
   projects: PythonProjectInfo[];
   /** Project root → project, for walking up from a file. */
   projectsByRoot: Map<WorkspacePath, PythonProjectInfo>;
-  /** Project root → normalised names of every distribution it declares (all groups). */
+  /** Project root → normalised names of every distribution it declares (all groups, extras included). */
   declared: Map<WorkspacePath, Set<string>>;
+  /** Project root → what it declares and what comes with that (lockfile, first-party requirements). */
+  facts: Map<WorkspacePath, DependencyFacts>;
+  /** Import name → distributions: built-in table plus the `python.moduleMapping` option. */
+  table: ModuleTable;
   /** Top-level names of every first-party package, namespace roots included (`acme` for `acme.core`). */
   firstPartyTops: Set<string>;
 }
@@ -36,13 +42,19 @@ export interface ModuleOwnership {
  * deepest containing source root (or a `package_dir` folder): `src/pkg/sub/mod.py` →
  * `pkg.sub.mod`, `pkg/__init__.py` → `pkg`.
  */
-export function buildModuleOwnership(files: Iterable<WorkspacePath>, projects: PythonProjectInfo[]): ModuleOwnership {
+export function buildModuleOwnership(
+  files: Iterable<WorkspacePath>,
+  projects: PythonProjectInfo[],
+  options: { moduleMapping?: Readonly<Record<string, readonly string[]>> } = {},
+): ModuleOwnership {
   const sorted = [...projects].sort((a, b) => b.root.length - a.root.length);
   const firstPartyTops = new Set<string>();
   for (const p of sorted) for (const pkg of p.importPackages) firstPartyTops.add(pkg.split('.')[0]);
   const projectsByRoot = new Map(sorted.map((p) => [p.root, p]));
-  const declared = new Map(sorted.map((p) => [p.root, new Set(p.dependencies.map((d) => d.normalized))]));
-  const ownership: ModuleOwnership = { modules: new Map(), fileModules: new Map(), projects: sorted, projectsByRoot, declared, firstPartyTops };
+  const facts = dependencyFacts(sorted);
+  const declared = new Map([...facts].map(([root, f]) => [root, f.declared]));
+  const table = moduleTable(options.moduleMapping);
+  const ownership: ModuleOwnership = { modules: new Map(), fileModules: new Map(), projects: sorted, projectsByRoot, declared, facts, table, firstPartyTops };
   updateModuleOwnership(ownership, { added: files });
   return ownership;
 }

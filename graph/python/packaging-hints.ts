@@ -1,3 +1,4 @@
+import type { DependencyFile, DynamicDependencies } from './dynamic-dependencies';
 import type { PythonDependency, PythonTool } from './types';
 
 /**
@@ -19,6 +20,14 @@ export interface PackagingHints {
   find?: { where: string[]; include: string[]; exclude: string[] };
   workspaceMembers?: string[];
   workspaceExclude?: string[];
+  /** Requirements files a build backend reads dependencies from (Hatch requirements_txt hook, setuptools dynamic `file =`). */
+  dependencyFiles?: DependencyFile[];
+  /** pyproject.toml names dependencies in `[project] dynamic`. */
+  dynamicDependencies?: DynamicDependencies;
+  /** A setup.py `setup(install_requires=...)` whose value is computed (a variable, a call): where. */
+  computedSetupDependencies?: { file: string; line?: number };
+  /** True when a setup.cfg or setup.py was read: setuptools takes dynamic dependencies from there. */
+  setuptoolsConfig?: boolean;
 }
 
 /** Shallow-merges hints, earlier ones winning field by field; dependencies are concatenated. */

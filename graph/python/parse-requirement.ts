@@ -1,3 +1,6 @@
+import { normalizeDistributionName } from './normalize-name';
+import type { PythonDependency } from './types';
+
 /** A PEP 508 requirement string split into the parts the graph needs. */
 export interface ParsedRequirement {
   name: string;
@@ -33,4 +36,12 @@ export function parseRequirement(text: string): ParsedRequirement | undefined {
   if (rest.startsWith('@')) return { name: m[1], extras, specifier: '', marker, url: rest.slice(1).trim() };
   const specifier = rest.replace(/^\(|\)$/g, '').replace(/\s+/g, '');
   return { name: m[1], extras, specifier, marker };
+}
+
+/** The dependency a requirement declares in `file` (extras kept, normalised), in `group` when given. */
+export function requirementDependency(req: ParsedRequirement, file: string, group?: string): PythonDependency {
+  const dep: PythonDependency = { name: req.name, normalized: normalizeDistributionName(req.name), specifier: req.specifier, declaredIn: file };
+  if (req.extras.length > 0) dep.extras = req.extras.map(normalizeDistributionName);
+  if (group) dep.group = group;
+  return dep;
 }

@@ -1,6 +1,6 @@
 import type { WorkspacePath } from '../types';
 import { normalizeDistributionName } from './normalize-name';
-import { parseRequirement } from './parse-requirement';
+import { parseRequirement, requirementDependency } from './parse-requirement';
 import { joinPath } from './python-fs';
 import { str, strings, table, tableAt, type TomlTable } from './toml-values';
 import type { PythonDependency } from './types';
@@ -31,9 +31,7 @@ function addPep508(deps: PythonDependency[], list: string[], group: string | und
   for (const text of list) {
     const req = parseRequirement(text);
     if (!req) continue;
-    const dep: PythonDependency = { name: req.name, normalized: normalizeDistributionName(req.name), specifier: req.specifier, declaredIn: file };
-    if (group) dep.group = group;
-    deps.push(dep);
+    deps.push(requirementDependency(req, file, group));
   }
 }
 
@@ -49,6 +47,8 @@ function addPoetry(deps: PythonDependency[], list: TomlTable | undefined, group:
     };
     const path = str(detail?.path);
     if (path !== undefined) dep.path = joinPath(root, path);
+    const extras = strings(detail?.extras);
+    if (extras.length > 0) dep.extras = extras.map(normalizeDistributionName);
     if (group) dep.group = group;
     deps.push(dep);
   }

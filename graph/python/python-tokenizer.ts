@@ -2,7 +2,7 @@ import { PyToken, type PyTokenType } from './python-token';
 import type { SourceCursor } from './source-cursor';
 import { consumeNewline, prefixFlags, scanString } from './scan-string';
 
-const PRAGMA = 'fleet: ignore-import';
+const PRAGMA = 'fleet: ignore-';
 
 /** A scan failure, positioned for a diagnostic. */
 export interface TokenizerError {
@@ -30,6 +30,10 @@ export class PythonTokenizer {
   error: TokenizerError | undefined;
   /** Lines carrying a `# fleet: ignore-import` comment. */
   readonly pragmaLines = new Set<number>();
+  /** Lines carrying a `# fleet: ignore-undeclared` comment. */
+  readonly undeclaredPragmaLines = new Set<number>();
+  /** Position of the next `fleet: ignore-` at or after the last search (-1: none left), so that comments cost one search per pragma, not one per comment. */
+  private nextPragma = -2;
 
   private readonly c: SourceCursor;
   private readonly brackets: number[] = [];
@@ -115,8 +119,13 @@ export class PythonTokenizer {
       if (ch === 10 || ch === 13) break;
       c.pos++;
     }
-    const at = src.indexOf(PRAGMA, start);
-    if (at >= 0 && at < c.pos) this.pragmaLines.add(c.line);
+    if (this.nextPragma === -2 || (this.nextPragma >= 0 && this.nextPragma < start)) this.nextPragma = src.indexOf(PRAGMA, start);
+    const at = this.nextPragma;
+    if (at < 0 || at >= c.pos) return;
+    const word = src.slice(at + PRAGMA.length, at + PRAGMA.length + 10);
+    if (word.startsWith('import')) this.pragmaLines.add(c.line);
+    else if (word === 'undeclared') this.undeclaredPragmaLines.add(c.line);
+    this.nextPragma = src.indexOf(PRAGMA, at + 1);
   }
 
   private scanToken(ch: number): PyTokenType {

@@ -4,6 +4,7 @@ import type { Diagnostic, FileNode, ProjectDependency, WorkspacePath } from '../
 import { buildPythonGraph, type PythonGraphFile } from './build-python-graph';
 import { inferPythonProjects, type InferredPythonProject } from './infer-python-projects';
 import type { ExistingProject } from './name-python-projects';
+import { nodePythonEnvironments } from './installed-distributions';
 import { nodePythonFs } from './python-fs';
 
 /** What `fleet graph` needs of the plugin options. */
@@ -14,6 +15,10 @@ export interface PythonWorkspaceGraphOptions {
   targetNames: { test: string; lint: string; typecheck: string; build: string };
   disabledTargets: readonly string[];
   exclude: readonly string[];
+  /** The `python.moduleMapping` option. */
+  moduleMapping?: Readonly<Record<string, readonly string[]>>;
+  /** Read installed environments (.venv, the interpreter's site-packages) for findings; default true. */
+  useEnvironment?: boolean;
   /** The workspace's files, when the caller already listed them (else git's listing). */
   files?: readonly string[];
 }
@@ -41,7 +46,8 @@ export function pythonWorkspaceGraph(options: PythonWorkspaceGraphOptions): Pyth
   const files = options.files ? [...options.files] : discoverFiles(options.workspaceRoot).map((f) => f.file);
   const workspaceName = path.basename(options.workspaceRoot);
   const inference = inferPythonProjects({ ...options, fs, configFiles: files, workspaceName });
-  const graph = buildPythonGraph({ fs, files, exclude: options.exclude, workspaceName });
+  const environment = options.useEnvironment === false ? undefined : nodePythonEnvironments(options.workspaceRoot, options.interpreter);
+  const graph = buildPythonGraph({ fs, files, exclude: options.exclude, workspaceName, moduleMapping: options.moduleMapping, environment, workspaceRoot: options.workspaceRoot });
   const nameOf = new Map<string, string>();
   const out: PythonWorkspaceGraph = { projects: {}, files: {}, dependencies: [], diagnostics: [...inference.diagnostics, ...graph.diagnostics], inferred: inference.projects };
   for (const p of inference.projects) {

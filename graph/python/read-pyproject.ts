@@ -1,6 +1,7 @@
 import { parse, TomlError } from 'smol-toml';
 import type { Diagnostic, WorkspacePath } from '../types';
 import type { PackagingHints } from './packaging-hints';
+import { dynamicDependencySources } from './dynamic-dependencies';
 import { poetryPython, pyprojectDependencies } from './pyproject-dependencies';
 import { str, strings, table, tableAt, type TomlTable } from './toml-values';
 import type { PythonTool } from './types';
@@ -30,11 +31,14 @@ export function readPyproject(text: string, file: WorkspacePath, root: Workspace
   const project = tableAt(doc, 'project');
   const poetry = tableAt(doc, 'tool', 'poetry');
   const uvWorkspace = tableAt(doc, 'tool', 'uv', 'workspace');
+  const dynamic = dynamicDependencySources(doc, text, file, root);
   const hints: PackagingHints = {
     name: str(project?.name) ?? str(poetry?.name),
     tool: detectTool(doc),
     requiresPython: str(project?.['requires-python']) ?? poetryPython(doc),
-    dependencies: pyprojectDependencies(doc, root, file),
+    dependencies: [...pyprojectDependencies(doc, root, file), ...dynamic.dependencies],
+    dependencyFiles: dynamic.files.length > 0 ? dynamic.files : undefined,
+    dynamicDependencies: dynamic.dynamic,
     workspaceMembers: uvWorkspace ? strings(uvWorkspace.members) : undefined,
     workspaceExclude: uvWorkspace ? strings(uvWorkspace.exclude) : undefined,
     ...packageSettings(doc),

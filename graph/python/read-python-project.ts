@@ -8,7 +8,7 @@ import { readPyproject } from './read-pyproject';
 import { readRequirementsFile } from './read-requirements';
 import { readSetupCfg } from './read-setup-cfg';
 import { readSetupPy } from './read-setup-py';
-import type { LockedVersions, PythonProjectInfo, PythonTool } from './types';
+import type { LockedVersions, LockGraph, PythonProjectInfo, PythonTool } from './types';
 
 /** Options of {@link readPythonProject}. */
 export interface ReadPythonProjectOptions {
@@ -72,9 +72,14 @@ export function readPythonProject(options: ReadPythonProjectOptions): PythonProj
   }
   if (configFiles.length === 0) return { diagnostics };
   const merged = mergeHints(hints);
+  readDependencyFiles(fs, merged, diagnostics);
   const lock = findLockfile(fs, root);
   diagnostics.push(...lock.diagnostics);
   const project = buildInfo(options, merged, configFiles, lock, pins);
+  const unreadable = project.unreadableDependencies;
+  if (unreadable) {
+    diagnostics.push({ file: unreadable.file, line: unreadable.line, code: 'PY_DYNAMIC_DEPENDENCIES', message: `${project.name}: ${unreadable.reason}; no undeclared-dependency findings for this project` });
+  }
   return { project, diagnostics };
 }
 
@@ -101,6 +106,9 @@ function buildInfo(
   };
   if (hints.requiresPython) info.requiresPython = hints.requiresPython;
   if (lock.file) info.lockfile = lock.file;
+  if (lock.file) info.lockGraph = lock.graph;
+  const unreadable = unreadableDependencies(hints);
+  if (unreadable) info.unreadableDependencies = unreadable;
   if (layout.packageDirs) info.packageDirs = layout.packageDirs;
   if (hints.workspaceMembers) info.workspaceMembers = hints.workspaceMembers;
   if (hints.workspaceExclude) info.workspaceExclude = hints.workspaceExclude;
@@ -119,7 +127,29 @@ function toolOf(declared: PythonTool | undefined, lockfile: WorkspacePath | unde
 interface LockfileLookup {
   file?: WorkspacePath;
   versions: LockedVersions;
+  graph: LockGraph;
   diagnostics: Diagnostic[];
+}
+
+/** The requirements files a build backend takes dynamic dependencies from, read into `hints.dependencies`. */
+function readDependencyFiles(fs: PythonFs, hints: PackagingHints, diagnostics: Diagnostic[]): void {
+  for (const { file, group } of hints.dependencyFiles ?? []) {
+    const result = readRequirementsFile(fs, file);
+    for (const d of result.dependencies) hints.dependencies.push(group ? { ...d, group } : d);
+    diagnostics.push(...result.diagnostics);
+  }
+}
+
+/**
+ * Where dependencies are computed by code nx-fleet does not run: a setup.py computing
+ * `install_requires`, or `[project] dynamic` dependencies with no table, requirements file,
+ * setup.cfg or setup.py to take them from.
+ */
+function unreadableDependencies(hints: PackagingHints): PythonProjectInfo['unreadableDependencies'] {
+  if (hints.computedSetupDependencies) return { ...hints.computedSetupDependencies, reason: 'setup.py computes install_requires' };
+  const dynamic = hints.dynamicDependencies;
+  if (dynamic && !dynamic.found && !hints.setuptoolsConfig) return { file: dynamic.file, line: dynamic.line, reason: 'dependencies are dynamic and no table of the build backend lists them' };
+  return undefined;
 }
 
 /** The nearest lockfile at or above `root` (a uv workspace keeps one uv.lock at its root). */
@@ -130,7 +160,7 @@ function findLockfile(fs: PythonFs, root: WorkspacePath): LockfileLookup {
       const text = fs.readFile(file);
       if (text !== undefined) return { file, ...readLockfile(text, file) };
     }
-    if (dir === '') return { versions: {}, diagnostics: [] };
+    if (dir === '') return { versions: {}, graph: {}, diagnostics: [] };
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Diagnostic, WorkspacePath } from '../types';
 import { normalizeDistributionName } from './normalize-name';
-import { parseRequirement } from './parse-requirement';
+import { parseRequirement, requirementDependency } from './parse-requirement';
 import { joinPath, type PythonFs } from './python-fs';
 import type { PythonDependency } from './types';
 
@@ -62,7 +62,7 @@ function requirementLine(line: string, dir: string, file: WorkspacePath): Python
   }
   const req = parseRequirement(target);
   if (!req) return undefined;
-  const dep: PythonDependency = { name: req.name, normalized: normalizeDistributionName(req.name), specifier: req.specifier, declaredIn: file };
+  const dep = requirementDependency(req, file);
   if (req.url?.startsWith('file:')) dep.path = joinPath(dir, req.url.replace(/^file:(\/\/)?/, ''));
   return dep;
 }

@@ -1,7 +1,7 @@
 import type { WorkspacePath } from '../types';
 import { normalizeDistributionName } from './normalize-name';
 import type { PackagingHints } from './packaging-hints';
-import { parseRequirement } from './parse-requirement';
+import { parseRequirement, requirementDependency } from './parse-requirement';
 import type { PythonDependency } from './types';
 
 type Ini = Map<string, Map<string, string>>;
@@ -17,6 +17,7 @@ export function readSetupCfg(text: string, file: WorkspacePath): PackagingHints 
   const hints: PackagingHints = {
     name: ini.get('metadata')?.get('name'),
     tool: 'setuptools',
+    setuptoolsConfig: true,
     requiresPython: options?.get('python_requires'),
     dependencies: requirements(listValue(options?.get('install_requires')), undefined, file),
   };
@@ -81,9 +82,7 @@ function requirements(lines: string[], group: string | undefined, file: Workspac
   for (const line of lines) {
     const req = parseRequirement(line);
     if (!req) continue;
-    const dep: PythonDependency = { name: req.name, normalized: normalizeDistributionName(req.name), specifier: req.specifier, declaredIn: file };
-    if (group) dep.group = group;
-    deps.push(dep);
+    deps.push(requirementDependency(req, file, group));
   }
   return deps;
 }

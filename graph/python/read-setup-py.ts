@@ -1,7 +1,7 @@
 import type { WorkspacePath } from '../types';
-import { normalizeDistributionName } from './normalize-name';
+import { lineOf } from './dynamic-dependencies';
 import type { PackagingHints } from './packaging-hints';
-import { parseRequirement } from './parse-requirement';
+import { parseRequirement, requirementDependency } from './parse-requirement';
 import { PyToken } from './python-token';
 import { PythonTokenizer } from './python-tokenizer';
 
@@ -27,9 +27,14 @@ export function readSetupPy(text: string, file: WorkspacePath): PackagingHints |
   const hints: PackagingHints = { tool: 'setuptools', dependencies: [] };
   if (typeof kwargs.name === 'string') hints.name = kwargs.name;
   if (typeof kwargs.python_requires === 'string') hints.requiresPython = kwargs.python_requires;
-  for (const line of stringList(kwargs.install_requires)) {
+  const requires = kwargs.install_requires;
+  hints.setuptoolsConfig = true;
+  if ('install_requires' in kwargs && (!Array.isArray(requires) || requires.some((r) => typeof r !== 'string'))) {
+    hints.computedSetupDependencies = { file, line: lineOf(text, /\binstall_requires\s*=/) };
+  }
+  for (const line of stringList(requires)) {
     const req = parseRequirement(line);
-    if (req) hints.dependencies.push({ name: req.name, normalized: normalizeDistributionName(req.name), specifier: req.specifier, declaredIn: file });
+    if (req) hints.dependencies.push(requirementDependency(req, file));
   }
   const packages = kwargs.packages;
   if (isCall(packages) && /find(_namespace)?_packages$/.test(packages.call)) {

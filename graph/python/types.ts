@@ -42,6 +42,8 @@ export interface PythonImport {
    * `specifier + '.' + name` before `specifier`.
    */
   names?: string[];
+  /** Present and true when the statement carries `# fleet: ignore-undeclared`: edges as usual, never a dependency finding. */
+  ignoreUndeclared?: boolean;
 }
 
 /** Result of scanning one Python file. */
@@ -68,6 +70,8 @@ export interface PythonDependency {
   workspace?: boolean;
   /** Extra or group it belongs to (`dev`, `test`, ...); absent for main dependencies. */
   group?: string;
+  /** Extras requested (`psycopg[pool]` → `['pool']`), normalised; absent when none. */
+  extras?: string[];
   /** The file that declares it (pyproject.toml, setup.cfg, requirements.txt, ...). */
   declaredIn: WorkspacePath;
 }
@@ -102,11 +106,32 @@ export interface PythonProjectInfo {
   lockedVersions: LockedVersions;
   /** Packages whose folder is not `<source root>/<package path>` (setuptools `package_dir`): dotted package → folder. */
   packageDirs?: Record<string, WorkspacePath>;
+  /**
+   * The lockfile's dependency graph (normalised name → what it depends on, per extra), shared by
+   * every project of that lockfile; absent without a lockfile. Decides which imports are
+   * transitive (`PY_TRANSITIVE_DEPENDENCY`) rather than undeclared.
+   */
+  lockGraph?: LockGraph;
+  /**
+   * Set when `dependencies` are dynamic (`[project] dynamic`, a setup.py computing
+   * `install_requires`) and their source could not be read: no undeclared findings for the
+   * project, one `PY_DYNAMIC_DEPENDENCIES` note at this place instead.
+   */
+  unreadableDependencies?: { file: WorkspacePath; line?: number; reason: string };
   /** uv workspace members (globs, relative to {@link root}) when this is a uv workspace root. */
   workspaceMembers?: string[];
   /** uv workspace exclude globs. */
   workspaceExclude?: string[];
 }
+
+/** One locked distribution's requirements: main ones and those of each extra (normalised names). */
+export interface LockedPackage {
+  dependencies: string[];
+  extras: Record<string, string[]>;
+}
+
+/** A lockfile's packages by normalised name. */
+export type LockGraph = Record<string, LockedPackage>;
 
 /** Versions pinned by a lockfile or pinned requirements: normalised distribution name → version. */
 export type LockedVersions = Record<string, string>;

@@ -41,7 +41,8 @@ describe('ownership on the fixture monorepo', () => {
     const diagnostics = result.diagnostics.map((d) => `${d.file}:${d.line} ${d.code} ${d.message}`).sort();
     expect(diagnostics).toEqual([
       'services/api/api/app.py:10 PY_AMBIGUOUS_MODULE module shared_utils is owned by several projects (libs/legacy-a, libs/legacy-b); no dependency inferred',
-      'services/api/api/app.py:6 PY_UNDECLARED_DEPENDENCY imports yaml but does not declare it (distribution pyyaml)',
+      // acme-core, a first-party requirement, declares PyYAML: it comes with it.
+      'services/api/api/app.py:6 PY_TRANSITIVE_DEPENDENCY imports yaml, which comes only through another dependency (distribution pyyaml); declare it to depend on it directly',
     ]);
   });
 

@@ -152,7 +152,7 @@ describe('requirements files and lockfiles', () => {
   });
 
   it('reads poetry.lock and reports a broken lockfile with its line', () => {
-    expect(readLockfile('[[package]]\nname = "Foo_Bar"\nversion = "1.2"\n', 'poetry.lock')).toEqual({ versions: { 'foo-bar': '1.2' }, diagnostics: [] });
+    expect(readLockfile('[[package]]\nname = "Foo_Bar"\nversion = "1.2"\n', 'poetry.lock')).toEqual({ versions: { 'foo-bar': '1.2' }, graph: { 'foo-bar': { dependencies: [], extras: {} } }, diagnostics: [] });
     const bad = readLockfile('[[package]]\nname = \n', 'uv.lock');
     expect(bad.diagnostics[0]).toMatchObject({ file: 'uv.lock', line: 2, code: 'PY_LOCKFILE_INVALID' });
   });

@@ -19,7 +19,10 @@ export async function typecheckBatch(
 ): Promise<Record<string, TaskReport>> {
   const order = dependencyOrder(Object.keys(taskGraph.tasks), (id) => taskGraph.tasks[id].target.project, context);
   const tasks: TypecheckTask[] = order.map((id) => ({ id, options: inputs[id] }));
-  return (await runTypecheckTasks(context.root, tasks)).reports;
+  const { reports } = await runTypecheckTasks(context.root, tasks);
+  // Nx shows a batch's own stdout, not the terminalOutput it returns (that one is cached).
+  for (const t of tasks) if (reports[t.id].terminalOutput) process.stdout.write(`> ${t.id}\n${reports[t.id].terminalOutput}`);
+  return reports;
 }
 
 /**

@@ -16,6 +16,8 @@ export interface FleetPluginOptions {
   tsconfigProjects?: boolean;
   exclude?: string[];
   parallelParseThreshold?: number;
+  /** How inferred typecheck targets run (docs/local-execution.md); default `commands`. */
+  executors?: 'commands' | 'fleet';
   /** Dockerfile projects and targets (docs/dockerfiles.md). */
   docker?: DockerPluginOptions;
   /** Python projects and targets (docs/python.md). */

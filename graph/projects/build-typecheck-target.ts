@@ -9,6 +9,8 @@ export interface TypecheckTargetInput {
   /** The tsconfig files to check, usually one (see docs/inference.md for the choice). */
   tsconfigs: ResolvedTsconfig[];
   tools: ToolInputs;
+  /** `fleet`: the nx-fleet:typecheck executor (docs/local-execution.md) instead of the tsc command. */
+  executors?: 'commands' | 'fleet';
 }
 
 /**
@@ -17,14 +19,16 @@ export interface TypecheckTargetInput {
  * the production files of dependencies (their sources are what imports reach), the tsconfig
  * chain outside the project, and the installed TypeScript version.
  */
-export function buildTypecheckTarget({ root, tsconfigs, tools }: TypecheckTargetInput): InferredTarget {
+export function buildTypecheckTarget({ root, tsconfigs, tools, executors = 'commands' }: TypecheckTargetInput): InferredTarget {
   const relative = (f: string) => posix.relative(root === '.' ? '' : root, f);
   const command = tsconfigs.map((t) => `tsc --noEmit -p ${relative(t.file)}`).join(' && ');
   const productionOnly = tsconfigs.every((t) => excludesTests(t.exclude));
   const external = new Set(['typescript', ...tsconfigs.flatMap((t) => t.extendsPackages)]);
+  const run = executors === 'fleet'
+    ? { executor: 'nx-fleet:typecheck', options: { cwd: root, tsConfigs: tsconfigs.map((t) => relative(t.file)) } }
+    : { command, options: { cwd: root } };
   return {
-    command,
-    options: { cwd: root },
+    ...run,
     cache: true,
     inputs: [
       productionOnly ? PRODUCTION_FILES : ALL_PROJECT_FILES,

@@ -57,7 +57,7 @@ export function inferTargets(reader: WorkspaceReader, facts: TargetFacts, option
   const targets: Record<string, InferredTarget> = {};
   if (!facts.files.hasSources) return { targets, hasTsconfig: tsconfigs.typecheck.length > 0, diagnostics };
   if (tsconfigs.typecheck.length && wanted('typecheck', options.typecheckTargetName)) {
-    targets[options.typecheckTargetName] = buildTypecheckTarget({ root, tsconfigs: tsconfigs.typecheck, tools: facts.tools });
+    targets[options.typecheckTargetName] = buildTypecheckTarget({ root, tsconfigs: tsconfigs.typecheck, tools: facts.tools, executors: options.executors });
   }
   const rootNames = root === '.' ? entries : reader.readDir('.').filter((e) => !e.dir).map((e) => e.name);
   const runner = detectTestRunner(reader, { root, rootFileNames: entries, packageJson: facts.packageJson, rootPackageJson: facts.rootPackageJson, hasTestFiles: facts.files.hasTestFiles });

@@ -15,8 +15,10 @@ export type TargetInput =
 
 /** An inferred target, in Nx's `TargetConfiguration` shape. */
 export interface InferredTarget {
-  command: string;
-  options: { cwd: string };
+  /** An `nx:run-commands` target has a command; an executor target names its executor instead. */
+  command?: string;
+  executor?: string;
+  options: { cwd: string; [option: string]: unknown };
   cache: boolean;
   inputs: TargetInput[];
   outputs: string[];

@@ -1,0 +1,5 @@
+/** Options of `nx-fleet:typecheck` (schema.json). */
+export interface TypecheckExecutorOptions {
+  cwd: string;
+  tsConfigs: string[];
+}

@@ -1,0 +1,88 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** A generated project of the differential corpus. */
+export interface CorpusProject {
+  name: string;
+  dir: string;
+  tsconfig: string;
+  /** Index of the project it imports from (relative source import), if any. */
+  dependsOn?: number;
+}
+
+const TARGETS = ['ES2017', 'ES2020', 'ES2022', 'ESNext'];
+const LIBS = [['ES2020'], ['ES2022', 'DOM'], ['ES2017'], ['ESNext', 'DOM', 'DOM.Iterable'], ['ES2023']];
+const RESOLUTION = [
+  { module: 'esnext', moduleResolution: 'bundler' },
+  { module: 'node16', moduleResolution: 'node16' },
+  { module: 'nodenext', moduleResolution: 'nodenext' },
+  { module: 'preserve', moduleResolution: 'bundler' },
+];
+
+/** Seeded errors: each a file body; the codes tsc gives depend on the project's options. */
+const SEEDS: Array<(i: number) => string> = [
+  () => `export const n: number = "not a number";\n`, // TS2322
+  () => `function take(x: string): string { return x; }\nexport const r = take(42);\n`, // TS2345
+  () => `export const o = { a: 1 };\nexport const b = o.missing;\n`, // TS2339
+  () => `export function loose(a) { return a; }\n`, // TS7006 when strict
+  () => `export function first(xs: string[]) { const m = new Map<string, number>(); return m.get(xs[0]).toFixed(); }\n`, // TS18048 when strict
+  () => `import { nothing } from './does-not-exist.js';\nexport const z = nothing;\n`, // TS2307
+  () => `export const = ;\n`, // syntax errors stop semantic diagnostics
+  () => `export const last = [1, 2, 3].at(-1);\nexport const own = Object.hasOwn({}, 'a');\n`, // lib-dependent TS2550
+  () => `export const title = document.title;\n`, // TS2584 without DOM
+  () => `export class C { name: string; }\n`, // TS2564 when strict
+  () => `export function g() { await Promise.resolve(1); }\n`, // TS1308
+  () => `export const dup = 1;\nexport const dup = 2;\n`, // TS2451
+  () => `export function h(x: unknown) { return x.length; }\n`, // TS18046
+  () => `export type T = { a: string };\nexport const t: T = { a: 'x', b: 2 };\n`, // TS2353
+];
+
+/**
+ * Writes `count` projects under `root` with compiler options that differ in lib, target,
+ * strict, module resolution, jsx, paths and project references, importing each other's sources
+ * and one shared folder, so that state shared between projects is what could go wrong.
+ */
+export function writeCorpus(root: string, count: number): CorpusProject[] {
+  const write = (rel: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), text);
+  };
+  write('shared/src/util.ts', `export function id(a) { return a; }\nexport const where = typeof document === 'undefined' ? 'node' : document.title;\nexport const xs = [1, 2].at(0);\n`);
+  write('base/tsconfig.json', JSON.stringify({ compilerOptions: { composite: true, outDir: 'out', rootDir: 'src', types: [] }, include: ['src'] }));
+  write('base/src/index.ts', `export const base = 1;\n`);
+  const projects: CorpusProject[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = `p${String(i).padStart(2, '0')}`;
+    // Every eighth project is clean: no seeded error, nothing imported that has one.
+    const clean = i % 8 === 3;
+    const res = RESOLUTION[i % RESOLUTION.length];
+    const options: Record<string, unknown> = {
+      target: TARGETS[i % TARGETS.length],
+      lib: LIBS[i % LIBS.length],
+      strict: i % 2 === 0,
+      ...res,
+      types: [],
+      skipLibCheck: i % 3 !== 0,
+      noUnusedLocals: i % 6 === 1,
+    };
+    if (i % 5 === 0 && !clean) options.jsx = i % 10 === 0 ? 'preserve' : 'react-jsx';
+    if (i % 3 === 0 && !clean) options.paths = { '@shared/*': ['../shared/src/*'] };
+    const config: Record<string, unknown> = { compilerOptions: options, include: ['src'] };
+    if (i % 7 === 0 && !clean) config.references = [{ path: '../base' }];
+    write(`${name}/tsconfig.json`, JSON.stringify(config, null, 2));
+    const ext = res.moduleResolution === 'bundler' ? '' : '.js';
+    const files: string[] = [];
+    for (let s = 0; s < (clean ? 0 : 1 + (i % 3)); s++) files.push(SEEDS[(i * 5 + s * 3) % SEEDS.length](i));
+    if (clean) files.push(`export const fine = 1;\n`);
+    files.forEach((body, k) => write(`${name}/src/seed${k}.ts`, body));
+    let index = `export * from './seed0${ext}';\nexport const answer: number = 42;\n`;
+    if (i % 3 === 0 && !clean) index += `import { id } from '@shared/util';\nexport const viaPaths = id(1);\n`;
+    const dependsOn = i > 0 && i % 4 !== 0 && !clean ? i - 1 : undefined;
+    if (dependsOn !== undefined) index += `import * as dep from '../../p${String(dependsOn).padStart(2, '0')}/src/index${ext}';\nexport const fromDep = dep.answer;\n`;
+    if (i % 7 === 0 && !clean) index += `import { base } from '../../base/src/index${ext}';\nexport const b = base;\n`;
+    write(`${name}/src/index.ts`, index);
+    if (options.jsx) write(`${name}/src/view.tsx`, `export const view = <div className="x">{1}</div>;\n`);
+    projects.push({ name, dir: path.join(root, name), tsconfig: path.join(root, name, 'tsconfig.json'), dependsOn });
+  }
+  return projects;
+}

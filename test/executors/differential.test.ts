@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkProject } from '../../executors/typecheck/check-project';
+import { createSharedState } from '../../executors/typecheck/shared-state';
+import { writeCorpus, type CorpusProject } from './corpus';
+import { startTestServer, type TestServer } from './server-helper';
+
+const COUNT = 42;
+const tscBin = path.join(path.dirname(require.resolve('typescript')), '..', 'bin', 'tsc');
+
+function tscNoEmit(p: CorpusProject): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [tscBin, '--noEmit', '-p', 'tsconfig.json'], { cwd: p.dir });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', () => resolve(out));
+  });
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  }));
+  return out;
+}
+
+describe('differential corpus: nx-fleet:typecheck vs tsc --noEmit -p', () => {
+  let root: string;
+  let projects: CorpusProject[];
+  let oracle: string[];
+  let server: TestServer;
+  beforeAll(async () => {
+    root = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'fleet-corpus-'));
+    projects = writeCorpus(root, COUNT);
+    oracle = await mapLimit(projects, 2, tscNoEmit);
+    server = await startTestServer(root);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('covers many diagnostic codes and some clean projects', () => {
+    const codes = new Set(oracle.flatMap((o) => [...o.matchAll(/error TS(\d+)/g)].map((m) => m[1])));
+    console.log(`corpus: ${COUNT} projects, ${codes.size} distinct codes: ${[...codes].sort().join(' ')}; ${oracle.filter((o) => !o).length} clean`);
+    expect(codes.size).toBeGreaterThanOrEqual(12);
+    expect(oracle.some((o) => o === '')).toBe(true);
+  });
+
+  it('non-batch (fresh state per project) prints exactly what tsc prints, for every project', () => {
+    const got = projects.map((p) => checkProject(createSharedState(ts), { tsconfig: p.tsconfig, cwd: p.dir, batchId: p.name }).output);
+    expect(got).toEqual(oracle);
+  });
+
+  it('batch (one shared state, dependency order, then reverse order) prints exactly what tsc prints', () => {
+    const state = createSharedState(ts);
+    for (const order of [projects, [...projects].reverse()]) {
+      const got = new Map(order.map((p) => [p.name, checkProject(state, { tsconfig: p.tsconfig, cwd: p.dir, batchId: 'one' }).output]));
+      expect(projects.map((p) => got.get(p.name))).toEqual(oracle);
+    }
+    console.log(`batch: ${projects.length * 2} checks on one state, all equal to tsc`);
+  });
+
+  it('through the server (benchmark recycling settings, two batches) equals tsc; an edit between batches is seen', async () => {
+    for (let round = 0; round < 2; round++) {
+      const got = await server.checkAll(projects.map((p) => ({ tsconfig: p.tsconfig, cwd: p.dir })));
+      expect(got).toEqual(oracle);
+    }
+    const p = projects[1];
+    const file = path.join(p.dir, 'src', 'index.ts');
+    const before = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, before + `export const edited: string = 1;\n`);
+    try {
+      const [after] = await server.checkAll([{ tsconfig: p.tsconfig, cwd: p.dir }]);
+      expect(after).toBe(await tscNoEmit(p));
+      expect(after).toContain('TS2322');
+    } finally {
+      fs.writeFileSync(file, before);
+    }
+    const [restored] = await server.checkAll([{ tsconfig: p.tsconfig, cwd: p.dir }]);
+    expect(restored).toBe(oracle[1]);
+  });
+});

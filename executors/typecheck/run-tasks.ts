@@ -42,7 +42,12 @@ export async function runTypecheckTasks(workspaceRoot: string, tasks: TypecheckT
       process.stderr.write(note);
     }
   }
-  const stop = () => connection?.close();
+  // Ctrl-C: closing the connection makes the server abort this command's tasks; the signal
+  // is then raised again so that the process ends as it would without this handler.
+  const stop = (signal: NodeJS.Signals) => {
+    connection?.close();
+    process.kill(process.pid, signal);
+  };
   process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
     const check: (r: CheckRequest) => Promise<TaskOutcome> = connection ? connection.check : inProcessChecker(typescript);

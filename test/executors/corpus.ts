@@ -47,7 +47,7 @@ export function writeCorpus(root: string, count: number): CorpusProject[] {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     fs.writeFileSync(path.join(root, rel), text);
   };
-  write('shared/src/util.ts', `export function id(a) { return a; }\nexport const where = typeof document === 'undefined' ? 'node' : document.title;\nexport const xs = [1, 2].at(0);\n`);
+  write('shared/src/util.ts', `export function id(a) { return a; }\nexport const where = typeof document === 'undefined' ? 'node' : document.title;\nexport const xs = [1, 2].at(0);\nexport function u() { return 1; console.log('never'); }\nexport function l() { spare: for (;;) { break; } }\n`);
   write('base/tsconfig.json', JSON.stringify({ compilerOptions: { composite: true, outDir: 'out', rootDir: 'src', types: [] }, include: ['src'] }));
   write('base/src/index.ts', `export const base = 1;\n`);
   const projects: CorpusProject[] = [];
@@ -65,6 +65,8 @@ export function writeCorpus(root: string, count: number): CorpusProject[] {
       skipLibCheck: i % 3 !== 0,
       noUnusedLocals: i % 6 === 1,
     };
+    // Binder diagnostics depend on these: a file bound under one setting must not be reused under another.
+    if (i % 4 === 2) Object.assign(options, { allowUnreachableCode: false, allowUnusedLabels: false });
     if (i % 5 === 0 && !clean) options.jsx = i % 10 === 0 ? 'preserve' : 'react-jsx';
     if (i % 3 === 0 && !clean) options.paths = { '@shared/*': ['../shared/src/*'] };
     const config: Record<string, unknown> = { compilerOptions: options, include: ['src'] };

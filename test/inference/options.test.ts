@@ -12,6 +12,7 @@ describe('plugin options', () => {
       tsconfigProjects: true,
       exclude: [],
       parallelParseThreshold: 3000,
+      executors: 'commands',
       docker: {},
       python: { interpreter: 'python3' },
       distributed: {},
@@ -19,7 +20,8 @@ describe('plugin options', () => {
   });
 
   it.each([
-    [{ bogus: 1 }, 'bogus', /^unknown option; known options are: typecheckTargetName, testTargetName, lintTargetName, buildTargetName, disabledTargets, tsconfigProjects, exclude, parallelParseThreshold, docker, python, distributed$/],
+    [{ bogus: 1 }, 'bogus', /^unknown option; known options are: typecheckTargetName, testTargetName, lintTargetName, buildTargetName, disabledTargets, tsconfigProjects, exclude, parallelParseThreshold, executors, docker, python, distributed$/],
+    [{ executors: 'batch' }, 'executors', /^must be one of "commands", "fleet" \(got "batch"\)$/],
     [{ typecheckTargetName: 5 }, 'typecheckTargetName', /^must be string \(got 5\)$/],
     [{ testTargetName: '' }, 'testTargetName', /^must NOT have fewer than 1 characters \(got ""\)$/],
     [{ lintTargetName: null }, 'lintTargetName', /^must be string \(got null\)$/],

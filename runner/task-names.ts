@@ -5,6 +5,8 @@
  * address or that could change what nx does:
  * - a project name starting with `-`: the argument would be read as an nx flag;
  * - control characters (newlines, tabs, escapes): they would forge lines in logs and messages;
+ * - a double quote: `nx run` reads `"` as quoting when it splits its argument at `:` (found by
+ *   the property test: Nx's own split maps no such name back to its task);
  * - the targets `b`, `e`, `l`, `s`, `t`: `nx run` turns them into build, e2e, lint, serve, test.
  */
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -19,6 +21,7 @@ export function taskNameProblem(kind: NameKind, name: unknown): string | undefin
   if (typeof name !== 'string' || name === '') return `${kind} must be a non-empty string`;
   if (name.length > MAX_NAME) return `${kind} is longer than ${MAX_NAME} characters`;
   if (CONTROL.test(name)) return `${kind} ${JSON.stringify(name)} holds a control character`;
+  if (name.includes('"')) return `${kind} ${JSON.stringify(name)} holds a double quote (nx run reads it as quoting)`;
   if (kind === 'project' && name.startsWith('-')) return `project ${JSON.stringify(name)} starts with "-" (nx would read it as a flag)`;
   if (kind === 'target' && NX_TARGET_ALIASES.has(name)) return `target "${name}" is an alias of nx run (it would run another target)`;
   return undefined;

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { runTokenRoute } from './run-token-route';
 import { sendJson, sendText } from './http-util';
 import { Metrics } from './metrics';
 import { nxArtifact } from './nx-routes';
@@ -113,6 +114,7 @@ function route(opts: CacheServerOptions, ctx: RequestContext): Promise<void> | v
   if (p === '/v8/artifacts/events') return (rec.route = 'turbo_events'), turboEvents(ctx);
   if (p === '/v8/artifacts' && m === 'POST') return (rec.route = 'turbo_query'), turboQuery(ctx);
   if (p.startsWith('/v8/artifacts/')) return (rec.route = 'turbo_artifact'), turboArtifact(ctx, p.slice('/v8/artifacts/'.length));
+  if (p === '/v1/fleet/run-tokens') return (rec.route = 'run_token'), runTokenRoute(ctx);
   if (p === '/healthz') {
     rec.route = 'healthz';
     const u = opts.store.usage();

@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
+import { RunTokenIssuer, type MintRights } from './run-tokens';
 import { hashToken, readTokensFile, type StoredToken, type TokenScope } from './tokens-file';
 import type { Namespace } from './types';
 
@@ -18,6 +19,8 @@ export class TokenRegistry {
   private mtimeMs = 0;
   private checkedMs = 0;
   private reloading = false;
+  /** Issues and checks per-run tokens (cache/run-tokens.ts); its key lives only in this process. */
+  readonly runTokens = new RunTokenIssuer();
 
   private constructor(
     private readonly file: string | undefined,
@@ -42,17 +45,41 @@ export class TokenRegistry {
     return this.tokens.length;
   }
 
-  /** Checks an `Authorization` header. Every stored hash is compared, in constant time each. */
+  /**
+   * Checks an `Authorization` header for the artifact routes. Every stored hash is compared, in
+   * constant time each. A run token is checked by its MAC and expiry; a mint token reads and
+   * writes nothing itself.
+   */
   authenticate(header: string | undefined): AuthResult {
     if (this.file === undefined) return { ok: true, scope: OPEN_SCOPE };
+    const found = this.find(header);
+    if (!found.ok) return found;
+    const t = found.token;
+    return { ok: true, scope: 'mint' in t && t.mint ? { name: t.name, write: null, read: [] } : t };
+  }
+
+  /** The mint rights of the header's token: undefined when it is not a mint token. */
+  mintRights(header: string | undefined): { ok: true; name: string; rights?: MintRights } | { ok: false; code: 'MISSING_TOKEN' | 'BAD_TOKEN' } {
+    if (this.file === undefined) return { ok: true, name: 'anonymous' };
+    const found = this.find(header);
+    if (!found.ok) return found;
+    const t = found.token as StoredToken;
+    return { ok: true, name: t.name, rights: t.mint ? { mint: t.mint, read: t.read, ttlSeconds: t.mintTtlSeconds ?? 3600 } : undefined };
+  }
+
+  private find(header: string | undefined): { ok: true; token: StoredToken | TokenScope } | { ok: false; code: 'MISSING_TOKEN' | 'BAD_TOKEN' } {
     this.maybeReload();
     const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!m) return { ok: false, code: 'MISSING_TOKEN' };
+    if (RunTokenIssuer.isRunToken(m[1])) {
+      const scope = this.runTokens.verify(m[1]);
+      return scope ? { ok: true, token: scope } : { ok: false, code: 'BAD_TOKEN' };
+    }
     const presented = hashToken(m[1]);
     let found: StoredToken | undefined;
     // No early exit: the time taken does not depend on which token (if any) matched.
     for (const t of this.tokens) if (timingSafeEqual(t.sha256, presented) && !found) found = t;
-    return found ? { ok: true, scope: found } : { ok: false, code: 'BAD_TOKEN' };
+    return found ? { ok: true, token: found } : { ok: false, code: 'BAD_TOKEN' };
   }
 
   private maybeReload(): void {

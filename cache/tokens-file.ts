@@ -16,6 +16,13 @@ export interface TokenScope {
 /** A token as the file keeps it: never the token itself, only its SHA-256. */
 export interface StoredToken extends TokenScope {
   sha256: Buffer;
+  /**
+   * A mint token (cache/run-tokens.ts): it reads and writes nothing itself and issues per-run
+   * tokens that read `read` then the run's namespace, and write the run's namespace (`write`) or
+   * nothing (`read`), for `mintTtlSeconds` (default 3600).
+   */
+  mint?: 'write' | 'read';
+  mintTtlSeconds?: number;
 }
 
 /** A tokens file that cannot be used; `problems` locate each mistake (`tokens.2.write: ...`). */
@@ -68,15 +75,26 @@ function parseEntry(raw: unknown, at: string, problems: string[]): StoredToken |
   const read = Array.isArray(readRaw) ? readRaw.map((r) => (typeof r === 'string' ? parseNamespace(r) : null)) : [null];
   if (read.some((r) => r === null)) problems.push(`${at}.read: expected a list of namespaces`);
   const name = typeof e.name === 'string' ? e.name : `token-${at}`;
-  return sha ? { name, sha256: sha, write, read: read as Namespace[] } : null;
+  const mint = parseMint(e, at, write, problems);
+  return sha ? { name, sha256: sha, write, read: read as Namespace[], ...mint } : null;
+}
+
+function parseMint(e: Record<string, unknown>, at: string, write: Namespace | null, problems: string[]): Pick<StoredToken, 'mint' | 'mintTtlSeconds'> {
+  if (e.mint === undefined || e.mint === null) return {};
+  if (e.mint !== 'write' && e.mint !== 'read') problems.push(`${at}.mint: expected "write" or "read"`);
+  // A mint token is a credential for issuing run tokens, not a standing write token as well.
+  if (write) problems.push(`${at}.write: a mint token writes nothing itself (leave write out)`);
+  const ttl = e.mintTtlSeconds ?? 3600;
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > 7 * 86_400) problems.push(`${at}.mintTtlSeconds: expected whole seconds from 1 to 604800`);
+  return { mint: e.mint as 'write' | 'read', mintTtlSeconds: ttl as number };
 }
 
 /**
  * Adds a token's hash to the file (created if missing), keeping the file's comments and format,
  * written atomically so a running server never reads half a file.
  */
-export async function appendToken(file: string, scope: TokenScope, token: string): Promise<void> {
-  const entry = { name: scope.name, sha256: hashToken(token).toString('hex'), write: scope.write, read: scope.read };
+export async function appendToken(file: string, scope: TokenScope & { mint?: 'write' | 'read' }, token: string): Promise<void> {
+  const entry = { name: scope.name, sha256: hashToken(token).toString('hex'), write: scope.write, read: scope.read, ...(scope.mint ? { mint: scope.mint } : {}) };
   let text: string;
   const existing = await fsp.readFile(file, 'utf8').catch(() => null);
   if (file.endsWith('.json')) {

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { syncCheckout } from './checkout';
 import type { Capabilities } from './hardware';
 import { installIfChanged } from './install-step';
+import { isolatedCheckout } from './isolated-checkout';
 import type { AgentInfo, JobPayload, RunEvent, SignedJob, TaskFailureCode, TaskResult } from './job';
 import { liveAgents } from './live-agents';
 import { JobSource, type Claim, type CpuWorkPolicy } from './job-source';
@@ -17,14 +19,30 @@ import type { Requirement } from './requirement';
 import { agentTakes } from './satisfies';
 import { runKeys } from './run-keys';
 import { withoutSecrets } from './secrets';
+import { mintRunToken } from './run-token-client';
 import { verifyJob } from './sign';
+import { nxRunArgv, nxTaskArg } from './task-names';
+import { giveTo, type TaskUser } from './task-user';
 import { readTaskResult, taskResultsDirEnv } from './task-results';
 
 export interface AgentOptions {
   redisUrl: string;
   cacheUrl: string;
+  /** A standing cache token (trusted agents). An agent that isolates runs refuses one. */
   cacheToken?: string;
-  secret: string;
+  /** A mint token of the cache server: per-run tokens for untrusted runs (cache/run-tokens.ts). */
+  cacheMintToken?: string;
+  /** The trust level this agent serves (`fleet agent --trust`). Default `trusted`. */
+  trust?: string;
+  /** That level's Ed25519 public key; without it every job is refused (FLEET_NO_PUBLIC_KEY). */
+  publicKey?: KeyObject;
+  /**
+   * Nothing survives from one run to the next (runner/isolated-checkout.ts), tasks get per-run
+   * cache tokens, no resident nx processes and no daemon. Default: on for every level but `trusted`.
+   */
+  isolateRuns?: boolean;
+  /** Run the repository's code (install, nx) as this user (`--task-user`). */
+  taskUser?: TaskUser;
   workdir: string;
   capabilities: Capabilities;
   slots: number;
@@ -55,6 +73,22 @@ export interface AgentOptions {
   log(event: Record<string, unknown>): void;
 }
 
+/** What a checkout is made of: the signed job's commit and patch (the digest is what it must hash to). */
+interface CheckoutTarget {
+  runId: string;
+  commit: string;
+  patchKey?: string;
+  patchSha256?: string;
+}
+
+/** The origin URL of the agent's clone, read once at start: later a task could change `.git/config`. */
+function readOriginUrl(workdir: string): string {
+  const r = spawnSync('git', ['remote', 'get-url', 'origin'], { cwd: workdir, encoding: 'utf8' });
+  const url = r.stdout?.trim();
+  if (r.status !== 0 || !url) throw Object.assign(new Error(`${workdir}: no git remote "origin" (an isolating agent clones each run from it)`), { code: 'FLEET_CHECKOUT_FAILED' });
+  return url;
+}
+
 /** What the agent keeps about a run it has tasks of: to stop them on cancel or a dead coordinator. */
 interface RunWatch {
   controllers: Set<AbortController>;
@@ -82,22 +116,41 @@ export class Agent {
   private poked = false;
   private readonly daemon: boolean;
   private readonly warm: WarmNx | undefined;
+  private readonly trust: string;
+  private readonly isolate: boolean;
+  /** Isolated agents: the origin URL read at start, the per-run HOME of tasks, the current run token. */
+  private readonly originUrl: string = '';
+  private readonly stateDir: string;
+  private runToken: { runKey: string; token: string; expiresAt: number } | undefined;
 
   constructor(private readonly o: AgentOptions) {
     this.id = o.id ?? `${os.hostname()}-${process.pid}`;
+    this.trust = o.trust ?? 'trusted';
+    this.isolate = o.isolateRuns ?? this.trust !== 'trusted';
+    if (this.isolate && o.cacheToken) throw Object.assign(new Error(`an agent of trust level "${this.trust}" isolates runs and takes no standing cache token (FLEET_CACHE_TOKEN); give it a mint token (FLEET_CACHE_MINT_TOKEN)`), { code: 'FLEET_STANDING_TOKEN' });
+    if (this.isolate && !o.cacheMintToken) throw Object.assign(new Error(`an agent of trust level "${this.trust}" needs a mint token (FLEET_CACHE_MINT_TOKEN) for per-run cache tokens`), { code: 'FLEET_NO_MINT_TOKEN' });
+    if (this.isolate) this.originUrl = readOriginUrl(o.workdir);
+    this.stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-agent-state-'));
+    // The task user may pass through (to its per-run HOME) but not list or read the agent's files.
+    fs.chmodSync(this.stateDir, 0o711);
     this.redis = redisConnection(o.redisUrl, `fleet-agent-${this.id}`);
     this.sub = redisConnection(o.redisUrl, `fleet-agent-sub-${this.id}`);
     const lockMs = (o.lockSeconds ?? 30) * 1000;
     // Stalled jobs are looked for twice per lock period, so a dead agent's job waits at most ~1.5 locks.
-    const settings = { redisUrl: o.redisUrl, maxAttempts: o.maxAttempts, lockMs, stalledIntervalMs: lockMs / 2 };
+    const settings = { redisUrl: o.redisUrl, trust: this.trust, maxAttempts: o.maxAttempts, lockMs, stalledIntervalMs: lockMs / 2 };
     this.source = new JobSource({ agentId: this.id, connection: this.redis, capabilities: o.capabilities, slots: o.slots, settings, cpuWorkOnGpuAgents: o.cpuWorkOnGpuAgents });
-    this.resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-agent-results-'));
-    this.daemon = o.daemon ?? (process.env.NX_DAEMON === 'true' ? true : process.env.NX_DAEMON === 'false' ? false : o.warmNx === false);
-    if (o.warmNx !== false) this.warm = new WarmNx(o.workdir, this.resultsDir, () => this.taskEnv([]), Math.min(o.slots, 4));
+    this.resultsDir = this.isolate ? path.join(this.runHome, 'results') : fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-agent-results-'));
+    // Resident processes and a daemon would carry an untrusted run's state into the next run.
+    this.daemon = this.isolate ? false : (o.daemon ?? (process.env.NX_DAEMON === 'true' ? true : process.env.NX_DAEMON === 'false' ? false : o.warmNx === false));
+    if (o.warmNx !== false && !this.isolate) this.warm = new WarmNx(o.workdir, this.resultsDir, () => this.taskEnv([]), Math.min(o.slots, 4));
+  }
+
+  private get runHome(): string {
+    return path.join(this.stateDir, 'home');
   }
 
   private async heartbeat(): Promise<void> {
-    const info: AgentInfo = { id: this.id, capabilities: this.o.capabilities, slots: this.o.slots, queues: this.source.queues(), startedAt: Date.now(), cpuWorkOnGpuAgents: this.o.cpuWorkOnGpuAgents ?? 'when-idle' };
+    const info: AgentInfo = { id: this.id, trust: this.trust, capabilities: this.o.capabilities, slots: this.o.slots, queues: this.source.queues(), startedAt: Date.now(), cpuWorkOnGpuAgents: this.o.cpuWorkOnGpuAgents ?? 'when-idle' };
     await this.redis.set(runKeys.agent(this.id), JSON.stringify(info), 'EX', this.o.heartbeatSeconds ?? 15);
   }
 
@@ -130,7 +183,7 @@ export class Agent {
     await this.subscribe();
     await this.source.refresh();
     await this.heartbeat();
-    this.o.log({ msg: 'agent ready', agent: this.id, labels: this.o.capabilities.labels, gpus: this.o.capabilities.gpus.length, slots: this.o.slots, daemon: this.daemon });
+    this.o.log({ msg: 'agent ready', agent: this.id, trust: this.trust, isolateRuns: this.isolate, taskUser: this.o.taskUser?.name, labels: this.o.capabilities.labels, gpus: this.o.capabilities.gpus.length, slots: this.o.slots, daemon: this.daemon });
     let lastBeat = Date.now();
     let lastWork = Date.now();
     const watchdog = setInterval(() => void this.watchRuns().catch(() => undefined), 1000);
@@ -174,6 +227,7 @@ export class Agent {
     this.sub.disconnect();
     this.redis.disconnect();
     fs.rmSync(this.resultsDir, { recursive: true, force: true });
+    fs.rmSync(this.stateDir, { recursive: true, force: true });
   }
 
   private async emit(runId: string, event: RunEvent): Promise<void> {
@@ -208,11 +262,12 @@ export class Agent {
    * queue lists in heartbeats: an agent subscribes to a new queue before its next heartbeat says so.
    */
   private async otherAgentCan(requirement: Requirement, avoid: string[]): Promise<boolean> {
-    return (await liveAgents(this.redis)).some((a) => !avoid.includes(a.id) && agentTakes(a, requirement));
+    return (await liveAgents(this.redis)).some((a) => !avoid.includes(a.id) && (a.trust ?? 'trusted') === this.trust && agentTakes(a, requirement));
   }
 
   private async handle(claim: Claim): Promise<void> {
-    const verified = verifyJob(claim.job.data, this.o.secret);
+    // The agent's own level and key decide, whatever queue the job was found in.
+    const verified = verifyJob(claim.job.data, { level: this.trust, publicKey: this.o.publicKey });
     if (!verified.ok) {
       const payload = (claim.job.data as { payload?: Partial<JobPayload> } | undefined)?.payload;
       this.o.log({ msg: 'job refused', code: verified.code, reason: verified.message, queue: claim.job.queue, taskId: payload?.taskId });
@@ -280,25 +335,32 @@ export class Agent {
    * checkout. Only a checkout: the message is not signed, and nothing runs until a signed job comes.
    */
   private async prepare(message: string): Promise<void> {
-    const m = JSON.parse(message) as { runId?: unknown; commit?: unknown; patchKey?: unknown };
+    // An isolated agent's checkout belongs to one run, made when its first signed job comes.
+    if (this.isolate) return;
+    const m = JSON.parse(message) as { runId?: unknown; commit?: unknown; patchKey?: unknown; patchSha256?: unknown; trust?: unknown };
+    if ((m.trust ?? 'trusted') !== this.trust) return;
     if (typeof m.commit !== 'string' || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(m.commit)) return;
     if (m.patchKey !== undefined && (typeof m.patchKey !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.:@/+-]*$/.test(m.patchKey))) return;
-    const key = `${m.commit}:${m.patchKey ?? ''}`;
+    if (m.patchKey !== undefined && (typeof m.patchSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.patchSha256))) return;
+    // The key holds the patch's digest: a job (whose digest is signed) uses this checkout only
+    // when its patch is this one, so a forged prepare message can never stand in for a job's patch.
+    const key = `${m.commit}:${m.patchSha256 ?? ''}`;
     if (this.checkout.users > 0 || this.checkout.key === key || this.stopping) return;
     this.checkout = { key: 'switching', users: 1 };
     const started = Date.now();
-    const failed = await this.switchCheckout(m.commit, m.patchKey as string | undefined, () => undefined);
+    const failed = await this.switchCheckout({ runId: String(m.runId), commit: m.commit, patchKey: m.patchKey as string | undefined, patchSha256: m.patchSha256 as string | undefined }, () => undefined);
     this.checkout = { key: failed ? '' : key, users: 0 };
     this.o.log({ msg: 'checkout prepared', runId: m.runId, commit: m.commit, ms: Date.now() - started, ...(failed ? { error: failed.message } : {}) });
   }
 
   /** Waits until the checkout holds the job's commit (switching only when no task uses it). */
   private async enterCheckout(p: JobPayload, onLine: (line: string) => void): Promise<{ code: TaskFailureCode; message: string } | undefined> {
-    const key = `${p.commit}:${p.patchKey ?? ''}`;
+    // An isolated agent's checkout is one run's: a new run, even at the same commit, gets a fresh one.
+    const key = `${this.isolate ? `${p.runId}:` : ''}${p.commit}:${p.patchSha256 ?? ''}`;
     while (this.checkout.key !== key && this.checkout.users > 0) await new Promise((r) => setTimeout(r, 50));
     if (this.checkout.key !== key) {
       this.checkout = { key: 'switching', users: 1 };
-      const failed = await this.switchCheckout(p.commit, p.patchKey, onLine);
+      const failed = await this.switchCheckout(p, onLine);
       this.checkout = { key: failed ? '' : key, users: 0 };
       if (failed) return failed;
     }
@@ -306,14 +368,38 @@ export class Agent {
     return undefined;
   }
 
-  private async switchCheckout(commit: string, patchKey: string | undefined, onLine: (line: string) => void): Promise<{ code: TaskFailureCode; message: string } | undefined> {
+  /**
+   * The run's patch, checked against the digest the job's signature covers: whoever can write
+   * Redis could otherwise replace it and run any code on every agent.
+   */
+  private async fetchPatch(t: CheckoutTarget): Promise<{ ok: true; patch?: string } | { ok: false; code: TaskFailureCode; message: string }> {
+    if (!t.patchKey) return { ok: true };
+    const bytes = await this.redis.getBuffer(t.patchKey);
+    if (!bytes) return { ok: false, code: 'FLEET_PATCH_FAILED', message: `the run's patch ${t.patchKey} is gone from Redis (expired, or Redis lost its data)` };
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    if (digest !== t.patchSha256) {
+      const message = `the run's patch in Redis (${t.patchKey}) has SHA-256 ${digest}, not ${t.patchSha256} as the job was signed with: it was replaced after signing; not applied`;
+      this.o.log({ msg: 'patch tampered', code: 'FLEET_PATCH_TAMPERED', runId: t.runId, patchKey: t.patchKey, expected: t.patchSha256, found: digest });
+      return { ok: false, code: 'FLEET_PATCH_TAMPERED', message };
+    }
+    return { ok: true, patch: bytes.toString('utf8') };
+  }
+
+  private async switchCheckout(t: CheckoutTarget, onLine: (line: string) => void): Promise<{ code: TaskFailureCode; message: string } | undefined> {
     // Resident processes hold state of the old files, and a new commit can bring another nx: start afresh.
     this.warm?.discard();
-    const patch = patchKey ? ((await this.redis.get(patchKey)) ?? undefined) : undefined;
-    if (patchKey && patch === undefined) return { code: 'FLEET_PATCH_FAILED', message: `the run's patch ${patchKey} is gone from Redis (expired, or Redis lost its data)` };
-    const r = await syncCheckout(this.o.workdir, commit, patch);
+    this.runToken = undefined;
+    const patch = await this.fetchPatch(t);
+    if (!patch.ok) return patch;
+    const { commit } = t;
+    const user = this.o.taskUser;
+    const r = this.isolate
+      ? await isolatedCheckout({ workdir: this.o.workdir, runHome: this.runHome, originUrl: this.originUrl, user }, commit, patch.patch)
+      : await syncCheckout(this.o.workdir, commit, patch.patch);
     if (!r.ok) return { code: r.code, message: r.message };
-    const installed = await installIfChanged(this.o.workdir, this.o.installCommand, onLine);
+    if (this.isolate) (fs.mkdirSync(this.resultsDir, { recursive: true }), giveTo(user, this.resultsDir));
+    const as = this.isolate ? { env: this.taskEnv([]), uid: user?.uid, gid: user?.gid } : {};
+    const installed = await installIfChanged(this.o.workdir, this.o.installCommand, onLine, as);
     if (installed.ran) this.o.log({ msg: 'install', ok: installed.ok, commit });
     if (installed.ran && !installed.ok) return { code: 'FLEET_INSTALL_FAILED', message: installed.message };
     if (this.daemon) {
@@ -345,7 +431,9 @@ export class Agent {
       const entered = await this.enterCheckout(p, (l) => onLine('stdout', l));
       if (entered) return { ...base, status: 'failure', exitCode: null, endedAt: Date.now(), code: entered.code, message: entered.message };
       try {
-        const nxTask = [p.project, p.target, p.configuration].filter(Boolean).join(':');
+        const nxTask = nxTaskArg(p.project, p.target, p.configuration);
+        const token = this.isolate ? await this.runCacheToken(p) : { ok: true as const, token: undefined };
+        if (!token.ok) return { ...base, status: 'failure', exitCode: null, endedAt: Date.now(), code: token.code, message: token.message };
         // warm: ran in a resident nx process (Nx loaded already); reused: tasks it ran before.
         let warm = false;
         let reused = 0;
@@ -355,7 +443,8 @@ export class Agent {
           reused = w?.reused ?? 0;
           return w;
         });
-        const outcome = await runNxTask({ workdir: this.o.workdir, taskId: nxTask, env: this.taskEnv(gpus), onLine, timeoutMs: p.timeoutMs, signal: controller.signal, launch: launch || undefined });
+        const user = this.o.taskUser;
+        const outcome = await runNxTask({ workdir: this.o.workdir, taskId: nxTask, args: nxRunArgv(p.project, p.target, p.configuration), uid: user?.uid, gid: user?.gid, env: this.taskEnv(gpus, token.token), onLine, timeoutMs: p.timeoutMs, signal: controller.signal, launch: launch || undefined });
         const endedAt = Date.now();
         const hash = readTaskResult(this.resultsDir, nxTask)?.hash;
         this.o.log({ msg: 'task finished', runId: p.runId, taskId: p.taskId, outcome, hash, warm, reused });
@@ -372,9 +461,27 @@ export class Agent {
     }
   }
 
-  private taskEnv(gpus: number[]): NodeJS.ProcessEnv {
+  /** The run's cache token (isolated agents): minted once per run, again when it nears its expiry. */
+  private async runCacheToken(p: JobPayload): Promise<{ ok: true; token: string } | { ok: false; code: TaskFailureCode; message: string }> {
+    const runKey = `${p.runId}:${p.commit}:${p.patchSha256 ?? ''}`;
+    const t = this.runToken;
+    if (t && t.runKey === runKey && t.expiresAt * 1000 - Date.now() > 300_000) return { ok: true, token: t.token };
+    const minted = await mintRunToken({ cacheUrl: this.o.cacheUrl, mintToken: this.o.cacheMintToken!, runId: p.runId, commit: p.commit, patchSha256: p.patchSha256 });
+    if (!minted.ok) return minted;
+    this.runToken = { runKey, token: minted.token, expiresAt: minted.expiresAt };
+    this.o.log({ msg: 'run token', runId: p.runId, namespace: minted.namespace, expiresAt: minted.expiresAt });
+    return { ok: true, token: minted.token };
+  }
+
+  private taskEnv(gpus: number[], runToken?: string): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...withoutSecrets(process.env), NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl, NX_TUI: 'false' };
-    if (this.o.cacheToken) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = this.o.cacheToken;
+    if (this.isolate) {
+      // Only the run's own token, and a HOME and TMPDIR of the run: nothing of the agent's.
+      delete env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN;
+      if (runToken) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = runToken;
+      Object.assign(env, { HOME: this.runHome, TMPDIR: path.join(this.runHome, 'tmp'), NX_CACHE_DIRECTORY: path.join(this.o.workdir, '.nx', 'cache'), NX_WORKSPACE_DATA_DIRECTORY: path.join(this.o.workdir, '.nx', 'workspace-data') });
+      if (this.o.taskUser) Object.assign(env, { USER: this.o.taskUser.name, LOGNAME: this.o.taskUser.name });
+    } else if (this.o.cacheToken) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = this.o.cacheToken;
     env.NX_DAEMON = this.daemon ? 'true' : 'false';
     // Without a daemon, isolated plugins cost every task a few plugin-worker processes (half of
     // nx's start-up CPU, measured in bench/dte); hashes are the same. The operator's choice wins.

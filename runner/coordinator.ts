@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type KeyObject } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,7 +16,8 @@ import { runKeys } from './run-keys';
 import { withoutSecrets } from './secrets';
 import { RunState } from './run-state';
 import { agentTakes, explainUnsatisfied } from './satisfies';
-import { signJob } from './sign';
+import { mintRunToken } from './run-token-client';
+import { payloadProblem, signJob } from './sign';
 import { readTaskGraph } from './task-graph';
 import { resolveNxBin, withInProcessPlugins } from './nx-task';
 
@@ -24,8 +25,14 @@ export interface CoordinatorOptions {
   cwd: string;
   redisUrl: string;
   cacheUrl: string;
+  /** A standing cache token for the replay (trusted runs: one that reads, or writes, `main`). */
   cacheToken?: string;
-  secret: string;
+  /** A mint token: the replay gets a run token that reads `main` and this run's namespace (untrusted runs). */
+  cacheMintToken?: string;
+  /** The run's trust level. Default `trusted`. */
+  trust?: string;
+  /** The level's Ed25519 private key: jobs are signed with it. */
+  signingKey: KeyObject;
   /** Everything from the nx command word on, e.g. `['affected', '-t', 'test']`. */
   nxArgs: string[];
   routing: RoutingOptions;
@@ -94,12 +101,26 @@ export class Coordinator {
   private readonly logs = new Map<string, string[]>();
   private commit = '';
   private patch = '';
+  private patchSha256 = '';
   /** Where the coordinator is in the run's two streams. */
   private lastEvent = '0-0';
   private lastLog = '0-0';
 
   constructor(private readonly o: CoordinatorOptions) {
     this.runId = o.runId ?? `r-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  }
+
+  private get trust(): string {
+    return this.o.trust ?? 'trusted';
+  }
+
+  /** The replay's cache token: the standing one, or a run token minted for this run (untrusted runs). */
+  private async replayToken(): Promise<string | undefined> {
+    if (!this.o.cacheMintToken) return this.o.cacheToken;
+    const minted = await mintRunToken({ cacheUrl: this.o.cacheUrl, mintToken: this.o.cacheMintToken, runId: this.runId, commit: this.commit, patchSha256: this.patchSha256 || undefined });
+    if (minted.ok) return minted.token;
+    this.o.progress(`${minted.message} [${minted.code}]: replaying without a cache token`);
+    return this.o.cacheToken;
   }
 
   cancel(): void {
@@ -117,7 +138,8 @@ export class Coordinator {
     if (!git.ok) return fail(git.code, git.message);
     this.commit = git.commit;
     this.patch = git.patch;
-    const queues = new JobQueues({ redisUrl: this.o.redisUrl, maxAttempts: this.o.maxAttempts ?? 3 });
+    this.patchSha256 = git.patch ? createHash('sha256').update(git.patch, 'utf8').digest('hex') : '';
+    const queues = new JobQueues({ redisUrl: this.o.redisUrl, trust: this.trust, maxAttempts: this.o.maxAttempts ?? 3 });
     const events = redisConnection(this.o.redisUrl, `fleet-coordinator-events-${this.runId}`);
     const watch = new RedisWatch([queues.client, events], (this.o.redisTimeoutSeconds ?? 60) * 1000, (l) => this.o.progress(l), this.o.redisUrl);
     let state: RunState | undefined;
@@ -125,7 +147,7 @@ export class Coordinator {
       const redis = queues.client;
       await watch.guard(this.record(redis));
       // Idle agents move their checkout to the run's commit while Nx computes the task graph.
-      await watch.guard(redis.publish(runKeys.prepareChannel, JSON.stringify({ runId: this.runId, commit: git.commit, patchKey: git.patch ? runKeys.patch(this.runId) : undefined })));
+      await watch.guard(redis.publish(runKeys.prepareChannel, JSON.stringify({ runId: this.runId, trust: this.trust, commit: git.commit, patchKey: git.patch ? runKeys.patch(this.runId) : undefined, patchSha256: this.patchSha256 || undefined })));
       const graph = readTaskGraph(this.o.cwd, this.o.nxArgs, this.o.routing);
       if (!graph.ok) {
         await watch.guard(redis.hset(runKeys.run(this.runId), 'status', 'done'));
@@ -175,12 +197,19 @@ export class Coordinator {
   private async enqueueReady(state: RunState, queues: JobQueues): Promise<void> {
     for (const s of state.ready()) {
       const t = s.task;
-      const payload: JobPayload = { v: 1, runId: this.runId, taskId: t.id, commit: this.commit, project: t.project, target: t.target, requirement: t.requirement, attempt: s.attempt };
-      if (this.patch) payload.patchKey = runKeys.patch(this.runId);
+      const payload: JobPayload = { v: 2, trust: this.trust, runId: this.runId, taskId: t.id, commit: this.commit, project: t.project, target: t.target, requirement: t.requirement, attempt: s.attempt };
+      if (this.patch) Object.assign(payload, { patchKey: runKeys.patch(this.runId), patchSha256: this.patchSha256 });
       if (t.configuration) payload.configuration = t.configuration;
       const timeoutMs = t.timeoutMs ?? (this.o.taskTimeoutSeconds ? Math.round(this.o.taskTimeoutSeconds * 1000) : undefined);
       if (timeoutMs) payload.timeoutMs = timeoutMs;
-      const job: SignedJob = signJob(payload, this.o.secret);
+      // A name no agent would run (a project starting with "-", an nx run alias): fail it here, clearly.
+      const problem = payloadProblem(payload as unknown as Record<string, unknown>);
+      if (problem) {
+        state.end(t.id, 'failure', `fleet cannot run this task on agents: ${problem} [FLEET_JOB_MALFORMED]`, Date.now());
+        this.o.progress(`${t.id}: fleet cannot run this task on agents: ${problem} [FLEET_JOB_MALFORMED]`);
+        continue;
+      }
+      const job: SignedJob = signJob(payload, this.o.signingKey);
       if (s.avoid.length) job.avoid = s.avoid;
       // Priorities are integers: scale the weighted critical path into BullMQ's range.
       const priority = Math.round(((state.maxRank - (state.rank.get(t.id) ?? 0)) / state.maxRank) * 1_000_000) + 1;
@@ -303,7 +332,8 @@ export class Coordinator {
   private async checkAgents(state: RunState, queues: JobQueues): Promise<void> {
     const waiting = state.all().filter((s) => s.status === 'queued');
     if (waiting.length === 0) return;
-    const agents = await liveAgents(queues.client);
+    // Only agents of the run's level can take its jobs.
+    const agents = (await liveAgents(queues.client)).filter((a) => (a.trust ?? 'trusted') === this.trust);
     const now = Date.now();
     for (const s of waiting) {
       if (agents.some((a) => agentTakes(a, s.requirement))) {
@@ -331,7 +361,8 @@ export class Coordinator {
   private async replay(state: RunState): Promise<{ code: number | null; misses: ReplayMiss[] }> {
     const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-replay-'));
     const env: NodeJS.ProcessEnv = { ...withInProcessPlugins(withoutSecrets(process.env)), NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl, ...taskResultsDirEnv(resultsDir) };
-    if (this.o.cacheToken) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = this.o.cacheToken;
+    const token = await this.replayToken();
+    if (token) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = token;
     this.o.progress(`replaying nx ${this.o.nxArgs.join(' ')} from the remote cache`);
     try {
       const code = await new Promise<number | null>((resolve) => {

@@ -46,7 +46,13 @@ export function installStampFile(workdir: string): string {
 export type InstallResult = { ran: false } | { ran: true; ok: true } | { ran: true; ok: false; message: string };
 
 /** Runs the install when the lockfile (or the command) changed since the last successful one. */
-export async function installIfChanged(workdir: string, setting: string | undefined, onLine: (line: string) => void): Promise<InstallResult> {
+export async function installIfChanged(
+  workdir: string,
+  setting: string | undefined,
+  onLine: (line: string) => void,
+  /** The install runs the repository's scripts: isolated agents give it the task's environment and user. */
+  as: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {},
+): Promise<InstallResult> {
   const plan = planInstall(workdir, setting);
   if (!plan) return { ran: false };
   const stamp = installStampFile(workdir);
@@ -60,7 +66,7 @@ export async function installIfChanged(workdir: string, setting: string | undefi
   onLine(`[fleet] ${plan.lockfile ? `${plan.lockfile} changed` : 'first run'}: ${plan.command}`);
   const tail: string[] = [];
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(plan.command, { cwd: workdir, shell: true, stdio: ['ignore', 'pipe', 'pipe'], env: withoutSecrets(process.env) });
+    const child = spawn(plan.command, { cwd: workdir, shell: true, stdio: ['ignore', 'pipe', 'pipe'], env: as.env ?? withoutSecrets(process.env), ...(as.uid !== undefined ? { uid: as.uid, gid: as.gid } : {}) });
     const take = (c: Buffer): void => {
       for (const line of c.toString().split('\n')) {
         if (!line) continue;

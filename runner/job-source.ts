@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Capabilities } from './hardware';
-import { QUEUE_REGISTRY, QueueConsumer, type ClaimedJob, type QueueSettings } from './queue';
+import { queueRegistry, QueueConsumer, type ClaimedJob, type QueueSettings } from './queue';
 import { canonicalRequirement, needsGpus, type Requirement } from './requirement';
 import { assignGpus, satisfies } from './satisfies';
 
@@ -41,9 +41,9 @@ export class JobSource {
 
   constructor(private readonly o: JobSourceOptions) {}
 
-  /** Subscribes to queues created since the last call whose requirement this agent satisfies. */
+  /** Subscribes to queues of its trust level created since the last call whose requirement this agent satisfies. */
   async refresh(): Promise<string[]> {
-    const registry = await this.o.connection.hgetall(QUEUE_REGISTRY);
+    const registry = await this.o.connection.hgetall(queueRegistry(this.o.settings.trust));
     for (const [name, json] of Object.entries(registry)) {
       if (this.consumers.has(name)) continue;
       const requirement = canonicalRequirement(JSON.parse(json) as Requirement);

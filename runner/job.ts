@@ -6,16 +6,20 @@ import type { Requirement } from './requirement';
 /**
  * One task to run, as the coordinator signs it. It never carries a command: an agent only ever
  * runs `nx run <project>:<target>[:<configuration>]` on `commit` of its own checkout's origin.
- * @example {"v":1,"runId":"r-1a2b","taskId":"lib:build","commit":"<40 hex>","project":"lib",
+ * @example {"v":2,"trust":"trusted","runId":"r-1a2b","taskId":"@acme/lib:build","commit":"<40 hex>","project":"@acme/lib",
  *   "target":"build","requirement":{"labels":[],"gpus":0,"gpuMemoryGb":0,"memoryGb":0,"cpus":0},"attempt":1}
  */
 export interface JobPayload {
-  v: 1;
+  v: 2;
+  /** The run's trust level: only agents of this level run it, and only its key signs it. */
+  trust: string;
   runId: string;
   taskId: string;
   commit: string;
   /** Key of the coordinator's uncommitted changes (a git diff) stored in Redis, when there were any. */
   patchKey?: string;
+  /** SHA-256 (hex) of the patch's bytes: the agent applies nothing else (FLEET_PATCH_TAMPERED). */
+  patchSha256?: string;
   project: string;
   target: string;
   configuration?: string;
@@ -26,7 +30,8 @@ export interface JobPayload {
 }
 
 /**
- * A payload with its HMAC-SHA256 (hex) over the canonical JSON. `avoid` is outside the signature on
+ * A payload with its Ed25519 signature (base64) over the canonical JSON, made with the private key
+ * of the payload's trust level. `avoid` is outside the signature on
  * purpose: it is a routing hint (agents that already failed this task), not something to run.
  */
 export interface SignedJob {
@@ -44,6 +49,8 @@ export type TaskFailureCode =
   | 'FLEET_TASK_TIMEOUT'
   | 'FLEET_CHECKOUT_FAILED'
   | 'FLEET_PATCH_FAILED'
+  | 'FLEET_PATCH_TAMPERED'
+  | 'FLEET_CACHE_TOKEN_FAILED'
   | 'FLEET_INSTALL_FAILED'
   | 'FLEET_SPAWN_FAILED'
   | 'FLEET_JOB_REFUSED'
@@ -51,7 +58,7 @@ export type TaskFailureCode =
   | 'FLEET_RUN_ABANDONED';
 
 /** Failures of the agent rather than of the task: retried on a different agent up to maxAttempts. */
-export const INFRASTRUCTURE_FAILURES: ReadonlySet<string> = new Set(['FLEET_TASK_TIMEOUT', 'FLEET_CHECKOUT_FAILED', 'FLEET_SPAWN_FAILED', 'FLEET_INSTALL_FAILED']);
+export const INFRASTRUCTURE_FAILURES: ReadonlySet<string> = new Set(['FLEET_TASK_TIMEOUT', 'FLEET_CHECKOUT_FAILED', 'FLEET_SPAWN_FAILED', 'FLEET_INSTALL_FAILED', 'FLEET_CACHE_TOKEN_FAILED']);
 
 /** What an agent reports when a task ends. `code` says why when it did not run to an exit code. */
 export interface TaskResult {
@@ -80,6 +87,8 @@ export interface AgentInfo {
   /** Its `--cpu-work-on-gpu-agents` policy (a `never` GPU agent takes no CPU-only job). */
   cpuWorkOnGpuAgents?: 'never' | 'when-idle' | 'always';
   startedAt: number;
+  /** The trust level it serves (`fleet agent --trust`); absent from agents before trust levels: `trusted`. */
+  trust?: string;
 }
 
 /** One line of a task's output, as streamed to `fleet:run:<runId>:log`. */

@@ -7,6 +7,11 @@ export interface NxTaskOptions {
   workdir: string;
   /** `project:target[:configuration]`. */
   taskId: string;
+  /** The argv after nx's bin (default `run <taskId>`); see task-names.ts `nxRunArgv`. */
+  args?: string[];
+  /** Start nx as this user (`--task-user`); resident processes are not used then. */
+  uid?: number;
+  gid?: number;
   env: NodeJS.ProcessEnv;
   onLine(stream: 'stdout' | 'stderr', line: string): void;
   /** Stop the task after this long: the outcome then says `stopped: 'timeout'`. */
@@ -74,14 +79,16 @@ function lineSplitter(emit: (line: string) => void, marker?: string, onMarker?: 
  */
 export function runNxTask(o: NxTaskOptions): Promise<NxTaskOutcome> {
   return new Promise((resolve) => {
-    const warm = o.launch?.(['run', o.taskId], o.env);
+    const args = o.args ?? ['run', o.taskId];
+    const warm = o.launch?.(args, o.env);
     const child =
       warm?.child ??
-      spawn(process.execPath, [resolveNxBin(o.workdir), 'run', o.taskId], {
+      spawn(process.execPath, [resolveNxBin(o.workdir), ...args], {
         cwd: o.workdir,
         env: o.env,
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: process.platform !== 'win32',
+        ...(o.uid !== undefined ? { uid: o.uid, gid: o.gid } : {}),
       });
     let stopped: string | undefined;
     let killTimer: NodeJS.Timeout | undefined;

@@ -7,10 +7,17 @@ import { redisConnection } from './redis-connection';
 
 /** Redis hash: queue name → canonical requirement JSON; agents read it to find queues they can serve. */
 export const QUEUE_REGISTRY = 'fleet:queues';
+
+/** The registry of one trust level's queues (`fleet:queues` for `trusted`, `fleet:queues:<level>` for others). */
+export function queueRegistry(trust = 'trusted'): string {
+  return trust === 'trusted' ? QUEUE_REGISTRY : `${QUEUE_REGISTRY}:${trust}`;
+}
 const PREFIX = 'fleet-bull';
 
 export interface QueueSettings {
   redisUrl: string;
+  /** The trust level whose queues these are. Default `trusted`. */
+  trust?: string;
   /** Deliveries of one job before an infrastructure failure is final (agent died, lock lost). Default 3. */
   maxAttempts?: number;
   /** How long an agent's lock on a job lasts without renewal. Default 30 s. */
@@ -34,7 +41,7 @@ export interface EnqueueResult {
   added: boolean;
 }
 
-/** The coordinator's side: one BullMQ queue per canonical requirement set, created on demand. */
+/** The coordinator's side: one BullMQ queue per trust level and canonical requirement set, created on demand. */
 export class JobQueues {
   private readonly queues = new Map<string, Queue>();
   private readonly redis: Redis;
@@ -44,7 +51,7 @@ export class JobQueues {
   }
 
   private queue(requirement: Requirement): Queue {
-    const name = queueName(requirement);
+    const name = queueName(requirement, this.settings.trust);
     let q = this.queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: this.redis, prefix: PREFIX });
@@ -57,7 +64,7 @@ export class JobQueues {
   async enqueue(job: SignedJob, priority = 0): Promise<EnqueueResult> {
     const { requirement, runId, taskId } = job.payload;
     const q = this.queue(requirement);
-    await this.redis.hset(QUEUE_REGISTRY, q.name, JSON.stringify(requirement));
+    await this.redis.hset(queueRegistry(this.settings.trust), q.name, JSON.stringify(requirement));
     const jobId = jobIdOf(runId, taskId, job.payload.attempt);
     const existing = await q.getJob(jobId);
     if (existing) return { queue: q.name, jobId, added: false };

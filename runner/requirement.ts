@@ -65,11 +65,15 @@ export function gpuCount(r: Requirement): number {
   return r.gpus > 0 ? r.gpus : r.gpuMemoryGb > 0 ? 1 : 0;
 }
 
-/** `fleet-any` for no requirement, else `fleet-<16 hex of the key>` (BullMQ names cannot hold ':'). */
-export function queueName(r: Requirement): string {
+/**
+ * `fleet-any` for no requirement, else `fleet-<16 hex of the key>` (BullMQ names cannot hold ':');
+ * queues of a trust level other than `trusted` are `fleet-<level>-any`, `fleet-<level>-<16 hex>`.
+ */
+export function queueName(r: Requirement, trust = 'trusted'): string {
   const key = requirementKey(r);
-  if (key === requirementKey(canonicalRequirement())) return 'fleet-any';
-  return `fleet-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+  const level = trust === 'trusted' ? '' : `${trust}-`;
+  if (key === requirementKey(canonicalRequirement())) return `fleet-${level}any`;
+  return `fleet-${level}${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 }
 
 /** Human form for messages: `labels [gpu, gpu:h100], gpus >= 1`. */

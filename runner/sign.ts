@@ -1,18 +1,26 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { sign, verify, type KeyObject } from 'node:crypto';
 import type { JobPayload, SignedJob } from './job';
 import { parseRequirement } from './requirement';
+import { taskNameProblem, nxTaskArg } from './task-names';
 
-export type JobRefusal = 'FLEET_JOB_UNSIGNED' | 'FLEET_JOB_BAD_SIGNATURE' | 'FLEET_JOB_MALFORMED' | 'FLEET_NO_SECRET';
+export type JobRefusal = 'FLEET_JOB_UNSIGNED' | 'FLEET_JOB_BAD_SIGNATURE' | 'FLEET_JOB_MALFORMED' | 'FLEET_JOB_WRONG_TRUST' | 'FLEET_NO_PUBLIC_KEY';
 
 export type VerifiedJob = { ok: true; payload: JobPayload } | { ok: false; code: JobRefusal; message: string };
 
-/** Separates job signatures from any other use of the same secret. */
-const DOMAIN = 'nx-fleet-job-v1\n';
-const FIELDS = new Set(['v', 'runId', 'taskId', 'commit', 'patchKey', 'project', 'target', 'configuration', 'requirement', 'attempt', 'timeoutMs']);
-/** Names nx accepts; a leading '-' is refused so a field can never become an nx flag. */
-const NAME = /^[A-Za-z0-9@_.][A-Za-z0-9@_./:+-]*$/;
+/** What an agent verifies with: the trust level it serves and that level's public key. */
+export interface TrustKey {
+  level: string;
+  publicKey: KeyObject | undefined;
+}
+
+/** Separates job signatures from any other use of the same key. */
+const DOMAIN = 'nx-fleet-job-v2\n';
+const FIELDS = new Set(['v', 'trust', 'runId', 'taskId', 'commit', 'patchKey', 'patchSha256', 'project', 'target', 'configuration', 'requirement', 'attempt', 'timeoutMs']);
 const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.:@/+-]*$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+/** Trust level names: `trusted`, `untrusted`, or your own (`main`, `pr`). */
+export const TRUST_LEVEL = /^[a-z][a-z0-9-]{0,31}$/;
 
 /** JSON with object keys sorted at every level: the bytes that are signed. */
 export function canonicalJson(value: unknown): string {
@@ -24,41 +32,61 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function mac(payload: unknown, secret: string): Buffer {
-  return createHmac('sha256', secret).update(DOMAIN + canonicalJson(payload)).digest();
+const signedBytes = (payload: unknown): Buffer => Buffer.from(DOMAIN + canonicalJson(payload), 'utf8');
+
+/** Signs a job with its level's Ed25519 private key (check it with {@link payloadProblem} first). */
+export function signJob(payload: JobPayload, privateKey: KeyObject): SignedJob {
+  return { payload, signature: sign(null, signedBytes(payload), privateKey).toString('base64') };
 }
 
-/** Signs a job. Throws on an empty secret: that is a configuration error of the coordinator. */
-export function signJob(payload: JobPayload, secret: string): SignedJob {
-  if (!secret) throw Object.assign(new Error('FLEET_SECRET is empty: jobs must be signed'), { code: 'FLEET_NO_SECRET' });
-  return { payload, signature: mac(payload, secret).toString('hex') };
+function namesProblem(p: Record<string, unknown>): string | undefined {
+  const problem = taskNameProblem('project', p.project) ?? taskNameProblem('target', p.target) ?? (p.configuration === undefined ? undefined : taskNameProblem('configuration', p.configuration));
+  if (problem) return problem;
+  // The task id is what Nx calls the task: it must name the same task the agent will run.
+  if (p.taskId !== nxTaskArg(p.project as string, p.target as string, p.configuration as string | undefined)) return 'taskId does not match project, target and configuration';
+  return undefined;
 }
 
 /** Why a payload is not a job an agent may run, or undefined when it is one. */
 export function payloadProblem(p: Record<string, unknown>): string | undefined {
   const extra = Object.keys(p).find((k) => !FIELDS.has(k));
   if (extra) return `unexpected field "${extra}" (a job carries no command)`;
-  if (p.v !== 1) return `unsupported version ${JSON.stringify(p.v)}`;
-  for (const k of ['project', 'target'] as const) if (typeof p[k] !== 'string' || !NAME.test(p[k] as string)) return `bad ${k}`;
-  if (p.configuration !== undefined && (typeof p.configuration !== 'string' || !NAME.test(p.configuration))) return 'bad configuration';
+  if (p.v !== 2) return `unsupported version ${JSON.stringify(p.v)}`;
+  if (typeof p.trust !== 'string' || !TRUST_LEVEL.test(p.trust)) return 'bad trust level';
+  const names = namesProblem(p);
+  if (names) return names;
   if (typeof p.commit !== 'string' || !COMMIT.test(p.commit)) return 'commit must be a full hex object id';
-  for (const k of ['runId', 'taskId'] as const) if (typeof p[k] !== 'string' || !ID.test(p[k] as string)) return `bad ${k}`;
+  if (typeof p.runId !== 'string' || !ID.test(p.runId)) return 'bad runId';
   if (p.patchKey !== undefined && (typeof p.patchKey !== 'string' || !ID.test(p.patchKey))) return 'bad patchKey';
+  // The patch is fetched by key from Redis: its digest is what the signature vouches for.
+  if ((p.patchKey === undefined) !== (p.patchSha256 === undefined)) return 'patchKey and patchSha256 come together';
+  if (p.patchSha256 !== undefined && (typeof p.patchSha256 !== 'string' || !SHA256.test(p.patchSha256))) return 'bad patchSha256';
   if (!Number.isInteger(p.attempt) || (p.attempt as number) < 1) return 'bad attempt';
   if (p.timeoutMs !== undefined && (!Number.isInteger(p.timeoutMs) || (p.timeoutMs as number) < 1)) return 'bad timeoutMs';
   const r = parseRequirement(p.requirement, 'requirement');
   return r.ok ? undefined : r.message;
 }
 
-/** Checks the signature (constant time) and the payload's shape. Never throws. */
-export function verifyJob(raw: unknown, secret: string): VerifiedJob {
-  if (!secret) return { ok: false, code: 'FLEET_NO_SECRET', message: 'the agent has no FLEET_SECRET' };
+/**
+ * Checks, in this order, that the job is for the agent's trust level, that its signature is the
+ * level's (Ed25519), and that the payload is well formed. Never throws. The level is checked
+ * first so that an untrusted job in a trusted queue is named as such, whoever signed it.
+ */
+export function verifyJob(raw: unknown, trust: TrustKey): VerifiedJob {
+  if (!trust.publicKey) return { ok: false, code: 'FLEET_NO_PUBLIC_KEY', message: `the agent has no public key for trust level "${trust.level}"` };
   const job = raw as Partial<SignedJob> | null;
   if (!job || typeof job !== 'object' || !job.payload || typeof job.payload !== 'object') return { ok: false, code: 'FLEET_JOB_MALFORMED', message: 'not a job' };
+  const level = (job.payload as { trust?: unknown }).trust;
+  if (level !== trust.level) return { ok: false, code: 'FLEET_JOB_WRONG_TRUST', message: `a job of trust level ${JSON.stringify(level)} on an agent of level "${trust.level}"` };
   if (typeof job.signature !== 'string' || job.signature === '') return { ok: false, code: 'FLEET_JOB_UNSIGNED', message: 'job has no signature' };
-  const given = /^[0-9a-f]{64}$/.test(job.signature) ? Buffer.from(job.signature, 'hex') : Buffer.alloc(0);
-  const expected = mac(job.payload, secret);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, code: 'FLEET_JOB_BAD_SIGNATURE', message: 'signature does not match' };
+  const given = /^[A-Za-z0-9+/]{86}==$/.test(job.signature) ? Buffer.from(job.signature, 'base64') : Buffer.alloc(0);
+  let good = false;
+  try {
+    good = given.length === 64 && verify(null, signedBytes(job.payload), trust.publicKey, given);
+  } catch {
+    good = false;
+  }
+  if (!good) return { ok: false, code: 'FLEET_JOB_BAD_SIGNATURE', message: `not signed with the key of trust level "${trust.level}"` };
   const problem = payloadProblem(job.payload as unknown as Record<string, unknown>);
   if (problem) return { ok: false, code: 'FLEET_JOB_MALFORMED', message: problem };
   return { ok: true, payload: job.payload };

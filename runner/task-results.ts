@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -21,7 +22,9 @@ export function taskResultsDirEnv(dir: string): Record<string, string> {
 }
 
 function fileOf(dir: string, taskId: string): string {
-  return path.join(dir, `${encodeURIComponent(taskId)}.json`);
+  const name = encodeURIComponent(taskId);
+  // File names hold at most 255 bytes; long (or very non-ASCII) task ids go by their digest.
+  return path.join(dir, `${name.length > 200 ? createHash('sha256').update(taskId).digest('hex') : name}.json`);
 }
 
 /** Written by the plugin hook: temp file then rename, so a reader never sees half a file. */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { envOption, fail } from './cli-options';
+import { addAgentTrustOptions, agentTrust } from './trust-options';
 import { Agent, detectHardware, parseLabels, type CpuWorkPolicy } from '../../runner';
 
 const opt = envOption;
@@ -11,7 +12,10 @@ interface RawAgentOptions {
   labels?: string;
   slots?: string;
   workdir?: string;
-  secret?: string;
+  trust?: string;
+  publicKeyFile?: string;
+  taskUser?: string;
+  isolateRuns?: string;
   id?: string;
   cpuWorkOnGpuAgents?: string;
   maxAttempts?: string;
@@ -31,7 +35,7 @@ function positive(name: string, text: string | undefined, fallback: number): num
 
 /** `fleet agent`: takes jobs from Redis and runs them with the shared remote cache. */
 export function registerAgentCommand(program: Command): void {
-  program
+  const cmd = program
     .command('agent')
     .description('run tasks of `fleet run` on this machine: takes jobs from Redis whose requirements this machine satisfies')
     .addOption(opt('--redis <url>', 'redis:// or rediss:// URL (password in the URL)', 'FLEET_REDIS_URL'))
@@ -40,7 +44,6 @@ export function registerAgentCommand(program: Command): void {
     .addOption(opt('--labels <list>', 'extra comma-separated labels', 'FLEET_AGENT_LABELS'))
     .addOption(opt('--slots <n>', 'tasks at once (default: CPU count)', 'FLEET_SLOTS'))
     .addOption(opt('--workdir <dir>', 'the git checkout to run tasks in (default: the current directory)', 'FLEET_WORKDIR'))
-    .addOption(opt('--secret <secret>', 'shared secret that jobs are signed with (prefer the environment variable)', 'FLEET_SECRET'))
     .addOption(opt('--id <id>', 'agent id (default: hostname-pid)', 'FLEET_AGENT_ID'))
     .addOption(opt('--cpu-work-on-gpu-agents <policy>', 'never | when-idle | always (default when-idle)', 'FLEET_CPU_WORK_ON_GPU_AGENTS'))
     .addOption(opt('--max-attempts <n>', 'deliveries of a job before an infrastructure failure is final (default 3)', 'FLEET_MAX_ATTEMPTS'))
@@ -50,18 +53,18 @@ export function registerAgentCommand(program: Command): void {
     .addOption(opt('--idle-exit <seconds>', 'exit after this long with no task (agents as CI jobs)', 'FLEET_IDLE_EXIT'))
     .option('--no-warm', 'run a fresh nx per task instead of resident nx processes (Nx loaded once, reused task after task)')
     .option('--daemon', 'keep an Nx daemon in the checkout for the tasks (default: only with --no-warm; NX_DAEMON=true|false also decides)')
-    .option('--no-daemon', 'no Nx daemon in the checkout (the default with resident nx processes)')
-    .action(async (o: RawAgentOptions) => {
+    .option('--no-daemon', 'no Nx daemon in the checkout (the default with resident nx processes)');
+  addAgentTrustOptions(cmd).action(async (o: RawAgentOptions) => {
       const redisUrl = o.redis ?? fail('--redis (or FLEET_REDIS_URL) is required');
       const cacheUrl = o.cache ?? fail('--cache (or FLEET_CACHE_URL) is required');
-      const secret = o.secret ?? fail('--secret (or FLEET_SECRET) is required: agents run only signed jobs');
+      const trust = agentTrust(o);
       const policy = (o.cpuWorkOnGpuAgents ?? 'when-idle') as CpuWorkPolicy;
       if (!['never', 'when-idle', 'always'].includes(policy)) fail(`--cpu-work-on-gpu-agents: expected never, when-idle or always, got "${policy}"`);
       const hw = detectHardware({ labels: parseLabels(o.labels) });
       const log = (e: Record<string, unknown>): void => void process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...e }) + '\n');
       for (const d of hw.diagnostics) log({ msg: 'hardware diagnostic', ...d });
       const agent = new Agent({
-        redisUrl, cacheUrl, cacheToken: o.cacheToken, secret, log,
+        redisUrl, cacheUrl, cacheToken: o.cacheToken, ...trust, log,
         workdir: o.workdir ?? process.cwd(),
         capabilities: hw.capabilities,
         slots: positive('slots', o.slots, hw.capabilities.cpus),

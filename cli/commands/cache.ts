@@ -100,16 +100,20 @@ function registerToken(cache: Command): void {
     .option('--write <namespace>', 'the one namespace this token may write (omit for read-only)')
     .option('--read <namespaces>', 'comma-separated namespaces to read, in lookup order (default: the write namespace)')
     .option('--name <name>', 'a label for logs (default: derived from the scope)')
+    .option('--mint <write|read>', 'a mint token: issues per-run tokens (untrusted runs) that read --read then the run\'s namespace and write it (write) or nothing (read)')
     .option('--json', 'print {token, name, write, read}')
-    .action(async (o: { tokens: string; write?: string; read?: string; name?: string; json?: boolean }) => {
+    .action(async (o: { tokens: string; write?: string; read?: string; name?: string; mint?: string; json?: boolean }) => {
+      if (o.mint !== undefined && o.mint !== 'write' && o.mint !== 'read') fail(`--mint: expected write or read, got "${o.mint}"`, 'FLEET_INVALID_OPTION');
+      if (o.mint && o.write) fail('--mint: a mint token writes nothing itself; leave out --write', 'FLEET_INVALID_OPTION');
+      const mint = o.mint as 'write' | 'read' | undefined;
       const write = o.write === undefined ? null : (parseNamespace(o.write) ?? fail(`--write: "${o.write}" is not a namespace`, 'FLEET_INVALID_OPTION'));
       const read = (o.read ? o.read.split(',').map((s) => s.trim()).filter(Boolean) : write ? [write] : []).map(
         (ns) => parseNamespace(ns) ?? fail(`--read: "${ns}" is not a namespace`, 'FLEET_INVALID_OPTION'),
       ) as Namespace[];
-      if (!write && read.length === 0) fail('give --write and/or --read', 'FLEET_INVALID_OPTION');
-      const name = o.name ?? `${write ? `write-${write}` : 'read-only'}-${new Date().toISOString().slice(0, 10)}`;
+      if (!write && read.length === 0 && !mint) fail('give --write and/or --read', 'FLEET_INVALID_OPTION');
+      const name = o.name ?? `${mint ? `mint-${mint}` : write ? `write-${write}` : 'read-only'}-${new Date().toISOString().slice(0, 10)}`;
       const token = generateToken();
-      await appendToken(o.tokens, { name, write, read }, token);
+      await appendToken(o.tokens, { name, write, read, mint }, token);
       if (o.json) process.stdout.write(JSON.stringify({ token, name, write, read }) + '\n');
       else process.stdout.write(`${token}\n`);
       process.stderr.write(`fleet: token "${name}" added to ${o.tokens} (write: ${write ?? 'none'}, read: ${read.join(', ')}); it is shown only this once\n`);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { envOption, fail } from './cli-options';
+import { addRunTrustOptions, runTrust } from './trust-options';
 import { readPluginOptions, validateOptions } from '../../config';
 import { Coordinator, writeSummary, type RunSummary } from '../../runner';
 
@@ -9,7 +10,7 @@ interface RawRunOptions {
   redis?: string;
   cache?: string;
   cacheToken?: string;
-  secret?: string;
+  trust?: string;
   agentWait?: string;
   summaryJson?: string;
   pushRef?: boolean;
@@ -44,7 +45,7 @@ function report(summary: RunSummary): void {
 export function registerRunCommand(program: Command): void {
   // Everything from the nx command word on belongs to nx, including its flags.
   program.enablePositionalOptions();
-  program
+  const cmd = program
     .command('run')
     .description('run an nx command on fleet agents, then replay it locally from the remote cache')
     .argument('<nx...>', 'the nx command and its arguments, e.g. affected -t test --base=main')
@@ -53,7 +54,6 @@ export function registerRunCommand(program: Command): void {
     .addOption(opt('--redis <url>', 'redis:// or rediss:// URL shared with the agents', 'FLEET_REDIS_URL'))
     .addOption(opt('--cache <url>', 'the fleet cache server the agents use', 'FLEET_CACHE_URL'))
     .addOption(opt('--cache-token <token>', 'token for the cache server (prefer the environment variable)', 'FLEET_CACHE_TOKEN'))
-    .addOption(opt('--secret <secret>', 'shared secret to sign jobs with (prefer the environment variable)', 'FLEET_SECRET'))
     .addOption(opt('--agent-wait <seconds>', 'how long a task may wait for a live agent able to run it (default 300)', 'FLEET_AGENT_WAIT'))
     .addOption(opt('--summary-json <file>', 'write a per-task summary', 'FLEET_SUMMARY_JSON'))
     .addOption(opt('--push-ref', 'push HEAD to refs/fleet/runs/<id> on origin when no branch there contains it', 'FLEET_PUSH_REF'))
@@ -63,11 +63,11 @@ export function registerRunCommand(program: Command): void {
     .addOption(opt('--task-timeout <seconds>', 'stop a task after this long (target metadata.fleet.timeout wins)', 'FLEET_TASK_TIMEOUT'))
     .addOption(opt('--stream', 'print every output line as it arrives, prefixed by its task', 'FLEET_STREAM'))
     .addOption(opt('--task-output <which>', 'without --stream, whose output to print when a task ends: all | failed | none (default all)', 'FLEET_TASK_OUTPUT'))
-    .addOption(opt('--redis-timeout <seconds>', 'fail the run when Redis is unreachable this long (default 60)', 'FLEET_REDIS_TIMEOUT'))
-    .action(async (nxArgs: string[], o: RawRunOptions) => {
+    .addOption(opt('--redis-timeout <seconds>', 'fail the run when Redis is unreachable this long (default 60)', 'FLEET_REDIS_TIMEOUT'));
+  addRunTrustOptions(cmd).action(async (nxArgs: string[], o: RawRunOptions) => {
       const redisUrl = o.redis ?? fail('--redis (or FLEET_REDIS_URL) is required');
       const cacheUrl = o.cache ?? fail('--cache (or FLEET_CACHE_URL) is required');
-      const secret = o.secret ?? fail('--secret (or FLEET_SECRET) is required: agents run only signed jobs');
+      const trust = runTrust(o);
       const agentWait = o.agentWait === undefined ? 300 : Number(o.agentWait);
       if (!Number.isFinite(agentWait) || agentWait < 0) fail(`--agent-wait: expected seconds >= 0, got "${o.agentWait}"`);
       const taskOutput = (o.taskOutput ?? 'all') as 'all' | 'failed' | 'none';
@@ -77,7 +77,7 @@ export function registerRunCommand(program: Command): void {
       const problems = validateOptions({ distributed: options.distributed ?? {} });
       if (problems.length) fail(`invalid nx-fleet options in nx.json:\n${problems.map((p) => `  - "${p.option}": ${p.message}`).join('\n')}`, 'FLEET_INVALID_OPTIONS');
       const coordinator = new Coordinator({
-        cwd, redisUrl, cacheUrl, cacheToken: o.cacheToken, secret, nxArgs,
+        cwd, redisUrl, cacheUrl, cacheToken: o.cacheToken, ...trust, nxArgs,
         routing: options.distributed ?? {},
         agentWaitSeconds: agentWait,
         pushRef: Boolean(o.pushRef),

@@ -3,13 +3,14 @@ import type { Redis } from 'ioredis';
 import {
   canonicalRequirement, JobQueues, JobSource, queueName, redisConnection, signJob, type Capabilities, type Claim, type CpuWorkPolicy, type GpuInfo, type RequirementInput,
 } from '../../runner';
+import { levelKeys } from './support/keys';
 import { startRedis, type RedisProcess } from '../cache/support/redis-server';
 
 /**
  * `--cpu-work-on-gpu-agents` against a real redis-server, through JobSource and JobQueues: which
  * jobs a GPU agent takes while GPU work waits. Each test uses its own label, so its queues are its own.
  */
-const SECRET = 'policy-secret';
+const KEYS = levelKeys();
 const gpu = (index: number): GpuInfo => ({ index, name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559, driverVersion: '550', vendor: 'nvidia' });
 const caps = (label: string, gpus: number): Capabilities => ({
   hostname: gpus ? 'gpu-host' : 'cpu-host', os: 'linux', arch: 'x64', cpus: 8, memoryGb: 32,
@@ -42,8 +43,8 @@ function scope(): { label: string; cpu: RequirementInput; gpu1: RequirementInput
 
 /** Enqueues like the coordinator does: signed, with a rank priority. */
 async function enqueue(taskId: string, requires: RequirementInput, priority = 1): Promise<void> {
-  const payload = { v: 1 as const, runId: `r-policy-${n}`, taskId, commit: 'c'.repeat(40), project: taskId.split(':')[0], target: taskId.split(':')[1], requirement: canonicalRequirement(requires), attempt: 1 };
-  expect((await q.enqueue(signJob(payload, SECRET), priority)).added).toBe(true);
+  const payload = { v: 2 as const, trust: 'trusted', runId: `r-policy-${n}`, taskId, commit: 'c'.repeat(40), project: taskId.split(':')[0], target: taskId.split(':')[1], requirement: canonicalRequirement(requires), attempt: 1 };
+  expect((await q.enqueue(signJob(payload, KEYS.privateKey), priority)).added).toBe(true);
 }
 
 function source(agentId: string, capabilities: Capabilities, slots: number, policy: CpuWorkPolicy | undefined): JobSource {

@@ -9,9 +9,10 @@ import { startRedis, type RedisProcess } from '../cache/support/redis-server';
 import { startServe, type ServeProcess } from '../cache/support/serve-process';
 import { agentClone, BUILD_DEPS, dteWorkspace } from './support/dte-fixture';
 import { fakeNvidiaSmiDir } from './support/fake-gpu-tools';
+import { levelKeys } from './support/keys';
 import { startFleet, waitUntil, type FleetProcess } from './support/processes';
 
-const SECRET = 'e2e-secret-not-for-production';
+const KEYS = levelKeys();
 let redis: RedisProcess;
 let cache: ServeProcess;
 let ws: TestWorkspace;
@@ -27,7 +28,7 @@ function startAgent(id: string, gpus: number): FleetProcess {
   temp.push(clone.root);
   const smi = fakeNvidiaSmiDir(Array.from({ length: gpus }, () => ({ name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559 })));
   temp.push(smi);
-  const env = clone.env({ AGENT_NAME: id, FLEET_SECRET: SECRET, PATH: `${smi}${path.delimiter}${process.env.PATH}`, PID_DIR: pidDir, RELEASE_FILE: releaseFile, NX_ISOLATE_PLUGINS: 'false' });
+  const env = clone.env({ AGENT_NAME: id, ...KEYS.agentEnv, PATH: `${smi}${path.delimiter}${process.env.PATH}`, PID_DIR: pidDir, RELEASE_FILE: releaseFile, NX_ISOLATE_PLUGINS: 'false' });
   const args = ['agent', '--redis', redis.url, '--cache', cache.url, '--slots', '2', '--id', id, '--workdir', clone.root, '--lock-timeout', '6'];
   const p = startFleet(args, { cwd: clone.root, env });
   agents.set(id, p);
@@ -35,7 +36,7 @@ function startAgent(id: string, gpus: number): FleetProcess {
 }
 
 function startRun(args: string[]): FleetProcess {
-  return startFleet(['run', ...args], { cwd: ws.root, env: ws.env({ FLEET_REDIS_URL: redis.url, FLEET_CACHE_URL: cache.url, FLEET_SECRET: SECRET, NX_ISOLATE_PLUGINS: 'false' }) });
+  return startFleet(['run', ...args], { cwd: ws.root, env: ws.env({ FLEET_REDIS_URL: redis.url, FLEET_CACHE_URL: cache.url, ...KEYS.coordinatorEnv, NX_ISOLATE_PLUGINS: 'false' }) });
 }
 
 async function fleetRun(args: string[]): Promise<{ code: number | null; output: string }> {
@@ -104,8 +105,8 @@ describe('fleet run with agents as separate processes', () => {
     const events = redisConnection(redis.url, 'test-events');
     try {
       const commit = ws.git(['rev-parse', 'HEAD']).trim();
-      const payload = (taskId: string): JobPayload => ({ v: 1, runId: 'r-tamper', taskId, commit, project: 'p0', target: 'build', requirement: canonicalRequirement(), attempt: 1 });
-      const signed = signJob(payload('p0:build'), SECRET);
+      const payload = (taskId: string): JobPayload => ({ v: 2, trust: 'trusted', runId: 'r-tamper', taskId, commit, project: 'p0', target: taskId.split(':')[1], requirement: canonicalRequirement(), attempt: 1 });
+      const signed = signJob(payload('p0:build'), KEYS.privateKey);
       await queues.enqueue({ payload: { ...signed.payload, target: 'evil' }, signature: signed.signature });
       await queues.enqueue({ payload: payload('p0:unsigned'), signature: '' });
       const refused = async (): Promise<Array<{ type: string; code: string; taskId: string }>> =>

@@ -5,13 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkspace } from '../rig';
 import { redisConnection, runKeys } from '../../runner';
 import { startServe, type ServeProcess } from '../cache/support/serve-process';
+import { levelKeys } from './support/keys';
 import { agentClone, dteWorkspace } from './support/dte-fixture';
 import { startFleet, waitUntil, type FleetProcess } from './support/processes';
 import { RestartableRedis } from './support/redis-on-port';
 
 // Retries, flakiness, timeouts, cancel, a dead coordinator, Redis restarts and the install step,
 // with a real redis-server, the cache server and two agents as separate processes.
-const SECRET = 'resilience-secret-not-for-production';
+const KEYS = levelKeys();
 let redis: RestartableRedis;
 let cache: ServeProcess;
 let ws: TestWorkspace;
@@ -25,7 +26,7 @@ function startAgent(id: string, labels: string[] = [], extra: string[] = []): Fl
   const clone = agentClone(bare);
   temp.push(clone.root);
   // In-process plugins: half of nx's start-up CPU on this 2-core machine; hashes are the same.
-  const env = clone.env({ AGENT_NAME: id, FLEET_SECRET: SECRET, PID_DIR: pidDir, RELEASE_FILE: path.join(pidDir, 'release'), NX_ISOLATE_PLUGINS: 'false' });
+  const env = clone.env({ AGENT_NAME: id, ...KEYS.agentEnv, PID_DIR: pidDir, RELEASE_FILE: path.join(pidDir, 'release'), NX_ISOLATE_PLUGINS: 'false' });
   const args = ['agent', '--redis', redis.url, '--cache', cache.url, '--slots', '1', '--id', id, '--workdir', clone.root];
   args.push('--lock-timeout', '6', '--abandon-after', '4', '--install-command', 'node tools/install.js');
   if (labels.length) args.push('--labels', labels.join(','));
@@ -44,7 +45,7 @@ interface Summary {
 
 function startRun(args: string[]): { p: FleetProcess; summary(): Summary } {
   const file = path.join(pidDir, `summary-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  const p = startFleet(['run', '--summary-json', file, ...args], { cwd: ws.root, env: ws.env({ FLEET_REDIS_URL: redis.url, FLEET_CACHE_URL: cache.url, FLEET_SECRET: SECRET, NX_ISOLATE_PLUGINS: 'false' }) });
+  const p = startFleet(['run', '--summary-json', file, ...args], { cwd: ws.root, env: ws.env({ FLEET_REDIS_URL: redis.url, FLEET_CACHE_URL: cache.url, ...KEYS.coordinatorEnv, NX_ISOLATE_PLUGINS: 'false' }) });
   return { p, summary: () => JSON.parse(fs.readFileSync(file, 'utf8')) as Summary };
 }
 

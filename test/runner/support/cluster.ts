@@ -6,9 +6,11 @@ import { startRedis, type RedisProcess } from '../../cache/support/redis-server'
 import { startServe, type ServeProcess } from '../../cache/support/serve-process';
 import { agentClone } from './dte-fixture';
 import { fakeNvidiaSmiDir } from './fake-gpu-tools';
+import { levelKeys } from './keys';
 import { startFleet, waitUntil, type FleetProcess } from './processes';
 
-export const SECRET = 'cluster-test-secret-not-for-production';
+/** The trusted level's key pair of this cluster (one per test file). */
+export const KEYS = levelKeys();
 
 /**
  * Nx runs plugins (here the fixture's record plugin) in separate worker processes by default;
@@ -73,7 +75,7 @@ export class Cluster {
     this.temp.push(clone.root);
     const smi = fakeNvidiaSmiDir(Array.from({ length: s.gpus ?? 0 }, () => ({ name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559 })));
     this.temp.push(smi);
-    const env = clone.env({ AGENT_NAME: s.id, FLEET_SECRET: SECRET, PATH: `${smi}${path.delimiter}${process.env.PATH}`, ...FAST_NX, ...s.env });
+    const env = clone.env({ AGENT_NAME: s.id, ...KEYS.agentEnv, PATH: `${smi}${path.delimiter}${process.env.PATH}`, ...FAST_NX, ...s.env });
     const args = ['agent', '--redis', this.redis.url, '--cache', this.cache.url, '--slots', String(s.slots ?? 2), '--id', s.id, '--workdir', clone.root];
     if (s.labels?.length) args.push('--labels', s.labels.join(','));
     if (s.policy) args.push('--cpu-work-on-gpu-agents', s.policy);
@@ -96,7 +98,7 @@ export class Cluster {
     const summaryFile = path.join(this.tempDir('fleet-cluster-summary-'), 'summary.json');
     const p = startFleet(['run', '--summary-json', summaryFile, ...nxArgs], {
       cwd: ws.root,
-      env: ws.env({ FLEET_REDIS_URL: this.redis.url, FLEET_CACHE_URL: this.cache.url, FLEET_SECRET: SECRET, ...FAST_NX }),
+      env: ws.env({ FLEET_REDIS_URL: this.redis.url, FLEET_CACHE_URL: this.cache.url, ...KEYS.coordinatorEnv, ...FAST_NX }),
     });
     const timer = setTimeout(() => void p.stop(1000), timeoutMs);
     const code = await p.exited;

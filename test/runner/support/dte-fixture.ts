@@ -88,6 +88,8 @@ function toolProject(name: string, script: string, extra: Record<string, unknown
 export interface DteOptions {
   /** Register nx-fleet as a plugin too: its postTasksExecution hook reports task hashes to fleet. */
   fleetPlugin?: boolean;
+  /** More files of the workspace (more projects, tools). */
+  extraFiles?: Record<string, string>;
 }
 
 /** The fixture workspace (committed), with a bare repository as its `origin`. */
@@ -113,6 +115,7 @@ export function dteWorkspace(options: DteOptions = {}): { ws: TestWorkspace; bar
     'libs/slow/project.json': project('slow', [], 'slow'),
     'libs/slow/src.txt': 'slow',
   };
+  Object.assign(files, options.extraFiles ?? {});
   for (const [name, deps] of Object.entries(BUILD_DEPS)) {
     files[`libs/${name}/project.json`] = project(name, deps, 'build');
     files[`libs/${name}/src.txt`] = `source of ${name}`;

@@ -52,8 +52,14 @@ export function sendFileBody(res: ServerResponse, fd: number, start: number, len
         reading = true;
         fs.read(fd, buf, 0, Math.min(CHUNK, end - pos), pos, (err, n) => {
           reading = false;
-          if (failed) return free.push(buf), settle(false);
-          if (err || n === 0) return free.push(buf), fail();
+          if (failed) {
+            free.push(buf);
+            return settle(false);
+          }
+          if (err || n === 0) {
+            free.push(buf);
+            return fail();
+          }
           pos += n;
           filled.push({ buf, n });
           pump();

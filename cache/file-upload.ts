@@ -43,7 +43,10 @@ class FileUpload {
     private readonly resolve: (bytes: number) => void,
     private readonly reject: (err: Error) => void,
   ) {
-    if (head) (this.pending = [head]), (this.pendingBytes = head.length);
+    if (head) {
+      this.pending = [head];
+      this.pendingBytes = head.length;
+    }
   }
 
   private readonly onData = (c: Buffer): void => {
@@ -74,11 +77,17 @@ class FileUpload {
   }
 
   private pause(): void {
-    if (!this.paused) (this.paused = true), this.body.pause();
+    if (!this.paused) {
+      this.paused = true;
+      this.body.pause();
+    }
   }
 
   private resume(): void {
-    if (this.paused) (this.paused = false), this.body.resume();
+    if (this.paused) {
+      this.paused = false;
+      this.body.resume();
+    }
   }
 
   private flush(): void {

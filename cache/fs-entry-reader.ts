@@ -85,7 +85,10 @@ export async function verifyEntryFile(file: string, hasher: DigestWorker): Promi
   const hash = createHash('sha256');
   if (opened.kind === 'small') hash.update(opened.buffer);
   else {
-    const sink = new Writable({ write: (c: Buffer, _e, cb) => (hash.update(c), cb()) });
+    const sink = new Writable({ write: (c: Buffer, _e, cb) => {
+        hash.update(c);
+        cb();
+      }, });
     await pipeline(opened.file.createReadStream({ start: HEADER_SIZE, highWaterMark: 1024 * 1024 }), sink);
   }
   const actual = hash.digest('hex');

@@ -213,7 +213,10 @@ export class PackSet {
   async close(): Promise<void> {
     this.closed = true;
     while (this.writing || this.compacting) await new Promise<void>((r) => this.idle.push(r));
-    for (const p of this.packs.values()) (p.removed = true), p.release();
+    for (const p of this.packs.values()) {
+      p.removed = true;
+      p.release();
+    }
     this.packs.clear();
   }
 

@@ -131,7 +131,10 @@ class SocketBody {
   }
 
   run(head: Buffer): Promise<number> {
-    const result = new Promise<number>((resolve, reject) => ((this.resolve = resolve), (this.reject = reject)));
+    const result = new Promise<number>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
     const { socket, parser, handle, sym } = this;
     taken.add(socket);
     this.res.shouldKeepAlive = false;
@@ -145,7 +148,10 @@ class SocketBody {
     handle.useUserBuffer(this.ring[0].buf);
     // What the parser had already read: the first bytes of the body, behind the entry header.
     const first = [head];
-    for (let c: Buffer | null; (c = this.req.read() as Buffer | null) !== null; ) first.push(c), (this.received += c.length);
+    for (let c: Buffer | null; (c = this.req.read() as Buffer | null) !== null; ) {
+      first.push(c);
+      this.received += c.length;
+    }
     socket.once('end', this.onGone);
     socket.once('close', this.onClose);
     if (this.received > this.size) this.fail(new Error(`body longer than the declared ${this.size} bytes`));
@@ -202,7 +208,10 @@ class SocketBody {
   private writeOut(bufs: Buffer[], slot: Slot | null): void {
     const bytes = bufs.reduce((a, b) => a + b.length, 0);
     if (bytes === 0 || this.error) {
-      if (slot) (slot.busy = false), (slot.fill = 0);
+      if (slot) {
+        slot.busy = false;
+        slot.fill = 0;
+      }
       return;
     }
     const pos = this.position;
@@ -214,9 +223,15 @@ class SocketBody {
         return fs.writev(this.fd, left, at + n, (e, m) => written(e, m, left, at + n));
       }
       this.writes--;
-      if (slot) (slot.busy = false), (slot.fill = 0);
+      if (slot) {
+        slot.busy = false;
+        slot.fill = 0;
+      }
       if (err) this.fail(err);
-      if (this.paused && !this.ring[this.cur].busy) (this.paused = false), this.startReading();
+      if (this.paused && !this.ring[this.cur].busy) {
+        this.paused = false;
+        this.startReading();
+      }
       this.maybeSettle();
     };
     fs.writev(this.fd, bufs, pos, (err, n) => written(err, n, bufs, pos));
@@ -234,7 +249,10 @@ class SocketBody {
   }
 
   private readonly onGone = (): void => {
-    if (!this.done) (this.done = true), this.fail(new Error('upload interrupted: the client went away'));
+    if (!this.done) {
+      this.done = true;
+      this.fail(new Error('upload interrupted: the client went away'));
+    }
     this.maybeSettle();
   };
 
@@ -297,7 +315,10 @@ export async function checkDirectUploads(): Promise<string | null> {
       const cut = Math.floor(body.length / 3);
       const timer = setTimeout(() => s.destroy(), 10_000);
       s.on('error', () => undefined);
-      s.on('close', () => (clearTimeout(timer), resolve()));
+      s.on('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       s.on('data', () => undefined);
       s.on('connect', () => {
         s.write(Buffer.concat([Buffer.from(`PUT /check HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n\r\n`), body.subarray(0, cut)]));

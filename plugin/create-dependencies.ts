@@ -9,7 +9,6 @@ import { pythonDependencies } from './python-dependencies';
 /** Nx's workspace data folder (honours NX_WORKSPACE_DATA_DIRECTORY), or our default if nx's helper moved. */
 function cacheDirFor(root: string): string {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nxDirs = require('nx/src/utils/cache-directory') as { workspaceDataDirectoryForWorkspace?: (r: string) => string };
     if (nxDirs.workspaceDataDirectoryForWorkspace) return path.join(nxDirs.workspaceDataDirectoryForWorkspace(root), 'nx-fleet');
   } catch {

@@ -86,7 +86,10 @@ describe('faults', () => {
         const s = net.connect(Number(u.port), u.hostname, () => s.write(`GET /v1/cache/880 HTTP/1.1\r\nhost: x\r\n\r\n`));
         s.on('data', (c: Buffer) => {
           got += c.length;
-          if (got > 2 * 1024 * 1024) s.destroy(), resolve(got);
+          if (got > 2 * 1024 * 1024) {
+            s.destroy();
+            resolve(got);
+          }
         });
         s.on('error', () => resolve(got));
       });

@@ -44,7 +44,11 @@ const flipByte = (file: string, at: number): void => {
 
 describe('pending digests of large entries', () => {
   const dirs: string[] = [];
-  const mkdir = (): string => (dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-pending-'))), dirs[dirs.length - 1]);
+  const mkdir = (): string => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-pending-'));
+    dirs.push(d);
+    return d;
+  };
   afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
   it('an entry is served while pending; the low-priority hasher records its digest in place', async () => {

@@ -16,7 +16,11 @@ const read = readEntry;
 
 describe('fs store', () => {
   const dirs: string[] = [];
-  const mkdir = (): string => (dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-fs-'))), dirs[dirs.length - 1]);
+  const mkdir = (): string => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-fs-'));
+    dirs.push(d);
+    return d;
+  };
   afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
   it('evicts the least recently *used* entry, not the oldest written', async () => {
@@ -153,8 +157,14 @@ describe('fs store', () => {
     const store = await FsStore.open({ dir, capacity: cap });
     const order: string[] = [];
     const ready = store.ready().then(() => order.push('packs scanned'));
-    const got = read(store, 'big').then((b) => (order.push('file served'), b));
-    const packed = read(store, 'p123').then((b) => (order.push('small entry served'), b));
+    const got = read(store, 'big').then((b) => {
+      order.push('file served');
+      return b;
+    });
+    const packed = read(store, 'p123').then((b) => {
+      order.push('small entry served');
+      return b;
+    });
     await Promise.all([ready, got, packed]);
     expect(await got).toEqual(big);
     expect(await packed).toEqual(small);

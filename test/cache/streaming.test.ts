@@ -20,7 +20,10 @@ function download(url: string): Promise<{ status: number; sha256: string; bytes:
     http.get(url, (res) => {
       const hash = createHash('sha256');
       let bytes = 0;
-      res.on('data', (c: Buffer) => (hash.update(c), (bytes += c.length)));
+      res.on('data', (c: Buffer) => {
+        hash.update(c);
+        bytes += c.length;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, sha256: hash.digest('hex'), bytes }));
       res.on('error', reject);
     }).on('error', reject);

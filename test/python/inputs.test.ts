@@ -7,7 +7,6 @@ type MatchGlobPaths = (globs: string[], paths: string[]) => boolean[];
 
 /** Nx's own glob engine (the one its task hasher and `affected` use), not minimatch. */
 function nxMatch(): MatchGlobPaths {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require(path.join(repoRoot(), 'node_modules/nx/dist/src/native')) as { matchGlobPaths: MatchGlobPaths }).matchGlobPaths;
 }
 

@@ -110,7 +110,11 @@ export function taskWorkspace(projects: Record<string, ProjectSpec>): { ws: Test
   if (r.status !== 0) throw new Error(`git clone --bare: ${r.stderr}`);
   ws.git(['remote', 'add', 'origin', bare]);
   ws.git(['fetch', '-q', 'origin']);
-  return { ws, bare, remove: () => (ws.dispose(), fs.rmSync(bare, { recursive: true, force: true })) };
+  return { ws, bare, remove: () => {
+      ws.dispose();
+      fs.rmSync(bare, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Every `libs/<p>/out/*.txt` of a workspace, relative path → content. */

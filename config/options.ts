@@ -51,7 +51,7 @@ export interface PythonPluginOptions {
 
 /** Settings of Dockerfile targets; in `docker` for all, in `docker.projects[key]` per project/Dockerfile. */
 export interface DockerSettings {
-  /** Workspace-relative build context folder; default the Dockerfile's folder. */
+  /** Workspace-relative build context folder; default inferred (docs/dockerfiles.md, "Build context"). */
   context?: string;
   tags?: string[];
   buildArgs?: Record<string, string>;

@@ -8,6 +8,7 @@ import type { TargetInput } from '../projects/types';
 import type { ContextInputGlobs } from './context-inputs';
 import type { DockerDependency, DockerfileReads } from './docker-dependencies';
 import type { DockerTargetNames, ResolvedDockerSettings } from './docker-settings';
+import type { ChosenContext, ContextRule } from './infer-context';
 import { shellQuote } from './shell-quote';
 
 /** An inferred Docker target (structurally Nx's TargetConfiguration). */
@@ -33,10 +34,18 @@ export interface DockerTargetFacts {
   mutableBaseImages: string[];
   cacheable: boolean;
   reads: DockerfileReads;
+  /** Which rule chose `context`: `option`, `build-command` (see `contextOrigin`), `copy-sources` or `dockerfile-folder`. */
+  contextRule: ContextRule;
+  /** Where the build command that gave the context was found, for `build-command`. */
+  contextOrigin?: string;
+  /** Context sources that match nothing in the context (each also a DOCKER_COPY_SOURCE_MISSING). */
+  missingSources: string[];
 }
 
 /** Everything needed to write the targets of one Dockerfile. */
 export interface DockerTargetPlan {
+  contextChoice: ChosenContext;
+  missingSources: string[];
   project: string;
   root: string;
   variant: string;
@@ -110,7 +119,7 @@ function buildTarget(plan: DockerTargetPlan, out: string): DockerTarget {
     ...(dependsOn(plan).length ? { dependsOn: dependsOn(plan) } : {}),
     metadata: {
       technologies: ['docker'],
-      description: `Build ${tags.join(', ')} from ${plan.reads.dockerfile} (context ${s.context}). ${why}${mutable}`,
+      description: `Build ${tags.join(', ')} from ${plan.reads.dockerfile} (context ${s.context}, ${contextWhy(plan.contextChoice)}). ${why}${mutable}`,
       help: { command: `docker ${s.buildx ? 'buildx ' : ''}build --help`, example: { options: { args: ['--no-cache'] } } },
       fleet: {
         dockerfile: plan.reads.dockerfile,
@@ -121,9 +130,19 @@ function buildTarget(plan: DockerTargetPlan, out: string): DockerTarget {
         mutableBaseImages: plan.mutableBaseImages,
         cacheable,
         reads: plan.reads,
+        contextRule: plan.contextChoice.rule,
+        ...(plan.contextChoice.origin ? { contextOrigin: plan.contextChoice.origin } : {}),
+        missingSources: plan.missingSources,
       },
     },
   };
+}
+
+function contextWhy(c: ChosenContext): string {
+  if (c.rule === 'option') return 'from the context option';
+  if (c.rule === 'build-command') return `from the docker build in ${c.origin ?? 'the repository'}`;
+  if (c.rule === 'copy-sources') return 'the nearest folder in which the COPY sources exist';
+  return "the Dockerfile's folder";
 }
 
 function buildInputs(plan: DockerTargetPlan): NonNullable<DockerTarget['inputs']> {

@@ -11,6 +11,8 @@ import { globToRegExp } from '../glob-to-regexp';
 export interface ResolvedDockerSettings {
   /** Workspace-relative context folder (`.` for the workspace root). */
   context: string;
+  /** True when the options set `context`; else {@link chooseContext} infers it. */
+  contextFromOption: boolean;
   /** Image repository name without registry and tag. */
   image: string;
   tags: string[];
@@ -61,6 +63,7 @@ export function resolveDockerSettings(
   const dir = target.dockerfile.includes('/') ? target.dockerfile.slice(0, target.dockerfile.lastIndexOf('/')) : '.';
   return {
     context: normalizeFolder(merged.context ?? dir),
+    contextFromOption: merged.context !== undefined,
     image: merged.image ?? target.defaultImage,
     tags: merged.tags ?? ['latest'],
     buildArgs: merged.buildArgs ?? {},

@@ -55,5 +55,7 @@ function dockerfileNode(workspaceRoot: string, facts: DockerTargetFacts, files: 
     const ref = parseImageRef(i.ref);
     return `${IMAGE_PREFIX}${ref.valid ? ref.canonical : i.ref}`;
   });
-  return { imports: [...new Set(reached)].sort(), external: [...new Set(external)].sort(), unresolved: [] };
+  // A source that matches nothing is listed, never dropped (DOCKER_COPY_SOURCE_MISSING says where).
+  const unresolved = [...new Set(facts.missingSources ?? [])].sort();
+  return { imports: [...new Set(reached)].sort(), external: [...new Set(external)].sort(), unresolved };
 }

@@ -13,6 +13,8 @@ import { dockerfileDependencies, type DependencyCandidate, type DockerfileReads 
 import { dockerTargetNames, imageNameFor, resolveDockerSettings, type DockerTargetNames, type ResolvedDockerSettings } from './docker-settings';
 import { dockerignoreCandidates, loadDockerignoreSync } from './dockerignore';
 import { imageRepository } from './image-repository';
+import type { FoundBuildCommand } from './build-commands';
+import { chooseContext, sourceExists, type ChosenContext } from './infer-context';
 import { listContextFiles } from './list-context-files';
 import { analyzeDockerfile } from './model';
 import { placeDockerfiles, type DockerfilePlacement, type KnownProject } from './place-dockerfiles';
@@ -37,6 +39,8 @@ export interface InferDockerProjectsInput {
   readFile(path: string): string | undefined;
   /** Files of Nx's file set in a folder, folder-relative (default: git ls-files). */
   listFiles?(folder: string): string[];
+  /** `docker build` commands of the repository's project.json files and package.json scripts. */
+  buildCommands?: readonly FoundBuildCommand[];
 }
 
 export interface InferredDockerProject {
@@ -58,6 +62,9 @@ interface Analyzed {
   settings: ResolvedDockerSettings;
   model: DockerfileModel;
   reads: DockerfileReads;
+  context: ChosenContext;
+  /** Context sources that match nothing in the chosen context (DOCKER_COPY_SOURCE_MISSING). */
+  missing: Array<{ path: string; line: number }>;
 }
 
 export function inferDockerProjects(input: InferDockerProjectsInput): DockerInferenceResult {
@@ -72,7 +79,7 @@ export function inferDockerProjects(input: InferDockerProjectsInput): DockerInfe
     const settings = resolveDockerSettings(input.options, { project: placement.project, dockerfile: placement.dockerfile, defaultImage: imageNameFor(placement.project, placement.variant) });
     const model = analyzeDockerfile(text, { file: placement.dockerfile, buildArgs: settings.buildArgs });
     diagnostics.push(...model.diagnostics);
-    analyzed.push({ placement, settings, model, reads: readsOf(placement, settings, model) });
+    analyzed.push({ placement, settings, model, reads: readsOf(placement, settings, model), context: { context: settings.context, rule: 'option' }, missing: [] });
   }
   const candidates = dependencyCandidates(input.known, analyzed, names);
   const listed = new Map<string, string[]>();
@@ -81,6 +88,21 @@ export function inferDockerProjects(input: InferDockerProjectsInput): DockerInfe
     if (!files) listed.set(folder, (files = (input.listFiles ?? ((f) => listContextFiles(input.workspaceRoot, f)))(folder)));
     return files;
   };
+  const isBuildOutput = buildOutputTest(candidates);
+  for (const a of analyzed) {
+    a.context = chooseContext({
+      dockerfile: a.placement.dockerfile,
+      option: a.settings.contextFromOption ? a.settings.context : undefined,
+      commands: input.buildCommands ?? [],
+      sources: a.model.contextSources,
+      listFiles,
+      isBuildOutput,
+    });
+    a.settings = { ...a.settings, context: a.context.context };
+    a.reads = readsOf(a.placement, a.settings, a.model);
+    a.missing = missingSources(a, listFiles(a.settings.context), isBuildOutput);
+    diagnostics.push(...a.missing.map((m) => missingDiagnostic(a, m)));
+  }
   const projects = new Map<string, InferredDockerProject>();
   for (const a of analyzed) {
     const targets = targetsFor(a, candidates, names, input.workspaceRoot, listFiles, diagnostics);
@@ -91,6 +113,32 @@ export function inferDockerProjects(input: InferDockerProjectsInput): DockerInfe
     projects.set(p.root, project);
   }
   return { projects: [...projects.values()], diagnostics: dedupe(diagnostics) };
+}
+
+/** True for a workspace path inside a build output of a project that has a build (not in git, produced first). */
+function buildOutputTest(candidates: readonly DependencyCandidate[]): (path: string) => boolean {
+  const outputs = candidates.filter((c) => c.buildTarget).flatMap((c) => [...c.buildOutputs, `dist/${c.root}`]).filter((o) => o !== '.');
+  return (path) => outputs.some((o) => path === o || path.startsWith(`${o}/`) || o.startsWith(`${path}/`));
+}
+
+function missingSources(a: Analyzed, contextFiles: readonly string[], isBuildOutput: (path: string) => boolean): Array<{ path: string; line: number }> {
+  const missing = new Map<string, { path: string; line: number }>();
+  for (const s of a.model.contextSources) {
+    if (s.path === '.' || s.path === '' || sourceExists(a.settings.context, s, contextFiles, isBuildOutput)) continue;
+    if (!missing.has(`${s.path}\0${s.line}`)) missing.set(`${s.path}\0${s.line}`, { path: s.path, line: s.line });
+  }
+  return [...missing.values()];
+}
+
+function missingDiagnostic(a: Analyzed, m: { path: string; line: number }): DockerfileDiagnostic {
+  const why = a.context.rule === 'option' ? 'the context option' : a.context.rule === 'build-command' ? a.context.origin ?? 'a build command' : a.context.rule === 'copy-sources' ? 'the COPY sources' : "the Dockerfile's folder";
+  return {
+    file: a.placement.dockerfile,
+    line: m.line,
+    code: 'DOCKER_COPY_SOURCE_MISSING',
+    severity: 'error',
+    message: `COPY/ADD source "${m.path}" matches no file in the build context "${a.settings.context}" (chosen by ${why}); docker build would fail, and the file graph lists it as unresolved`,
+  };
 }
 
 function readsOf(p: DockerfilePlacement, s: ResolvedDockerSettings, model: DockerfileModel): DockerfileReads {
@@ -139,6 +187,8 @@ function targetsFor(
   const baseImages = [...new Set(valid.map((u) => u.image.raw))];
   const mutableBaseImages = [...new Set(valid.filter((u) => u.image.mutable && !built.has(imageRepository(u.image.canonical) ?? '')).map((u) => u.image.raw))];
   return buildDockerTargets({
+    contextChoice: a.context,
+    missingSources: a.missing.map((m) => m.path),
     project: p.project,
     root: p.root,
     variant: p.variant,

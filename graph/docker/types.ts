@@ -20,7 +20,8 @@ export type DockerfileDiagnosticCode =
   | 'DOCKERFILE_BAD_SUBSTITUTION'
   | 'DOCKERFILE_INVALID_STAGE_REFERENCE'
   | 'DOCKERFILE_DUPLICATE_STAGE'
-  | 'DOCKERFILE_INVALID_ONBUILD';
+  | 'DOCKERFILE_INVALID_ONBUILD'
+  | 'DOCKER_COPY_SOURCE_MISSING';
 
 /** Codes of problems found in a `.dockerignore` file. */
 export type DockerignoreDiagnosticCode = 'DOCKERIGNORE_BAD_PATTERN' | 'DOCKERIGNORE_UNREADABLE';

@@ -3,6 +3,7 @@ import type { NormalizedOptions } from '../../config';
 import { globToRegExp } from '../glob-to-regexp';
 import type { ProjectDependency } from '../types';
 import type { DockerTargetFacts } from './build-docker-targets';
+import { findBuildCommands } from './build-commands';
 import { dockerfileDependencies, resolveOutputPath, type DependencyCandidate } from './docker-dependencies';
 import { isDockerfileName } from './dockerfile-names';
 import { imageRepository } from './image-repository';
@@ -44,6 +45,7 @@ export function inferWorkspaceDockerProjects(input: WorkspaceDockerInput): Docke
     workspaceName: workspaceName(input.readFile('package.json'), input.workspaceRoot),
     options: input.options.docker,
     readFile: input.readFile,
+    buildCommands: findBuildCommands(input.files.filter((f) => !excluded.some((r) => r.test(f))), input.readFile),
   });
 }
 

@@ -42,7 +42,7 @@ describe('docker plugin options', () => {
     expect(dockerTargetNames(undefined)).toEqual({ enabled: true, build: 'docker-build', push: 'docker-push' });
     const target = { project: 'api-image', dockerfile: 'docker/api-image/Dockerfile', defaultImage: 'api-image' };
     expect(resolveDockerSettings(undefined, target)).toEqual({
-      context: 'docker/api-image', image: 'api-image', tags: ['latest'], buildArgs: {}, envBuildArgs: [], buildx: false, exportImage: false, resolveBaseDigests: false,
+      context: 'docker/api-image', contextFromOption: false, image: 'api-image', tags: ['latest'], buildArgs: {}, envBuildArgs: [], buildx: false, exportImage: false, resolveBaseDigests: false,
     });
     const settings = resolveDockerSettings(
       { tags: ['1.0'], registry: 'ghcr.io/acme/', projects: { 'docker/*/Dockerfile': { context: './', tags: ['2.0'] }, 'api-image': { image: 'acme-api' }, other: { buildx: true } } },

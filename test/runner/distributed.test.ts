@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -120,6 +121,63 @@ describe('fleet run with agents as separate processes', () => {
       const logs = [...agents.values()].map((a) => a.output()).join('\n');
       expect(logs).toContain('"msg":"job refused"');
       expect(logs).not.toMatch(/"task started","runId":"r-tamper"/);
+    } finally {
+      await queues.close();
+      events.disconnect();
+    }
+  });
+
+  it('a job written straight into a trusted queue with the untrusted key, or claiming another level, is refused at the agent', async () => {
+    const untrusted = levelKeys('untrusted');
+    const queues = new JobQueues({ redisUrl: redis.url });
+    const events = redisConnection(redis.url, 'test-events-trust');
+    try {
+      const commit = ws.git(['rev-parse', 'HEAD']).trim();
+      const payload = (taskId: string, trust: string): JobPayload => ({ v: 2, trust, runId: 'r-forged', taskId, commit, project: 'p0', target: taskId.split(':')[1], requirement: canonicalRequirement(), attempt: 1 });
+      await queues.enqueue(signJob(payload('p0:build', 'trusted'), untrusted.privateKey));
+      await queues.enqueue(signJob(payload('p0:pr', 'untrusted'), untrusted.privateKey));
+      let seen: Array<{ type: string; code: string; taskId: string }> = [];
+      for (let i = 0; i < 100 && seen.length < 2; i++) {
+        seen = (await events.xrange(runKeys.events('r-forged'), '-', '+')).map(([, f]) => JSON.parse(f[1]));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(seen.map((e) => [e.type, e.taskId, e.code]).sort()).toEqual([
+        ['refused', 'p0:build', 'FLEET_JOB_BAD_SIGNATURE'],
+        ['refused', 'p0:pr', 'FLEET_JOB_WRONG_TRUST'],
+      ]);
+      expect([...agents.values()].map((a) => a.output()).join('\n')).not.toMatch(/"task started","runId":"r-forged"/);
+    } finally {
+      await queues.close();
+      events.disconnect();
+    }
+  });
+
+  it('a patch replaced in Redis after signing is refused with FLEET_PATCH_TAMPERED and never applied', async () => {
+    const queues = new JobQueues({ redisUrl: redis.url });
+    const redisClient = queues.client;
+    const events = redisConnection(redis.url, 'test-events-patch');
+    try {
+      const commit = ws.git(['rev-parse', 'HEAD']).trim();
+      const runId = 'r-patch-tampered';
+      const honest = 'diff --git a/libs/p0/src.txt b/libs/p0/src.txt\n';
+      const evil = 'diff --git a/tools/work.js b/tools/work.js\n--- a/tools/work.js\n+++ b/tools/work.js\n@@ -1 +1 @@\n-x\n+require("child_process").execSync("touch /tmp/pwned")\n';
+      await redisClient.hset(runKeys.run(runId), { command: 'run p0:build', commit, createdAt: String(Date.now()), status: 'running' });
+      await redisClient.set(runKeys.heartbeat(runId), String(Date.now()), 'EX', 120);
+      await redisClient.set(runKeys.patch(runId), honest);
+      const patchSha256 = createHash('sha256').update(honest).digest('hex');
+      const job = signJob({ v: 2, trust: 'trusted', runId, taskId: 'p0:build', commit, patchKey: runKeys.patch(runId), patchSha256, project: 'p0', target: 'build', requirement: canonicalRequirement(), attempt: 1 }, KEYS.privateKey);
+      // Whoever can write Redis swaps the patch after the coordinator signed the job.
+      await redisClient.set(runKeys.patch(runId), evil);
+      await queues.enqueue(job);
+      let finished: Array<{ type: string; result?: { code?: string; message?: string; status: string } }> = [];
+      for (let i = 0; i < 150 && finished.length < 1; i++) {
+        finished = (await events.xrange(runKeys.events(runId), '-', '+')).map(([, f]) => JSON.parse(f[1])).filter((e) => e.type === 'finished');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(finished[0]?.result).toMatchObject({ status: 'failure', code: 'FLEET_PATCH_TAMPERED', message: expect.stringContaining('not applied') });
+      const logs = [...agents.values()].map((a) => a.output()).join('\n');
+      expect(logs).toMatch(/"msg":"patch tampered","code":"FLEET_PATCH_TAMPERED","runId":"r-patch-tampered"/);
+      expect(logs).not.toMatch(/"task finished","runId":"r-patch-tampered"/);
     } finally {
       await queues.close();
       events.disconnect();

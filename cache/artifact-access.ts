@@ -14,7 +14,11 @@ export async function authorize(ctx: RequestContext): Promise<TokenScope | null>
   }
   ctx.record.code = auth.code;
   await drain(ctx.req);
-  sendText(ctx.res, 401, auth.code === 'MISSING_TOKEN' ? 'Unauthorized: a bearer token is required' : 'Unauthorized: unknown token');
+  sendText(
+    ctx.res,
+    401,
+    auth.code === 'MISSING_TOKEN' ? 'Unauthorized: a bearer token is required' : 'Unauthorized: unknown token',
+  );
   return null;
 }
 
@@ -44,7 +48,12 @@ export type ReceiveResult = { kind: 'stored'; outcome: PutOutcome } | { kind: 'a
  * itself (and returns `answered`) for 403 read-only and 411; otherwise returns the store's
  * outcome for the protocol to phrase.
  */
-export async function receiveArtifact(ctx: RequestContext, scope: TokenScope, hash: ArtifactHash, extra: { tag?: string; durationMs?: number } = {}): Promise<ReceiveResult> {
+export async function receiveArtifact(
+  ctx: RequestContext,
+  scope: TokenScope,
+  hash: ArtifactHash,
+  extra: { tag?: string; durationMs?: number } = {},
+): Promise<ReceiveResult> {
   if (!scope.write) {
     ctx.record.code = 'READ_ONLY';
     await drain(ctx.req);
@@ -59,7 +68,10 @@ export async function receiveArtifact(ctx: RequestContext, scope: TokenScope, ha
     return { kind: 'answered' };
   }
   ctx.record.namespace = scope.write;
-  const direct = ctx.directUploads && size >= DIRECT_UPLOAD_MIN ? (fd: number, start: number, head: Buffer) => writeBodyFromSocket(ctx.req, ctx.res, fd, start, size, head) : undefined;
+  const direct =
+    ctx.directUploads && size >= DIRECT_UPLOAD_MIN
+      ? (fd: number, start: number, head: Buffer) => writeBodyFromSocket(ctx.req, ctx.res, fd, start, size, head)
+      : undefined;
   const outcome = await ctx.store.put(scope.write, hash, ctx.req, { size, ...extra, direct });
   if (!outcome.ok) ctx.record.code = outcome.code;
   if (isTakenOver(ctx.req.socket)) ctx.record.direct = true;
@@ -71,7 +83,10 @@ export async function receiveArtifact(ctx: RequestContext, scope: TokenScope, ha
 }
 
 /** The status and text for a refused write, for clients (like Nx) that only tolerate some statuses. */
-export function refusalStatus(ctx: RequestContext, outcome: Extract<PutOutcome, { ok: false }>): { status: number; text: string } {
+export function refusalStatus(
+  ctx: RequestContext,
+  outcome: Extract<PutOutcome, { ok: false }>,
+): { status: number; text: string } {
   switch (outcome.code) {
     case 'EXISTS':
       return { status: 409, text: 'Conflict: this hash is already stored' };

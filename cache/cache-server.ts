@@ -71,7 +71,10 @@ export function createCacheServer(opts: CacheServerOptions): CacheServer {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (state.inFlight > 0) {
-        await Promise.race([new Promise<void>((r) => state.idle.push(r)), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+        await Promise.race([
+          new Promise<void>((r) => state.idle.push(r)),
+          new Promise((r) => setTimeout(r, timeoutMs).unref()),
+        ]);
       }
       server.closeAllConnections();
       await closed;
@@ -96,7 +99,12 @@ async function handle(opts: CacheServerOptions, req: http.IncomingMessage, res: 
     await route(opts, ctx);
   } catch (err) {
     ctx.record.code = 'INTERNAL';
-    opts.log?.({ level: 'error', msg: 'request failed', error: (err as Error).message, path: (ctx.req.url ?? '/').split('?')[0] });
+    opts.log?.({
+      level: 'error',
+      msg: 'request failed',
+      error: (err as Error).message,
+      path: (ctx.req.url ?? '/').split('?')[0],
+    });
     // A miss or a "not stored" is always safe for the client; a 5xx would fail an Nx run.
     if (!res.headersSent) sendText(res, req.method === 'PUT' ? ctx.fullStatus : 404, 'Not available: internal error');
     else res.destroy();
@@ -109,20 +117,29 @@ function route(opts: CacheServerOptions, ctx: RequestContext): Promise<void> | v
   const p = (ctx.req.url ?? '/').split('?')[0];
   const m = ctx.req.method;
   const rec = ctx.record;
-  if (p.startsWith('/v1/cache/')) return (rec.route = 'nx_artifact'), nxArtifact(ctx, p.slice('/v1/cache/'.length));
-  if (p === '/v8/artifacts/status') return (rec.route = 'turbo_status'), turboStatus(ctx);
-  if (p === '/v8/artifacts/events') return (rec.route = 'turbo_events'), turboEvents(ctx);
-  if (p === '/v8/artifacts' && m === 'POST') return (rec.route = 'turbo_query'), turboQuery(ctx);
-  if (p.startsWith('/v8/artifacts/')) return (rec.route = 'turbo_artifact'), turboArtifact(ctx, p.slice('/v8/artifacts/'.length));
-  if (p === '/v1/fleet/run-tokens') return (rec.route = 'run_token'), runTokenRoute(ctx);
+  if (p.startsWith('/v1/cache/')) return ((rec.route = 'nx_artifact'), nxArtifact(ctx, p.slice('/v1/cache/'.length)));
+  if (p === '/v8/artifacts/status') return ((rec.route = 'turbo_status'), turboStatus(ctx));
+  if (p === '/v8/artifacts/events') return ((rec.route = 'turbo_events'), turboEvents(ctx));
+  if (p === '/v8/artifacts' && m === 'POST') return ((rec.route = 'turbo_query'), turboQuery(ctx));
+  if (p.startsWith('/v8/artifacts/'))
+    return ((rec.route = 'turbo_artifact'), turboArtifact(ctx, p.slice('/v8/artifacts/'.length)));
+  if (p === '/v1/fleet/run-tokens') return ((rec.route = 'run_token'), runTokenRoute(ctx));
   if (p === '/healthz') {
     rec.route = 'healthz';
     const u = opts.store.usage();
-    return sendJson(ctx.res, 200, { status: 'ok', store: opts.store.kind, indexReady: u.indexReady, entries: u.entries, bytes: u.bytes });
+    return sendJson(ctx.res, 200, {
+      status: 'ok',
+      store: opts.store.kind,
+      indexReady: u.indexReady,
+      entries: u.entries,
+      bytes: u.bytes,
+    });
   }
   if (p === '/metrics') {
     rec.route = 'metrics';
-    return sendText(ctx.res, 200, opts.metrics.render(opts.store.usage()).trimEnd(), { 'content-type': 'text/plain; version=0.0.4' });
+    return sendText(ctx.res, 200, opts.metrics.render(opts.store.usage()).trimEnd(), {
+      'content-type': 'text/plain; version=0.0.4',
+    });
   }
   ctx.req.resume();
   sendText(ctx.res, 404, 'Not Found');
@@ -133,9 +150,32 @@ function finish(opts: CacheServerOptions, ctx: RequestContext, started: bigint):
   const r = ctx.record;
   const status = ctx.res.headersSent ? ctx.res.statusCode : 0;
   const bytesOut = ctx.res.writableFinished ? (r.bytesOut ?? 0) : 0;
-  opts.metrics.record({ route: r.route ?? 'not_found', method: r.method ?? '?', status, seconds, bytesIn: r.bytesIn ?? 0, bytesOut, lookup: r.lookup, protocol: r.protocol, direct: r.direct });
+  opts.metrics.record({
+    route: r.route ?? 'not_found',
+    method: r.method ?? '?',
+    status,
+    seconds,
+    bytesIn: r.bytesIn ?? 0,
+    bytesOut,
+    lookup: r.lookup,
+    protocol: r.protocol,
+    direct: r.direct,
+  });
   opts.log?.({
-    time: new Date().toISOString(), level: 'info', msg: 'request', method: r.method, path: (ctx.req.url ?? '/').split('?')[0], route: r.route,
-    status, ms: Math.round(seconds * 1e4) / 10, bytesIn: r.bytesIn ?? 0, bytesOut, token: r.token, ns: r.namespace, lookup: r.lookup, code: r.code, direct: r.direct,
+    time: new Date().toISOString(),
+    level: 'info',
+    msg: 'request',
+    method: r.method,
+    path: (ctx.req.url ?? '/').split('?')[0],
+    route: r.route,
+    status,
+    ms: Math.round(seconds * 1e4) / 10,
+    bytesIn: r.bytesIn ?? 0,
+    bytesOut,
+    token: r.token,
+    ns: r.namespace,
+    lookup: r.lookup,
+    code: r.code,
+    direct: r.direct,
   });
 }

@@ -20,7 +20,13 @@ const MIN_BATCH = 256 * 1024;
  * rejects on a body error or early end (after any in-flight write has finished, so the caller may
  * close `fd` at once), or with BodyTooLongError past `limit` bytes.
  */
-export function writeBodyToFile(body: Readable, fd: number, start: number, limit: number, head?: Buffer): Promise<number> {
+export function writeBodyToFile(
+  body: Readable,
+  fd: number,
+  start: number,
+  limit: number,
+  head?: Buffer,
+): Promise<number> {
   return new Promise((resolve, reject) => new FileUpload(body, fd, start, limit, head, resolve, reject).start());
 }
 
@@ -53,7 +59,8 @@ class FileUpload {
     if (this.error) return;
     this.received += c.length;
     noteSpentBuffers(c.length);
-    if (this.received > this.limit) return this.fail(new BodyTooLongError(`body longer than the declared ${this.limit} bytes`));
+    if (this.received > this.limit)
+      return this.fail(new BodyTooLongError(`body longer than the declared ${this.limit} bytes`));
     this.pending.push(c);
     this.pendingBytes += c.length;
     if (!this.writing && this.pendingBytes >= MIN_BATCH) this.flush();

@@ -32,7 +32,8 @@ export async function openEntry(file: string): Promise<EntryOpen> {
     await fh.read(head, 0, HEADER_SIZE, 0);
     const h = decodeHeader(head);
     if (!h.ok) return close(fh, { kind: 'corrupt', message: h.message });
-    if (h.meta.size + HEADER_SIZE !== size) return close(fh, { kind: 'corrupt', message: 'size does not match its header' });
+    if (h.meta.size + HEADER_SIZE !== size)
+      return close(fh, { kind: 'corrupt', message: 'size does not match its header' });
     return { kind: 'large', meta: h.meta, file: fh };
   } catch (err) {
     await fh.close().catch(() => undefined);
@@ -51,7 +52,8 @@ async function readSmall(fh: FileHandle, size: number): Promise<EntryOpen> {
   await fh.close();
   const h = decodeHeader(buf);
   if (!h.ok) return { kind: 'corrupt', message: h.message };
-  if (off !== size || h.meta.size + HEADER_SIZE !== size) return { kind: 'corrupt', message: 'size does not match its header' };
+  if (off !== size || h.meta.size + HEADER_SIZE !== size)
+    return { kind: 'corrupt', message: 'size does not match its header' };
   return { kind: 'small', meta: h.meta, buffer: buf.subarray(HEADER_SIZE) };
 }
 
@@ -85,10 +87,12 @@ export async function verifyEntryFile(file: string, hasher: DigestWorker): Promi
   const hash = createHash('sha256');
   if (opened.kind === 'small') hash.update(opened.buffer);
   else {
-    const sink = new Writable({ write: (c: Buffer, _e, cb) => {
+    const sink = new Writable({
+      write: (c: Buffer, _e, cb) => {
         hash.update(c);
         cb();
-      }, });
+      },
+    });
     await pipeline(opened.file.createReadStream({ start: HEADER_SIZE, highWaterMark: 1024 * 1024 }), sink);
   }
   const actual = hash.digest('hex');

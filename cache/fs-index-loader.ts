@@ -13,7 +13,10 @@ export const TMP_DIR = '.tmp';
  * so 100,000 entries load in about a second without starving the server, which is already
  * serving while this runs.
  */
-export async function loadFsIndex(root: string, concurrency = 64): Promise<{ entries: Array<[string, IndexedEntry]>; pending: string[] }> {
+export async function loadFsIndex(
+  root: string,
+  concurrency = 64,
+): Promise<{ entries: Array<[string, IndexedEntry]>; pending: string[] }> {
   const files: string[] = [];
   for (const ns of await listDirs(root)) {
     if (ns.startsWith('.')) continue;

@@ -108,7 +108,10 @@ export class PackSet {
 
   /** Opens every pack, drops torn tails, and returns the live records for the index. */
   /** `maintain`: this process owns the store (the server) and may compact packs. */
-  static async open(root: string, opts: { rotateBytes?: number; maintain?: boolean } = {}): Promise<{ packs: PackSet; loaded: LoadedRecord[] }> {
+  static async open(
+    root: string,
+    opts: { rotateBytes?: number; maintain?: boolean } = {},
+  ): Promise<{ packs: PackSet; loaded: LoadedRecord[] }> {
     const dir = path.join(root, PACK_DIR);
     await fsp.mkdir(dir, { recursive: true });
     const ids = (await fsp.readdir(dir))
@@ -116,7 +119,12 @@ export class PackSet {
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => Number(m[1]))
       .sort((a, b) => a - b);
-    const set = new PackSet(dir, ids.length > 0 ? ids[ids.length - 1] : 0, opts.rotateBytes ?? PACK_ROTATE, opts.maintain ?? true);
+    const set = new PackSet(
+      dir,
+      ids.length > 0 ? ids[ids.length - 1] : 0,
+      opts.rotateBytes ?? PACK_ROTATE,
+      opts.maintain ?? true,
+    );
     const found = new Map<string, LoadedRecord>();
     for (const id of ids) {
       const file = path.join(dir, `${id}.pack`);
@@ -149,8 +157,18 @@ export class PackSet {
   }
 
   /** Appends a record; resolves once it is written, then the key is visible. */
-  append(ns: string, hash: string, meta: ArtifactMeta & { sha256: string }, body: Buffer, accessMs: number): Promise<number> {
-    const head = encodeHead({ ns, hash, sha256: meta.sha256, tag: meta.tag, durationMs: meta.durationMs, createdMs: meta.createdMs }, body.length, accessMs);
+  append(
+    ns: string,
+    hash: string,
+    meta: ArtifactMeta & { sha256: string },
+    body: Buffer,
+    accessMs: number,
+  ): Promise<number> {
+    const head = encodeHead(
+      { ns, hash, sha256: meta.sha256, tag: meta.tag, durationMs: meta.durationMs, createdMs: meta.createdMs },
+      body.length,
+      accessMs,
+    );
     const key = `${ns}/${hash}`;
     return new Promise((resolve, reject) => {
       this.enqueue([head, body], head.length + body.length, (err, pack, offset) => {
@@ -185,7 +203,9 @@ export class PackSet {
     if (!rec) return { ok: false, reason: 'CORRUPT', message: 'pack record header damaged' };
     if (!rec.live) return { ok: false, reason: 'UNREADABLE', message: 'entry vanished' };
     const actual = createHash('sha256').update(rec.body).digest('hex');
-    return actual === rec.meta.sha256 ? { ok: true } : { ok: false, reason: 'CORRUPT', message: `sha256 ${actual} does not match recorded ${rec.meta.sha256}` };
+    return actual === rec.meta.sha256
+      ? { ok: true }
+      : { ok: false, reason: 'CORRUPT', message: `sha256 ${actual} does not match recorded ${rec.meta.sha256}` };
   }
 
   /** Marks a record dead (deleted or evicted); resolves once the mark is written. */
@@ -237,7 +257,9 @@ export class PackSet {
     pack.readers++;
     try {
       const buf = Buffer.allocUnsafe(loc.length);
-      const n = await new Promise<number>((resolve, reject) => fs.read(pack.fd, buf, 0, loc.length, loc.offset, (e, got) => (e ? reject(e) : resolve(got))));
+      const n = await new Promise<number>((resolve, reject) =>
+        fs.read(pack.fd, buf, 0, loc.length, loc.offset, (e, got) => (e ? reject(e) : resolve(got))),
+      );
       return n === loc.length ? buf : null;
     } catch {
       return null;
@@ -327,7 +349,9 @@ export class PackSet {
 
   private compactSoon(): void {
     if (this.compacting || this.closed || !this.maintain) return;
-    const victim = [...this.packs.values()].find((p) => p !== this.active && !p.removed && p.size > 0 && p.dead > p.size * COMPACT_DEAD_SHARE);
+    const victim = [...this.packs.values()].find(
+      (p) => p !== this.active && !p.removed && p.size > 0 && p.dead > p.size * COMPACT_DEAD_SHARE,
+    );
     if (!victim) return;
     this.compacting = true;
     void this.compact(victim)
@@ -351,7 +375,9 @@ export class PackSet {
         continue;
       }
       const copied = await new Promise<{ pack: Pack; offset: number }>((resolve, reject) =>
-        this.enqueue([raw], raw.length, (err, p, offset) => (err ? reject(err) : resolve({ pack: p!, offset: offset! }))),
+        this.enqueue([raw], raw.length, (err, p, offset) =>
+          err ? reject(err) : resolve({ pack: p!, offset: offset! }),
+        ),
       );
       const now = this.locs.get(key);
       if (now === loc) {
@@ -422,7 +448,13 @@ function decodeRecord(buf: Buffer): { live: boolean; meta: ArtifactMeta; body: B
   } catch {
     return null;
   }
-  const meta: ArtifactMeta = { size: bodyLength, sha256: m.sha256, tag: m.tag, durationMs: m.durationMs, createdMs: m.createdMs };
+  const meta: ArtifactMeta = {
+    size: bodyLength,
+    sha256: m.sha256,
+    tag: m.tag,
+    durationMs: m.durationMs,
+    createdMs: m.createdMs,
+  };
   return { live: buf[4] === LIVE, meta, body: buf.subarray(FIXED + metaLength) };
 }
 
@@ -430,7 +462,11 @@ function decodeRecord(buf: Buffer): { live: boolean; meta: ArtifactMeta; body: B
  * Walks a pack's records from the start, reading 64 KiB windows (several small records each).
  * Stops at the first record that is incomplete or whose header fails its CRC (`end`).
  */
-async function scanPack(fd: number): Promise<{ records: Array<{ key: string; offset: number; length: number; accessMs: number }>; dead: number; end: number }> {
+async function scanPack(fd: number): Promise<{
+  records: Array<{ key: string; offset: number; length: number; accessMs: number }>;
+  dead: number;
+  end: number;
+}> {
   const fileSize = (await new Promise<fs.Stats>((r, j) => fs.fstat(fd, (e, st) => (e ? j(e) : r(st))))).size;
   const records: Array<{ key: string; offset: number; length: number; accessMs: number }> = [];
   let dead = 0;

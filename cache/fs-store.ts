@@ -12,8 +12,18 @@ import { collectBody, writeLargeTemp } from './fs-temp-writer';
 import { HotCache } from './hot-cache';
 import { LruIndex } from './lru-index';
 import type {
-  ArtifactHash, ArtifactMeta, ArtifactRead, ArtifactStore, Capacity, EntryRef, Namespace, PutOutcome, PutRequest,
-  StoreEvents, StoreUsage, VerifyOutcome,
+  ArtifactHash,
+  ArtifactMeta,
+  ArtifactRead,
+  ArtifactStore,
+  Capacity,
+  EntryRef,
+  Namespace,
+  PutOutcome,
+  PutRequest,
+  StoreEvents,
+  StoreUsage,
+  VerifyOutcome,
 } from './types';
 
 export interface FsStoreOptions {
@@ -80,7 +90,8 @@ export class FsStore implements ArtifactStore {
   private constructor(private readonly opts: FsStoreOptions) {
     this.now = opts.now ?? Date.now;
     this.hot = new HotCache(opts.hotBytes ?? 64 * 1024 * 1024);
-    if (opts.hashInBackground ?? opts.maintain ?? true) this.hasher = new BackgroundHasher((key, r) => this.digestDone(key, r));
+    if (opts.hashInBackground ?? opts.maintain ?? true)
+      this.hasher = new BackgroundHasher((key, r) => this.digestDone(key, r));
   }
 
   /** Creates the folders, clears leftovers of a killed server, and starts loading the index. */
@@ -95,7 +106,13 @@ export class FsStore implements ArtifactStore {
     store.packsOpening = packsOpened.then((p) => (store.packs = p.packs));
     store.packsOpening.catch(() => undefined); // reported by the first read or write that needs it
     store.loading = Promise.all([packsOpened, loadFsIndex(opts.dir)]).then(([p, files]) => {
-      store.index.mergeLoaded([...files.entries, ...p.loaded.map((r): [string, { size: number; accessMs: number }] => [r.key, { size: r.size, accessMs: r.accessMs }])]);
+      store.index.mergeLoaded([
+        ...files.entries,
+        ...p.loaded.map((r): [string, { size: number; accessMs: number }] => [
+          r.key,
+          { size: r.size, accessMs: r.accessMs },
+        ]),
+      ]);
       store.loaded = true;
       store.evictIfNeeded(undefined);
       // Entries a previous run published but had not hashed yet (kill -9, shutdown, crash).
@@ -125,7 +142,12 @@ export class FsStore implements ArtifactStore {
   }
 
   usage(): StoreUsage {
-    return { bytes: this.index.bytes, entries: this.index.size, indexReady: this.loaded, pendingDigests: this.hasher?.pending ?? 0 };
+    return {
+      bytes: this.index.bytes,
+      entries: this.index.size,
+      indexReady: this.loaded,
+      pendingDigests: this.hasher?.pending ?? 0,
+    };
   }
 
   private file(ns: string, hash: string): string {
@@ -207,9 +229,14 @@ export class FsStore implements ArtifactStore {
   /** Why a write cannot start, before any byte of it is read. */
   private async refuse(ns: Namespace, hash: ArtifactHash, req: PutRequest): Promise<PutOutcome | null> {
     if (req.size > this.opts.capacity.maxEntrySize) {
-      return { ok: false, code: 'ENTRY_TOO_LARGE', message: `entry of ${req.size} bytes is over the ${this.opts.capacity.maxEntrySize}-byte entry limit` };
+      return {
+        ok: false,
+        code: 'ENTRY_TOO_LARGE',
+        message: `entry of ${req.size} bytes is over the ${this.opts.capacity.maxEntrySize}-byte entry limit`,
+      };
     }
-    if ((req.tag?.length ?? 0) > MAX_TAG_LENGTH) return { ok: false, code: 'ENTRY_TOO_LARGE', message: 'artifact tag too long' };
+    if ((req.tag?.length ?? 0) > MAX_TAG_LENGTH)
+      return { ok: false, code: 'ENTRY_TOO_LARGE', message: 'artifact tag too long' };
     // Once the index is complete it knows every key; before that, ask the disk. (A racing writer
     // is still caught at publish time: the `publishing` map and link().)
     if (this.stored(`${ns}/${hash}`) || (!this.loaded && (await exists(this.file(ns, hash))))) {
@@ -258,7 +285,9 @@ export class FsStore implements ArtifactStore {
     const reservation = req.size + HEADER_SIZE;
     this.reserved += reservation;
     try {
-      return req.size <= SMALL_BODY ? await this.putSmall(packs, ns, hash, body, req) : await this.putLarge(ns, hash, body, req);
+      return req.size <= SMALL_BODY
+        ? await this.putSmall(packs, ns, hash, body, req)
+        : await this.putLarge(ns, hash, body, req);
     } catch (err) {
       return { ok: false, code: 'STORE_ERROR', message: (err as Error).message };
     } finally {
@@ -271,7 +300,13 @@ export class FsStore implements ArtifactStore {
    * the active pack in the writer's next `writev`. The answer waits for that write; no file is
    * created, opened or renamed per entry.
    */
-  private async putSmall(packs: PackSet, ns: Namespace, hash: ArtifactHash, body: Readable, req: PutRequest): Promise<PutOutcome> {
+  private async putSmall(
+    packs: PackSet,
+    ns: Namespace,
+    hash: ArtifactHash,
+    body: Readable,
+    req: PutRequest,
+  ): Promise<PutOutcome> {
     const got = await collectBody(body, req.size);
     if (!got.ok) return got;
     const key = `${ns}/${hash}`;
@@ -279,7 +314,13 @@ export class FsStore implements ArtifactStore {
     while (this.publishing.has(key)) await this.publishing.get(key);
     if (this.stored(key)) return { ok: false, code: 'EXISTS', message: 'entry exists' };
     const now = this.now();
-    const meta: ArtifactMeta & { sha256: string } = { size: got.data.length, sha256: createHash('sha256').update(got.data).digest('hex'), tag: req.tag, durationMs: req.durationMs, createdMs: now };
+    const meta: ArtifactMeta & { sha256: string } = {
+      size: got.data.length,
+      sha256: createHash('sha256').update(got.data).digest('hex'),
+      tag: req.tag,
+      durationMs: req.durationMs,
+      createdMs: now,
+    };
     await this.claim(key, async () => {
       const stored = await packs.append(ns, hash, meta, got.data, now);
       this.index.add(key, { size: stored, accessMs: now });

@@ -14,7 +14,10 @@ const truncated = (message: string): Extract<TempWritten, { ok: false }> => ({ o
  * request, and an over-long body is left flowing (not destroyed) so the caller can still drain it
  * and answer 400 instead of the client seeing a reset.
  */
-export function collectBody(body: Readable, size: number): Promise<{ ok: true; data: Buffer } | Extract<TempWritten, { ok: false }>> {
+export function collectBody(
+  body: Readable,
+  size: number,
+): Promise<{ ok: true; data: Buffer } | Extract<TempWritten, { ok: false }>> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let n = 0;
@@ -44,7 +47,13 @@ export function collectBody(body: Readable, size: number): Promise<{ ok: true; d
  * background thread hashes it later (see digest-worker.ts). The file is created with the
  * owner-execute bit set, which marks it as pending on disk until the digest is recorded.
  */
-export async function writeLargeTemp(tmp: string, body: Readable, req: PutRequest, now: number, chmodTo?: number): Promise<TempWritten> {
+export async function writeLargeTemp(
+  tmp: string,
+  body: Readable,
+  req: PutRequest,
+  now: number,
+  chmodTo?: number,
+): Promise<TempWritten> {
   const meta: ArtifactMeta = { size: req.size, tag: req.tag, durationMs: req.durationMs, createdMs: now };
   const head = encodeHeader(meta);
   const fh = await fsp.open(tmp, 'wx', 0o744);

@@ -3,14 +3,24 @@ import { sendFileBody } from './file-sender';
 import { isTakenOver } from './socket-body';
 import type { ArtifactRead } from './types';
 
-export function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   // Nx 24 insists on exactly `text/plain` (no charset) for 401; using it everywhere keeps one rule.
   const body = Buffer.from(text + '\n');
   res.writeHead(status, { 'content-type': 'text/plain', 'content-length': body.length, ...headers });
   res.end(body);
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
   const body = Buffer.from(JSON.stringify(value));
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length, ...headers });
   res.end(body);
@@ -31,7 +41,11 @@ export async function drain(req: IncomingMessage): Promise<void> {
 }
 
 /** Sends a hit: a small body in one write, a large one from its file through reused buffers. */
-export async function sendArtifact(res: ServerResponse, hit: ArtifactRead, headers: Record<string, string | number>): Promise<void> {
+export async function sendArtifact(
+  res: ServerResponse,
+  hit: ArtifactRead,
+  headers: Record<string, string | number>,
+): Promise<void> {
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': hit.meta.size, ...headers });
   if (hit.buffer) {
     res.end(hit.buffer);

@@ -61,20 +61,52 @@ export class Metrics {
     const metric = (name: string, type: string, help: string, lines: string[]): void => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines);
     };
-    metric('fleet_cache_requests_total', 'counter', 'HTTP requests by route, method and status.', [...this.requests].map(([k, v]) => `fleet_cache_requests_total{${k}} ${v}`));
-    for (const [kind, name] of [['hit', 'fleet_cache_hits_total'], ['miss', 'fleet_cache_misses_total']] as const) {
-      const lines = [...this.lookups].filter(([k]) => k.startsWith(`${kind}|`)).map(([k, v]) => `${name}{protocol="${k.split('|')[1]}"} ${v}`);
+    metric(
+      'fleet_cache_requests_total',
+      'counter',
+      'HTTP requests by route, method and status.',
+      [...this.requests].map(([k, v]) => `fleet_cache_requests_total{${k}} ${v}`),
+    );
+    for (const [kind, name] of [
+      ['hit', 'fleet_cache_hits_total'],
+      ['miss', 'fleet_cache_misses_total'],
+    ] as const) {
+      const lines = [...this.lookups]
+        .filter(([k]) => k.startsWith(`${kind}|`))
+        .map(([k, v]) => `${name}{protocol="${k.split('|')[1]}"} ${v}`);
       metric(name, 'counter', `Artifact lookups that were a ${kind}.`, lines);
     }
-    metric('fleet_cache_bytes_in_total', 'counter', 'Request body bytes received.', [`fleet_cache_bytes_in_total ${this.bytesIn}`]);
-    metric('fleet_cache_bytes_out_total', 'counter', 'Response body bytes sent.', [`fleet_cache_bytes_out_total ${this.bytesOut}`]);
-    metric('fleet_cache_direct_uploads_total', 'counter', 'Uploads whose body was read straight from the socket, around the HTTP parser (--direct-uploads).', [`fleet_cache_direct_uploads_total ${this.directUploads}`]);
-    metric('fleet_cache_evictions_total', 'counter', 'Entries removed by LRU eviction.', [`fleet_cache_evictions_total ${this.evictedEntries}`]);
-    metric('fleet_cache_evicted_bytes_total', 'counter', 'Bytes removed by LRU eviction.', [`fleet_cache_evicted_bytes_total ${this.evictedBytes}`]);
+    metric('fleet_cache_bytes_in_total', 'counter', 'Request body bytes received.', [
+      `fleet_cache_bytes_in_total ${this.bytesIn}`,
+    ]);
+    metric('fleet_cache_bytes_out_total', 'counter', 'Response body bytes sent.', [
+      `fleet_cache_bytes_out_total ${this.bytesOut}`,
+    ]);
+    metric(
+      'fleet_cache_direct_uploads_total',
+      'counter',
+      'Uploads whose body was read straight from the socket, around the HTTP parser (--direct-uploads).',
+      [`fleet_cache_direct_uploads_total ${this.directUploads}`],
+    );
+    metric('fleet_cache_evictions_total', 'counter', 'Entries removed by LRU eviction.', [
+      `fleet_cache_evictions_total ${this.evictedEntries}`,
+    ]);
+    metric('fleet_cache_evicted_bytes_total', 'counter', 'Bytes removed by LRU eviction.', [
+      `fleet_cache_evicted_bytes_total ${this.evictedBytes}`,
+    ]);
     metric('fleet_cache_store_bytes', 'gauge', 'Bytes held by the store.', [`fleet_cache_store_bytes ${usage.bytes}`]);
-    metric('fleet_cache_store_entries', 'gauge', 'Entries held by the store.', [`fleet_cache_store_entries ${usage.entries}`]);
-    metric('fleet_cache_pending_digests', 'gauge', 'Large entries stored whose SHA-256 the background hasher has not recorded yet.', [`fleet_cache_pending_digests ${usage.pendingDigests ?? 0}`]);
-    metric('fleet_cache_index_ready', 'gauge', '1 once the store index has loaded.', [`fleet_cache_index_ready ${usage.indexReady ? 1 : 0}`]);
+    metric('fleet_cache_store_entries', 'gauge', 'Entries held by the store.', [
+      `fleet_cache_store_entries ${usage.entries}`,
+    ]);
+    metric(
+      'fleet_cache_pending_digests',
+      'gauge',
+      'Large entries stored whose SHA-256 the background hasher has not recorded yet.',
+      [`fleet_cache_pending_digests ${usage.pendingDigests ?? 0}`],
+    );
+    metric('fleet_cache_index_ready', 'gauge', '1 once the store index has loaded.', [
+      `fleet_cache_index_ready ${usage.indexReady ? 1 : 0}`,
+    ]);
     metric('fleet_cache_request_duration_seconds', 'histogram', 'Request latency by route.', this.histogramLines());
     return out.join('\n') + '\n';
   }
@@ -82,7 +114,9 @@ export class Metrics {
   private histogramLines(): string[] {
     const lines: string[] = [];
     for (const [route, h] of this.latency) {
-      BUCKETS.forEach((b, i) => lines.push(`fleet_cache_request_duration_seconds_bucket{route="${route}",le="${b}"} ${h.counts[i]}`));
+      BUCKETS.forEach((b, i) =>
+        lines.push(`fleet_cache_request_duration_seconds_bucket{route="${route}",le="${b}"} ${h.counts[i]}`),
+      );
       lines.push(`fleet_cache_request_duration_seconds_bucket{route="${route}",le="+Inf"} ${h.count}`);
       lines.push(`fleet_cache_request_duration_seconds_sum{route="${route}"} ${h.sum}`);
       lines.push(`fleet_cache_request_duration_seconds_count{route="${route}"} ${h.count}`);

@@ -3,8 +3,18 @@ import type { Readable } from 'node:stream';
 import Redis from 'ioredis';
 import { DELETE_SCRIPT, EVICT_SCRIPT, PUT_SCRIPT } from './redis-scripts';
 import type {
-  ArtifactHash, ArtifactMeta, ArtifactRead, ArtifactStore, Capacity, EntryRef, Namespace, PutOutcome, PutRequest,
-  StoreEvents, StoreUsage, VerifyOutcome,
+  ArtifactHash,
+  ArtifactMeta,
+  ArtifactRead,
+  ArtifactStore,
+  Capacity,
+  EntryRef,
+  Namespace,
+  PutOutcome,
+  PutRequest,
+  StoreEvents,
+  StoreUsage,
+  VerifyOutcome,
 } from './types';
 
 export interface RedisStoreOptions {
@@ -50,7 +60,10 @@ export class RedisStore implements ArtifactStore {
   }
 
   private async refreshUsage(): Promise<void> {
-    const [bytes, entries] = await Promise.all([this.redis.get(`${this.prefix}bytes`), this.redis.zcard(`${this.prefix}lru`)]);
+    const [bytes, entries] = await Promise.all([
+      this.redis.get(`${this.prefix}bytes`),
+      this.redis.zcard(`${this.prefix}lru`),
+    ]);
     this.last = { bytes: Number(bytes ?? 0), entries, indexReady: true };
   }
 
@@ -83,16 +96,38 @@ export class RedisStore implements ArtifactStore {
   async put(ns: Namespace, hash: ArtifactHash, body: Readable, req: PutRequest): Promise<PutOutcome> {
     const { maxEntrySize, hardLimit } = this.opts.capacity;
     if (req.size > maxEntrySize) {
-      return { ok: false, code: 'ENTRY_TOO_LARGE', message: `entry of ${req.size} bytes is over the Redis store's ${maxEntrySize}-byte entry limit (--max-entry-size)` };
+      return {
+        ok: false,
+        code: 'ENTRY_TOO_LARGE',
+        message: `entry of ${req.size} bytes is over the Redis store's ${maxEntrySize}-byte entry limit (--max-entry-size)`,
+      };
     }
     try {
       if (await this.redis.exists(this.key(ns, hash))) return { ok: false, code: 'EXISTS', message: 'entry exists' };
       const buf = await readExactly(body, req.size);
       if (!buf.ok) return { ok: false, code: 'TRUNCATED', message: buf.message };
-      const meta: ArtifactMeta = { size: req.size, sha256: createHash('sha256').update(buf.body).digest('hex'), tag: req.tag, durationMs: req.durationMs, createdMs: Date.now() };
+      const meta: ArtifactMeta = {
+        size: req.size,
+        sha256: createHash('sha256').update(buf.body).digest('hex'),
+        tag: req.tag,
+        durationMs: req.durationMs,
+        createdMs: Date.now(),
+      };
       const member = `${ns}:${hash}`;
       const limit = Number.isFinite(hardLimit) ? String(hardLimit) : '9007199254740991';
-      const r = await this.redis.eval(PUT_SCRIPT, 3, this.key(ns, hash), `${this.prefix}lru`, `${this.prefix}bytes`, buf.body, JSON.stringify(meta), String(req.size), member, String(Date.now()), limit);
+      const r = await this.redis.eval(
+        PUT_SCRIPT,
+        3,
+        this.key(ns, hash),
+        `${this.prefix}lru`,
+        `${this.prefix}bytes`,
+        buf.body,
+        JSON.stringify(meta),
+        String(req.size),
+        member,
+        String(Date.now()),
+        limit,
+      );
       if (r === 0) return { ok: false, code: 'EXISTS', message: 'entry exists' };
       if (r === -1) return { ok: false, code: 'STORE_FULL', message: 'store is at its hard limit' };
       await this.evict(member);
@@ -107,18 +142,35 @@ export class RedisStore implements ArtifactStore {
   private async evict(keep: string): Promise<void> {
     const max = this.opts.capacity.maxSize;
     if (!Number.isFinite(max)) return;
-    const [n, bytes] = (await this.redis.eval(EVICT_SCRIPT, 2, `${this.prefix}lru`, `${this.prefix}bytes`, String(max), this.prefix, keep)) as [number, number];
+    const [n, bytes] = (await this.redis.eval(
+      EVICT_SCRIPT,
+      2,
+      `${this.prefix}lru`,
+      `${this.prefix}bytes`,
+      String(max),
+      this.prefix,
+      keep,
+    )) as [number, number];
     if (n > 0) this.opts.events?.evicted?.(n, bytes);
   }
 
   async delete(ref: EntryRef): Promise<boolean> {
-    const r = await this.redis.eval(DELETE_SCRIPT, 3, this.key(ref.namespace, ref.hash), `${this.prefix}lru`, `${this.prefix}bytes`, `${ref.namespace}:${ref.hash}`);
+    const r = await this.redis.eval(
+      DELETE_SCRIPT,
+      3,
+      this.key(ref.namespace, ref.hash),
+      `${this.prefix}lru`,
+      `${this.prefix}bytes`,
+      `${ref.namespace}:${ref.hash}`,
+    );
     return r === 1;
   }
 
   async *entries(): AsyncIterable<EntryRef> {
     const start = `${this.prefix}e:`.length;
-    for await (const keys of this.redis.scanStream({ match: `${this.prefix}e:*`, count: 1000 }) as AsyncIterable<string[]>) {
+    for await (const keys of this.redis.scanStream({ match: `${this.prefix}e:*`, count: 1000 }) as AsyncIterable<
+      string[]
+    >) {
       for (const k of keys) {
         const [ns, hash] = k.slice(start).split(':');
         yield { namespace: ns as Namespace, hash: hash as ArtifactHash };
@@ -131,7 +183,9 @@ export class RedisStore implements ArtifactStore {
     if (!body || !meta) return { ok: false, reason: 'UNREADABLE', message: 'entry vanished' };
     const want = (JSON.parse(meta.toString('utf8')) as ArtifactMeta).sha256;
     const got = createHash('sha256').update(body).digest('hex');
-    return got === want ? { ok: true } : { ok: false, reason: 'CORRUPT', message: `sha256 ${got} does not match recorded ${want}` };
+    return got === want
+      ? { ok: true }
+      : { ok: false, reason: 'CORRUPT', message: `sha256 ${got} does not match recorded ${want}` };
   }
 
   async close(): Promise<void> {
@@ -141,7 +195,10 @@ export class RedisStore implements ArtifactStore {
 }
 
 /** The whole body if it is exactly `size` bytes; it was checked against the entry limit before. */
-async function readExactly(body: Readable, size: number): Promise<{ ok: true; body: Buffer } | { ok: false; message: string }> {
+async function readExactly(
+  body: Readable,
+  size: number,
+): Promise<{ ok: true; body: Buffer } | { ok: false; message: string }> {
   const chunks: Buffer[] = [];
   let n = 0;
   try {

@@ -10,7 +10,12 @@ export interface RequestContext {
   store: ArtifactStore;
   tokens: TokenRegistry;
   /** Filled in by handlers; the server adds timing and status when the response is done. */
-  record: Partial<RequestRecord> & { namespace?: string; token?: string; code?: PutFailureCode | string; hash?: string };
+  record: Partial<RequestRecord> & {
+    namespace?: string;
+    token?: string;
+    code?: PutFailureCode | string;
+    hash?: string;
+  };
   /** Status for a write the store refused for lack of room (see docs/remote-cache.md). */
   fullStatus: number;
   /** Status for a body over the entry limit (default 413, which Nx 24 treats as a failed run). */

@@ -20,18 +20,29 @@ async function readSmallBody(ctx: RequestContext): Promise<string | null> {
  * bad body. Never a 5xx.
  */
 export async function runTokenRoute(ctx: RequestContext): Promise<void> {
-  if (ctx.req.method !== 'POST') return (await drain(ctx.req), sendText(ctx.res, 405, 'Method Not Allowed', { allow: 'POST' }));
+  if (ctx.req.method !== 'POST')
+    return (await drain(ctx.req), sendText(ctx.res, 405, 'Method Not Allowed', { allow: 'POST' }));
   const auth = ctx.tokens.mintRights(ctx.req.headers.authorization);
   if (!auth.ok) {
     ctx.record.code = auth.code;
     await drain(ctx.req);
-    return sendText(ctx.res, 401, auth.code === 'MISSING_TOKEN' ? 'Unauthorized: a bearer token is required' : 'Unauthorized: unknown token');
+    return sendText(
+      ctx.res,
+      401,
+      auth.code === 'MISSING_TOKEN' ? 'Unauthorized: a bearer token is required' : 'Unauthorized: unknown token',
+    );
   }
   ctx.record.token = auth.name;
   if (!auth.rights) {
     ctx.record.code = 'NOT_A_MINT_TOKEN';
     await drain(ctx.req);
-    return sendText(ctx.res, 403, ctx.tokens.open ? 'Forbidden: the server has no tokens file, so it issues no run tokens' : 'Forbidden: not a mint token');
+    return sendText(
+      ctx.res,
+      403,
+      ctx.tokens.open
+        ? 'Forbidden: the server has no tokens file, so it issues no run tokens'
+        : 'Forbidden: not a mint token',
+    );
   }
   const text = await readSmallBody(ctx);
   let body: unknown;

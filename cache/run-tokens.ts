@@ -43,7 +43,10 @@ const SHA256 = /^[0-9a-f]{64}$/;
 
 /** The namespace of a run: the same for every agent and the coordinator of the run. */
 export function runNamespace(r: RunTokenRequest): Namespace {
-  return `run-${createHash('sha256').update(`${r.runId}\n${r.commit}\n${r.patchSha256 ?? ''}`).digest('hex').slice(0, 32)}` as Namespace;
+  return `run-${createHash('sha256')
+    .update(`${r.runId}\n${r.commit}\n${r.patchSha256 ?? ''}`)
+    .digest('hex')
+    .slice(0, 32)}` as Namespace;
 }
 
 /** Why a mint request's body is unusable, or undefined. */
@@ -52,7 +55,8 @@ export function runTokenRequestProblem(body: unknown): string | undefined {
   if (!b || typeof b !== 'object' || Array.isArray(b)) return 'expected a JSON object {runId, commit, patchSha256?}';
   if (typeof b.runId !== 'string' || !RUN_ID.test(b.runId)) return 'runId: expected letters, digits and _.:@/+-';
   if (typeof b.commit !== 'string' || !COMMIT.test(b.commit)) return 'commit: expected a full hex object id';
-  if (b.patchSha256 !== undefined && (typeof b.patchSha256 !== 'string' || !SHA256.test(b.patchSha256))) return 'patchSha256: expected 64 hex characters';
+  if (b.patchSha256 !== undefined && (typeof b.patchSha256 !== 'string' || !SHA256.test(b.patchSha256)))
+    return 'patchSha256: expected 64 hex characters';
   return undefined;
 }
 
@@ -73,9 +77,20 @@ export class RunTokenIssuer {
 
   issue(rights: MintRights, request: RunTokenRequest, now = Date.now()): IssuedRunToken {
     const namespace = runNamespace(request);
-    const claims: Claims = { n: namespace, w: rights.mint === 'write', r: [...rights.read.filter((ns) => ns !== namespace), namespace], e: Math.floor(now / 1000) + rights.ttlSeconds };
+    const claims: Claims = {
+      n: namespace,
+      w: rights.mint === 'write',
+      r: [...rights.read.filter((ns) => ns !== namespace), namespace],
+      e: Math.floor(now / 1000) + rights.ttlSeconds,
+    };
     const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
-    return { token: `${PREFIX}${body}.${this.mac(body).toString('base64url')}`, namespace, write: claims.w, read: claims.r, expiresAt: claims.e };
+    return {
+      token: `${PREFIX}${body}.${this.mac(body).toString('base64url')}`,
+      namespace,
+      write: claims.w,
+      read: claims.r,
+      expiresAt: claims.e,
+    };
   }
 
   /** The token's scope, or undefined when it is not one of ours, is forged, or has expired. */

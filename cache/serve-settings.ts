@@ -41,7 +41,18 @@ export interface RawServeOptions {
   directUploads?: string;
 }
 
-export const SERVE_DEFAULTS = { port: '8420', host: '127.0.0.1', store: 'fs:.fleet/cache', maxSize: '20GB', fsMaxEntrySize: '16GiB', fullStatus: '403', tooLargeStatus: '413', shutdownTimeout: '30', log: 'json', directUploads: 'on' } as const;
+export const SERVE_DEFAULTS = {
+  port: '8420',
+  host: '127.0.0.1',
+  store: 'fs:.fleet/cache',
+  maxSize: '20GB',
+  fsMaxEntrySize: '16GiB',
+  fullStatus: '403',
+  tooLargeStatus: '413',
+  shutdownTimeout: '30',
+  log: 'json',
+  directUploads: 'on',
+} as const;
 
 export type SettingsResult = { ok: true; settings: ServeSettings } | { ok: false; problems: string[] };
 
@@ -61,7 +72,8 @@ export function resolveServeSettings(raw: RawServeOptions): SettingsResult {
   };
   const int = (flag: string, text: string, min: number, max: number): number => {
     const v = Number(text);
-    if (!Number.isInteger(v) || v < min || v > max) problems.push(`--${flag}: expected an integer from ${min} to ${max}, got "${text}"`);
+    if (!Number.isInteger(v) || v < min || v > max)
+      problems.push(`--${flag}: expected an integer from ${min} to ${max}, got "${text}"`);
     return v;
   };
   const store = parseStoreSpec(raw.store ?? SERVE_DEFAULTS.store);

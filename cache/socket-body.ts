@@ -60,14 +60,25 @@ let internals: Internals | null | undefined;
 function findInternals(socket: Socket): Internals | null {
   const found: Partial<Record<keyof Internals, symbol>> = {};
   for (const s of Object.getOwnPropertySymbols(socket)) {
-    if (s.description === 'kBuffer' || s.description === 'kBufferCb' || s.description === 'kBufferGen') found[s.description] = s;
+    if (s.description === 'kBuffer' || s.description === 'kBufferCb' || s.description === 'kBufferGen')
+      found[s.description] = s;
   }
   return found.kBuffer && found.kBufferCb && found.kBufferGen ? (found as Internals) : null;
 }
 
-type Handle = { useUserBuffer?: (b: Uint8Array) => void; readStart?: () => number; readStop?: () => number; reading?: boolean };
+type Handle = {
+  useUserBuffer?: (b: Uint8Array) => void;
+  readStart?: () => number;
+  readStop?: () => number;
+  reading?: boolean;
+};
 type Parser = { unconsume?: () => void; _consumed?: boolean };
-type Loose = Socket & { _handle?: Handle | null; parser?: Parser | null; encrypted?: boolean; _paused?: boolean } & Record<symbol, unknown>;
+type Loose = Socket & {
+  _handle?: Handle | null;
+  parser?: Parser | null;
+  encrypted?: boolean;
+  _paused?: boolean;
+} & Record<symbol, unknown>;
 
 /**
  * Writes the body of `req` (exactly `size` bytes, declared by Content-Length) into `fd` from
@@ -77,20 +88,44 @@ type Loose = Socket & { _handle?: Handle | null; parser?: Parser | null; encrypt
  * answer; the caller may close `fd` at once either way). Resolves null, having read and changed
  * nothing, where the connection cannot be taken over: the caller then streams `req` as usual.
  */
-export async function writeBodyFromSocket(req: IncomingMessage, res: ServerResponse, fd: number, start: number, size: number, head: Buffer): Promise<number | null> {
+export async function writeBodyFromSocket(
+  req: IncomingMessage,
+  res: ServerResponse,
+  fd: number,
+  start: number,
+  size: number,
+  head: Buffer,
+): Promise<number | null> {
   // Out of any parser callback: the request may have been handed over while the parser was
   // still working through the read that held its headers (and body bytes behind them).
   await new Promise<void>((r) => setImmediate(r));
   const socket = req.socket as Loose;
   if (!socket || socket.encrypted || socket.destroyed || taken.has(socket)) return null;
-  if (req.complete || req.readableFlowing === true || req.headers['transfer-encoding'] !== undefined || socket._paused) return null;
+  if (req.complete || req.readableFlowing === true || req.headers['transfer-encoding'] !== undefined || socket._paused)
+    return null;
   const handle = socket._handle;
   const parser = socket.parser;
-  if (!handle || typeof handle.useUserBuffer !== 'function' || typeof handle.readStart !== 'function' || typeof handle.readStop !== 'function') return null;
+  if (
+    !handle ||
+    typeof handle.useUserBuffer !== 'function' ||
+    typeof handle.readStart !== 'function' ||
+    typeof handle.readStop !== 'function'
+  )
+    return null;
   if (!parser || typeof parser.unconsume !== 'function' || parser._consumed !== true) return null;
   internals ??= findInternals(socket);
   if (!internals) return null;
-  return new SocketBody(req, res, socket, handle as Required<Handle>, parser as Required<Parser>, internals, fd, start, size).run(head);
+  return new SocketBody(
+    req,
+    res,
+    socket,
+    handle as Required<Handle>,
+    parser as Required<Parser>,
+    internals,
+    fd,
+    start,
+    size,
+  ).run(head);
 }
 
 interface Slot {
@@ -127,7 +162,11 @@ class SocketBody {
     private readonly size: number,
   ) {
     this.position = start;
-    this.ring = Array.from({ length: RING }, () => ({ buf: pool.pop() ?? Buffer.allocUnsafeSlow(BUF), fill: 0, busy: false }));
+    this.ring = Array.from({ length: RING }, () => ({
+      buf: pool.pop() ?? Buffer.allocUnsafeSlow(BUF),
+      fill: 0,
+      busy: false,
+    }));
   }
 
   run(head: Buffer): Promise<number> {
@@ -144,11 +183,13 @@ class SocketBody {
     parser.unconsume();
     parser._consumed = false;
     // The server's pause/resume listeners drive the parser's reads; from here this class does.
-    for (const ev of ['pause', 'resume'] as const) for (const f of socket.listeners(ev)) if (/^onSocket(Pause|Resume)$/.test(f.name)) socket.off(ev, f as () => void);
+    for (const ev of ['pause', 'resume'] as const)
+      for (const f of socket.listeners(ev))
+        if (/^onSocket(Pause|Resume)$/.test(f.name)) socket.off(ev, f as () => void);
     handle.useUserBuffer(this.ring[0].buf);
     // What the parser had already read: the first bytes of the body, behind the entry header.
     const first = [head];
-    for (let c: Buffer | null; (c = this.req.read() as Buffer | null) !== null; ) {
+    for (let c: Buffer | null; (c = this.req.read() as Buffer | null) !== null;) {
       first.push(c);
       this.received += c.length;
     }
@@ -296,7 +337,10 @@ export async function checkDirectUploads(): Promise<string | null> {
         if (n === null) outcome = 'this Node lacks what direct uploads use';
         else {
           const got = fs.readFileSync(file);
-          outcome = n === body.length && got.equals(Buffer.concat([head, body])) ? null : 'the bytes written differ from the bytes sent';
+          outcome =
+            n === body.length && got.equals(Buffer.concat([head, body]))
+              ? null
+              : 'the bytes written differ from the bytes sent';
         }
       } catch (err) {
         outcome = `the upload failed (${(err as Error).message})`;
@@ -321,7 +365,12 @@ export async function checkDirectUploads(): Promise<string | null> {
       });
       s.on('data', () => undefined);
       s.on('connect', () => {
-        s.write(Buffer.concat([Buffer.from(`PUT /check HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n\r\n`), body.subarray(0, cut)]));
+        s.write(
+          Buffer.concat([
+            Buffer.from(`PUT /check HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n\r\n`),
+            body.subarray(0, cut),
+          ]),
+        );
         setTimeout(() => s.write(body.subarray(cut)), 5);
       });
     });

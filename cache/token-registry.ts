@@ -8,7 +8,11 @@ import type { Namespace } from './types';
 export type AuthResult = { ok: true; scope: TokenScope } | { ok: false; code: 'MISSING_TOKEN' | 'BAD_TOKEN' };
 
 /** Without a tokens file the server is open: everyone reads and writes the `default` namespace. */
-export const OPEN_SCOPE: TokenScope = { name: 'anonymous', write: 'default' as Namespace, read: ['default' as Namespace] };
+export const OPEN_SCOPE: TokenScope = {
+  name: 'anonymous',
+  write: 'default' as Namespace,
+  read: ['default' as Namespace],
+};
 
 // Re-reading the tokens file on every request would cost a stat each; once a second is enough
 // for `fleet cache token create` to take effect without a restart.
@@ -28,7 +32,10 @@ export class TokenRegistry {
     private readonly onReloadError: (err: Error) => void,
   ) {}
 
-  static async open(file: string | undefined, onReloadError: (err: Error) => void = () => undefined): Promise<TokenRegistry> {
+  static async open(
+    file: string | undefined,
+    onReloadError: (err: Error) => void = () => undefined,
+  ): Promise<TokenRegistry> {
     const reg = new TokenRegistry(file, [], onReloadError);
     if (file) {
       reg.mtimeMs = (await fsp.stat(file)).mtimeMs;
@@ -59,15 +66,23 @@ export class TokenRegistry {
   }
 
   /** The mint rights of the header's token: undefined when it is not a mint token. */
-  mintRights(header: string | undefined): { ok: true; name: string; rights?: MintRights } | { ok: false; code: 'MISSING_TOKEN' | 'BAD_TOKEN' } {
+  mintRights(
+    header: string | undefined,
+  ): { ok: true; name: string; rights?: MintRights } | { ok: false; code: 'MISSING_TOKEN' | 'BAD_TOKEN' } {
     if (this.file === undefined) return { ok: true, name: 'anonymous' };
     const found = this.find(header);
     if (!found.ok) return found;
     const t = found.token as StoredToken;
-    return { ok: true, name: t.name, rights: t.mint ? { mint: t.mint, read: t.read, ttlSeconds: t.mintTtlSeconds ?? 3600 } : undefined };
+    return {
+      ok: true,
+      name: t.name,
+      rights: t.mint ? { mint: t.mint, read: t.read, ttlSeconds: t.mintTtlSeconds ?? 3600 } : undefined,
+    };
   }
 
-  private find(header: string | undefined): { ok: true; token: StoredToken | TokenScope } | { ok: false; code: 'MISSING_TOKEN' | 'BAD_TOKEN' } {
+  private find(
+    header: string | undefined,
+  ): { ok: true; token: StoredToken | TokenScope } | { ok: false; code: 'MISSING_TOKEN' | 'BAD_TOKEN' } {
     this.maybeReload();
     const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!m) return { ok: false, code: 'MISSING_TOKEN' };

@@ -79,13 +79,19 @@ function parseEntry(raw: unknown, at: string, problems: string[]): StoredToken |
   return sha ? { name, sha256: sha, write, read: read as Namespace[], ...mint } : null;
 }
 
-function parseMint(e: Record<string, unknown>, at: string, write: Namespace | null, problems: string[]): Pick<StoredToken, 'mint' | 'mintTtlSeconds'> {
+function parseMint(
+  e: Record<string, unknown>,
+  at: string,
+  write: Namespace | null,
+  problems: string[],
+): Pick<StoredToken, 'mint' | 'mintTtlSeconds'> {
   if (e.mint === undefined || e.mint === null) return {};
   if (e.mint !== 'write' && e.mint !== 'read') problems.push(`${at}.mint: expected "write" or "read"`);
   // A mint token is a credential for issuing run tokens, not a standing write token as well.
   if (write) problems.push(`${at}.write: a mint token writes nothing itself (leave write out)`);
   const ttl = e.mintTtlSeconds ?? 3600;
-  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > 7 * 86_400) problems.push(`${at}.mintTtlSeconds: expected whole seconds from 1 to 604800`);
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > 7 * 86_400)
+    problems.push(`${at}.mintTtlSeconds: expected whole seconds from 1 to 604800`);
   return { mint: e.mint as 'write' | 'read', mintTtlSeconds: ttl as number };
 }
 
@@ -93,8 +99,18 @@ function parseMint(e: Record<string, unknown>, at: string, write: Namespace | nu
  * Adds a token's hash to the file (created if missing), keeping the file's comments and format,
  * written atomically so a running server never reads half a file.
  */
-export async function appendToken(file: string, scope: TokenScope & { mint?: 'write' | 'read' }, token: string): Promise<void> {
-  const entry = { name: scope.name, sha256: hashToken(token).toString('hex'), write: scope.write, read: scope.read, ...(scope.mint ? { mint: scope.mint } : {}) };
+export async function appendToken(
+  file: string,
+  scope: TokenScope & { mint?: 'write' | 'read' },
+  token: string,
+): Promise<void> {
+  const entry = {
+    name: scope.name,
+    sha256: hashToken(token).toString('hex'),
+    write: scope.write,
+    read: scope.read,
+    ...(scope.mint ? { mint: scope.mint } : {}),
+  };
   let text: string;
   const existing = await fsp.readFile(file, 'utf8').catch(() => null);
   if (file.endsWith('.json')) {
@@ -104,7 +120,9 @@ export async function appendToken(file: string, scope: TokenScope & { mint?: 'wr
   } else {
     const doc = existing
       ? YAML.parseDocument(existing)
-      : YAML.parseDocument('# fleet cache tokens: SHA-256 hashes only; create with `fleet cache token create`\ntokens: []\n');
+      : YAML.parseDocument(
+          '# fleet cache tokens: SHA-256 hashes only; create with `fleet cache token create`\ntokens: []\n',
+        );
     if (!doc.has('tokens') || !YAML.isSeq(doc.get('tokens'))) doc.set('tokens', doc.createNode([]));
     (doc.get('tokens') as YAML.YAMLSeq).add(doc.createNode(entry));
     text = doc.toString();

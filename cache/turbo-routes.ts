@@ -30,7 +30,11 @@ export async function turboArtifact(ctx: RequestContext, rawHash: string): Promi
       ctx.record.bytesOut = hit.meta.size;
       return sendArtifact(ctx.res, hit, artifactHeaders(hit.meta));
     }
-    ctx.res.writeHead(200, { 'content-length': meta.size, 'content-type': 'application/octet-stream', ...artifactHeaders(meta) });
+    ctx.res.writeHead(200, {
+      'content-length': meta.size,
+      'content-type': 'application/octet-stream',
+      ...artifactHeaders(meta),
+    });
     return void ctx.res.end();
   }
   if (method === 'PUT') {
@@ -55,7 +59,8 @@ export async function turboQuery(ctx: RequestContext): Promise<void> {
   if (!scope) return;
   const body = await readSmallJson(ctx, 1024 * 1024);
   const hashes = (body as { hashes?: unknown } | null)?.hashes;
-  if (!Array.isArray(hashes) || hashes.length > 10_000) return sendJson(ctx.res, 400, { error: { code: 'bad_request', message: 'expected {hashes: string[]}' } });
+  if (!Array.isArray(hashes) || hashes.length > 10_000)
+    return sendJson(ctx.res, 400, { error: { code: 'bad_request', message: 'expected {hashes: string[]}' } });
   const out: Record<string, unknown> = {};
   for (const raw of hashes) {
     const hash = typeof raw === 'string' ? parseArtifactHash(raw) : null;

@@ -30,8 +30,7 @@ export interface ArtifactMeta {
  * body (`meta.size` bytes from `start`) the server sends; whoever takes the hit closes `handle`.
  */
 export type ArtifactRead = { meta: ArtifactMeta; namespace: Namespace } & (
-  | { buffer: Buffer; file?: undefined }
-  | { buffer?: undefined; file: { handle: FileHandle; start: number } }
+  { buffer: Buffer; file?: undefined } | { buffer?: undefined; file: { handle: FileHandle; start: number } }
 );
 
 /** What the uploader declared about the body. */
@@ -81,7 +80,8 @@ export interface EntryRef {
 }
 
 /** `recorded`: the entry had no digest yet (pending); verify hashed it and recorded the digest. */
-export type VerifyOutcome = { ok: true; recorded?: boolean } | { ok: false; reason: 'CORRUPT' | 'UNREADABLE'; message: string };
+export type VerifyOutcome =
+  { ok: true; recorded?: boolean } | { ok: false; reason: 'CORRUPT' | 'UNREADABLE'; message: string };
 
 /**
  * The one storage contract. Implementations: {@link FsStore} (default) and {@link RedisStore}.

@@ -14,7 +14,10 @@ export interface VerifyReport {
 }
 
 /** Re-hashes every entry (recording the digest of those still pending); with `remove`, deletes those that do not match (a later PUT can then store them again). */
-export async function verifyStore(store: ArtifactStore, opts: { remove: boolean; concurrency?: number }): Promise<VerifyReport> {
+export async function verifyStore(
+  store: ArtifactStore,
+  opts: { remove: boolean; concurrency?: number },
+): Promise<VerifyReport> {
   const report: VerifyReport = { checked: 0, pending: 0, unrecorded: 0, corrupt: [] };
   const pending = new Set<Promise<void>>();
   for await (const ref of store.entries()) {
@@ -22,7 +25,13 @@ export async function verifyStore(store: ArtifactStore, opts: { remove: boolean;
       const r = await store.verify(ref);
       report.checked++;
       if (r.ok && r.recorded !== undefined) (report.pending++, r.recorded || report.unrecorded++);
-      if (!r.ok) report.corrupt.push({ ...ref, reason: r.reason, message: r.message, removed: opts.remove ? await store.delete(ref) : false });
+      if (!r.ok)
+        report.corrupt.push({
+          ...ref,
+          reason: r.reason,
+          message: r.message,
+          removed: opts.remove ? await store.delete(ref) : false,
+        });
     })().finally(() => pending.delete(p));
     pending.add(p);
     if (pending.size >= (opts.concurrency ?? 8)) await Promise.race(pending);
@@ -33,14 +42,18 @@ export async function verifyStore(store: ArtifactStore, opts: { remove: boolean;
 
 /** The text `fleet cache verify` prints. */
 export function formatVerifyReport(report: VerifyReport): string {
-  const lines = report.corrupt.map((c) => `${c.reason} ${c.namespace}/${c.hash}: ${c.message}${c.removed ? ' (removed)' : ''}`);
+  const lines = report.corrupt.map(
+    (c) => `${c.reason} ${c.namespace}/${c.hash}: ${c.message}${c.removed ? ' (removed)' : ''}`,
+  );
   lines.push(`checked ${report.checked} entries, ${report.corrupt.length} corrupt`);
   if (report.pending > 0) {
     const recorded = report.pending - report.unrecorded;
     lines.push(
       `${report.pending} entries had no digest yet (the server had not hashed them in the background): hashed now, not counted corrupt` +
         (recorded > 0 ? `; digest recorded for ${recorded}` : '') +
-        (report.unrecorded > 0 ? `; ${report.unrecorded} not recorded (their files are not writable by this user)` : ''),
+        (report.unrecorded > 0
+          ? `; ${report.unrecorded} not recorded (their files are not writable by this user)`
+          : ''),
     );
   }
   return lines.join('\n') + '\n';

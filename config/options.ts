@@ -37,7 +37,12 @@ export interface RequirementOption {
 
 /** The `distributed` plugin option (config/schema.json `properties.distributed`). */
 export interface DistributedPluginOptions {
-  assignmentRules?: Array<{ projects?: string[]; targets?: string[]; configurations?: string[]; requires: RequirementOption }>;
+  assignmentRules?: Array<{
+    projects?: string[];
+    targets?: string[];
+    configurations?: string[];
+    requires: RequirementOption;
+  }>;
   tagRequirements?: Record<string, RequirementOption>;
 }
 
@@ -107,12 +112,16 @@ function describe(error: ErrorObject, value: unknown): OptionProblem {
   if (error.keyword === 'additionalProperties') {
     const name = String((error.params as { additionalProperty: string }).additionalProperty);
     // Nested objects (e.g. `docker`) list their own keys; Ajv's verbose mode gives the schema.
-    const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? schema.properties).join(', ');
+    const known = Object.keys(
+      (error.parentSchema as { properties?: object } | undefined)?.properties ?? schema.properties,
+    ).join(', ');
     return { option: path ? `${path}.${name}` : name, message: `unknown option; known options are: ${known}` };
   }
   const got = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
   if (error.keyword === 'enum') {
-    const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ');
+    const allowed = (error.params as { allowedValues: unknown[] }).allowedValues
+      .map((v) => JSON.stringify(v))
+      .join(', ');
     return { option: path || '(options)', message: `must be one of ${allowed}${got}` };
   }
   return { option: path || '(options)', message: `${error.message ?? 'is invalid'}${got}` };

@@ -24,7 +24,10 @@ export function readPluginOptions(workspaceRoot: string): PluginOptionsSource {
   for (const entry of nxJson.plugins ?? []) {
     if (entry === 'nx-fleet') return { options: {}, registered: true };
     if (entry && typeof entry === 'object' && (entry as { plugin?: unknown }).plugin === 'nx-fleet') {
-      return { options: ((entry as { options?: FleetPluginOptions }).options ?? {}) as FleetPluginOptions, registered: true };
+      return {
+        options: ((entry as { options?: FleetPluginOptions }).options ?? {}) as FleetPluginOptions,
+        registered: true,
+      };
     }
   }
   return { options: {}, registered: false };

@@ -8,9 +8,16 @@ import { pythonAnalyzer } from './python/python-analyzer';
  * here by their issues; everything that lists imports (the file graph, `fleet imports`) asks
  * {@link analyzerFor}, so a new language needs no other change to be extracted.
  */
-export const ANALYZERS: readonly LanguageAnalyzer[] = Object.freeze([typescriptAnalyzer, dockerAnalyzer, pythonAnalyzer]);
+export const ANALYZERS: readonly LanguageAnalyzer[] = Object.freeze([
+  typescriptAnalyzer,
+  dockerAnalyzer,
+  pythonAnalyzer,
+]);
 
 /** The analyzer for a file (by its path), or undefined when no language handles it. */
-export function analyzerFor(file: string, analyzers: readonly LanguageAnalyzer[] = ANALYZERS): LanguageAnalyzer | undefined {
+export function analyzerFor(
+  file: string,
+  analyzers: readonly LanguageAnalyzer[] = ANALYZERS,
+): LanguageAnalyzer | undefined {
   return analyzers.find((a) => a.handles(file));
 }

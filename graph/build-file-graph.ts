@@ -66,10 +66,13 @@ export async function buildFileGraph(options: BuildFileGraphOptions): Promise<Fi
   const root = path.resolve(options.workspaceRoot);
   const excluded = (options.exclude ?? []).map((g) => globToRegExp(g));
   const listed = options.files ?? (await discoverFilesAsync(root));
-  const entries = listed.filter(({ file }) => !isSkippedPath(file) && (excluded.length === 0 || !excluded.some((r) => r.test(file))));
+  const entries = listed.filter(
+    ({ file }) => !isSkippedPath(file) && (excluded.length === 0 || !excluded.some((r) => r.test(file))),
+  );
   const files = sortedPaths(entries.map((e) => e.file));
   const version = fleetVersion();
-  const cache = options.cacheDir === false ? undefined : new FileGraphCache(options.cacheDir ?? defaultCacheDir(root), version);
+  const cache =
+    options.cacheDir === false ? undefined : new FileGraphCache(options.cacheDir ?? defaultCacheDir(root), version);
   const hashes = knownHashes(root, entries, cache);
   const wanted = options.filesToProcess ? new Set(options.filesToProcess) : undefined;
   const processSet = wanted ? files.filter((f) => wanted.has(f) && isSource(f)) : files.filter(isSource);
@@ -88,7 +91,12 @@ export async function buildFileGraph(options: BuildFileGraphOptions): Promise<Fi
   }
 
   const { reused, jobs } = planWork(processSet, hashes, cache);
-  const parsed = await parseFiles(root, jobs, options.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD, options.parallelMinCores);
+  const parsed = await parseFiles(
+    root,
+    jobs,
+    options.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD,
+    options.parallelMinCores,
+  );
   const raws = collectRaws(processSet, parsed.outputs, hashes, reused, cache);
   if (raws.size > 0) resolver ??= new ModuleResolver(ws, new Map(context.packages));
   const graphFiles: Record<WorkspacePath, AnalyzedFile> = {};
@@ -97,7 +105,8 @@ export async function buildFileGraph(options: BuildFileGraphOptions): Promise<Fi
     const hash = hashes.get(file);
     if (hash === undefined) continue; // deleted since it was listed
     const hit = reused.get(file);
-    const entry: CachedResolution = hit ?? resolveFileImports(resolver as ModuleResolver, file, hash, raws.get(file) as ExtractResult);
+    const entry: CachedResolution =
+      hit ?? resolveFileImports(resolver as ModuleResolver, file, hash, raws.get(file) as ExtractResult);
     if (!hit) cache?.setResolved(file, entry);
     const fileDiagnostics = entry.diagnostics.length === 0 ? [] : entry.diagnostics.map((d) => ({ file, ...d }));
     graphFiles[file] = { hash, imports: entry.imports, diagnostics: fileDiagnostics };
@@ -109,12 +118,23 @@ export async function buildFileGraph(options: BuildFileGraphOptions): Promise<Fi
   return {
     files: graphFiles,
     diagnostics,
-    stats: { files: files.length, processed: Object.keys(graphFiles).length, parsed: jobs.length, resolved: raws.size, parallel: parsed.parallel, contextChanged },
+    stats: {
+      files: files.length,
+      processed: Object.keys(graphFiles).length,
+      parsed: jobs.length,
+      resolved: raws.size,
+      parallel: parsed.parallel,
+      contextChanged,
+    },
   };
 }
 
 /** Hashes known without reading: given by the caller (Nx), or from the stat cache when mtime and size match. */
-function knownHashes(root: string, entries: { file: string; hash?: string }[], cache: FileGraphCache | undefined): Map<string, FileHash> {
+function knownHashes(
+  root: string,
+  entries: { file: string; hash?: string }[],
+  cache: FileGraphCache | undefined,
+): Map<string, FileHash> {
   const hashes = new Map<string, FileHash>();
   const stats = cache?.stats();
   for (const { file, hash } of entries) {
@@ -134,7 +154,12 @@ function knownHashes(root: string, entries: { file: string; hash?: string }[], c
 }
 
 /** Config files are few; their hashes go into the context key, so hash the unknown ones now. */
-function hashConfigFiles(root: string, files: string[], hashes: Map<string, FileHash>, cache: FileGraphCache | undefined): Map<string, FileHash> {
+function hashConfigFiles(
+  root: string,
+  files: string[],
+  hashes: Map<string, FileHash>,
+  cache: FileGraphCache | undefined,
+): Map<string, FileHash> {
   const out = new Map<string, FileHash>();
   for (const file of files) {
     if (!isConfigFile(file)) continue;
@@ -156,9 +181,16 @@ function hashConfigFiles(root: string, files: string[], hashes: Map<string, File
 }
 
 /** A new resolution context: every config file is parsed and every tsconfig's `extends` chain loaded, once. */
-function newContext(ws: WorkspaceFiles, resolver: ModuleResolver, key: string, files: string[], packages: Map<string, WorkspacePackage>): ResolutionContext {
+function newContext(
+  ws: WorkspaceFiles,
+  resolver: ModuleResolver,
+  key: string,
+  files: string[],
+  packages: Map<string, WorkspacePackage>,
+): ResolutionContext {
   validateConfigs(ws, files);
-  for (const f of files) if (/(?:^|\/)(?:[tj]sconfig\.json|tsconfig\.base\.json)$/.test(f) && isConfigFile(f)) resolver.optionsFor(f);
+  for (const f of files)
+    if (/(?:^|\/)(?:[tj]sconfig\.json|tsconfig\.base\.json)$/.test(f) && isConfigFile(f)) resolver.optionsFor(f);
   return { key, outside: [], diagnostics: ws.diagnostics.splice(0), packages: [...packages] };
 }
 
@@ -182,13 +214,20 @@ function planWork(processSet: string[], hashes: Map<string, FileHash>, cache: Fi
 }
 
 /** The extraction of every file that needs resolving: fresh from parsing, else from the cache. */
-function collectRaws(processSet: string[], outputs: Awaited<ReturnType<typeof parseFiles>>['outputs'], hashes: Map<string, FileHash>, reused: Map<string, CachedResolution>, cache: FileGraphCache | undefined): Map<string, ExtractResult> {
+function collectRaws(
+  processSet: string[],
+  outputs: Awaited<ReturnType<typeof parseFiles>>['outputs'],
+  hashes: Map<string, FileHash>,
+  reused: Map<string, CachedResolution>,
+  cache: FileGraphCache | undefined,
+): Map<string, ExtractResult> {
   const raws = new Map<string, ExtractResult>();
   for (const out of outputs) {
     if (out.missing || !out.hash || !out.raw) continue;
     if (!hashes.has(out.file)) {
       hashes.set(out.file, out.hash);
-      if (out.mtimeMs !== undefined && out.size !== undefined) cache?.setStat(out.file, out.mtimeMs, out.size, out.hash);
+      if (out.mtimeMs !== undefined && out.size !== undefined)
+        cache?.setStat(out.file, out.mtimeMs, out.size, out.hash);
     }
     cache?.setRaw(rawKey(out.file, out.hash), out.raw);
     raws.set(out.file, out.raw);
@@ -202,12 +241,22 @@ function collectRaws(processSet: string[], outputs: Awaited<ReturnType<typeof pa
   return raws;
 }
 
-function flushCache(cache: FileGraphCache, context: ResolutionContext, ws: WorkspaceFiles, hashes: Map<string, FileHash>, diagnostics: Diagnostic[]): void {
+function flushCache(
+  cache: FileGraphCache,
+  context: ResolutionContext,
+  ws: WorkspaceFiles,
+  hashes: Map<string, FileHash>,
+  diagnostics: Diagnostic[],
+): void {
   const fresh = [...ws.externalInputs.values()].filter((o) => !context.outside.some((c) => c.path === o.path));
   if (fresh.length > 0) cache.addOutsideInputs(fresh);
   try {
     cache.flush({ files: ws, hashes: new Set(hashes.values()) });
   } catch (err) {
-    diagnostics.push({ file: path.relative(ws.root, cache.dir) || '.', code: 'CACHE_WRITE_FAILED', message: `cannot write the file-graph cache: ${(err as Error).message}` });
+    diagnostics.push({
+      file: path.relative(ws.root, cache.dir) || '.',
+      code: 'CACHE_WRITE_FAILED',
+      message: `cannot write the file-graph cache: ${(err as Error).message}`,
+    });
   }
 }

@@ -23,7 +23,9 @@ function git(root: string, args: string[]): string | undefined {
 }
 
 function gitAsync(root: string, args: string[]): Promise<string | undefined> {
-  return new Promise((resolve) => execFile('git', args, { cwd: root, ...GIT_OPTIONS }, (err, stdout) => resolve(err ? undefined : stdout)));
+  return new Promise((resolve) =>
+    execFile('git', args, { cwd: root, ...GIT_OPTIONS }, (err, stdout) => resolve(err ? undefined : stdout)),
+  );
 }
 
 const SKIPPED_PART = new RegExp(`(?:^|/)(?:${[...ALWAYS_SKIPPED].map((p) => p.replace('.', '\\.')).join('|')})(?:/|$)`);
@@ -53,7 +55,10 @@ export async function discoverFilesAsync(root: string): Promise<DiscoveredFile[]
 
 function fromGit(root: string, staged: string | undefined, changed: string | undefined): DiscoveredFile[] {
   if (staged === undefined || changed === undefined) {
-    return walkFiles(root, ALWAYS_SKIPPED).filter((f) => !skipped(f)).sort().map((file) => ({ file }));
+    return walkFiles(root, ALWAYS_SKIPPED)
+      .filter((f) => !skipped(f))
+      .sort()
+      .map((file) => ({ file }));
   }
   const out = new Map<string, FileHash | undefined>();
   for (const entry of staged.split('\0')) {
@@ -61,7 +66,8 @@ function fromGit(root: string, staged: string | undefined, changed: string | und
     const tab = entry.indexOf('\t');
     if (tab < 0) continue;
     const file = entry.slice(tab + 1);
-    if (!skipped(file)) out.set(file, entry.startsWith('160000') ? undefined : (entry.slice(7, entry.indexOf(' ', 7)) as FileHash));
+    if (!skipped(file))
+      out.set(file, entry.startsWith('160000') ? undefined : (entry.slice(7, entry.indexOf(' ', 7)) as FileHash));
   }
   // `-t` tags: `C ` modified, `R ` deleted, `? ` untracked. A deleted file is listed as both R and C.
   const entries = changed.split('\0').filter((e) => e.length > 2 && !skipped(e.slice(2)));

@@ -61,7 +61,8 @@ function packShard(shard: Shard<CachedResolution>): Shard<PackedResolution> {
 
 function unpackShard<T>(shard: Shard<T>): Shard<T> {
   const entries: Record<string, CachedResolution> = {};
-  for (const [file, p] of Object.entries(shard.entries as Record<string, unknown>)) entries[file] = unpackResolution(p as PackedResolution);
+  for (const [file, p] of Object.entries(shard.entries as Record<string, unknown>))
+    entries[file] = unpackResolution(p as PackedResolution);
   return { context: shard.context, entries: entries as Record<string, T> };
 }
 
@@ -89,12 +90,16 @@ export class FileGraphCache {
   private statFile: StatFile | undefined;
   private statDirty = false;
 
-  constructor(readonly dir: string, private readonly fleetVersion: string) {
+  constructor(
+    readonly dir: string,
+    private readonly fleetVersion: string,
+  ) {
     const meta = readJson<Meta>(path.join(dir, 'meta.json'));
     if (meta && meta.version === CACHE_FORMAT_VERSION && meta.fleetVersion === fleetVersion) this.meta = meta;
     else {
       // Another format or version: nothing in it can be trusted.
-      for (const sub of ['raw', 'resolved', 'stat.json', 'meta.json']) fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
+      for (const sub of ['raw', 'resolved', 'stat.json', 'meta.json'])
+        fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
       this.meta = { version: CACHE_FORMAT_VERSION, fleetVersion };
       this.dirty.add('meta');
     }
@@ -158,7 +163,11 @@ export class FileGraphCache {
     let shard = map.get(id);
     if (!shard) {
       shard = readJson<Shard<T>>(path.join(this.dir, kind, `${id}.json`)) ?? { entries: {} };
-      if (kind === 'resolved') shard = shard.context === this.meta.context?.key ? unpackShard(shard) : { context: this.meta.context?.key, entries: {} };
+      if (kind === 'resolved')
+        shard =
+          shard.context === this.meta.context?.key
+            ? unpackShard(shard)
+            : { context: this.meta.context?.key, entries: {} };
       map.set(id, shard);
     }
     return shard;
@@ -181,10 +190,14 @@ export class FileGraphCache {
           if (!alive) delete shard.entries[k];
         }
       }
-      writeFileAtomic(path.join(this.dir, kind, `${id}.json`), JSON.stringify(kind === 'resolved' ? packShard(shard as Shard<CachedResolution>) : shard));
+      writeFileAtomic(
+        path.join(this.dir, kind, `${id}.json`),
+        JSON.stringify(kind === 'resolved' ? packShard(shard as Shard<CachedResolution>) : shard),
+      );
     }
     if (this.statDirty && this.statFile) {
-      if (live) for (const k of Object.keys(this.statFile.entries)) if (!live.files.has(k)) delete this.statFile.entries[k];
+      if (live)
+        for (const k of Object.keys(this.statFile.entries)) if (!live.files.has(k)) delete this.statFile.entries[k];
       this.statFile.writtenAt = Date.now();
       writeFileAtomic(path.join(this.dir, 'stat.json'), JSON.stringify(this.statFile));
     }

@@ -5,7 +5,10 @@ import * as path from 'node:path';
 export function fleetVersion(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === 'nx-fleet' && pkg.version) return pkg.version;
     } catch {
       /* no package.json here: keep walking up */

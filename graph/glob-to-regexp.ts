@@ -21,7 +21,14 @@ export function globToRegExp(glob: string, matchBelow = true): RegExp {
       const end = pattern.indexOf('}', i);
       if (end < 0) src += '\\{';
       else {
-        src += '(?:' + pattern.slice(i + 1, end).split(',').map(escape).join('|') + ')';
+        src +=
+          '(?:' +
+          pattern
+            .slice(i + 1, end)
+            .split(',')
+            .map(escape)
+            .join('|') +
+          ')';
         i = end;
       }
     } else src += escape(c);

@@ -8,7 +8,10 @@ import type { InferredPythonProject } from './python/infer-python-projects';
  * without a name is one). Docker inference runs after both, so that a Dockerfile inside a
  * Python project belongs to it and a COPY of a Python project depends on its build.
  */
-export function knownProjects(ts: readonly InferredProject[], python: readonly InferredPythonProject[]): KnownWorkspaceProject[] {
+export function knownProjects(
+  ts: readonly InferredProject[],
+  python: readonly InferredPythonProject[],
+): KnownWorkspaceProject[] {
   const byRoot = new Map<string, KnownWorkspaceProject>(
     ts.map((p) => [p.root, { name: p.name, root: p.root, targets: { ...p.targets }, userTargets: p.userTargets }]),
   );
@@ -16,7 +19,8 @@ export function knownProjects(ts: readonly InferredProject[], python: readonly I
     const existing = byRoot.get(p.root);
     const targets = p.targets as unknown as Record<string, { outputs?: string[] }>;
     if (existing) Object.assign(existing.targets, targets);
-    else if (p.name !== undefined) byRoot.set(p.root, { name: p.name, root: p.root, targets: { ...targets }, userTargets: [] });
+    else if (p.name !== undefined)
+      byRoot.set(p.root, { name: p.name, root: p.root, targets: { ...targets }, userTargets: [] });
   }
   return [...byRoot.values()];
 }

@@ -4,7 +4,8 @@ import type { CachedResolution } from './file-graph-cache';
 const KINDS: readonly ImportKind[] = ['static', 'dynamic', 'require', 'type', 'reference'];
 
 /** `[specifier, kind index, line]`, then the target (or 0) and the external package when there is one. */
-type PackedImport = [string, number, number] | [string, number, number, string] | [string, number, number, 0 | string, string];
+type PackedImport =
+  [string, number, number] | [string, number, number, string] | [string, number, number, 0 | string, string];
 
 /** A {@link CachedResolution} as the cache file stores it. */
 export type PackedResolution = [FileHash, PackedImport[], CachedResolution['diagnostics']];

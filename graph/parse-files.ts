@@ -36,7 +36,12 @@ export const DEFAULT_PARALLEL_MIN_CORES = 4;
  * `minCores` cores (a pool's start-up costs more than it saves there), else on a piscina pool
  * of worker threads, in batches.
  */
-export async function parseFiles(root: string, jobs: ParseJob[], threshold: number, minCores = DEFAULT_PARALLEL_MIN_CORES): Promise<ParseFilesResult> {
+export async function parseFiles(
+  root: string,
+  jobs: ParseJob[],
+  threshold: number,
+  minCores = DEFAULT_PARALLEL_MIN_CORES,
+): Promise<ParseFilesResult> {
   const worker = jobs.length >= threshold && os.availableParallelism() >= minCores ? parseWorkerPath() : undefined;
   if (!worker || jobs.length === 0) return { outputs: parseBatch(root, jobs), parallel: false };
   const threads = Math.max(1, Math.min(os.availableParallelism(), 8));

@@ -18,10 +18,15 @@ export function isConfigFile(file: string): boolean {
  * jsconfig*.json or pnpm-workspace.yaml, changes the key and re-resolves every file (from the
  * cached extraction, which depends on content alone).
  */
-export function resolutionContextKey(fleetVersion: string, files: readonly WorkspacePath[], configHashes: ReadonlyMap<string, FileHash>): string {
+export function resolutionContextKey(
+  fleetVersion: string,
+  files: readonly WorkspacePath[],
+  configHashes: ReadonlyMap<string, FileHash>,
+): string {
   // One update with the joined list: 20k tiny update() calls cost more than the hashing itself.
   const h = createHash('sha1').update(`nx-fleet ${fleetVersion}\n`).update(files.join('\n')).update('\0');
-  for (const [f, hash] of [...configHashes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) h.update(`${f} ${hash}\n`);
+  for (const [f, hash] of [...configHashes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    h.update(`${f} ${hash}\n`);
   return h.digest('hex');
 }
 

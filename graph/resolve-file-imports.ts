@@ -20,12 +20,20 @@ function resolveReference(resolver: ModuleResolver, file: WorkspacePath, imp: Ra
 }
 
 /** Resolves one file's extracted imports. */
-export function resolveFileImports(resolver: ModuleResolver, file: WorkspacePath, hash: FileHash, raw: ExtractResult): CachedResolution {
+export function resolveFileImports(
+  resolver: ModuleResolver,
+  file: WorkspacePath,
+  hash: FileHash,
+  raw: ExtractResult,
+): CachedResolution {
   const dir = path.posix.dirname(file);
   const imports: ResolvedImport[] = new Array(raw.imports.length);
   for (let i = 0; i < raw.imports.length; i++) {
     const imp = raw.imports[i];
-    const r = imp.kind === 'reference' ? resolveReference(resolver, file, imp) : resolver.resolveIn(dir, file, imp.specifier, imp.kind);
+    const r =
+      imp.kind === 'reference'
+        ? resolveReference(resolver, file, imp)
+        : resolver.resolveIn(dir, file, imp.specifier, imp.kind);
     const out: ResolvedImport = { specifier: imp.specifier, kind: imp.kind, line: imp.line };
     if ('target' in r) out.target = r.target;
     else if ('external' in r) out.external = r.external;

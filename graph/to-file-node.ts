@@ -7,6 +7,8 @@ export function toFileNode(file: AnalyzedFile): FileNode {
   return {
     imports: sortedUnique(file.imports.flatMap((i) => (i.target === undefined ? [] : [i.target]))),
     external: sortedUnique(file.imports.flatMap((i) => (i.external === undefined ? [] : [i.external]))),
-    unresolved: sortedUnique(file.imports.flatMap((i) => (i.target === undefined && i.external === undefined ? [i.specifier] : []))),
+    unresolved: sortedUnique(
+      file.imports.flatMap((i) => (i.target === undefined && i.external === undefined ? [i.specifier] : [])),
+    ),
   };
 }

@@ -1,7 +1,20 @@
 import * as path from 'node:path';
-import { DependencyType, type CreateDependencies, type CreateDependenciesContext, type RawProjectGraphDependency } from '@nx/devkit';
+import {
+  DependencyType,
+  type CreateDependencies,
+  type CreateDependenciesContext,
+  type RawProjectGraphDependency,
+} from '@nx/devkit';
 import { normalizeOptions, type FleetPluginOptions } from '../config';
-import { analyzerFor, buildFileGraph, isProjectConfigFileName, defaultCacheDir, projectDependencies, type Diagnostic, type FileGraph } from '../graph';
+import {
+  analyzerFor,
+  buildFileGraph,
+  isProjectConfigFileName,
+  defaultCacheDir,
+  projectDependencies,
+  type Diagnostic,
+  type FileGraph,
+} from '../graph';
 import { dockerDependencies } from './docker-dependencies';
 import { reportFileDiagnostics } from './report-file-diagnostics';
 import { pythonDependencies } from './python-dependencies';
@@ -9,8 +22,11 @@ import { pythonDependencies } from './python-dependencies';
 /** Nx's workspace data folder (honours NX_WORKSPACE_DATA_DIRECTORY), or our default if nx's helper moved. */
 function cacheDirFor(root: string): string {
   try {
-    const nxDirs = require('nx/src/utils/cache-directory') as { workspaceDataDirectoryForWorkspace?: (r: string) => string };
-    if (nxDirs.workspaceDataDirectoryForWorkspace) return path.join(nxDirs.workspaceDataDirectoryForWorkspace(root), 'nx-fleet');
+    const nxDirs = require('nx/src/utils/cache-directory') as {
+      workspaceDataDirectoryForWorkspace?: (r: string) => string;
+    };
+    if (nxDirs.workspaceDataDirectoryForWorkspace)
+      return path.join(nxDirs.workspaceDataDirectoryForWorkspace(root), 'nx-fleet');
   } catch {
     /* an nx without this module: fall back to the documented default */
   }
@@ -25,11 +41,18 @@ function cacheDirFor(root: string): string {
  */
 function reportedByCreateNodes(d: Diagnostic): boolean {
   const name = path.posix.basename(d.file);
-  return (d.code === 'TSCONFIG_INVALID' || d.code === 'PACKAGE_JSON_INVALID') && (isProjectConfigFileName(name) || name === 'tsconfig.base.json');
+  return (
+    (d.code === 'TSCONFIG_INVALID' || d.code === 'PACKAGE_JSON_INVALID') &&
+    (isProjectConfigFileName(name) || name === 'tsconfig.base.json')
+  );
 }
 
 /** Edges to npm packages Nx knows (`npm:<name>` external nodes), as @nx/js would add them. */
-function externalDependencies(graph: FileGraph, ownerOf: Map<string, string>, ctx: CreateDependenciesContext): RawProjectGraphDependency[] {
+function externalDependencies(
+  graph: FileGraph,
+  ownerOf: Map<string, string>,
+  ctx: CreateDependenciesContext,
+): RawProjectGraphDependency[] {
   const out: RawProjectGraphDependency[] = [];
   const seen = new Set<string>();
   for (const [file, analyzed] of Object.entries(graph.files)) {
@@ -39,7 +62,12 @@ function externalDependencies(graph: FileGraph, ownerOf: Map<string, string>, ct
       const target = imp.external && `npm:${imp.external}`;
       if (!target || !ctx.externalNodes?.[target] || seen.has(`${source}\0${target}\0${file}`)) continue;
       seen.add(`${source}\0${target}\0${file}`);
-      out.push({ source, target, sourceFile: file, type: imp.kind === 'dynamic' ? DependencyType.dynamic : DependencyType.static });
+      out.push({
+        source,
+        target,
+        sourceFile: file,
+        type: imp.kind === 'dynamic' ? DependencyType.dynamic : DependencyType.static,
+      });
     }
   }
   return out;
@@ -77,11 +105,13 @@ export const createDependencies: CreateDependencies<FleetPluginOptions> = async 
     exclude: opts.exclude,
   });
   reportFileDiagnostics(graph.diagnostics.filter((d) => !reportedByCreateNodes(d)));
-  const projectEdges: RawProjectGraphDependency[] = projectDependencies(graph, (f) => ownerOf.get(f), toProcess).map((d) => ({
-    source: d.source,
-    target: d.target,
-    sourceFile: d.sourceFile as string,
-    type: d.type === 'dynamic' ? DependencyType.dynamic : DependencyType.static,
-  }));
+  const projectEdges: RawProjectGraphDependency[] = projectDependencies(graph, (f) => ownerOf.get(f), toProcess).map(
+    (d) => ({
+      source: d.source,
+      target: d.target,
+      sourceFile: d.sourceFile as string,
+      type: d.type === 'dynamic' ? DependencyType.dynamic : DependencyType.static,
+    }),
+  );
   return [...projectEdges, ...externalDependencies(graph, ownerOf, ctx), ...dockerEdges, ...pythonEdges];
 };

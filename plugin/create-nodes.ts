@@ -1,6 +1,13 @@
 import type { CreateNodes, CreateNodesResult, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { normalizeOptions, type FleetPluginOptions } from '../config';
-import { PROJECT_CONFIG_GLOB, createFsReader, inferProjects, knownProjects, type Diagnostic, type InferredProject } from '../graph';
+import {
+  PROJECT_CONFIG_GLOB,
+  createFsReader,
+  inferProjects,
+  knownProjects,
+  type Diagnostic,
+  type InferredProject,
+} from '../graph';
 import { DOCKERFILE_GLOB, isDockerfileName } from '../graph/docker';
 import { createDockerNodes } from './docker-nodes';
 import { PYTHON_PROJECT_GLOB, isPythonConfigFile } from '../graph/python';
@@ -22,7 +29,11 @@ export const createNodes: CreateNodes<FleetPluginOptions> = [
     const options = normalizeOptions(rawOptions);
     // No result cache: inference reads a few small JSON files and folder listings per
     // project, about what hashing them for a cache key would cost.
-    const result = inferProjects(files.filter((f) => !isDockerfileName(f) && !isPythonConfigFile(f)), createFsReader(context.workspaceRoot), options);
+    const result = inferProjects(
+      files.filter((f) => !isDockerfileName(f) && !isPythonConfigFile(f)),
+      createFsReader(context.workspaceRoot),
+      options,
+    );
     reportDiagnostics(result.diagnostics.filter((d) => !result.nxCoreFiles.includes(d.file)));
     const tsNodes = result.projects
       .filter((p) => Object.keys(p.targets).length > 0 || !p.createdByNxCore)

@@ -2,7 +2,10 @@ import { DependencyType, type CreateDependenciesContext, type RawProjectGraphDep
 import { dockerProjectEdges } from '../graph/docker';
 
 /** Project edges from Dockerfiles (graph/docker computes them; this adapts them to Nx). */
-export function dockerDependencies(ctx: CreateDependenciesContext, buildTargetName: string): RawProjectGraphDependency[] {
+export function dockerDependencies(
+  ctx: CreateDependenciesContext,
+  buildTargetName: string,
+): RawProjectGraphDependency[] {
   return dockerProjectEdges(ctx.projects, buildTargetName).map((d) => ({
     source: d.source,
     target: d.target,

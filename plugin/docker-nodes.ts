@@ -19,7 +19,13 @@ export function createDockerNodes(
   workspaceRoot: string,
 ): Array<readonly [string, CreateNodesResult]> {
   const reader = createFsReader(workspaceRoot);
-  const result = inferWorkspaceDockerProjects({ workspaceRoot, files, known: knownProjects, options, readFile: (f) => reader.readFile(f) });
+  const result = inferWorkspaceDockerProjects({
+    workspaceRoot,
+    files,
+    known: knownProjects,
+    options,
+    readFile: (f) => reader.readFile(f),
+  });
   reportFileDiagnostics(result.diagnostics);
   return result.projects.map((p) => [p.dockerfiles[0], { projects: { [p.root]: toProjectNode(p) } }] as const);
 }
@@ -31,6 +37,9 @@ function toProjectNode(p: InferredDockerProject): ProjectNode {
     name: p.name,
     root: p.root,
     targets,
-    metadata: { technologies: ['docker'], description: `Docker image project inferred by nx-fleet from ${p.dockerfiles.join(', ')}` },
+    metadata: {
+      technologies: ['docker'],
+      description: `Docker image project inferred by nx-fleet from ${p.dockerfiles.join(', ')}`,
+    },
   };
 }

@@ -1,7 +1,13 @@
 import * as path from 'node:path';
 import { DependencyType, type CreateDependenciesContext, type RawProjectGraphDependency } from '@nx/devkit';
 import type { NormalizedOptions } from '../config';
-import { buildPythonGraph, isPythonConfigFile, nodePythonEnvironments, nodePythonFs, summarizeDependencyFindings } from '../graph/python';
+import {
+  buildPythonGraph,
+  isPythonConfigFile,
+  nodePythonEnvironments,
+  nodePythonFs,
+  summarizeDependencyFindings,
+} from '../graph/python';
 import { reportFileDiagnostics } from './report-file-diagnostics';
 
 const PYTHON_SOURCE = /\.pyi?$/;
@@ -14,8 +20,13 @@ const PYTHON_SOURCE = /\.pyi?$/;
  * `sourceFile` inside its source project, as Nx requires. Problems in the analysed files are
  * stderr lines, never a throw.
  */
-export function pythonDependencies(ctx: CreateDependenciesContext, options: NormalizedOptions): RawProjectGraphDependency[] {
-  const toProcess = Object.values(ctx.filesToProcess.projectFileMap).flat().map((f) => f.file);
+export function pythonDependencies(
+  ctx: CreateDependenciesContext,
+  options: NormalizedOptions,
+): RawProjectGraphDependency[] {
+  const toProcess = Object.values(ctx.filesToProcess.projectFileMap)
+    .flat()
+    .map((f) => f.file);
   if (!toProcess.some((f) => PYTHON_SOURCE.test(f) || isPythonConfigFile(f))) return [];
   const ownerOf = new Map<string, string>();
   const files: string[] = [];

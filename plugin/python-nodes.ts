@@ -2,7 +2,13 @@ import * as path from 'node:path';
 import type { CreateNodesResult, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { NormalizedOptions } from '../config';
 import type { InferredProject } from '../graph';
-import { inferPythonProjects, isPythonConfigFile, nodePythonFs, summarizeDependencyFindings, type InferredPythonProject } from '../graph/python';
+import {
+  inferPythonProjects,
+  isPythonConfigFile,
+  nodePythonFs,
+  summarizeDependencyFindings,
+  type InferredPythonProject,
+} from '../graph/python';
 import { reportFileDiagnostics } from './report-file-diagnostics';
 
 type ProjectNode = Omit<ProjectConfiguration, 'root'> & { root?: string };
@@ -25,9 +31,18 @@ export function createPythonNodes(
   const result = inferPythonProjects({
     fs: nodePythonFs(workspaceRoot),
     configFiles,
-    existing: knownProjects.map((p) => ({ root: p.root, name: p.name, targets: [...Object.keys(p.targets), ...p.userTargets] })),
+    existing: knownProjects.map((p) => ({
+      root: p.root,
+      name: p.name,
+      targets: [...Object.keys(p.targets), ...p.userTargets],
+    })),
     interpreter: options.python.interpreter ?? 'python3',
-    targetNames: { test: options.testTargetName, lint: options.lintTargetName, typecheck: options.typecheckTargetName, build: options.buildTargetName },
+    targetNames: {
+      test: options.testTargetName,
+      lint: options.lintTargetName,
+      typecheck: options.typecheckTargetName,
+      build: options.buildTargetName,
+    },
     disabledTargets: options.disabledTargets,
     exclude: options.exclude,
     workspaceName: path.basename(workspaceRoot),
@@ -35,14 +50,20 @@ export function createPythonNodes(
   const { problems, summary } = summarizeDependencyFindings(result.diagnostics);
   reportFileDiagnostics(problems);
   if (summary) console.warn(`nx-fleet: ${summary}`);
-  const out: Array<readonly [string, CreateNodesResult]> = result.projects.map((p) => [p.configFile, { projects: { [p.root]: toProjectNode(p) } }] as const);
+  const out: Array<readonly [string, CreateNodesResult]> = result.projects.map(
+    (p) => [p.configFile, { projects: { [p.root]: toProjectNode(p) } }] as const,
+  );
   // External nodes are workspace-wide: one result carries them all (Nx merges every result's).
-  if (out.length > 0 && Object.keys(result.externalNodes).length > 0) out[0] = [out[0][0], { ...out[0][1], externalNodes: result.externalNodes }];
+  if (out.length > 0 && Object.keys(result.externalNodes).length > 0)
+    out[0] = [out[0][0], { ...out[0][1], externalNodes: result.externalNodes }];
   return { nodes: out, projects: result.projects };
 }
 
 function toProjectNode(p: InferredPythonProject): ProjectNode {
-  const node: ProjectNode = { targets: p.targets as unknown as Record<string, TargetConfiguration>, metadata: p.metadata };
+  const node: ProjectNode = {
+    targets: p.targets as unknown as Record<string, TargetConfiguration>,
+    metadata: p.metadata,
+  };
   if (p.name === undefined) return node;
   return { name: p.name, root: p.root, ...node };
 }

@@ -9,7 +9,8 @@ const MAX_PRINTED = 20;
  * `nx show` output, never an exception, and stdout stays clean for `--json`.
  */
 export function reportFileDiagnostics(diagnostics: readonly Diagnostic[]): void {
-  for (const d of diagnostics.slice(0, MAX_PRINTED)) console.warn(`nx-fleet: ${d.file}${d.line ? `:${d.line}` : ''}: ${d.message} [${d.code}]`);
+  for (const d of diagnostics.slice(0, MAX_PRINTED))
+    console.warn(`nx-fleet: ${d.file}${d.line ? `:${d.line}` : ''}: ${d.message} [${d.code}]`);
   const rest = diagnostics.length - MAX_PRINTED;
   if (rest > 0) console.warn(`nx-fleet: ... and ${rest} more diagnostics (run \`fleet graph --json\` to see all)`);
 }

@@ -85,7 +85,10 @@ interface CheckoutTarget {
 function readOriginUrl(workdir: string): string {
   const r = spawnSync('git', ['remote', 'get-url', 'origin'], { cwd: workdir, encoding: 'utf8' });
   const url = r.stdout?.trim();
-  if (r.status !== 0 || !url) throw Object.assign(new Error(`${workdir}: no git remote "origin" (an isolating agent clones each run from it)`), { code: 'FLEET_CHECKOUT_FAILED' });
+  if (r.status !== 0 || !url)
+    throw Object.assign(new Error(`${workdir}: no git remote "origin" (an isolating agent clones each run from it)`), {
+      code: 'FLEET_CHECKOUT_FAILED',
+    });
   return url;
 }
 
@@ -127,8 +130,20 @@ export class Agent {
     this.id = o.id ?? `${os.hostname()}-${process.pid}`;
     this.trust = o.trust ?? 'trusted';
     this.isolate = o.isolateRuns ?? this.trust !== 'trusted';
-    if (this.isolate && o.cacheToken) throw Object.assign(new Error(`an agent of trust level "${this.trust}" isolates runs and takes no standing cache token (FLEET_CACHE_TOKEN); give it a mint token (FLEET_CACHE_MINT_TOKEN)`), { code: 'FLEET_STANDING_TOKEN' });
-    if (this.isolate && !o.cacheMintToken) throw Object.assign(new Error(`an agent of trust level "${this.trust}" needs a mint token (FLEET_CACHE_MINT_TOKEN) for per-run cache tokens`), { code: 'FLEET_NO_MINT_TOKEN' });
+    if (this.isolate && o.cacheToken)
+      throw Object.assign(
+        new Error(
+          `an agent of trust level "${this.trust}" isolates runs and takes no standing cache token (FLEET_CACHE_TOKEN); give it a mint token (FLEET_CACHE_MINT_TOKEN)`,
+        ),
+        { code: 'FLEET_STANDING_TOKEN' },
+      );
+    if (this.isolate && !o.cacheMintToken)
+      throw Object.assign(
+        new Error(
+          `an agent of trust level "${this.trust}" needs a mint token (FLEET_CACHE_MINT_TOKEN) for per-run cache tokens`,
+        ),
+        { code: 'FLEET_NO_MINT_TOKEN' },
+      );
     if (this.isolate) this.originUrl = readOriginUrl(o.workdir);
     this.stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-agent-state-'));
     // The task user may pass through (to its per-run HOME) but not list or read the agent's files.
@@ -137,12 +152,31 @@ export class Agent {
     this.sub = redisConnection(o.redisUrl, `fleet-agent-sub-${this.id}`);
     const lockMs = (o.lockSeconds ?? 30) * 1000;
     // Stalled jobs are looked for twice per lock period, so a dead agent's job waits at most ~1.5 locks.
-    const settings = { redisUrl: o.redisUrl, trust: this.trust, maxAttempts: o.maxAttempts, lockMs, stalledIntervalMs: lockMs / 2 };
-    this.source = new JobSource({ agentId: this.id, connection: this.redis, capabilities: o.capabilities, slots: o.slots, settings, cpuWorkOnGpuAgents: o.cpuWorkOnGpuAgents });
-    this.resultsDir = this.isolate ? path.join(this.runHome, 'results') : fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-agent-results-'));
+    const settings = {
+      redisUrl: o.redisUrl,
+      trust: this.trust,
+      maxAttempts: o.maxAttempts,
+      lockMs,
+      stalledIntervalMs: lockMs / 2,
+    };
+    this.source = new JobSource({
+      agentId: this.id,
+      connection: this.redis,
+      capabilities: o.capabilities,
+      slots: o.slots,
+      settings,
+      cpuWorkOnGpuAgents: o.cpuWorkOnGpuAgents,
+    });
+    this.resultsDir = this.isolate
+      ? path.join(this.runHome, 'results')
+      : fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-agent-results-'));
     // Resident processes and a daemon would carry an untrusted run's state into the next run.
-    this.daemon = this.isolate ? false : (o.daemon ?? (process.env.NX_DAEMON === 'true' ? true : process.env.NX_DAEMON === 'false' ? false : o.warmNx === false));
-    if (o.warmNx !== false && !this.isolate) this.warm = new WarmNx(o.workdir, this.resultsDir, () => this.taskEnv([]), Math.min(o.slots, 4));
+    this.daemon = this.isolate
+      ? false
+      : (o.daemon ??
+        (process.env.NX_DAEMON === 'true' ? true : process.env.NX_DAEMON === 'false' ? false : o.warmNx === false));
+    if (o.warmNx !== false && !this.isolate)
+      this.warm = new WarmNx(o.workdir, this.resultsDir, () => this.taskEnv([]), Math.min(o.slots, 4));
   }
 
   private get runHome(): string {
@@ -150,7 +184,15 @@ export class Agent {
   }
 
   private async heartbeat(): Promise<void> {
-    const info: AgentInfo = { id: this.id, trust: this.trust, capabilities: this.o.capabilities, slots: this.o.slots, queues: this.source.queues(), startedAt: Date.now(), cpuWorkOnGpuAgents: this.o.cpuWorkOnGpuAgents ?? 'when-idle' };
+    const info: AgentInfo = {
+      id: this.id,
+      trust: this.trust,
+      capabilities: this.o.capabilities,
+      slots: this.o.slots,
+      queues: this.source.queues(),
+      startedAt: Date.now(),
+      cpuWorkOnGpuAgents: this.o.cpuWorkOnGpuAgents ?? 'when-idle',
+    };
     await this.redis.set(runKeys.agent(this.id), JSON.stringify(info), 'EX', this.o.heartbeatSeconds ?? 15);
   }
 
@@ -158,8 +200,15 @@ export class Agent {
   private nap(ms: number): Promise<void> {
     if (this.poked) return Promise.resolve(void (this.poked = false));
     return new Promise((resolve) => {
-      const timer = setTimeout(() => (this.wake = undefined, resolve()), ms);
-      this.wake = () => (clearTimeout(timer), (this.wake = undefined), resolve());
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
     });
   }
 
@@ -172,7 +221,8 @@ export class Agent {
   private async subscribe(): Promise<void> {
     this.sub.on('message', (channel: string, message: string) => {
       if (channel === WAKE_CHANNEL) this.poke();
-      else if (channel === runKeys.cancelChannel) this.stopRun(message, 'FLEET_RUN_CANCELLED', 'the coordinator cancelled the run');
+      else if (channel === runKeys.cancelChannel)
+        this.stopRun(message, 'FLEET_RUN_CANCELLED', 'the coordinator cancelled the run');
       else if (channel === runKeys.prepareChannel) void this.prepare(message).catch(() => undefined);
     });
     await this.sub.subscribe(WAKE_CHANNEL, runKeys.cancelChannel, runKeys.prepareChannel);
@@ -183,18 +233,32 @@ export class Agent {
     await this.subscribe();
     await this.source.refresh();
     await this.heartbeat();
-    this.o.log({ msg: 'agent ready', agent: this.id, trust: this.trust, isolateRuns: this.isolate, taskUser: this.o.taskUser?.name, labels: this.o.capabilities.labels, gpus: this.o.capabilities.gpus.length, slots: this.o.slots, daemon: this.daemon });
+    this.o.log({
+      msg: 'agent ready',
+      agent: this.id,
+      trust: this.trust,
+      isolateRuns: this.isolate,
+      taskUser: this.o.taskUser?.name,
+      labels: this.o.capabilities.labels,
+      gpus: this.o.capabilities.gpus.length,
+      slots: this.o.slots,
+      daemon: this.daemon,
+    });
     let lastBeat = Date.now();
     let lastWork = Date.now();
     const watchdog = setInterval(() => void this.watchRuns().catch(() => undefined), 1000);
     try {
       while (!this.stopping) {
         try {
-          if (Date.now() - lastBeat > ((this.o.heartbeatSeconds ?? 15) * 1000) / 3) (await this.heartbeat(), (lastBeat = Date.now()));
+          if (Date.now() - lastBeat > ((this.o.heartbeatSeconds ?? 15) * 1000) / 3)
+            (await this.heartbeat(), (lastBeat = Date.now()));
           // One HGETALL: a queue created since the last look is news only the registry has.
           await this.source.refresh();
           for (let claim = await this.source.take(); claim; claim = await this.source.take()) {
-            const p = this.handle(claim).finally(() => (this.inFlight.delete(p), this.poke()));
+            const p = this.handle(claim).finally(() => {
+              this.inFlight.delete(p);
+              this.poke();
+            });
             this.inFlight.add(p);
           }
           if (this.inFlight.size > 0) lastWork = Date.now();
@@ -238,7 +302,12 @@ export class Agent {
   private stopRun(runId: string, code: 'FLEET_RUN_CANCELLED' | 'FLEET_RUN_ABANDONED', why: string): void {
     const watch = this.runs.get(runId);
     if (!watch || watch.controllers.size === 0) return;
-    this.o.log({ msg: code === 'FLEET_RUN_CANCELLED' ? 'run cancelled' : 'run abandoned', runId, tasks: watch.controllers.size, why });
+    this.o.log({
+      msg: code === 'FLEET_RUN_CANCELLED' ? 'run cancelled' : 'run abandoned',
+      runId,
+      tasks: watch.controllers.size,
+      why,
+    });
     for (const c of watch.controllers) c.abort(code);
   }
 
@@ -247,13 +316,21 @@ export class Agent {
     const limit = (this.o.abandonAfterSeconds ?? 60) * 1000;
     for (const [runId, watch] of this.runs) {
       if (watch.controllers.size === 0) continue;
-      const [beat, status] = await Promise.all([this.redis.get(runKeys.heartbeat(runId)), this.redis.hget(runKeys.run(runId), 'status')]);
+      const [beat, status] = await Promise.all([
+        this.redis.get(runKeys.heartbeat(runId)),
+        this.redis.hget(runKeys.run(runId), 'status'),
+      ]);
       if (status === 'cancelled' || status === 'done') {
-        this.stopRun(runId, 'FLEET_RUN_CANCELLED', status === 'done' ? 'the run has ended (this task was a duplicate)' : 'the run is marked cancelled');
+        this.stopRun(
+          runId,
+          'FLEET_RUN_CANCELLED',
+          status === 'done' ? 'the run has ended (this task was a duplicate)' : 'the run is marked cancelled',
+        );
         continue;
       }
       if (beat !== watch.beat) Object.assign(watch, { beat, beatSeenAt: Date.now() });
-      else if (Date.now() - watch.beatSeenAt > limit) this.stopRun(runId, 'FLEET_RUN_ABANDONED', `no coordinator heartbeat for ${Math.round(limit / 1000)}s`);
+      else if (Date.now() - watch.beatSeenAt > limit)
+        this.stopRun(runId, 'FLEET_RUN_ABANDONED', `no coordinator heartbeat for ${Math.round(limit / 1000)}s`);
     }
   }
 
@@ -262,7 +339,9 @@ export class Agent {
    * queue lists in heartbeats: an agent subscribes to a new queue before its next heartbeat says so.
    */
   private async otherAgentCan(requirement: Requirement, avoid: string[]): Promise<boolean> {
-    return (await liveAgents(this.redis)).some((a) => !avoid.includes(a.id) && (a.trust ?? 'trusted') === this.trust && agentTakes(a, requirement));
+    return (await liveAgents(this.redis)).some(
+      (a) => !avoid.includes(a.id) && (a.trust ?? 'trusted') === this.trust && agentTakes(a, requirement),
+    );
   }
 
   private async handle(claim: Claim): Promise<void> {
@@ -270,9 +349,21 @@ export class Agent {
     const verified = verifyJob(claim.job.data, { level: this.trust, publicKey: this.o.publicKey });
     if (!verified.ok) {
       const payload = (claim.job.data as { payload?: Partial<JobPayload> } | undefined)?.payload;
-      this.o.log({ msg: 'job refused', code: verified.code, reason: verified.message, queue: claim.job.queue, taskId: payload?.taskId });
+      this.o.log({
+        msg: 'job refused',
+        code: verified.code,
+        reason: verified.message,
+        queue: claim.job.queue,
+        taskId: payload?.taskId,
+      });
       if (typeof payload?.runId === 'string' && /^[A-Za-z0-9_.-]+$/.test(payload.runId)) {
-        await this.emit(payload.runId, { type: 'refused', taskId: payload.taskId, agent: this.id, code: verified.code, message: verified.message }).catch(() => undefined);
+        await this.emit(payload.runId, {
+          type: 'refused',
+          taskId: payload.taskId,
+          agent: this.id,
+          code: verified.code,
+          message: verified.message,
+        }).catch(() => undefined);
       }
       // Completed, not failed: a refused job must not be redelivered to another agent.
       await claim.job.complete();
@@ -283,7 +374,11 @@ export class Agent {
     const data = claim.job.data as SignedJob & { deferrals?: number };
     try {
       // A retry should land on another agent than the ones that failed it, if one can take it soon.
-      if (data.avoid?.includes(this.id) && (data.deferrals ?? 0) < 5 && (await this.otherAgentCan(claim.requirement, data.avoid))) {
+      if (
+        data.avoid?.includes(this.id) &&
+        (data.deferrals ?? 0) < 5 &&
+        (await this.otherAgentCan(claim.requirement, data.avoid))
+      ) {
         await claim.job.update({ ...data, deferrals: (data.deferrals ?? 0) + 1 });
         await claim.job.defer(200);
         // Leave the queue to the others for a while, and wake them when the job is back.
@@ -295,7 +390,22 @@ export class Agent {
       if (gone) {
         this.o.log({ msg: 'job skipped', runId: p.runId, taskId: p.taskId, why: gone.message });
         const now = Date.now();
-        await this.emit(p.runId, { type: 'finished', result: { runId: p.runId, taskId: p.taskId, agent: this.id, attempt: p.attempt, status: 'failure', exitCode: null, startedAt: now, endedAt: now, gpus: [], code: gone.code, message: gone.message } });
+        await this.emit(p.runId, {
+          type: 'finished',
+          result: {
+            runId: p.runId,
+            taskId: p.taskId,
+            agent: this.id,
+            attempt: p.attempt,
+            status: 'failure',
+            exitCode: null,
+            startedAt: now,
+            endedAt: now,
+            gpus: [],
+            code: gone.code,
+            message: gone.message,
+          },
+        });
         await claim.job.complete();
         return;
       }
@@ -312,18 +422,30 @@ export class Agent {
   }
 
   /** A cancelled run, or one whose coordinator heartbeat expired, gets no new tasks started. */
-  private async runGone(runId: string): Promise<{ code: 'FLEET_RUN_CANCELLED' | 'FLEET_RUN_ABANDONED'; message: string } | undefined> {
-    const [status, beat] = await Promise.all([this.redis.hget(runKeys.run(runId), 'status'), this.redis.exists(runKeys.heartbeat(runId))]);
-    if (status === 'cancelled') return { code: 'FLEET_RUN_CANCELLED', message: 'the run was cancelled before the task started' };
-    if (status === 'done') return { code: 'FLEET_RUN_CANCELLED', message: 'the run has ended (a duplicate job left from a Redis restart)' };
-    if (!beat) return { code: 'FLEET_RUN_ABANDONED', message: 'the coordinator has no heartbeat: not starting the task' };
+  private async runGone(
+    runId: string,
+  ): Promise<{ code: 'FLEET_RUN_CANCELLED' | 'FLEET_RUN_ABANDONED'; message: string } | undefined> {
+    const [status, beat] = await Promise.all([
+      this.redis.hget(runKeys.run(runId), 'status'),
+      this.redis.exists(runKeys.heartbeat(runId)),
+    ]);
+    if (status === 'cancelled')
+      return { code: 'FLEET_RUN_CANCELLED', message: 'the run was cancelled before the task started' };
+    if (status === 'done')
+      return { code: 'FLEET_RUN_CANCELLED', message: 'the run has ended (a duplicate job left from a Redis restart)' };
+    if (!beat)
+      return { code: 'FLEET_RUN_ABANDONED', message: 'the coordinator has no heartbeat: not starting the task' };
     return undefined;
   }
 
   /** Runs fleet's copy of nx in the checkout (daemon start/stop); output goes to the agent log. */
   private nx(args: string[], env: NodeJS.ProcessEnv = this.taskEnv([])): Promise<number | null> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [resolveNxBin(this.o.workdir), ...args], { cwd: this.o.workdir, env, stdio: 'ignore' });
+      const child = spawn(process.execPath, [resolveNxBin(this.o.workdir), ...args], {
+        cwd: this.o.workdir,
+        env,
+        stdio: 'ignore',
+      });
       child.once('error', () => resolve(null));
       child.once('close', (c) => resolve(c));
     });
@@ -337,24 +459,52 @@ export class Agent {
   private async prepare(message: string): Promise<void> {
     // An isolated agent's checkout belongs to one run, made when its first signed job comes.
     if (this.isolate) return;
-    const m = JSON.parse(message) as { runId?: unknown; commit?: unknown; patchKey?: unknown; patchSha256?: unknown; trust?: unknown };
+    const m = JSON.parse(message) as {
+      runId?: unknown;
+      commit?: unknown;
+      patchKey?: unknown;
+      patchSha256?: unknown;
+      trust?: unknown;
+    };
     if ((m.trust ?? 'trusted') !== this.trust) return;
     if (typeof m.commit !== 'string' || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(m.commit)) return;
-    if (m.patchKey !== undefined && (typeof m.patchKey !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.:@/+-]*$/.test(m.patchKey))) return;
-    if (m.patchKey !== undefined && (typeof m.patchSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.patchSha256))) return;
+    if (
+      m.patchKey !== undefined &&
+      (typeof m.patchKey !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.:@/+-]*$/.test(m.patchKey))
+    )
+      return;
+    if (m.patchKey !== undefined && (typeof m.patchSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.patchSha256)))
+      return;
     // The key holds the patch's digest: a job (whose digest is signed) uses this checkout only
     // when its patch is this one, so a forged prepare message can never stand in for a job's patch.
     const key = `${m.commit}:${m.patchSha256 ?? ''}`;
     if (this.checkout.users > 0 || this.checkout.key === key || this.stopping) return;
     this.checkout = { key: 'switching', users: 1 };
     const started = Date.now();
-    const failed = await this.switchCheckout({ runId: String(m.runId), commit: m.commit, patchKey: m.patchKey as string | undefined, patchSha256: m.patchSha256 as string | undefined }, () => undefined);
+    const failed = await this.switchCheckout(
+      {
+        runId: String(m.runId),
+        commit: m.commit,
+        patchKey: m.patchKey as string | undefined,
+        patchSha256: m.patchSha256 as string | undefined,
+      },
+      () => undefined,
+    );
     this.checkout = { key: failed ? '' : key, users: 0 };
-    this.o.log({ msg: 'checkout prepared', runId: m.runId, commit: m.commit, ms: Date.now() - started, ...(failed ? { error: failed.message } : {}) });
+    this.o.log({
+      msg: 'checkout prepared',
+      runId: m.runId,
+      commit: m.commit,
+      ms: Date.now() - started,
+      ...(failed ? { error: failed.message } : {}),
+    });
   }
 
   /** Waits until the checkout holds the job's commit (switching only when no task uses it). */
-  private async enterCheckout(p: JobPayload, onLine: (line: string) => void): Promise<{ code: TaskFailureCode; message: string } | undefined> {
+  private async enterCheckout(
+    p: JobPayload,
+    onLine: (line: string) => void,
+  ): Promise<{ code: TaskFailureCode; message: string } | undefined> {
     // An isolated agent's checkout is one run's: a new run, even at the same commit, gets a fresh one.
     const key = `${this.isolate ? `${p.runId}:` : ''}${p.commit}:${p.patchSha256 ?? ''}`;
     while (this.checkout.key !== key && this.checkout.users > 0) await new Promise((r) => setTimeout(r, 50));
@@ -372,20 +522,37 @@ export class Agent {
    * The run's patch, checked against the digest the job's signature covers: whoever can write
    * Redis could otherwise replace it and run any code on every agent.
    */
-  private async fetchPatch(t: CheckoutTarget): Promise<{ ok: true; patch?: string } | { ok: false; code: TaskFailureCode; message: string }> {
+  private async fetchPatch(
+    t: CheckoutTarget,
+  ): Promise<{ ok: true; patch?: string } | { ok: false; code: TaskFailureCode; message: string }> {
     if (!t.patchKey) return { ok: true };
     const bytes = await this.redis.getBuffer(t.patchKey);
-    if (!bytes) return { ok: false, code: 'FLEET_PATCH_FAILED', message: `the run's patch ${t.patchKey} is gone from Redis (expired, or Redis lost its data)` };
+    if (!bytes)
+      return {
+        ok: false,
+        code: 'FLEET_PATCH_FAILED',
+        message: `the run's patch ${t.patchKey} is gone from Redis (expired, or Redis lost its data)`,
+      };
     const digest = createHash('sha256').update(bytes).digest('hex');
     if (digest !== t.patchSha256) {
       const message = `the run's patch in Redis (${t.patchKey}) has SHA-256 ${digest}, not ${t.patchSha256} as the job was signed with: it was replaced after signing; not applied`;
-      this.o.log({ msg: 'patch tampered', code: 'FLEET_PATCH_TAMPERED', runId: t.runId, patchKey: t.patchKey, expected: t.patchSha256, found: digest });
+      this.o.log({
+        msg: 'patch tampered',
+        code: 'FLEET_PATCH_TAMPERED',
+        runId: t.runId,
+        patchKey: t.patchKey,
+        expected: t.patchSha256,
+        found: digest,
+      });
       return { ok: false, code: 'FLEET_PATCH_TAMPERED', message };
     }
     return { ok: true, patch: bytes.toString('utf8') };
   }
 
-  private async switchCheckout(t: CheckoutTarget, onLine: (line: string) => void): Promise<{ code: TaskFailureCode; message: string } | undefined> {
+  private async switchCheckout(
+    t: CheckoutTarget,
+    onLine: (line: string) => void,
+  ): Promise<{ code: TaskFailureCode; message: string } | undefined> {
     // Resident processes hold state of the old files, and a new commit can bring another nx: start afresh.
     this.warm?.discard();
     this.runToken = undefined;
@@ -394,7 +561,11 @@ export class Agent {
     const { commit } = t;
     const user = this.o.taskUser;
     const r = this.isolate
-      ? await isolatedCheckout({ workdir: this.o.workdir, runHome: this.runHome, originUrl: this.originUrl, user }, commit, patch.patch)
+      ? await isolatedCheckout(
+          { workdir: this.o.workdir, runHome: this.runHome, originUrl: this.originUrl, user },
+          commit,
+          patch.patch,
+        )
       : await syncCheckout(this.o.workdir, commit, patch.patch);
     if (!r.ok) return { code: r.code, message: r.message };
     if (this.isolate) (fs.mkdirSync(this.resultsDir, { recursive: true }), giveTo(user, this.resultsDir));
@@ -420,38 +591,123 @@ export class Agent {
   private async execute(p: JobPayload, gpus: number[]): Promise<TaskResult> {
     const startedAt = Date.now();
     const base = { runId: p.runId, taskId: p.taskId, agent: this.id, attempt: p.attempt, startedAt, gpus };
-    await this.emit(p.runId, { type: 'started', taskId: p.taskId, agent: this.id, attempt: p.attempt, at: startedAt, gpus });
+    await this.emit(p.runId, {
+      type: 'started',
+      taskId: p.taskId,
+      agent: this.id,
+      attempt: p.attempt,
+      at: startedAt,
+      gpus,
+    });
     this.o.log({ msg: 'task started', runId: p.runId, taskId: p.taskId, gpus });
     const onLine = (stream: 'stdout' | 'stderr', line: string): void =>
-      void this.redis.xadd(runKeys.log(p.runId), 'MAXLEN', '~', '200000', '*', 'taskId', p.taskId, 'agent', this.id, 'stream', stream, 'line', line).catch(() => undefined);
+      void this.redis
+        .xadd(
+          runKeys.log(p.runId),
+          'MAXLEN',
+          '~',
+          '200000',
+          '*',
+          'taskId',
+          p.taskId,
+          'agent',
+          this.id,
+          'stream',
+          stream,
+          'line',
+          line,
+        )
+        .catch(() => undefined);
     const watch = this.watch(p.runId);
     const controller = new AbortController();
     watch.controllers.add(controller);
     try {
       const entered = await this.enterCheckout(p, (l) => onLine('stdout', l));
-      if (entered) return { ...base, status: 'failure', exitCode: null, endedAt: Date.now(), code: entered.code, message: entered.message };
+      if (entered)
+        return {
+          ...base,
+          status: 'failure',
+          exitCode: null,
+          endedAt: Date.now(),
+          code: entered.code,
+          message: entered.message,
+        };
       try {
         const nxTask = nxTaskArg(p.project, p.target, p.configuration);
         const token = this.isolate ? await this.runCacheToken(p) : { ok: true as const, token: undefined };
-        if (!token.ok) return { ...base, status: 'failure', exitCode: null, endedAt: Date.now(), code: token.code, message: token.message };
+        if (!token.ok)
+          return {
+            ...base,
+            status: 'failure',
+            exitCode: null,
+            endedAt: Date.now(),
+            code: token.code,
+            message: token.message,
+          };
         // warm: ran in a resident nx process (Nx loaded already); reused: tasks it ran before.
         let warm = false;
         let reused = 0;
-        const launch = this.warm && ((args: string[], env: NodeJS.ProcessEnv) => {
-          const w = this.warm!.launch(args, env);
-          warm = w !== undefined;
-          reused = w?.reused ?? 0;
-          return w;
-        });
+        const launch =
+          this.warm &&
+          ((args: string[], env: NodeJS.ProcessEnv) => {
+            const w = this.warm!.launch(args, env);
+            warm = w !== undefined;
+            reused = w?.reused ?? 0;
+            return w;
+          });
         const user = this.o.taskUser;
-        const outcome = await runNxTask({ workdir: this.o.workdir, taskId: nxTask, args: nxRunArgv(p.project, p.target, p.configuration), uid: user?.uid, gid: user?.gid, env: this.taskEnv(gpus, token.token), onLine, timeoutMs: p.timeoutMs, signal: controller.signal, launch: launch || undefined });
+        const outcome = await runNxTask({
+          workdir: this.o.workdir,
+          taskId: nxTask,
+          args: nxRunArgv(p.project, p.target, p.configuration),
+          uid: user?.uid,
+          gid: user?.gid,
+          env: this.taskEnv(gpus, token.token),
+          onLine,
+          timeoutMs: p.timeoutMs,
+          signal: controller.signal,
+          launch: launch || undefined,
+        });
         const endedAt = Date.now();
         const hash = readTaskResult(this.resultsDir, nxTask)?.hash;
         this.o.log({ msg: 'task finished', runId: p.runId, taskId: p.taskId, outcome, hash, warm, reused });
-        if ('error' in outcome) return { ...base, status: 'failure', exitCode: null, endedAt, code: 'FLEET_SPAWN_FAILED', message: outcome.error };
-        if (outcome.stopped === 'timeout') return { ...base, status: 'failure', exitCode: outcome.exitCode, endedAt, hash, code: 'FLEET_TASK_TIMEOUT', message: `stopped after the task timeout of ${Math.round((p.timeoutMs ?? 0) / 1000)}s` };
-        if (outcome.stopped) return { ...base, status: 'failure', exitCode: outcome.exitCode, endedAt, hash, code: outcome.stopped as TaskFailureCode, message: `stopped: ${outcome.stopped}` };
-        return { ...base, status: outcome.exitCode === 0 ? 'success' : 'failure', exitCode: outcome.exitCode, endedAt, hash, code: outcome.exitCode === 0 ? undefined : 'FLEET_TASK_EXIT' };
+        if ('error' in outcome)
+          return {
+            ...base,
+            status: 'failure',
+            exitCode: null,
+            endedAt,
+            code: 'FLEET_SPAWN_FAILED',
+            message: outcome.error,
+          };
+        if (outcome.stopped === 'timeout')
+          return {
+            ...base,
+            status: 'failure',
+            exitCode: outcome.exitCode,
+            endedAt,
+            hash,
+            code: 'FLEET_TASK_TIMEOUT',
+            message: `stopped after the task timeout of ${Math.round((p.timeoutMs ?? 0) / 1000)}s`,
+          };
+        if (outcome.stopped)
+          return {
+            ...base,
+            status: 'failure',
+            exitCode: outcome.exitCode,
+            endedAt,
+            hash,
+            code: outcome.stopped as TaskFailureCode,
+            message: `stopped: ${outcome.stopped}`,
+          };
+        return {
+          ...base,
+          status: outcome.exitCode === 0 ? 'success' : 'failure',
+          exitCode: outcome.exitCode,
+          endedAt,
+          hash,
+          code: outcome.exitCode === 0 ? undefined : 'FLEET_TASK_EXIT',
+        };
       } finally {
         this.checkout.users--;
       }
@@ -462,11 +718,19 @@ export class Agent {
   }
 
   /** The run's cache token (isolated agents): minted once per run, again when it nears its expiry. */
-  private async runCacheToken(p: JobPayload): Promise<{ ok: true; token: string } | { ok: false; code: TaskFailureCode; message: string }> {
+  private async runCacheToken(
+    p: JobPayload,
+  ): Promise<{ ok: true; token: string } | { ok: false; code: TaskFailureCode; message: string }> {
     const runKey = `${p.runId}:${p.commit}:${p.patchSha256 ?? ''}`;
     const t = this.runToken;
     if (t && t.runKey === runKey && t.expiresAt * 1000 - Date.now() > 300_000) return { ok: true, token: t.token };
-    const minted = await mintRunToken({ cacheUrl: this.o.cacheUrl, mintToken: this.o.cacheMintToken!, runId: p.runId, commit: p.commit, patchSha256: p.patchSha256 });
+    const minted = await mintRunToken({
+      cacheUrl: this.o.cacheUrl,
+      mintToken: this.o.cacheMintToken!,
+      runId: p.runId,
+      commit: p.commit,
+      patchSha256: p.patchSha256,
+    });
     if (!minted.ok) return minted;
     this.runToken = { runKey, token: minted.token, expiresAt: minted.expiresAt };
     this.o.log({ msg: 'run token', runId: p.runId, namespace: minted.namespace, expiresAt: minted.expiresAt });
@@ -474,12 +738,21 @@ export class Agent {
   }
 
   private taskEnv(gpus: number[], runToken?: string): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...withoutSecrets(process.env), NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl, NX_TUI: 'false' };
+    const env: NodeJS.ProcessEnv = {
+      ...withoutSecrets(process.env),
+      NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl,
+      NX_TUI: 'false',
+    };
     if (this.isolate) {
       // Only the run's own token, and a HOME and TMPDIR of the run: nothing of the agent's.
       delete env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN;
       if (runToken) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = runToken;
-      Object.assign(env, { HOME: this.runHome, TMPDIR: path.join(this.runHome, 'tmp'), NX_CACHE_DIRECTORY: path.join(this.o.workdir, '.nx', 'cache'), NX_WORKSPACE_DATA_DIRECTORY: path.join(this.o.workdir, '.nx', 'workspace-data') });
+      Object.assign(env, {
+        HOME: this.runHome,
+        TMPDIR: path.join(this.runHome, 'tmp'),
+        NX_CACHE_DIRECTORY: path.join(this.o.workdir, '.nx', 'cache'),
+        NX_WORKSPACE_DATA_DIRECTORY: path.join(this.o.workdir, '.nx', 'workspace-data'),
+      });
       if (this.o.taskUser) Object.assign(env, { USER: this.o.taskUser.name, LOGNAME: this.o.taskUser.name });
     } else if (this.o.cacheToken) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = this.o.cacheToken;
     env.NX_DAEMON = this.daemon ? 'true' : 'false';
@@ -490,7 +763,8 @@ export class Agent {
     // repository; agents on one machine would read each other's half-written state across
     // different commits. Each checkout keeps its own, as on separate machines (outputs travel
     // through the remote cache), unless the operator chose a location.
-    if (!env.NX_CACHE_DIRECTORY && !env.NX_WORKSPACE_DATA_DIRECTORY && !env.NX_PROJECT_GRAPH_CACHE_DIRECTORY) env.NX_CACHE_DIRECTORY = path.join(this.o.workdir, '.nx', 'cache');
+    if (!env.NX_CACHE_DIRECTORY && !env.NX_WORKSPACE_DATA_DIRECTORY && !env.NX_PROJECT_GRAPH_CACHE_DIRECTORY)
+      env.NX_CACHE_DIRECTORY = path.join(this.o.workdir, '.nx', 'cache');
     Object.assign(env, taskResultsDirEnv(this.resultsDir));
     // A CPU task on a GPU machine must not grab a GPU a GPU task was given.
     env.CUDA_VISIBLE_DEVICES = gpus.join(',');

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 
-export type CheckoutResult = { ok: true } | { ok: false; code: 'FLEET_CHECKOUT_FAILED' | 'FLEET_PATCH_FAILED'; message: string };
+export type CheckoutResult =
+  { ok: true } | { ok: false; code: 'FLEET_CHECKOUT_FAILED' | 'FLEET_PATCH_FAILED'; message: string };
 
 function git(cwd: string, args: string[], input?: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
@@ -31,11 +32,17 @@ export async function syncCheckout(workdir: string, commit: string, patch?: stri
   ];
   for (const args of steps) {
     const r = await git(workdir, args);
-    if (r.code !== 0) return { ok: false, code: 'FLEET_CHECKOUT_FAILED', message: `git ${args.join(' ')}: ${r.output.trim().slice(0, 500)}` };
+    if (r.code !== 0)
+      return {
+        ok: false,
+        code: 'FLEET_CHECKOUT_FAILED',
+        message: `git ${args.join(' ')}: ${r.output.trim().slice(0, 500)}`,
+      };
   }
   if (patch) {
     const r = await git(workdir, ['apply', '--whitespace=nowarn', '--binary', '-'], patch);
-    if (r.code !== 0) return { ok: false, code: 'FLEET_PATCH_FAILED', message: `git apply: ${r.output.trim().slice(0, 500)}` };
+    if (r.code !== 0)
+      return { ok: false, code: 'FLEET_PATCH_FAILED', message: `git apply: ${r.output.trim().slice(0, 500)}` };
   }
   return { ok: true };
 }

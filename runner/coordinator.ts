@@ -84,7 +84,8 @@ export interface RunSummary {
 }
 
 /** Redis stream fields come flat: [k1, v1, k2, v2, ...]. */
-const chunk = (flat: string[]): Array<[string, string]> => flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]] as [string, string]] : []));
+const chunk = (flat: string[]): Array<[string, string]> =>
+  flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]] as [string, string]] : []));
 
 const LOG_LINES_KEPT = 2000;
 type StreamRead = Array<[string, Array<[string, string[]]>]> | null;
@@ -117,7 +118,13 @@ export class Coordinator {
   /** The replay's cache token: the standing one, or a run token minted for this run (untrusted runs). */
   private async replayToken(): Promise<string | undefined> {
     if (!this.o.cacheMintToken) return this.o.cacheToken;
-    const minted = await mintRunToken({ cacheUrl: this.o.cacheUrl, mintToken: this.o.cacheMintToken, runId: this.runId, commit: this.commit, patchSha256: this.patchSha256 || undefined });
+    const minted = await mintRunToken({
+      cacheUrl: this.o.cacheUrl,
+      mintToken: this.o.cacheMintToken,
+      runId: this.runId,
+      commit: this.commit,
+      patchSha256: this.patchSha256 || undefined,
+    });
     if (minted.ok) return minted.token;
     this.o.progress(`${minted.message} [${minted.code}]: replaying without a cache token`);
     return this.o.cacheToken;
@@ -133,45 +140,95 @@ export class Coordinator {
   }
 
   async run(): Promise<RunSummary> {
-    const fail = (code: string, message: string): RunSummary => ({ runId: this.runId, ...(this.commit ? { commit: this.commit } : {}), status: 'failure', code, message, tasks: [] });
+    const fail = (code: string, message: string): RunSummary => ({
+      runId: this.runId,
+      ...(this.commit ? { commit: this.commit } : {}),
+      status: 'failure',
+      code,
+      message,
+      tasks: [],
+    });
     const git = readGitState(this.o.cwd, this.runId, Boolean(this.o.pushRef));
     if (!git.ok) return fail(git.code, git.message);
     this.commit = git.commit;
     this.patch = git.patch;
     this.patchSha256 = git.patch ? createHash('sha256').update(git.patch, 'utf8').digest('hex') : '';
-    const queues = new JobQueues({ redisUrl: this.o.redisUrl, trust: this.trust, maxAttempts: this.o.maxAttempts ?? 3 });
+    const queues = new JobQueues({
+      redisUrl: this.o.redisUrl,
+      trust: this.trust,
+      maxAttempts: this.o.maxAttempts ?? 3,
+    });
     const events = redisConnection(this.o.redisUrl, `fleet-coordinator-events-${this.runId}`);
-    const watch = new RedisWatch([queues.client, events], (this.o.redisTimeoutSeconds ?? 60) * 1000, (l) => this.o.progress(l), this.o.redisUrl);
+    const watch = new RedisWatch(
+      [queues.client, events],
+      (this.o.redisTimeoutSeconds ?? 60) * 1000,
+      (l) => this.o.progress(l),
+      this.o.redisUrl,
+    );
     let state: RunState | undefined;
     try {
       const redis = queues.client;
       await watch.guard(this.record(redis));
       // Idle agents move their checkout to the run's commit while Nx computes the task graph.
-      await watch.guard(redis.publish(runKeys.prepareChannel, JSON.stringify({ runId: this.runId, trust: this.trust, commit: git.commit, patchKey: git.patch ? runKeys.patch(this.runId) : undefined, patchSha256: this.patchSha256 || undefined })));
+      await watch.guard(
+        redis.publish(
+          runKeys.prepareChannel,
+          JSON.stringify({
+            runId: this.runId,
+            trust: this.trust,
+            commit: git.commit,
+            patchKey: git.patch ? runKeys.patch(this.runId) : undefined,
+            patchSha256: this.patchSha256 || undefined,
+          }),
+        ),
+      );
       const graph = readTaskGraph(this.o.cwd, this.o.nxArgs, this.o.routing);
       if (!graph.ok) {
         await watch.guard(redis.hset(runKeys.run(this.runId), 'status', 'done'));
         return fail(graph.code, graph.message);
       }
       const ids = graph.tasks.map((t) => t.id);
-      const [durations, flaky] = ids.length ? await watch.guard(Promise.all([redis.hmget(runKeys.durations, ...ids), redis.hmget(runKeys.flaky, ...ids)])) : [[], []];
-      const known = new Map(ids.flatMap((id, i) => (durations[i] ? [[id, Number(durations[i])] as [string, number]] : [])));
+      const [durations, flaky] = ids.length
+        ? await watch.guard(Promise.all([redis.hmget(runKeys.durations, ...ids), redis.hmget(runKeys.flaky, ...ids)]))
+        : [[], []];
+      const known = new Map(
+        ids.flatMap((id, i) => (durations[i] ? [[id, Number(durations[i])] as [string, number]] : [])),
+      );
       const knownFlaky = new Set(ids.filter((_, i) => flaky[i]));
-      const policy = { retryFailed: this.o.retryFailed ?? 0, retryFlaky: this.o.retryFlaky ?? 1, maxAttempts: this.o.maxAttempts ?? 3 };
+      const policy = {
+        retryFailed: this.o.retryFailed ?? 0,
+        retryFlaky: this.o.retryFlaky ?? 1,
+        maxAttempts: this.o.maxAttempts ?? 3,
+      };
       const run = (state = new RunState(graph.tasks, policy, known, knownFlaky));
       await watch.guard(redis.hset(runKeys.run(this.runId), 'tasks', String(graph.tasks.length)));
-      this.o.progress(`run ${this.runId}: ${graph.tasks.length} tasks at ${git.commit.slice(0, 12)}${git.patch ? ' plus uncommitted changes' : ''}${known.size ? ` (durations of ${known.size} known from earlier runs)` : ''}`);
+      this.o.progress(
+        `run ${this.runId}: ${graph.tasks.length} tasks at ${git.commit.slice(0, 12)}${git.patch ? ' plus uncommitted changes' : ''}${known.size ? ` (durations of ${known.size} known from earlier runs)` : ''}`,
+      );
       await watch.guard(this.schedule(run, queues, events));
       if (this.cancelled) await watch.guard(this.stopRun(run, queues, events));
       await watch.guard(this.finish(run, redis));
       const base = { runId: this.runId, commit: git.commit, tasks: run.summaries() };
       if (this.cancelled) return { ...base, status: 'cancelled', code: 'FLEET_RUN_CANCELLED', message: 'cancelled' };
-      if (!run.succeeded()) return { ...base, status: 'failure', code: 'FLEET_TASKS_FAILED', message: this.failures(run) };
+      if (!run.succeeded())
+        return { ...base, status: 'failure', code: 'FLEET_TASKS_FAILED', message: this.failures(run) };
       const replay = await this.replay(run);
-      return { ...base, status: replay.code === 0 ? 'success' : 'failure', replayExitCode: replay.code, replayMisses: replay.misses };
+      return {
+        ...base,
+        status: replay.code === 0 ? 'success' : 'failure',
+        replayExitCode: replay.code,
+        replayMisses: replay.misses,
+      };
     } catch (err) {
       const code = (err as { code?: string }).code ?? 'FLEET_RUN_FAILED';
-      return { runId: this.runId, commit: git.commit, status: 'failure', code, message: (err as Error).message, tasks: state?.summaries() ?? [] };
+      return {
+        runId: this.runId,
+        commit: git.commit,
+        status: 'failure',
+        code,
+        message: (err as Error).message,
+        tasks: state?.summaries() ?? [],
+      };
     } finally {
       watch.close();
       // disconnect, not quit: quit would wait for a Redis that may be gone.
@@ -185,27 +242,52 @@ export class Coordinator {
   private async record(redis: Redis): Promise<void> {
     const patchKey = this.patch ? runKeys.patch(this.runId) : undefined;
     if (patchKey) await redis.set(patchKey, this.patch, 'EX', 86_400);
-    await redis.hset(runKeys.run(this.runId), { command: this.o.nxArgs.join(' '), commit: this.commit, createdAt: String(Date.now()), status: 'running' });
+    await redis.hset(runKeys.run(this.runId), {
+      command: this.o.nxArgs.join(' '),
+      commit: this.commit,
+      createdAt: String(Date.now()),
+      status: 'running',
+    });
     // Agents start no task of a run without this key, and stop a run's tasks when it stops changing.
     await redis.set(runKeys.heartbeat(this.runId), String(Date.now()), 'EX', 120);
   }
 
   private failures(state: RunState): string {
-    return state.all().filter((s) => s.status !== 'success').map((s) => `${s.taskId}: ${s.status}${s.message ? `: ${s.message}` : ''}`).join('\n');
+    return state
+      .all()
+      .filter((s) => s.status !== 'success')
+      .map((s) => `${s.taskId}: ${s.status}${s.message ? `: ${s.message}` : ''}`)
+      .join('\n');
   }
 
   private async enqueueReady(state: RunState, queues: JobQueues): Promise<void> {
     for (const s of state.ready()) {
       const t = s.task;
-      const payload: JobPayload = { v: 2, trust: this.trust, runId: this.runId, taskId: t.id, commit: this.commit, project: t.project, target: t.target, requirement: t.requirement, attempt: s.attempt };
+      const payload: JobPayload = {
+        v: 2,
+        trust: this.trust,
+        runId: this.runId,
+        taskId: t.id,
+        commit: this.commit,
+        project: t.project,
+        target: t.target,
+        requirement: t.requirement,
+        attempt: s.attempt,
+      };
       if (this.patch) Object.assign(payload, { patchKey: runKeys.patch(this.runId), patchSha256: this.patchSha256 });
       if (t.configuration) payload.configuration = t.configuration;
-      const timeoutMs = t.timeoutMs ?? (this.o.taskTimeoutSeconds ? Math.round(this.o.taskTimeoutSeconds * 1000) : undefined);
+      const timeoutMs =
+        t.timeoutMs ?? (this.o.taskTimeoutSeconds ? Math.round(this.o.taskTimeoutSeconds * 1000) : undefined);
       if (timeoutMs) payload.timeoutMs = timeoutMs;
       // A name no agent would run (a project starting with "-", an nx run alias): fail it here, clearly.
       const problem = payloadProblem(payload as unknown as Record<string, unknown>);
       if (problem) {
-        state.end(t.id, 'failure', `fleet cannot run this task on agents: ${problem} [FLEET_JOB_MALFORMED]`, Date.now());
+        state.end(
+          t.id,
+          'failure',
+          `fleet cannot run this task on agents: ${problem} [FLEET_JOB_MALFORMED]`,
+          Date.now(),
+        );
         this.o.progress(`${t.id}: fleet cannot run this task on agents: ${problem} [FLEET_JOB_MALFORMED]`);
         continue;
       }
@@ -233,7 +315,15 @@ export class Coordinator {
         await this.checkLostJobs(state, queues);
       }
       if (state.done() || this.cancelled) break;
-      const read = (await events.xread('BLOCK', 500, 'STREAMS', runKeys.log(this.runId), runKeys.events(this.runId), this.lastLog, this.lastEvent)) as StreamRead;
+      const read = (await events.xread(
+        'BLOCK',
+        500,
+        'STREAMS',
+        runKeys.log(this.runId),
+        runKeys.events(this.runId),
+        this.lastLog,
+        this.lastEvent,
+      )) as StreamRead;
       // Log lines first: an agent writes a task's lines before its `finished` event.
       for (const [key, entries] of (read ?? []).sort(([a]) => (a === runKeys.log(this.runId) ? -1 : 1))) {
         for (const [id, fields] of entries) {
@@ -278,7 +368,9 @@ export class Coordinator {
     await this.record(queues.client);
     const open = state.all().filter((s) => s.status === 'queued' || s.status === 'running');
     for (const s of open) s.status = 'pending';
-    this.o.progress(`Redis lost this run's data (a restart without persistence?): queueing ${open.length} unfinished task(s) again`);
+    this.o.progress(
+      `Redis lost this run's data (a restart without persistence?): queueing ${open.length} unfinished task(s) again`,
+    );
     await this.enqueueReady(state, queues);
   }
 
@@ -289,13 +381,24 @@ export class Coordinator {
     await redis.publish(runKeys.cancelChannel, this.runId);
     for (const s of state.all()) {
       if (s.status === 'queued' && s.jobId) await queues.remove(s.requirement, s.jobId);
-      if (s.status === 'queued' || s.status === 'pending') state.end(s.taskId, 'cancelled', 'the run was cancelled', Date.now());
+      if (s.status === 'queued' || s.status === 'pending')
+        state.end(s.taskId, 'cancelled', 'the run was cancelled', Date.now());
     }
-    const running = (): string[] => state.all().filter((s) => s.status === 'running').map((s) => s.taskId);
+    const running = (): string[] =>
+      state
+        .all()
+        .filter((s) => s.status === 'running')
+        .map((s) => s.taskId);
     if (running().length) this.o.progress(`cancelling: asked the agents to stop ${running().join(', ')}`);
     const deadline = Date.now() + (this.o.cancelGraceSeconds ?? 15) * 1000;
     while (running().length && Date.now() < deadline) {
-      const read = (await events.xread('BLOCK', 250, 'STREAMS', runKeys.events(this.runId), this.lastEvent)) as StreamRead;
+      const read = (await events.xread(
+        'BLOCK',
+        250,
+        'STREAMS',
+        runKeys.events(this.runId),
+        this.lastEvent,
+      )) as StreamRead;
       for (const [, entries] of read ?? []) {
         for (const [id, fields] of entries) {
           this.lastEvent = id;
@@ -304,7 +407,8 @@ export class Coordinator {
         }
       }
     }
-    for (const id of running()) state.end(id, 'cancelled', 'the run was cancelled; its agent did not confirm the stop in time', Date.now());
+    for (const id of running())
+      state.end(id, 'cancelled', 'the run was cancelled; its agent did not confirm the stop in time', Date.now());
   }
 
   /** The run is over: no agent should start a leftover duplicate of its jobs; learn durations and flakiness. */
@@ -322,10 +426,15 @@ export class Coordinator {
     });
     if (Object.keys(update).length) await redis.hset(runKeys.durations, update);
     for (const s of state.all().filter((x) => x.flaky)) {
-      await redis.hset(runKeys.flaky, s.taskId, JSON.stringify({ lastRunId: this.runId, lastAt: Date.now(), hash: s.hash }));
+      await redis.hset(
+        runKeys.flaky,
+        s.taskId,
+        JSON.stringify({ lastRunId: this.runId, lastAt: Date.now(), hash: s.hash }),
+      );
     }
     // The run's record, events and log stay a week for the dashboard and `fleet explain`, then go.
-    for (const key of [runKeys.run(this.runId), runKeys.events(this.runId), runKeys.log(this.runId)]) await redis.expire(key, 7 * 86_400);
+    for (const key of [runKeys.run(this.runId), runKeys.events(this.runId), runKeys.log(this.runId)])
+      await redis.expire(key, 7 * 86_400);
   }
 
   /** Fails a queued task after --agent-wait with no live agent able to run it. */
@@ -344,7 +453,12 @@ export class Coordinator {
       if (now - s.unservedSince < (this.o.agentWaitSeconds ?? 300) * 1000) continue;
       if (s.jobId) await queues.remove(s.requirement, s.jobId);
       const why = explainUnsatisfied(s.requirement, agents);
-      state.end(s.taskId, 'unschedulable', `no live agent can run it after ${this.o.agentWaitSeconds ?? 300}s [FLEET_NO_CAPABLE_AGENT]\n${why}`, now);
+      state.end(
+        s.taskId,
+        'unschedulable',
+        `no live agent can run it after ${this.o.agentWaitSeconds ?? 300}s [FLEET_NO_CAPABLE_AGENT]\n${why}`,
+        now,
+      );
       this.o.progress(`${s.taskId}: no live agent can run it [FLEET_NO_CAPABLE_AGENT]\n${why}`);
     }
   }
@@ -360,13 +474,21 @@ export class Coordinator {
   /** Runs the same nx command here; every task should now be a remote-cache hit. */
   private async replay(state: RunState): Promise<{ code: number | null; misses: ReplayMiss[] }> {
     const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-replay-'));
-    const env: NodeJS.ProcessEnv = { ...withInProcessPlugins(withoutSecrets(process.env)), NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl, ...taskResultsDirEnv(resultsDir) };
+    const env: NodeJS.ProcessEnv = {
+      ...withInProcessPlugins(withoutSecrets(process.env)),
+      NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl,
+      ...taskResultsDirEnv(resultsDir),
+    };
     const token = await this.replayToken();
     if (token) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = token;
     this.o.progress(`replaying nx ${this.o.nxArgs.join(' ')} from the remote cache`);
     try {
       const code = await new Promise<number | null>((resolve) => {
-        const child = spawn(process.execPath, [resolveNxBin(this.o.cwd), ...this.o.nxArgs], { cwd: this.o.cwd, env, stdio: 'inherit' });
+        const child = spawn(process.execPath, [resolveNxBin(this.o.cwd), ...this.o.nxArgs], {
+          cwd: this.o.cwd,
+          env,
+          stdio: 'inherit',
+        });
         child.once('error', () => resolve(null));
         child.once('close', (c) => resolve(c));
       });
@@ -401,4 +523,3 @@ export function writeSummary(file: string, summary: RunSummary): void {
   fs.writeFileSync(tmp, JSON.stringify(summary, null, 2) + '\n');
   fs.renameSync(tmp, file);
 }
-

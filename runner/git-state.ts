@@ -41,9 +41,15 @@ function workingTreeDiff(cwd: string): { code: number; out: string; err: string 
  */
 export function readGitState(cwd: string, runId: string, pushRef: boolean): GitState {
   const head = git(cwd, ['rev-parse', 'HEAD']);
-  if (head.code !== 0) return { ok: false, code: 'FLEET_NOT_A_REPOSITORY', message: `not a git checkout with a commit: ${head.err.trim()}` };
+  if (head.code !== 0)
+    return {
+      ok: false,
+      code: 'FLEET_NOT_A_REPOSITORY',
+      message: `not a git checkout with a commit: ${head.err.trim()}`,
+    };
   const commit = head.out.trim();
-  const remoteRefsContaining = (): string => git(cwd, ['for-each-ref', '--contains', commit, '--format=%(refname)', 'refs/remotes/origin']).out.trim();
+  const remoteRefsContaining = (): string =>
+    git(cwd, ['for-each-ref', '--contains', commit, '--format=%(refname)', 'refs/remotes/origin']).out.trim();
   // Fetch only when no remote-tracking branch has the commit yet (a fetch is a network round trip).
   let containing = remoteRefsContaining();
   if (containing === '') {
@@ -61,9 +67,15 @@ export function readGitState(cwd: string, runId: string, pushRef: boolean): GitS
     }
     pushedRef = `refs/fleet/runs/${runId}`;
     const push = git(cwd, ['push', '--quiet', 'origin', `${commit}:${pushedRef}`]);
-    if (push.code !== 0) return { ok: false, code: 'FLEET_PUSH_FAILED', message: `git push origin ${pushedRef}: ${push.err.trim()}` };
+    if (push.code !== 0)
+      return { ok: false, code: 'FLEET_PUSH_FAILED', message: `git push origin ${pushedRef}: ${push.err.trim()}` };
   }
   const diff = workingTreeDiff(cwd);
-  if (diff.code !== 0) return { ok: false, code: 'FLEET_NOT_A_REPOSITORY', message: `could not read the working tree's changes: ${diff.err.trim().slice(0, 500)}` };
+  if (diff.code !== 0)
+    return {
+      ok: false,
+      code: 'FLEET_NOT_A_REPOSITORY',
+      message: `could not read the working tree's changes: ${diff.err.trim().slice(0, 500)}`,
+    };
   return { ok: true, commit, patch: diff.out, pushedRef };
 }

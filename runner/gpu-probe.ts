@@ -31,7 +31,11 @@ function runTool(tool: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs
     const code = (r.error as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'EACCES' ? { kind: 'missing' } : { kind: 'failed', message: r.error.message };
   }
-  if (r.status !== 0) return { kind: 'failed', message: `exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().slice(0, 300)}` };
+  if (r.status !== 0)
+    return {
+      kind: 'failed',
+      message: `exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`,
+    };
   return { kind: 'ok', stdout: r.stdout };
 }
 
@@ -39,7 +43,10 @@ function runTool(tool: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs
 export function parseNvidiaSmiCsv(text: string): { gpus: GpuInfo[]; bad: string[] } {
   const gpus: GpuInfo[] = [];
   const bad: string[] = [];
-  for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const cells = line.split(',').map((c) => c.trim());
     const index = Number(cells[0]);
     const memoryMb = Number(cells[2]);
@@ -58,9 +65,15 @@ export function parseCudaVersion(text: string): string | undefined {
 }
 
 function probeNvidia(env: NodeJS.ProcessEnv, timeoutMs: number): GpuProbe {
-  const q = runTool('nvidia-smi', ['--query-gpu=index,name,memory.total,driver_version', '--format=csv,noheader,nounits'], env, timeoutMs);
+  const q = runTool(
+    'nvidia-smi',
+    ['--query-gpu=index,name,memory.total,driver_version', '--format=csv,noheader,nounits'],
+    env,
+    timeoutMs,
+  );
   if (q.kind === 'missing') return { gpus: [], diagnostics: [] };
-  if (q.kind === 'failed') return { gpus: [], diagnostics: [{ code: 'FLEET_HW_TOOL_FAILED', tool: 'nvidia-smi', message: q.message }] };
+  if (q.kind === 'failed')
+    return { gpus: [], diagnostics: [{ code: 'FLEET_HW_TOOL_FAILED', tool: 'nvidia-smi', message: q.message }] };
   const { gpus, bad } = parseNvidiaSmiCsv(q.stdout);
   const diagnostics: HardwareDiagnostic[] = bad.map((line) => ({
     code: 'FLEET_HW_MALFORMED_OUTPUT',
@@ -87,7 +100,13 @@ export function parseRocmSmiJson(text: string): GpuInfo[] | undefined {
     if (!m || !value || typeof value !== 'object') continue;
     const name = value['Card series'] ?? value['Card SKU'] ?? value['Card model'] ?? 'AMD GPU';
     const bytes = Number(value['VRAM Total Memory (B)'] ?? 0);
-    gpus.push({ index: Number(m[1]), name, memoryMb: Math.round(bytes / 1048576), driverVersion: value['Driver version'] ?? '', vendor: 'amd' });
+    gpus.push({
+      index: Number(m[1]),
+      name,
+      memoryMb: Math.round(bytes / 1048576),
+      driverVersion: value['Driver version'] ?? '',
+      vendor: 'amd',
+    });
   }
   return gpus;
 }
@@ -95,15 +114,23 @@ export function parseRocmSmiJson(text: string): GpuInfo[] | undefined {
 function probeRocm(env: NodeJS.ProcessEnv, timeoutMs: number): GpuProbe {
   const r = runTool('rocm-smi', ['--showproductname', '--showmeminfo', 'vram', '--json'], env, timeoutMs);
   if (r.kind === 'missing') return { gpus: [], diagnostics: [] };
-  if (r.kind === 'failed') return { gpus: [], diagnostics: [{ code: 'FLEET_HW_TOOL_FAILED', tool: 'rocm-smi', message: r.message }] };
+  if (r.kind === 'failed')
+    return { gpus: [], diagnostics: [{ code: 'FLEET_HW_TOOL_FAILED', tool: 'rocm-smi', message: r.message }] };
   const gpus = parseRocmSmiJson(r.stdout);
   if (gpus) return { gpus, diagnostics: [] };
-  return { gpus: [], diagnostics: [{ code: 'FLEET_HW_MALFORMED_OUTPUT', tool: 'rocm-smi', message: 'output is not the expected JSON' }] };
+  return {
+    gpus: [],
+    diagnostics: [{ code: 'FLEET_HW_MALFORMED_OUTPUT', tool: 'rocm-smi', message: 'output is not the expected JSON' }],
+  };
 }
 
 /** NVIDIA first, then ROCm; a machine with both reports both (indices are per vendor). */
 export function probeGpus(env: NodeJS.ProcessEnv, timeoutMs = 10_000): GpuProbe {
   const nv = probeNvidia(env, timeoutMs);
   const amd = probeRocm(env, timeoutMs);
-  return { gpus: [...nv.gpus, ...amd.gpus], cudaVersion: nv.cudaVersion, diagnostics: [...nv.diagnostics, ...amd.diagnostics] };
+  return {
+    gpus: [...nv.gpus, ...amd.gpus],
+    cudaVersion: nv.cudaVersion,
+    diagnostics: [...nv.diagnostics, ...amd.diagnostics],
+  };
 }

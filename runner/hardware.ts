@@ -34,9 +34,15 @@ export interface DetectHardwareOptions {
 
 /** "NVIDIA H100 80GB HBM3" → "h100", "Tesla V100-SXM2-16GB" → "v100", "NVIDIA GeForce RTX 4090" → "rtx4090". */
 export function gpuModelSlug(name: string): string {
-  const tokens = name.toLowerCase().split(/[\s\-_/]+/).filter(Boolean);
+  const tokens = name
+    .toLowerCase()
+    .split(/[\s\-_/]+/)
+    .filter(Boolean);
   const i = tokens.findIndex((t) => /\d/.test(t));
-  if (i < 0) return tokens.filter((t) => !['nvidia', 'amd', 'tesla', 'geforce', 'quadro', 'radeon'].includes(t)).join('') || 'unknown';
+  if (i < 0)
+    return (
+      tokens.filter((t) => !['nvidia', 'amd', 'tesla', 'geforce', 'quadro', 'radeon'].includes(t)).join('') || 'unknown'
+    );
   // A bare number ("4090") belongs to its series word ("rtx").
   const model = /^\d+$/.test(tokens[i]) && i > 0 ? tokens[i - 1] + tokens[i] : tokens[i];
   return model.replace(/[^a-z0-9.]/g, '');
@@ -56,7 +62,10 @@ export function deriveLabels(c: Omit<Capabilities, 'labels' | 'hostname'>): stri
 
 /** Splits `a,b, c` (flag or env) into trimmed, lower-case labels. */
 export function parseLabels(text: string | undefined): string[] {
-  return (text ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  return (text ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 /** Detects this machine's capabilities. Never throws for missing or odd GPU tools: those become diagnostics. */

@@ -2,10 +2,24 @@ export { detectHardware, deriveLabels, gpuModelSlug, parseLabels } from './hardw
 export type { Capabilities, DetectHardwareOptions, HardwareReport } from './hardware';
 export { parseCudaVersion, parseNvidiaSmiCsv, parseRocmSmiJson } from './gpu-probe';
 export type { GpuInfo, HardwareDiagnostic } from './gpu-probe';
-export { canonicalRequirement, describeRequirement, gpuCount, needsGpus, parseRequirement, queueName, requirementKey } from './requirement';
+export {
+  canonicalRequirement,
+  describeRequirement,
+  gpuCount,
+  needsGpus,
+  parseRequirement,
+  queueName,
+  requirementKey,
+} from './requirement';
 export type { Requirement, RequirementInput, RequirementResult } from './requirement';
 export { DEFAULT_TAG_REQUIREMENTS, matchRule, mergeRequirements, resolveRequirement } from './requirements';
-export type { AssignmentRule, RequirementSource, ResolvedRequirement, RoutedTask, RoutingOptions } from './requirements';
+export type {
+  AssignmentRule,
+  RequirementSource,
+  ResolvedRequirement,
+  RoutedTask,
+  RoutingOptions,
+} from './requirements';
 export { agentTakes, assignGpus, explainUnsatisfied, satisfies } from './satisfies';
 export type { Satisfaction } from './satisfies';
 export { globMatch } from './glob-match';

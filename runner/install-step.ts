@@ -7,7 +7,11 @@ import { withoutSecrets } from './secrets';
 /** Lockfile → the install command that reproduces it exactly, in the order package managers prefer. */
 const LOCKFILES: Array<{ file: string; command: (root: string) => string }> = [
   { file: 'pnpm-lock.yaml', command: () => 'pnpm install --frozen-lockfile' },
-  { file: 'yarn.lock', command: (root) => (fs.existsSync(path.join(root, '.yarnrc.yml')) ? 'yarn install --immutable' : 'yarn install --frozen-lockfile') },
+  {
+    file: 'yarn.lock',
+    command: (root) =>
+      fs.existsSync(path.join(root, '.yarnrc.yml')) ? 'yarn install --immutable' : 'yarn install --frozen-lockfile',
+  },
   { file: 'bun.lock', command: () => 'bun install --frozen-lockfile' },
   { file: 'bun.lockb', command: () => 'bun install --frozen-lockfile' },
   { file: 'package-lock.json', command: () => 'npm ci' },
@@ -66,7 +70,13 @@ export async function installIfChanged(
   onLine(`[fleet] ${plan.lockfile ? `${plan.lockfile} changed` : 'first run'}: ${plan.command}`);
   const tail: string[] = [];
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(plan.command, { cwd: workdir, shell: true, stdio: ['ignore', 'pipe', 'pipe'], env: as.env ?? withoutSecrets(process.env), ...(as.uid !== undefined ? { uid: as.uid, gid: as.gid } : {}) });
+    const child = spawn(plan.command, {
+      cwd: workdir,
+      shell: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: as.env ?? withoutSecrets(process.env),
+      ...(as.uid !== undefined ? { uid: as.uid, gid: as.gid } : {}),
+    });
     const take = (c: Buffer): void => {
       for (const line of c.toString().split('\n')) {
         if (!line) continue;
@@ -77,10 +87,18 @@ export async function installIfChanged(
     };
     child.stdout.on('data', take);
     child.stderr.on('data', take);
-    child.once('error', (e) => (tail.push(e.message), resolve(null)));
+    child.once('error', (e) => {
+      tail.push(e.message);
+      resolve(null);
+    });
     child.once('close', (c) => resolve(c));
   });
-  if (code !== 0) return { ran: true, ok: false, message: `install command "${plan.command}" exited ${code}: ${tail.join('\n').slice(-1500)}` };
+  if (code !== 0)
+    return {
+      ran: true,
+      ok: false,
+      message: `install command "${plan.command}" exited ${code}: ${tail.join('\n').slice(-1500)}`,
+    };
   fs.mkdirSync(path.dirname(stamp), { recursive: true });
   fs.writeFileSync(stamp, plan.digest + '\n');
   return { ran: true, ok: true };

@@ -24,7 +24,12 @@ function git(o: IsolationOptions, args: string[], input?: string): Promise<{ cod
   return new Promise((resolve) => {
     // safe.directory: the origin may belong to the agent's user, not to the task user.
     const env = { PATH: process.env.PATH, HOME: o.runHome, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' };
-    const child = spawn('git', ['-c', 'safe.directory=*', '-c', 'core.hooksPath=/dev/null', ...args], { cwd: o.workdir, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], ...asUser(o.user) });
+    const child = spawn('git', ['-c', 'safe.directory=*', '-c', 'core.hooksPath=/dev/null', ...args], {
+      cwd: o.workdir,
+      env,
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      ...asUser(o.user),
+    });
     let output = '';
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
@@ -58,11 +63,17 @@ export async function isolatedCheckout(o: IsolationOptions, commit: string, patc
   ];
   for (const args of steps) {
     const r = await git(o, args);
-    if (r.code !== 0) return { ok: false, code: 'FLEET_CHECKOUT_FAILED', message: `git ${args.join(' ')}: ${r.output.trim().slice(0, 500)}` };
+    if (r.code !== 0)
+      return {
+        ok: false,
+        code: 'FLEET_CHECKOUT_FAILED',
+        message: `git ${args.join(' ')}: ${r.output.trim().slice(0, 500)}`,
+      };
   }
   if (patch) {
     const r = await git(o, ['apply', '--whitespace=nowarn', '--binary', '-'], patch);
-    if (r.code !== 0) return { ok: false, code: 'FLEET_PATCH_FAILED', message: `git apply: ${r.output.trim().slice(0, 500)}` };
+    if (r.code !== 0)
+      return { ok: false, code: 'FLEET_PATCH_FAILED', message: `git apply: ${r.output.trim().slice(0, 500)}` };
   }
   return { ok: true };
 }

@@ -48,7 +48,8 @@ export class JobSource {
       if (this.consumers.has(name)) continue;
       const requirement = canonicalRequirement(JSON.parse(json) as Requirement);
       if (!satisfies(this.o.capabilities, requirement).ok) continue;
-      if (!needsGpus(requirement) && this.o.capabilities.gpus.length > 0 && this.o.cpuWorkOnGpuAgents === 'never') continue;
+      if (!needsGpus(requirement) && this.o.capabilities.gpus.length > 0 && this.o.cpuWorkOnGpuAgents === 'never')
+        continue;
       this.consumers.set(name, { consumer: new QueueConsumer(name, this.o.connection, this.o.settings), requirement });
     }
     return this.queues();
@@ -72,7 +73,9 @@ export class JobSource {
 
   /** GPU queues first: the expensive hardware goes to the work that needs it. */
   private ordered(): Array<[string, { consumer: QueueConsumer; requirement: Requirement }]> {
-    return [...this.consumers.entries()].sort(([a, x], [b, y]) => Number(needsGpus(y.requirement)) - Number(needsGpus(x.requirement)) || (a < b ? -1 : 1));
+    return [...this.consumers.entries()].sort(
+      ([a, x], [b, y]) => Number(needsGpus(y.requirement)) - Number(needsGpus(x.requirement)) || (a < b ? -1 : 1),
+    );
   }
 
   /** Takes one job if a slot (and GPUs) are free and a satisfiable queue has one. */

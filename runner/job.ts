@@ -58,7 +58,13 @@ export type TaskFailureCode =
   | 'FLEET_RUN_ABANDONED';
 
 /** Failures of the agent rather than of the task: retried on a different agent up to maxAttempts. */
-export const INFRASTRUCTURE_FAILURES: ReadonlySet<string> = new Set(['FLEET_TASK_TIMEOUT', 'FLEET_CHECKOUT_FAILED', 'FLEET_SPAWN_FAILED', 'FLEET_INSTALL_FAILED', 'FLEET_CACHE_TOKEN_FAILED']);
+export const INFRASTRUCTURE_FAILURES: ReadonlySet<string> = new Set([
+  'FLEET_TASK_TIMEOUT',
+  'FLEET_CHECKOUT_FAILED',
+  'FLEET_SPAWN_FAILED',
+  'FLEET_INSTALL_FAILED',
+  'FLEET_CACHE_TOKEN_FAILED',
+]);
 
 /** What an agent reports when a task ends. `code` says why when it did not run to an exit code. */
 export interface TaskResult {

@@ -53,7 +53,11 @@ export function resolveNxBin(workdir: string): string {
  * (a resident nx process, see nx-warm-child.ts): what comes before it on that line is emitted, the
  * marker is not, and `onMarker` is called.
  */
-function lineSplitter(emit: (line: string) => void, marker?: string, onMarker?: () => void): { push(chunk: Buffer): void; end(): void } {
+function lineSplitter(
+  emit: (line: string) => void,
+  marker?: string,
+  onMarker?: () => void,
+): { push(chunk: Buffer): void; end(): void } {
   let rest = '';
   return {
     push(chunk) {
@@ -123,7 +127,11 @@ export function runNxTask(o: NxTaskOptions): Promise<NxTaskOutcome> {
     // A resident process that found the checkout changed ran nothing: run the task in a fresh nx.
     let staleProcess = false;
     const staleMarker = warm ? WARM_STALE_MARK + warm.token : undefined;
-    const out = lineSplitter((l) => (l === staleMarker ? (staleProcess = true) : o.onLine('stdout', l)), marker, onMarker);
+    const out = lineSplitter(
+      (l) => (l === staleMarker ? (staleProcess = true) : o.onLine('stdout', l)),
+      marker,
+      onMarker,
+    );
     const err = lineSplitter((l) => o.onLine('stderr', l), marker, onMarker);
     const onOut = (c: Buffer): void => out.push(c);
     const onErr = (c: Buffer): void => err.push(c);

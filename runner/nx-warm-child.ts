@@ -27,7 +27,15 @@ const [nxBin, jobFile] = process.argv.slice(2);
 /** A process runs at most this many tasks, then leaves (its replacement loads Nx afresh). */
 const MAX_TASKS = Number(process.env.FLEET_WARM_MAX_TASKS) || 100;
 const IDLE_MS = 10 * 60_000;
-const WATCHED_EVENTS = ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'uncaughtException', 'unhandledRejection'] as const;
+const WATCHED_EVENTS = [
+  'exit',
+  'beforeExit',
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'uncaughtException',
+  'unhandledRejection',
+] as const;
 
 const realExit = process.exit.bind(process);
 let loaded = false;
@@ -72,7 +80,8 @@ async function endTask(task: { token: string; listeners: Map<string, Function[]>
   // Listeners the task's Nx added to the process (signal and exit handlers) go with it.
   for (const ev of WATCHED_EVENTS) {
     const before = task.listeners.get(ev) ?? [];
-    for (const l of process.listeners(ev as 'exit')) if (!before.includes(l)) process.removeListener(ev, l as () => void);
+    for (const l of process.listeners(ev as 'exit'))
+      if (!before.includes(l)) process.removeListener(ev, l as () => void);
   }
   process.exitCode = undefined;
   ran++;
@@ -80,14 +89,20 @@ async function endTask(task: { token: string; listeners: Map<string, Function[]>
   for (let i = 0; i < 5 && hasChildren(); i++) await new Promise((r) => setTimeout(r, 20));
   if (ran >= MAX_TASKS || hasChildren()) return realExit(0);
   const mark = `${WARM_DONE_MARK}${task.token}\n`;
-  await Promise.all([new Promise((r) => process.stdout.write(mark, r)), new Promise((r) => process.stderr.write(mark, r))]);
+  await Promise.all([
+    new Promise((r) => process.stdout.write(mark, r)),
+    new Promise((r) => process.stderr.write(mark, r)),
+  ]);
   busy = false;
   armIdle();
 }
 
 /** The checkout's changes as git sees them (untracked files too); null when git fails. */
 function treeState(): string | null {
-  const r = spawnSync('git', ['status', '--porcelain=v1', '-z', '--untracked-files=all'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync('git', ['status', '--porcelain=v1', '-z', '--untracked-files=all'], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   return r.status === 0 ? r.stdout : null;
 }
 
@@ -112,7 +127,10 @@ function start(): void {
   for (const k of Object.keys(process.env)) if (!(k in job.env)) delete process.env[k];
   Object.assign(process.env, job.env);
   process.exitCode = undefined;
-  current = { token: job.token, listeners: new Map(WATCHED_EVENTS.map((ev) => [ev, process.listeners(ev as 'exit').slice()])) };
+  current = {
+    token: job.token,
+    listeners: new Map(WATCHED_EVENTS.map((ev) => [ev, process.listeners(ev as 'exit').slice()])),
+  };
   process.argv = [process.execPath, nxBin, ...job.args];
   // Nx's entry script runs its command when it is loaded: load it anew for each task.
   delete require.cache[require.resolve(nxBin)];
@@ -120,7 +138,10 @@ function start(): void {
 }
 
 // First, before anything slow: a signal that comes while the code loads is kept, not fatal.
-process.on('SIGUSR2', () => ((wanted = true), start()));
+process.on('SIGUSR2', () => {
+  wanted = true;
+  start();
+});
 // Tell the agent the handler is in place (fd 3), then close it so nothing nx starts inherits it.
 try {
   fs.writeSync(3, 'R');
@@ -137,7 +158,14 @@ setInterval(() => !busy && process.ppid !== parent && realExit(0), 1000).unref()
 // command-line layer is left to load with the real arguments). A module that moved in another
 // Nx version is skipped: preloading only saves time, it changes nothing.
 const src = path.join(path.dirname(nxBin), '..', 'src');
-for (const m of ['command-line/run/run-one', 'tasks-runner/run-command', 'tasks-runner/task-orchestrator', 'project-graph/project-graph', 'daemon/client/client', 'utils/workspace-context']) {
+for (const m of [
+  'command-line/run/run-one',
+  'tasks-runner/run-command',
+  'tasks-runner/task-orchestrator',
+  'project-graph/project-graph',
+  'daemon/client/client',
+  'utils/workspace-context',
+]) {
   try {
     require(path.join(src, m));
   } catch {

@@ -52,12 +52,16 @@ export class WarmNx {
 
   private spawnResident(): void {
     const jobFile = path.join(this.jobsDir, `warm-${process.pid}-${++this.seq}.json`);
-    const child = spawn(process.execPath, [path.join(__dirname, 'nx-warm-child.js'), resolveNxBin(this.workdir), jobFile], {
-      cwd: this.workdir,
-      env: this.baseEnv(),
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      detached: process.platform !== 'win32',
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(__dirname, 'nx-warm-child.js'), resolveNxBin(this.workdir), jobFile],
+      {
+        cwd: this.workdir,
+        env: this.baseEnv(),
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+        detached: process.platform !== 'win32',
+      },
+    );
     const r: Resident = { child, jobFile, ready: false, busy: false, tasks: 0 };
     const signal = child.stdio[3] as NodeJS.ReadableStream | null;
     signal?.once('data', () => (r.ready = true));
@@ -91,7 +95,9 @@ export class WarmNx {
     // Not one still starting, nor one that died (idle timeout) before its exit event came; one
     // that ran tasks only for the same environment (a GPU task's differs in its device list).
     // A process that ran tasks before comes first: it has warmed up further.
-    const idle = this.residents.filter((s) => s.ready && !s.busy && s.child.exitCode === null && s.child.signalCode === null);
+    const idle = this.residents.filter(
+      (s) => s.ready && !s.busy && s.child.exitCode === null && s.child.signalCode === null,
+    );
     const r = idle.find((s) => s.envKey === envKey) ?? idle.find((s) => s.envKey === undefined);
     if (!r) {
       // All idle ones are bound to other environments: one makes room for a fresh process.

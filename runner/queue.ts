@@ -28,7 +28,10 @@ export interface QueueSettings {
 
 /** BullMQ custom ids cannot hold ':' (task ids do), so the id is a digest of run and task. */
 export function jobIdOf(runId: string, taskId: string, attempt = 1): string {
-  return createHash('sha256').update(`${runId}\n${taskId}${attempt > 1 ? `\n${attempt}` : ''}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${runId}\n${taskId}${attempt > 1 ? `\n${attempt}` : ''}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** Pub/sub channel: a queue name, published when a job is added (agents wake instead of polling). */
@@ -73,7 +76,13 @@ export class JobQueues {
     const attempts = this.settings.maxAttempts ?? 3;
     // Finished jobs are kept a day: long enough for a run's idempotent re-enqueue, not forever.
     const keep = { age: 86_400 };
-    await q.add(taskId.replace(/:/g, '/'), job, { jobId, attempts, priority: Math.min(Math.max(priority, 0), 2_097_152), removeOnComplete: keep, removeOnFail: keep });
+    await q.add(taskId.replace(/:/g, '/'), job, {
+      jobId,
+      attempts,
+      priority: Math.min(Math.max(priority, 0), 2_097_152),
+      removeOnComplete: keep,
+      removeOnFail: keep,
+    });
     await this.redis.publish(WAKE_CHANNEL, q.name);
     return { queue: q.name, jobId, added: true };
   }
@@ -85,7 +94,9 @@ export class JobQueues {
 
   /** Removes a run's jobs that no agent has taken (cancel, or the end of a run). */
   async remove(requirement: Requirement, jobId: string): Promise<void> {
-    await this.queue(requirement).remove(jobId).catch(() => undefined);
+    await this.queue(requirement)
+      .remove(jobId)
+      .catch(() => undefined);
   }
 
   get client(): Redis {
@@ -123,7 +134,11 @@ export class QueueConsumer {
   private readonly worker: Worker;
   private readonly lockMs: number;
 
-  constructor(readonly name: string, connection: Redis, settings: QueueSettings) {
+  constructor(
+    readonly name: string,
+    connection: Redis,
+    settings: QueueSettings,
+  ) {
     this.lockMs = settings.lockMs ?? 30_000;
     this.worker = new Worker(name, null, {
       connection,
@@ -141,16 +156,28 @@ export class QueueConsumer {
   async take(token: string): Promise<ClaimedJob | undefined> {
     const job = (await this.worker.getNextJob(token, { block: false })) as Job | undefined;
     if (!job?.id) return undefined;
-    const renew = setInterval(() => void job.extendLock(token, this.lockMs).catch(() => undefined), Math.max(this.lockMs / 3, 200));
+    const renew = setInterval(
+      () => void job.extendLock(token, this.lockMs).catch(() => undefined),
+      Math.max(this.lockMs / 3, 200),
+    );
     const done = (): void => clearInterval(renew);
     return {
       queue: this.name,
       jobId: job.id,
       data: job.data,
-      complete: async () => (done(), void (await job.moveToCompleted('done', token, false).catch(() => undefined))),
-      fail: async (reason) => (done(), void (await job.moveToFailed(new Error(reason), token, false).catch(() => undefined))),
+      complete: async () => {
+        done();
+        await job.moveToCompleted('done', token, false).catch(() => undefined);
+      },
+      fail: async (reason) => {
+        done();
+        await job.moveToFailed(new Error(reason), token, false).catch(() => undefined);
+      },
       abandon: done,
-      defer: async (ms) => (done(), void (await job.moveToDelayed(Date.now() + ms, token).catch(() => undefined))),
+      defer: async (ms) => {
+        done();
+        await job.moveToDelayed(Date.now() + ms, token).catch(() => undefined);
+      },
       update: async (data) => void (await job.updateData(data as never).catch(() => undefined)),
     };
   }

@@ -30,7 +30,12 @@ export class RedisWatch {
     }
     this.timer = setInterval(() => {
       if (this.downSince !== undefined && Date.now() - this.downSince > this.timeoutMs) {
-        this.fail(Object.assign(new Error(`Redis at ${redact(this.url)} has been unreachable for ${Math.round(this.timeoutMs / 1000)}s`), { code: 'FLEET_REDIS_UNAVAILABLE' }));
+        this.fail(
+          Object.assign(
+            new Error(`Redis at ${redact(this.url)} has been unreachable for ${Math.round(this.timeoutMs / 1000)}s`),
+            { code: 'FLEET_REDIS_UNAVAILABLE' },
+          ),
+        );
       }
     }, 250);
     this.timer.unref();
@@ -39,7 +44,9 @@ export class RedisWatch {
   private down(): void {
     if (this.closed || this.downSince !== undefined) return;
     this.downSince = Date.now();
-    this.say(`Redis at ${redact(this.url)} is unreachable; waiting up to ${Math.round(this.timeoutMs / 1000)}s for it to come back`);
+    this.say(
+      `Redis at ${redact(this.url)} is unreachable; waiting up to ${Math.round(this.timeoutMs / 1000)}s for it to come back`,
+    );
   }
 
   private up(): void {
@@ -61,5 +68,8 @@ export class RedisWatch {
 
 /** A Redis URL without its password, for messages. */
 export function redact(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, (_, auth: string) => `//${auth.includes(':') ? `${auth.split(':')[0]}:***` : '***'}@`);
+  return url.replace(
+    /\/\/([^@/]*)@/,
+    (_, auth: string) => `//${auth.includes(':') ? `${auth.split(':')[0]}:***` : '***'}@`,
+  );
 }

@@ -19,7 +19,8 @@ export interface Requirement {
 /** A requirement as written in nx.json or project.json: every field optional. */
 export type RequirementInput = Partial<Requirement>;
 
-export type RequirementResult = { ok: true; requirement: Requirement } | { ok: false; code: 'FLEET_INVALID_REQUIREMENT'; message: string };
+export type RequirementResult =
+  { ok: true; requirement: Requirement } | { ok: false; code: 'FLEET_INVALID_REQUIREMENT'; message: string };
 
 const NUMBERS = ['gpus', 'gpuMemoryGb', 'memoryGb', 'cpus'] as const;
 const LABEL = /^[a-z0-9][a-z0-9:._/-]*$/;
@@ -27,13 +28,24 @@ const LABEL = /^[a-z0-9][a-z0-9:._/-]*$/;
 /** Fills defaults and sorts; the input is assumed valid (see {@link parseRequirement}). */
 export function canonicalRequirement(input: RequirementInput = {}): Requirement {
   const labels = [...new Set((input.labels ?? []).map((l) => l.trim().toLowerCase()).filter(Boolean))].sort();
-  return { labels, gpus: input.gpus ?? 0, gpuMemoryGb: input.gpuMemoryGb ?? 0, memoryGb: input.memoryGb ?? 0, cpus: input.cpus ?? 0 };
+  return {
+    labels,
+    gpus: input.gpus ?? 0,
+    gpuMemoryGb: input.gpuMemoryGb ?? 0,
+    memoryGb: input.memoryGb ?? 0,
+    cpus: input.cpus ?? 0,
+  };
 }
 
 /** Validates untyped JSON (e.g. `metadata.fleet.requires`); `where` names it in the message. */
 export function parseRequirement(value: unknown, where: string): RequirementResult {
-  const bad = (message: string): RequirementResult => ({ ok: false, code: 'FLEET_INVALID_REQUIREMENT', message: `${where}: ${message}` });
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return bad('must be an object like {"labels": ["gpu"], "gpus": 1}');
+  const bad = (message: string): RequirementResult => ({
+    ok: false,
+    code: 'FLEET_INVALID_REQUIREMENT',
+    message: `${where}: ${message}`,
+  });
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return bad('must be an object like {"labels": ["gpu"], "gpus": 1}');
   const v = value as Record<string, unknown>;
   const unknown = Object.keys(v).filter((k) => k !== 'labels' && !(NUMBERS as readonly string[]).includes(k));
   if (unknown.length) return bad(`unknown field "${unknown[0]}"; known fields are: labels, ${NUMBERS.join(', ')}`);
@@ -44,9 +56,11 @@ export function parseRequirement(value: unknown, where: string): RequirementResu
   }
   for (const k of NUMBERS) {
     const n = v[k];
-    if (n !== undefined && (typeof n !== 'number' || !Number.isFinite(n) || n < 0)) return bad(`"${k}" must be a number >= 0 (got ${JSON.stringify(n)})`);
+    if (n !== undefined && (typeof n !== 'number' || !Number.isFinite(n) || n < 0))
+      return bad(`"${k}" must be a number >= 0 (got ${JSON.stringify(n)})`);
   }
-  if (v.gpus !== undefined && !Number.isInteger(v.gpus)) return bad(`"gpus" must be a whole number (got ${JSON.stringify(v.gpus)})`);
+  if (v.gpus !== undefined && !Number.isInteger(v.gpus))
+    return bad(`"gpus" must be a whole number (got ${JSON.stringify(v.gpus)})`);
   return { ok: true, requirement: canonicalRequirement(v as RequirementInput) };
 }
 

@@ -20,7 +20,9 @@ export interface RoutingOptions {
 }
 
 /** Tag `gpu` means one GPU, unless the options map tags themselves. */
-export const DEFAULT_TAG_REQUIREMENTS: Readonly<Record<string, RequirementInput>> = Object.freeze({ gpu: { labels: ['gpu'], gpus: 1 } });
+export const DEFAULT_TAG_REQUIREMENTS: Readonly<Record<string, RequirementInput>> = Object.freeze({
+  gpu: { labels: ['gpu'], gpus: 1 },
+});
 
 /** The task as routing sees it: its id parts, its project's tags, and the target's metadata. */
 export interface RoutedTask {
@@ -44,10 +46,18 @@ function matches(globs: string[] | undefined, name: string | undefined): boolean
 }
 
 /** The index of the winning rule: most specific (most lists given), then first listed. */
-export function matchRule(rules: AssignmentRule[], task: Pick<RoutedTask, 'project' | 'target' | 'configuration'>): number | undefined {
+export function matchRule(
+  rules: AssignmentRule[],
+  task: Pick<RoutedTask, 'project' | 'target' | 'configuration'>,
+): number | undefined {
   let best: { index: number; specificity: number } | undefined;
   rules.forEach((rule, index) => {
-    if (!matches(rule.projects, task.project) || !matches(rule.targets, task.target) || !matches(rule.configurations, task.configuration)) return;
+    if (
+      !matches(rule.projects, task.project) ||
+      !matches(rule.targets, task.target) ||
+      !matches(rule.configurations, task.configuration)
+    )
+      return;
     const specificity = [rule.projects, rule.targets, rule.configurations].filter(Boolean).length;
     if (!best || specificity > best.specificity) best = { index, specificity };
   });
@@ -78,7 +88,8 @@ export function resolveRequirement(task: RoutedTask, options: RoutingOptions = {
   }
   const rules = options.assignmentRules ?? [];
   const rule = matchRule(rules, task);
-  if (rule !== undefined) return { ok: true, requirement: canonicalRequirement(rules[rule].requires), source: 'rule', rule };
+  if (rule !== undefined)
+    return { ok: true, requirement: canonicalRequirement(rules[rule].requires), source: 'rule', rule };
   const tagMap = options.tagRequirements ?? DEFAULT_TAG_REQUIREMENTS;
   const fromTags = task.tags.filter((t) => Object.hasOwn(tagMap, t)).map((t) => canonicalRequirement(tagMap[t]));
   if (fromTags.length) return { ok: true, requirement: mergeRequirements(fromTags), source: 'tags' };

@@ -1,4 +1,11 @@
-import { INFRASTRUCTURE_FAILURES, type AttemptSummary, type RunEvent, type TaskResult, type TaskStatus, type TaskSummary } from './job';
+import {
+  INFRASTRUCTURE_FAILURES,
+  type AttemptSummary,
+  type RunEvent,
+  type TaskResult,
+  type TaskStatus,
+  type TaskSummary,
+} from './job';
 import type { PlannedTask } from './task-graph';
 import { criticalPathLengths } from './task-graph';
 
@@ -51,7 +58,16 @@ export class RunState {
     this.rank = criticalPathLengths(tasks, durations);
     this.maxRank = Math.max(1, ...this.rank.values());
     for (const t of tasks) {
-      this.states.set(t.id, { taskId: t.id, task: t, status: 'pending', attempts: 0, attempt: 1, avoid: [], requirement: t.requirement, history: [] });
+      this.states.set(t.id, {
+        taskId: t.id,
+        task: t,
+        status: 'pending',
+        attempts: 0,
+        attempt: 1,
+        avoid: [],
+        requirement: t.requirement,
+        history: [],
+      });
       this.dependents.set(t.id, []);
     }
     for (const t of tasks) for (const d of t.deps) this.dependents.get(d)?.push(t.id);
@@ -73,7 +89,9 @@ export class RunState {
       s.readyAt ??= s.task.deps.length ? Math.max(...s.task.deps.map((d) => this.states.get(d)?.endedAt ?? now)) : now;
       out.push(s);
     }
-    return out.sort((a, b) => (this.rank.get(b.taskId) ?? 0) - (this.rank.get(a.taskId) ?? 0) || (a.taskId < b.taskId ? -1 : 1));
+    return out.sort(
+      (a, b) => (this.rank.get(b.taskId) ?? 0) - (this.rank.get(a.taskId) ?? 0) || (a.taskId < b.taskId ? -1 : 1),
+    );
   }
 
   queued(id: string, jobId: string, at: number): void {
@@ -106,8 +124,11 @@ export class RunState {
   /** Whether the failed attempt gets another one, and why. */
   private retryReason(s: TaskState, r: TaskResult): string | undefined {
     if (r.code === 'FLEET_RUN_CANCELLED' || r.code === 'FLEET_RUN_ABANDONED') return undefined;
-    if (INFRASTRUCTURE_FAILURES.has(r.code ?? '')) return s.attempt < this.policy.maxAttempts ? `${r.code} is an infrastructure failure` : undefined;
-    const ownFailures = s.history!.filter((h) => h.status === 'failure' && !INFRASTRUCTURE_FAILURES.has(h.code ?? '')).length;
+    if (INFRASTRUCTURE_FAILURES.has(r.code ?? ''))
+      return s.attempt < this.policy.maxAttempts ? `${r.code} is an infrastructure failure` : undefined;
+    const ownFailures = s.history!.filter(
+      (h) => h.status === 'failure' && !INFRASTRUCTURE_FAILURES.has(h.code ?? ''),
+    ).length;
     if (ownFailures <= this.policy.retryFailed) return `--retry-failed ${this.policy.retryFailed}`;
     if (this.knownFlaky.has(s.taskId) && ownFailures <= this.policy.retryFlaky) return 'it was flaky in an earlier run';
     return undefined;
@@ -116,32 +137,53 @@ export class RunState {
   /** Applies an agent's event; says what to print. */
   apply(e: RunEvent): Applied {
     if (e.type === 'refused') {
-      if (e.taskId) this.end(e.taskId, 'failure', `agent ${e.agent} refused the job: ${e.message} [${e.code}]`, Date.now());
+      if (e.taskId)
+        this.end(e.taskId, 'failure', `agent ${e.agent} refused the job: ${e.message} [${e.code}]`, Date.now());
       return { line: `agent ${e.agent} refused ${e.taskId ?? 'a job'}: ${e.message} [${e.code}]` };
     }
     if (e.type === 'started') {
       const s = this.states.get(e.taskId);
       if (!s || TERMINAL.has(s.status) || e.attempt !== s.attempt) return {};
       Object.assign(s, { status: 'running', agent: e.agent, startedAt: e.at, gpus: e.gpus, attempts: s.attempts + 1 });
-      return { line: `${e.taskId} started on ${e.agent}${e.gpus.length ? ` (GPUs ${e.gpus.join(',')})` : ''}${s.attempt > 1 ? ` (attempt ${s.attempt})` : ''}` };
+      return {
+        line: `${e.taskId} started on ${e.agent}${e.gpus.length ? ` (GPUs ${e.gpus.join(',')})` : ''}${s.attempt > 1 ? ` (attempt ${s.attempt})` : ''}`,
+      };
     }
     const r = e.result;
     const s = this.states.get(r.taskId);
     // A result of an attempt that is not the current one (a duplicate after Redis lost its data) changes nothing.
     if (!s || TERMINAL.has(s.status) || r.attempt !== s.attempt) return {};
-    const attempt: AttemptSummary = { attempt: r.attempt, agent: r.agent, status: r.status, exitCode: r.exitCode, startedAt: r.startedAt, endedAt: r.endedAt };
+    const attempt: AttemptSummary = {
+      attempt: r.attempt,
+      agent: r.agent,
+      status: r.status,
+      exitCode: r.exitCode,
+      startedAt: r.startedAt,
+      endedAt: r.endedAt,
+    };
     if (r.hash) attempt.hash = r.hash;
     if (r.code) attempt.code = r.code;
     s.history!.push(attempt);
-    Object.assign(s, { agent: r.agent, startedAt: r.startedAt, endedAt: r.endedAt, exitCode: r.exitCode, gpus: r.gpus, hash: r.hash ?? s.hash });
+    Object.assign(s, {
+      agent: r.agent,
+      startedAt: r.startedAt,
+      endedAt: r.endedAt,
+      exitCode: r.exitCode,
+      gpus: r.gpus,
+      hash: r.hash ?? s.hash,
+    });
     const secs = ((r.endedAt - r.startedAt) / 1000).toFixed(1);
     if (r.status === 'success') {
       s.status = 'success';
       s.message = undefined;
       // Flaky: an earlier attempt failed on its own (not the agent's fault) with the same inputs.
       const same = (h: AttemptSummary): boolean => h.hash === undefined || r.hash === undefined || h.hash === r.hash;
-      if (s.history!.some((h) => h.status === 'failure' && !INFRASTRUCTURE_FAILURES.has(h.code ?? '') && same(h))) s.flaky = true;
-      return { line: `${r.taskId} succeeded on ${r.agent} in ${secs}s${s.flaky ? ' (flaky: it failed before with the same hash)' : ''}`, ended: { taskId: r.taskId, status: 'success', retrying: false } };
+      if (s.history!.some((h) => h.status === 'failure' && !INFRASTRUCTURE_FAILURES.has(h.code ?? '') && same(h)))
+        s.flaky = true;
+      return {
+        line: `${r.taskId} succeeded on ${r.agent} in ${secs}s${s.flaky ? ' (flaky: it failed before with the same hash)' : ''}`,
+        ended: { taskId: r.taskId, status: 'success', retrying: false },
+      };
     }
     const failed = `${r.taskId} failed (${r.code ?? 'exit'}${r.exitCode !== null && r.exitCode !== undefined ? ` ${r.exitCode}` : ''}) on ${r.agent} in ${secs}s`;
     const why = this.retryReason(s, r);
@@ -150,7 +192,10 @@ export class RunState {
       s.attempt++;
       s.status = 'pending';
       s.message = r.message;
-      return { line: `${failed}; retrying (attempt ${s.attempt}, ${why}) on another agent if one is free`, ended: { taskId: r.taskId, status: 'failure', retrying: true } };
+      return {
+        line: `${failed}; retrying (attempt ${s.attempt}, ${why}) on another agent if one is free`,
+        ended: { taskId: r.taskId, status: 'failure', retrying: true },
+      };
     }
     s.status = r.code === 'FLEET_RUN_CANCELLED' ? 'cancelled' : 'failure';
     if (r.message) s.message = r.message;
@@ -159,6 +204,8 @@ export class RunState {
   }
 
   summaries(): TaskSummary[] {
-    return this.all().map(({ task: _task, unservedSince: _u, attempt: _a, jobId: _j, avoid: _v, ...summary }) => summary);
+    return this.all().map(
+      ({ task: _task, unservedSince: _u, attempt: _a, jobId: _j, avoid: _v, ...summary }) => summary,
+    );
   }
 }

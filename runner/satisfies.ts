@@ -21,7 +21,10 @@ export function satisfies(c: Capabilities, r: Requirement): Satisfaction {
   if (missing.length) unmet.push(`labels [${missing.join(', ')}]`);
   const need = gpuCount(r);
   const have = eligibleGpus(c.gpus, r).length;
-  if (need > have) unmet.push(r.gpuMemoryGb > 0 ? `${need} GPU(s) with >= ${r.gpuMemoryGb} GB (has ${have})` : `${need} GPU(s) (has ${have})`);
+  if (need > have)
+    unmet.push(
+      r.gpuMemoryGb > 0 ? `${need} GPU(s) with >= ${r.gpuMemoryGb} GB (has ${have})` : `${need} GPU(s) (has ${have})`,
+    );
   if (r.memoryGb > c.memoryGb) unmet.push(`memoryGb >= ${r.memoryGb} (has ${c.memoryGb})`);
   if (r.cpus > c.cpus) unmet.push(`cpus >= ${r.cpus} (has ${c.cpus})`);
   return unmet.length ? { ok: false, unmet } : { ok: true };
@@ -37,7 +40,12 @@ export function assignGpus(gpus: GpuInfo[], busy: ReadonlySet<number>, r: Requir
   const free = eligibleGpus(gpus, r)
     .filter((g) => !busy.has(g.index))
     .sort((a, b) => a.memoryMb - b.memoryMb || a.index - b.index);
-  return free.length >= need ? free.slice(0, need).map((g) => g.index).sort((a, b) => a - b) : undefined;
+  return free.length >= need
+    ? free
+        .slice(0, need)
+        .map((g) => g.index)
+        .sort((a, b) => a - b)
+    : undefined;
 }
 
 /** "no live agent can run it" text: the requirement, then each live agent and what it lacks. */
@@ -47,14 +55,21 @@ export function agentTakes(a: { capabilities: Capabilities; cpuWorkOnGpuAgents?:
   return !(a.cpuWorkOnGpuAgents === 'never' && a.capabilities.gpus.length > 0 && !needsGpus(r));
 }
 
-export function explainUnsatisfied(r: Requirement, agents: Array<{ id: string; capabilities: Capabilities; cpuWorkOnGpuAgents?: string }>): string {
+export function explainUnsatisfied(
+  r: Requirement,
+  agents: Array<{ id: string; capabilities: Capabilities; cpuWorkOnGpuAgents?: string }>,
+): string {
   const lines = [`requires ${describeRequirement(r)}`];
   if (agents.length === 0) lines.push('no live agents');
   for (const a of agents) {
     const s = satisfies(a.capabilities, r);
     const c = a.capabilities;
     const what = `labels [${c.labels.join(', ')}], ${c.gpus.length} GPU(s), ${c.cpus} CPUs, ${c.memoryGb} GiB`;
-    const why = !s.ok ? `: lacks ${s.unmet.join('; ')}` : agentTakes(a, r) ? '' : ': takes no CPU-only work (--cpu-work-on-gpu-agents never)';
+    const why = !s.ok
+      ? `: lacks ${s.unmet.join('; ')}`
+      : agentTakes(a, r)
+        ? ''
+        : ': takes no CPU-only work (--cpu-work-on-gpu-agents never)';
     lines.push(`agent ${a.id} (${what})${why}`);
   }
   return lines.join('\n');

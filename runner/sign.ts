@@ -3,7 +3,12 @@ import type { JobPayload, SignedJob } from './job';
 import { parseRequirement } from './requirement';
 import { taskNameProblem, nxTaskArg } from './task-names';
 
-export type JobRefusal = 'FLEET_JOB_UNSIGNED' | 'FLEET_JOB_BAD_SIGNATURE' | 'FLEET_JOB_MALFORMED' | 'FLEET_JOB_WRONG_TRUST' | 'FLEET_NO_PUBLIC_KEY';
+export type JobRefusal =
+  | 'FLEET_JOB_UNSIGNED'
+  | 'FLEET_JOB_BAD_SIGNATURE'
+  | 'FLEET_JOB_MALFORMED'
+  | 'FLEET_JOB_WRONG_TRUST'
+  | 'FLEET_NO_PUBLIC_KEY';
 
 export type VerifiedJob = { ok: true; payload: JobPayload } | { ok: false; code: JobRefusal; message: string };
 
@@ -15,7 +20,21 @@ export interface TrustKey {
 
 /** Separates job signatures from any other use of the same key. */
 const DOMAIN = 'nx-fleet-job-v2\n';
-const FIELDS = new Set(['v', 'trust', 'runId', 'taskId', 'commit', 'patchKey', 'patchSha256', 'project', 'target', 'configuration', 'requirement', 'attempt', 'timeoutMs']);
+const FIELDS = new Set([
+  'v',
+  'trust',
+  'runId',
+  'taskId',
+  'commit',
+  'patchKey',
+  'patchSha256',
+  'project',
+  'target',
+  'configuration',
+  'requirement',
+  'attempt',
+  'timeoutMs',
+]);
 const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.:@/+-]*$/;
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -26,7 +45,9 @@ export const TRUST_LEVEL = /^[a-z][a-z0-9-]{0,31}$/;
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -40,10 +61,14 @@ export function signJob(payload: JobPayload, privateKey: KeyObject): SignedJob {
 }
 
 function namesProblem(p: Record<string, unknown>): string | undefined {
-  const problem = taskNameProblem('project', p.project) ?? taskNameProblem('target', p.target) ?? (p.configuration === undefined ? undefined : taskNameProblem('configuration', p.configuration));
+  const problem =
+    taskNameProblem('project', p.project) ??
+    taskNameProblem('target', p.target) ??
+    (p.configuration === undefined ? undefined : taskNameProblem('configuration', p.configuration));
   if (problem) return problem;
   // The task id is what Nx calls the task: it must name the same task the agent will run.
-  if (p.taskId !== nxTaskArg(p.project as string, p.target as string, p.configuration as string | undefined)) return 'taskId does not match project, target and configuration';
+  if (p.taskId !== nxTaskArg(p.project as string, p.target as string, p.configuration as string | undefined))
+    return 'taskId does not match project, target and configuration';
   return undefined;
 }
 
@@ -60,9 +85,11 @@ export function payloadProblem(p: Record<string, unknown>): string | undefined {
   if (p.patchKey !== undefined && (typeof p.patchKey !== 'string' || !ID.test(p.patchKey))) return 'bad patchKey';
   // The patch is fetched by key from Redis: its digest is what the signature vouches for.
   if ((p.patchKey === undefined) !== (p.patchSha256 === undefined)) return 'patchKey and patchSha256 come together';
-  if (p.patchSha256 !== undefined && (typeof p.patchSha256 !== 'string' || !SHA256.test(p.patchSha256))) return 'bad patchSha256';
+  if (p.patchSha256 !== undefined && (typeof p.patchSha256 !== 'string' || !SHA256.test(p.patchSha256)))
+    return 'bad patchSha256';
   if (!Number.isInteger(p.attempt) || (p.attempt as number) < 1) return 'bad attempt';
-  if (p.timeoutMs !== undefined && (!Number.isInteger(p.timeoutMs) || (p.timeoutMs as number) < 1)) return 'bad timeoutMs';
+  if (p.timeoutMs !== undefined && (!Number.isInteger(p.timeoutMs) || (p.timeoutMs as number) < 1))
+    return 'bad timeoutMs';
   const r = parseRequirement(p.requirement, 'requirement');
   return r.ok ? undefined : r.message;
 }
@@ -73,12 +100,24 @@ export function payloadProblem(p: Record<string, unknown>): string | undefined {
  * first so that an untrusted job in a trusted queue is named as such, whoever signed it.
  */
 export function verifyJob(raw: unknown, trust: TrustKey): VerifiedJob {
-  if (!trust.publicKey) return { ok: false, code: 'FLEET_NO_PUBLIC_KEY', message: `the agent has no public key for trust level "${trust.level}"` };
+  if (!trust.publicKey)
+    return {
+      ok: false,
+      code: 'FLEET_NO_PUBLIC_KEY',
+      message: `the agent has no public key for trust level "${trust.level}"`,
+    };
   const job = raw as Partial<SignedJob> | null;
-  if (!job || typeof job !== 'object' || !job.payload || typeof job.payload !== 'object') return { ok: false, code: 'FLEET_JOB_MALFORMED', message: 'not a job' };
+  if (!job || typeof job !== 'object' || !job.payload || typeof job.payload !== 'object')
+    return { ok: false, code: 'FLEET_JOB_MALFORMED', message: 'not a job' };
   const level = (job.payload as { trust?: unknown }).trust;
-  if (level !== trust.level) return { ok: false, code: 'FLEET_JOB_WRONG_TRUST', message: `a job of trust level ${JSON.stringify(level)} on an agent of level "${trust.level}"` };
-  if (typeof job.signature !== 'string' || job.signature === '') return { ok: false, code: 'FLEET_JOB_UNSIGNED', message: 'job has no signature' };
+  if (level !== trust.level)
+    return {
+      ok: false,
+      code: 'FLEET_JOB_WRONG_TRUST',
+      message: `a job of trust level ${JSON.stringify(level)} on an agent of level "${trust.level}"`,
+    };
+  if (typeof job.signature !== 'string' || job.signature === '')
+    return { ok: false, code: 'FLEET_JOB_UNSIGNED', message: 'job has no signature' };
   const given = /^[A-Za-z0-9+/]{86}==$/.test(job.signature) ? Buffer.from(job.signature, 'base64') : Buffer.alloc(0);
   let good = false;
   try {
@@ -86,7 +125,12 @@ export function verifyJob(raw: unknown, trust: TrustKey): VerifiedJob {
   } catch {
     good = false;
   }
-  if (!good) return { ok: false, code: 'FLEET_JOB_BAD_SIGNATURE', message: `not signed with the key of trust level "${trust.level}"` };
+  if (!good)
+    return {
+      ok: false,
+      code: 'FLEET_JOB_BAD_SIGNATURE',
+      message: `not signed with the key of trust level "${trust.level}"`,
+    };
   const problem = payloadProblem(job.payload as unknown as Record<string, unknown>);
   if (problem) return { ok: false, code: 'FLEET_JOB_MALFORMED', message: problem };
   return { ok: true, payload: job.payload };

@@ -11,8 +11,14 @@ export type KeyResult = { ok: true; key: KeyObject } | { ok: false; code: 'FLEET
 function parse(text: string, where: string, kind: 'private' | 'public'): KeyResult {
   try {
     const key = kind === 'private' ? createPrivateKey(text) : createPublicKey(text);
-    if (key.asymmetricKeyType !== 'ed25519') return { ok: false, code: 'FLEET_BAD_KEY', message: `${where}: an ${key.asymmetricKeyType} key; jobs are signed with Ed25519 (openssl genpkey -algorithm ed25519)` };
-    if (kind === 'public' && key.type !== 'public') return { ok: false, code: 'FLEET_BAD_KEY', message: `${where}: a private key; agents hold only public keys` };
+    if (key.asymmetricKeyType !== 'ed25519')
+      return {
+        ok: false,
+        code: 'FLEET_BAD_KEY',
+        message: `${where}: an ${key.asymmetricKeyType} key; jobs are signed with Ed25519 (openssl genpkey -algorithm ed25519)`,
+      };
+    if (kind === 'public' && key.type !== 'public')
+      return { ok: false, code: 'FLEET_BAD_KEY', message: `${where}: a private key; agents hold only public keys` };
     return { ok: true, key };
   } catch (err) {
     return { ok: false, code: 'FLEET_BAD_KEY', message: `${where}: not a PEM ${kind} key (${(err as Error).message})` };
@@ -27,7 +33,8 @@ export function parsePrivateKey(text: string, where: string): KeyResult {
 /** A level's public key (SPKI PEM, `openssl pkey -in level.key -pubout`). A private key is refused. */
 export function parsePublicKey(text: string, where: string): KeyResult {
   // createPublicKey would derive a public key from a private PEM; an agent must never be given one.
-  if (/PRIVATE KEY/.test(text)) return { ok: false, code: 'FLEET_BAD_KEY', message: `${where}: a private key; agents hold only public keys` };
+  if (/PRIVATE KEY/.test(text))
+    return { ok: false, code: 'FLEET_BAD_KEY', message: `${where}: a private key; agents hold only public keys` };
   return parse(text, where, 'public');
 }
 
@@ -44,5 +51,8 @@ export function secretFromEnv(env: NodeJS.ProcessEnv, name: string): { text?: st
 /** A fresh key pair as PEM text (tests, and the docs' set-up). */
 export function generateLevelKeys(): { privateKey: string; publicKey: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return { privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+  return {
+    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
 }

@@ -15,10 +15,21 @@ export interface PlannedTask {
   timeoutMs?: number;
 }
 
-export type TaskGraphResult = { ok: true; tasks: PlannedTask[] } | { ok: false; code: 'FLEET_TASK_GRAPH_FAILED' | 'FLEET_INVALID_REQUIREMENT' | 'FLEET_INVALID_TIMEOUT'; message: string };
+export type TaskGraphResult =
+  | { ok: true; tasks: PlannedTask[] }
+  | {
+      ok: false;
+      code: 'FLEET_TASK_GRAPH_FAILED' | 'FLEET_INVALID_REQUIREMENT' | 'FLEET_INVALID_TIMEOUT';
+      message: string;
+    };
 
 interface NxGraphOutput {
-  graph?: { nodes?: Record<string, { data?: { tags?: string[]; targets?: Record<string, { metadata?: Record<string, unknown> }> } }> };
+  graph?: {
+    nodes?: Record<
+      string,
+      { data?: { tags?: string[]; targets?: Record<string, { metadata?: Record<string, unknown> }> } }
+    >;
+  };
   tasks?: {
     tasks?: Record<string, { id: string; target: { project: string; target: string; configuration?: string } }>;
     dependencies?: Record<string, Array<string | { id: string }>>;
@@ -31,22 +42,43 @@ export function planTasks(json: string, routing: RoutingOptions): TaskGraphResul
   try {
     out = JSON.parse(json.slice(json.indexOf('{'))) as NxGraphOutput;
   } catch (e) {
-    return { ok: false, code: 'FLEET_TASK_GRAPH_FAILED', message: `nx --graph=stdout did not print JSON: ${(e as Error).message}` };
+    return {
+      ok: false,
+      code: 'FLEET_TASK_GRAPH_FAILED',
+      message: `nx --graph=stdout did not print JSON: ${(e as Error).message}`,
+    };
   }
   const tasks: PlannedTask[] = [];
   for (const t of Object.values(out.tasks?.tasks ?? {})) {
     const node = out.graph?.nodes?.[t.target.project]?.data;
     const resolved = resolveRequirement(
-      { project: t.target.project, target: t.target.target, configuration: t.target.configuration, tags: node?.tags ?? [], metadata: node?.targets?.[t.target.target]?.metadata },
+      {
+        project: t.target.project,
+        target: t.target.target,
+        configuration: t.target.configuration,
+        tags: node?.tags ?? [],
+        metadata: node?.targets?.[t.target.target]?.metadata,
+      },
       routing,
     );
     if (!resolved.ok) return resolved;
     const timeout = (node?.targets?.[t.target.target]?.metadata?.fleet as { timeout?: unknown } | undefined)?.timeout;
     if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0))) {
-      return { ok: false, code: 'FLEET_INVALID_TIMEOUT', message: `${t.target.project}:${t.target.target} metadata.fleet.timeout: expected seconds > 0, got ${JSON.stringify(timeout)}` };
+      return {
+        ok: false,
+        code: 'FLEET_INVALID_TIMEOUT',
+        message: `${t.target.project}:${t.target.target} metadata.fleet.timeout: expected seconds > 0, got ${JSON.stringify(timeout)}`,
+      };
     }
     const deps = (out.tasks?.dependencies?.[t.id] ?? []).map((d) => (typeof d === 'string' ? d : d.id));
-    const task: PlannedTask = { id: t.id, project: t.target.project, target: t.target.target, configuration: t.target.configuration, deps, requirement: resolved.requirement };
+    const task: PlannedTask = {
+      id: t.id,
+      project: t.target.project,
+      target: t.target.target,
+      configuration: t.target.configuration,
+      deps,
+      requirement: resolved.requirement,
+    };
     if (typeof timeout === 'number') task.timeoutMs = Math.round(timeout * 1000);
     tasks.push(task);
   }
@@ -54,9 +86,24 @@ export function planTasks(json: string, routing: RoutingOptions): TaskGraphResul
 }
 
 /** Asks the workspace's nx for the task graph of `nxArgs` without running anything. */
-export function readTaskGraph(cwd: string, nxArgs: string[], routing: RoutingOptions, env: NodeJS.ProcessEnv = process.env): TaskGraphResult {
-  const r = spawnSync(process.execPath, [resolveNxBin(cwd), ...nxArgs, '--graph=stdout'], { cwd, env: { ...withInProcessPlugins(env), NX_TUI: 'false' }, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
-  if (r.status !== 0) return { ok: false, code: 'FLEET_TASK_GRAPH_FAILED', message: `nx ${nxArgs.join(' ')} --graph=stdout exited ${r.status}: ${(r.stderr || r.stdout).trim().slice(0, 2000)}` };
+export function readTaskGraph(
+  cwd: string,
+  nxArgs: string[],
+  routing: RoutingOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): TaskGraphResult {
+  const r = spawnSync(process.execPath, [resolveNxBin(cwd), ...nxArgs, '--graph=stdout'], {
+    cwd,
+    env: { ...withInProcessPlugins(env), NX_TUI: 'false' },
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  if (r.status !== 0)
+    return {
+      ok: false,
+      code: 'FLEET_TASK_GRAPH_FAILED',
+      message: `nx ${nxArgs.join(' ')} --graph=stdout exited ${r.status}: ${(r.stderr || r.stdout).trim().slice(0, 2000)}`,
+    };
   return planTasks(r.stdout, routing);
 }
 
@@ -66,8 +113,14 @@ export function readTaskGraph(cwd: string, nxArgs: string[], routing: RoutingOpt
  * duration, so with no history this is the path length in tasks. Released first, so the longest
  * chain starts earliest.
  */
-export function criticalPathLengths(tasks: PlannedTask[], durations: ReadonlyMap<string, number> = new Map()): Map<string, number> {
-  const known = tasks.map((t) => durations.get(t.id)).filter((d): d is number => d !== undefined && d > 0).sort((a, b) => a - b);
+export function criticalPathLengths(
+  tasks: PlannedTask[],
+  durations: ReadonlyMap<string, number> = new Map(),
+): Map<string, number> {
+  const known = tasks
+    .map((t) => durations.get(t.id))
+    .filter((d): d is number => d !== undefined && d > 0)
+    .sort((a, b) => a - b);
   const typical = known.length ? known[Math.floor(known.length / 2)] : 1;
   const weight = (id: string): number => {
     const d = durations.get(id);

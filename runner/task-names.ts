@@ -22,8 +22,10 @@ export function taskNameProblem(kind: NameKind, name: unknown): string | undefin
   if (name.length > MAX_NAME) return `${kind} is longer than ${MAX_NAME} characters`;
   if (CONTROL.test(name)) return `${kind} ${JSON.stringify(name)} holds a control character`;
   if (name.includes('"')) return `${kind} ${JSON.stringify(name)} holds a double quote (nx run reads it as quoting)`;
-  if (kind === 'project' && name.startsWith('-')) return `project ${JSON.stringify(name)} starts with "-" (nx would read it as a flag)`;
-  if (kind === 'target' && NX_TARGET_ALIASES.has(name)) return `target "${name}" is an alias of nx run (it would run another target)`;
+  if (kind === 'project' && name.startsWith('-'))
+    return `project ${JSON.stringify(name)} starts with "-" (nx would read it as a flag)`;
+  if (kind === 'target' && NX_TARGET_ALIASES.has(name))
+    return `target "${name}" is an alias of nx run (it would run another target)`;
   return undefined;
 }
 
@@ -34,7 +36,10 @@ export function nxTaskArg(project: string, target: string, configuration?: strin
 
 /** The argv after nx's bin: no shell, one argument for the whole task specifier. */
 export function nxRunArgv(project: string, target: string, configuration?: string): string[] {
-  const problem = taskNameProblem('project', project) ?? taskNameProblem('target', target) ?? (configuration === undefined ? undefined : taskNameProblem('configuration', configuration));
+  const problem =
+    taskNameProblem('project', project) ??
+    taskNameProblem('target', target) ??
+    (configuration === undefined ? undefined : taskNameProblem('configuration', configuration));
   if (problem) throw Object.assign(new Error(problem), { code: 'FLEET_JOB_MALFORMED' });
   return ['run', nxTaskArg(project, target, configuration)];
 }

@@ -22,9 +22,16 @@ export function resolveTaskUser(name: string): TaskUserResult {
   const id = (flag: string): number => Number(spawnSync('id', [flag, name], { encoding: 'utf8' }).stdout.trim() || NaN);
   const uid = id('-u');
   const gid = id('-g');
-  if (!Number.isInteger(uid) || !Number.isInteger(gid)) return { ok: false, code: 'FLEET_TASK_USER', message: `--task-user ${name}: no such user` };
-  if (uid === 0) return { ok: false, code: 'FLEET_TASK_USER', message: `--task-user ${name}: tasks must not run as root` };
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) return { ok: false, code: 'FLEET_TASK_USER', message: `--task-user ${name}: the agent must run as root to start processes as another user` };
+  if (!Number.isInteger(uid) || !Number.isInteger(gid))
+    return { ok: false, code: 'FLEET_TASK_USER', message: `--task-user ${name}: no such user` };
+  if (uid === 0)
+    return { ok: false, code: 'FLEET_TASK_USER', message: `--task-user ${name}: tasks must not run as root` };
+  if (typeof process.getuid === 'function' && process.getuid() !== 0)
+    return {
+      ok: false,
+      code: 'FLEET_TASK_USER',
+      message: `--task-user ${name}: the agent must run as root to start processes as another user`,
+    };
   return { ok: true, user: { name, uid, gid } };
 }
 
@@ -46,6 +53,7 @@ export function sweepTaskUser(user: TaskUser, tempDirs: string[] = ['/tmp', '/va
   // kill -9 -1 as that user: every process it may signal (all of its own), except the kill itself.
   spawnSync('kill', ['-9', '-1'], { uid: user.uid, gid: user.gid, stdio: 'ignore' });
   for (const dir of tempDirs) {
-    if (fs.existsSync(dir)) spawnSync('find', [dir, '-xdev', '-mindepth', '1', '-user', String(user.uid), '-delete'], { stdio: 'ignore' });
+    if (fs.existsSync(dir))
+      spawnSync('find', [dir, '-xdev', '-mindepth', '1', '-user', String(user.uid), '-delete'], { stdio: 'ignore' });
   }
 }

@@ -23,7 +23,9 @@ try {
   const committed = readFileSync(join(repo, 'package-lock.json'), 'utf8');
   const resolved = readFileSync(join(dir, 'package-lock.json'), 'utf8');
   if (committed !== resolved) {
-    console.error('check-lockfile: package-lock.json is out of sync with package.json; run `npm install` and commit package-lock.json');
+    console.error(
+      'check-lockfile: package-lock.json is out of sync with package.json; run `npm install` and commit package-lock.json',
+    );
     process.exit(1);
   }
   console.log('check-lockfile: package-lock.json is in sync');

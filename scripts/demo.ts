@@ -8,18 +8,42 @@ import { createWorkspace, realPython, usePython, type TestWorkspace } from '../t
 
 interface GraphFile {
   graph: {
-    nodes: Record<string, { data: { root: string; targets: Record<string, { options?: { command?: string; script?: string } }> } }>;
+    nodes: Record<
+      string,
+      { data: { root: string; targets: Record<string, { options?: { command?: string; script?: string } }> } }
+    >;
     dependencies: Record<string, Array<{ target: string; type: string }>>;
   };
 }
 
 const LEAF_FILE = 'libs/util/src/strings.ts';
 // api-image copies the app's build output (docker/api-image/Dockerfile), so it is a dependent too.
-const EXPECTED_AFFECTED = ['@polyglot/api', 'api-image', 'core', 'polyglot-textkit', 'polyglot-trainer', 'polyglot-wordservice', 'python-service', 'util'];
+const EXPECTED_AFFECTED = [
+  '@polyglot/api',
+  'api-image',
+  'core',
+  'polyglot-textkit',
+  'polyglot-trainer',
+  'polyglot-wordservice',
+  'python-service',
+  'util',
+];
 /** A module of the Python core library: its dependents' pytest suites run too. */
 const PYTHON_FILE = 'python/core/src/textkit/slug.py';
 /** TS/JS projects and the Dockerfile projects of examples/polyglot/docker (never built here: no docker call). */
-const EXPECTED_PROJECTS = ['@polyglot/api', '@polyglot/format', 'core', 'util', 'api-image', 'base-node', 'report-image', 'python-service', 'polyglot-textkit', 'polyglot-wordservice', 'polyglot-trainer'];
+const EXPECTED_PROJECTS = [
+  '@polyglot/api',
+  '@polyglot/format',
+  'core',
+  'util',
+  'api-image',
+  'base-node',
+  'report-image',
+  'python-service',
+  'polyglot-textkit',
+  'polyglot-wordservice',
+  'polyglot-trainer',
+];
 
 function step(title: string): void {
   console.log(`\n== ${title}`);
@@ -31,7 +55,16 @@ function fail(message: string): never {
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => '  ' + r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map(
+      (r) =>
+        '  ' +
+        r
+          .map((c, i) => c.padEnd(widths[i]))
+          .join('  ')
+          .trimEnd(),
+    )
+    .join('\n');
 }
 
 function showInference(ws: TestWorkspace): GraphFile {
@@ -80,10 +113,14 @@ function main(): void {
     const missing = EXPECTED_PROJECTS.filter((p) => !graph.graph.nodes[p]);
     if (missing.length) fail(`missing projects in the graph: ${missing.join(', ')}`);
 
-    step(`Change a leaf library file (${LEAF_FILE}) and a Python core module (${PYTHON_FILE}) on top of the committed state`);
+    step(
+      `Change a leaf library file (${LEAF_FILE}) and a Python core module (${PYTHON_FILE}) on top of the committed state`,
+    );
     ws.write(LEAF_FILE, `${ws.read(LEAF_FILE)}\n/** Added by the demo. */\nexport const demoMarker = 'changed';\n`);
     ws.write(PYTHON_FILE, `${ws.read(PYTHON_FILE)}\n\nDEMO_MARKER = 'changed'\n`);
-    const affected = (JSON.parse(ws.nxOk(['show', 'projects', '--affected', '--base=HEAD', '--json'])) as string[]).sort();
+    const affected = (
+      JSON.parse(ws.nxOk(['show', 'projects', '--affected', '--base=HEAD', '--json'])) as string[]
+    ).sort();
     console.log(`  nx show projects --affected --base=HEAD: ${affected.join(', ')}`);
     if (affected.join() !== EXPECTED_AFFECTED.join()) fail(`expected affected ${EXPECTED_AFFECTED.join(', ')}`);
 
@@ -91,7 +128,8 @@ function main(): void {
     const first = runAffected(ws, 'first run');
     step('nx affected -t typecheck test --base=HEAD (second run, nothing changed)');
     const second = runAffected(ws, 'second run');
-    if (second.total !== first.total || second.cached !== second.total) fail('the second run was not served entirely from the cache');
+    if (second.total !== first.total || second.cached !== second.total)
+      fail('the second run was not served entirely from the cache');
 
     step(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s: the second run was all cache hits.`);
   } finally {

@@ -13,14 +13,17 @@ const NEEDED = [
 ];
 
 const has = (check) =>
-  spawnSync('sh', ['-c', check.includes(' ') ? `${check} >/dev/null 2>&1` : `command -v ${check}`], { stdio: 'ignore' }).status === 0;
+  spawnSync('sh', ['-c', check.includes(' ') ? `${check} >/dev/null 2>&1` : `command -v ${check}`], { stdio: 'ignore' })
+    .status === 0;
 const missing = NEEDED.filter(([check]) => !has(check));
 if (missing.length === 0) process.exit(0);
 
 const pkgs = [...new Set(missing.map(([, pkg]) => pkg))];
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 if (!isRoot) {
-  console.error(`The test suite needs: ${pkgs.join(', ')}. Install them, e.g.: sudo apt-get install -y ${pkgs.join(' ')}`);
+  console.error(
+    `The test suite needs: ${pkgs.join(', ')}. Install them, e.g.: sudo apt-get install -y ${pkgs.join(' ')}`,
+  );
   process.exit(1);
 }
 console.log(`pretest: installing ${pkgs.join(', ')} with apt`);

@@ -41,5 +41,12 @@ export async function measure({ concurrency, count, request }) {
   const seconds = (performance.now() - t0) / 1000;
   agent.destroy();
   lat.sort((a, b) => a - b);
-  return { rps: count / seconds, mbps: bytes / 1e6 / seconds, p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)], errors: bad.length, firstError: bad[0] };
+  return {
+    rps: count / seconds,
+    mbps: bytes / 1e6 / seconds,
+    p50: lat[Math.floor(lat.length / 2)],
+    p99: lat[Math.floor(lat.length * 0.99)],
+    errors: bad.length,
+    firstError: bad[0],
+  };
 }

@@ -37,7 +37,11 @@ function threads(pid) {
     for (const t of fs.readdirSync(`/proc/${p}/task`)) {
       try {
         const st = fs.readFileSync(`/proc/${p}/task/${t}/stat`, 'latin1');
-        const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')).replace(/[0-9]+$/, '').trim() || '?';
+        const name =
+          st
+            .slice(st.indexOf('(') + 1, st.lastIndexOf(')'))
+            .replace(/[0-9]+$/, '')
+            .trim() || '?';
         const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
         // Node names no thread: the event loop is the thread whose id is the pid; the background
         // hasher is the one at nice 19; the rest are libuv's pool, V8's helpers and workers.
@@ -56,7 +60,11 @@ function diff(a, b) {
   return d;
 }
 
-const fmt = (d, gb) => [...d].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${(v / gb).toFixed(2)}`).join(', ');
+const fmt = (d, gb) =>
+  [...d]
+    .sort((x, y) => y[1] - x[1])
+    .map(([k, v]) => `${k} ${(v / gb).toFixed(2)}`)
+    .join(', ');
 const total = (d) => [...d.values()].reduce((a, b) => a + b, 0);
 
 async function metricsPending(srv) {
@@ -72,10 +80,20 @@ async function metricsPending(srv) {
 
 async function main() {
   fs.mkdirSync(work, { recursive: true });
-  const starters = { fleet: () => startFleet(work, repo, '/v1/cache/'), nginx: () => startNginx(work), trc: () => startTrc(work) };
-  if (process.env.BENCH_BASELINE_REPO) starters.baseline = () => startFleet(work, process.env.BENCH_BASELINE_REPO, '/v1/cache/', ' (baseline)');
+  const starters = {
+    fleet: () => startFleet(work, repo, '/v1/cache/'),
+    nginx: () => startNginx(work),
+    trc: () => startTrc(work),
+  };
+  if (process.env.BENCH_BASELINE_REPO)
+    starters.baseline = () => startFleet(work, process.env.BENCH_BASELINE_REPO, '/v1/cache/', ' (baseline)');
   const names = (process.env.CPU_SERVERS ?? 'fleet').split(',');
-  console.log(`server CPU seconds per GB, ${COUNT} × 50 MB at concurrency ${CONC}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `server CPU seconds per GB, ${COUNT} × 50 MB at concurrency ${CONC}, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   for (const name of names) {
     const srv = await starters[name]();
     try {
@@ -83,22 +101,36 @@ async function main() {
       await measureRaw({ concurrency: CONC, count: 2, request: (i) => ({ url: url(`w${i}`), method: 'PUT', body }) });
       const gb = (COUNT * BIG) / 1e9;
       const t0 = threads(srv.pid);
-      const put = await measureRaw({ concurrency: CONC, count: COUNT, request: (i) => ({ url: url(`k${i}`), method: 'PUT', body }) });
+      const put = await measureRaw({
+        concurrency: CONC,
+        count: COUNT,
+        request: (i) => ({ url: url(`k${i}`), method: 'PUT', body }),
+      });
       const t1 = threads(srv.pid);
       for (let i = 0; i < 600 && (await metricsPending(srv)) > 0; i++) await new Promise((r) => setTimeout(r, 100));
       const t2 = threads(srv.pid);
       if (process.env.CPU_GET === '0') {
-        console.log(`${srv.name}: PUT ${put.mbps.toFixed(0)} MB/s (${put.errors} errors), ${(total(diff(t0, t1)) / gb).toFixed(2)} s/GB [${fmt(diff(t0, t1), gb)}]; after the PUTs ${(total(diff(t1, t2)) / gb).toFixed(2)} s/GB`);
+        console.log(
+          `${srv.name}: PUT ${put.mbps.toFixed(0)} MB/s (${put.errors} errors), ${(total(diff(t0, t1)) / gb).toFixed(2)} s/GB [${fmt(diff(t0, t1), gb)}]; after the PUTs ${(total(diff(t1, t2)) / gb).toFixed(2)} s/GB`,
+        );
         continue;
       }
-      const get = await measureRaw({ concurrency: CONC, count: COUNT, request: (i) => ({ url: url(`k${i}`), method: 'GET', expectBytes: BIG }) });
+      const get = await measureRaw({
+        concurrency: CONC,
+        count: COUNT,
+        request: (i) => ({ url: url(`k${i}`), method: 'GET', expectBytes: BIG }),
+      });
       const t3 = threads(srv.pid);
       const dPut = diff(t0, t1);
       const dAfter = diff(t1, t2);
       const dGet = diff(t2, t3);
-      console.log(`${srv.name}: PUT ${put.mbps.toFixed(0)} MB/s (${put.errors} errors), ${(total(dPut) / gb).toFixed(2)} s/GB [${fmt(dPut, gb)}]` +
-        (total(dAfter) > 0 ? `; after the PUTs ${(total(dAfter) / gb).toFixed(2)} s/GB [${fmt(dAfter, gb)}]` : ''));
-      console.log(`${srv.name}: GET ${get.mbps.toFixed(0)} MB/s (${get.errors} errors), ${(total(dGet) / gb).toFixed(2)} s/GB [${fmt(dGet, gb)}]`);
+      console.log(
+        `${srv.name}: PUT ${put.mbps.toFixed(0)} MB/s (${put.errors} errors), ${(total(dPut) / gb).toFixed(2)} s/GB [${fmt(dPut, gb)}]` +
+          (total(dAfter) > 0 ? `; after the PUTs ${(total(dAfter) / gb).toFixed(2)} s/GB [${fmt(dAfter, gb)}]` : ''),
+      );
+      console.log(
+        `${srv.name}: GET ${get.mbps.toFixed(0)} MB/s (${get.errors} errors), ${(total(dGet) / gb).toFixed(2)} s/GB [${fmt(dGet, gb)}]`,
+      );
     } finally {
       await srv.stop();
     }

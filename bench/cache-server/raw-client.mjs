@@ -43,7 +43,19 @@ class Conn {
   async request(method, path, headers, body, expectBytes) {
     if (!this.socket || this.socket.destroyed) await this.connect();
     return new Promise((resolve) => {
-      this.pending = { resolve, expectBytes, state: 'head', head: [], headLen: 0, status: 0, remaining: 0, bodyBytes: 0, chunked: false, line: '', close: false };
+      this.pending = {
+        resolve,
+        expectBytes,
+        state: 'head',
+        head: [],
+        headLen: 0,
+        status: 0,
+        remaining: 0,
+        bodyBytes: 0,
+        chunked: false,
+        line: '',
+        close: false,
+      };
       let text = `${method} ${path} HTTP/1.1\r\nhost: ${this.host}:${this.port}\r\n`;
       for (const [k, v] of Object.entries(headers)) text += `${k}: ${v}\r\n`;
       if (body) text += `content-type: application/octet-stream\r\ncontent-length: ${body.length}\r\n`;
@@ -64,9 +76,13 @@ class Conn {
   done() {
     const p = this.pending;
     this.pending = null;
-    if (p.close) this.socket?.destroy(), (this.socket = null);
+    if (p.close) (this.socket?.destroy(), (this.socket = null));
     const wrongLength = p.expectBytes !== undefined && p.bodyBytes !== p.expectBytes;
-    p.resolve({ status: p.status, bytes: p.bodyBytes, error: wrongLength ? `body of ${p.bodyBytes} bytes, expected ${p.expectBytes}` : undefined });
+    p.resolve({
+      status: p.status,
+      bytes: p.bodyBytes,
+      error: wrongLength ? `body of ${p.bodyBytes} bytes, expected ${p.expectBytes}` : undefined,
+    });
   }
 
   /** Consumes `n` bytes of `buf` (reused by the next read: nothing may keep a reference). */
@@ -89,7 +105,10 @@ class Conn {
         for (const l of lines.slice(1)) {
           const c = l.indexOf(':');
           const k = l.slice(0, c).trim().toLowerCase();
-          const v = l.slice(c + 1).trim().toLowerCase();
+          const v = l
+            .slice(c + 1)
+            .trim()
+            .toLowerCase();
           if (k === 'content-length') length = Number(v);
           else if (k === 'transfer-encoding' && v.includes('chunked')) p.chunked = true;
           else if (k === 'connection' && v === 'close') p.close = true;
@@ -98,7 +117,7 @@ class Conn {
         i = n - (p.headLen - (end + 4));
         p.head = [];
         if (p.chunked) p.state = 'size';
-        else if (length > 0) (p.state = 'body'), (p.remaining = length);
+        else if (length > 0) ((p.state = 'body'), (p.remaining = length));
         else return this.done();
       } else if (p.state === 'body' || p.state === 'data') {
         const take = Math.min(p.remaining, n - i);
@@ -129,7 +148,7 @@ class Conn {
         }
         const size = parseInt(line.split(';')[0], 16);
         if (size === 0) p.state = 'trailer';
-        else (p.state = 'data'), (p.remaining = size);
+        else ((p.state = 'data'), (p.remaining = size));
       }
     }
   }
@@ -144,7 +163,12 @@ class Conn {
  * Runs `count` requests at `concurrency` (one connection each); `request(i)` gives
  * `{ url, method, body?, expectBytes? }`. Same result shape as client.mjs's `measure`.
  */
-export async function measureRaw({ concurrency, count, request, headers = { authorization: 'Bearer bench-token-0123456789' } }) {
+export async function measureRaw({
+  concurrency,
+  count,
+  request,
+  headers = { authorization: 'Bearer bench-token-0123456789' },
+}) {
   const first = new URL(request(0).url);
   const conns = Array.from({ length: concurrency }, () => new Conn(first.hostname, Number(first.port)));
   const lat = [];
@@ -162,12 +186,20 @@ export async function measureRaw({ concurrency, count, request, headers = { auth
         const r = await conn.request(method, u.pathname + u.search, headers, body, expectBytes);
         lat.push(performance.now() - s);
         bytes += body ? body.length : r.bytes;
-        if (r.error || r.status < 200 || r.status > 299) bad.push(`${method} ${r.status}${r.error ? ` (${r.error})` : ''}`);
+        if (r.error || r.status < 200 || r.status > 299)
+          bad.push(`${method} ${r.status}${r.error ? ` (${r.error})` : ''}`);
       }
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
   conns.forEach((c) => c.close());
   lat.sort((a, b) => a - b);
-  return { rps: count / seconds, mbps: bytes / 1e6 / seconds, p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)], errors: bad.length, firstError: bad[0] };
+  return {
+    rps: count / seconds,
+    mbps: bytes / 1e6 / seconds,
+    p50: lat[Math.floor(lat.length / 2)],
+    p99: lat[Math.floor(lat.length * 0.99)],
+    errors: bad.length,
+    firstError: bad[0],
+  };
 }

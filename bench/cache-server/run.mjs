@@ -45,10 +45,26 @@ const small = Array.from({ length: 16 }, () => randomBytes(10 * 1024));
 
 /** The four phases; a GET phase needs its PUT phase, which then runs unmeasured if left out. */
 const SPECS = {
-  bigPut: (url, r, n) => ({ concurrency: 2, count: n.big, request: (i) => ({ url: url(`b${r}x${i}`), method: 'PUT', body: big }) }),
-  bigGet: (url, r, n) => ({ concurrency: 2, count: n.big, request: (i) => ({ url: url(`b${r}x${i % n.big}`), method: 'GET', expectBytes: BIG }) }),
-  smallPut: (url, r, n) => ({ concurrency: 64, count: n.small, request: (i) => ({ url: url(`s${r}x${i}`), method: 'PUT', body: small[i % 16] }) }),
-  smallGet: (url, r, n) => ({ concurrency: 64, count: n.small, request: (i) => ({ url: url(`s${r}x${(i * 7919) % Math.min(SMALL_KEYS, n.small)}`), method: 'GET' }) }),
+  bigPut: (url, r, n) => ({
+    concurrency: 2,
+    count: n.big,
+    request: (i) => ({ url: url(`b${r}x${i}`), method: 'PUT', body: big }),
+  }),
+  bigGet: (url, r, n) => ({
+    concurrency: 2,
+    count: n.big,
+    request: (i) => ({ url: url(`b${r}x${i % n.big}`), method: 'GET', expectBytes: BIG }),
+  }),
+  smallPut: (url, r, n) => ({
+    concurrency: 64,
+    count: n.small,
+    request: (i) => ({ url: url(`s${r}x${i}`), method: 'PUT', body: small[i % 16] }),
+  }),
+  smallGet: (url, r, n) => ({
+    concurrency: 64,
+    count: n.small,
+    request: (i) => ({ url: url(`s${r}x${(i * 7919) % Math.min(SMALL_KEYS, n.small)}`), method: 'GET' }),
+  }),
 };
 const NEEDS = { bigPut: 'bigGet', smallPut: 'smallGet' };
 const phasesToRun = Object.keys(SPECS).filter((p) => PHASES.has(p) || PHASES.has(NEEDS[p]));
@@ -64,7 +80,11 @@ function spotCheck(url) {
       res.on('data', (c) => (hash.update(c), (n += c.length)));
       res.on('end', () => {
         const got = hash.digest('hex');
-        resolve(res.statusCode === 200 && n === BIG && got === bigSha ? null : `spot check ${url}: status ${res.statusCode}, ${n} bytes, sha256 ${got.slice(0, 12)}… (sent ${bigSha.slice(0, 12)}…)`);
+        resolve(
+          res.statusCode === 200 && n === BIG && got === bigSha
+            ? null
+            : `spot check ${url}: status ${res.statusCode}, ${n} bytes, sha256 ${got.slice(0, 12)}… (sent ${bigSha.slice(0, 12)}…)`,
+        );
       });
       res.on('error', (err) => resolve(`spot check ${url}: ${err.message}`));
     });
@@ -83,7 +103,10 @@ async function drainDigests(srv) {
   const t0 = performance.now();
   const metrics = new URL('/metrics', srv.base).toString();
   for (let i = 0; i < 1200; i++) {
-    const text = await fetch(metrics).then((r) => r.text(), () => '');
+    const text = await fetch(metrics).then(
+      (r) => r.text(),
+      () => '',
+    );
     if (/^fleet_cache_pending_digests 0$/m.test(text)) return performance.now() - t0;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -113,7 +136,14 @@ const urlFor = (srv) => (k) => `${srv.base}${k}${srv.name.startsWith('turborepo'
 /** Keeps, per figure, the best of the rounds (higher throughput, lower latency). */
 function better(a, b) {
   if (!a) return b;
-  return { rps: Math.max(a.rps, b.rps), mbps: Math.max(a.mbps, b.mbps), p50: Math.min(a.p50, b.p50), p99: Math.min(a.p99, b.p99), errors: a.errors + b.errors, firstError: a.firstError ?? b.firstError };
+  return {
+    rps: Math.max(a.rps, b.rps),
+    mbps: Math.max(a.mbps, b.mbps),
+    p50: Math.min(a.p50, b.p50),
+    p99: Math.min(a.p99, b.p99),
+    errors: a.errors + b.errors,
+    firstError: a.firstError ?? b.firstError,
+  };
 }
 
 /**
@@ -154,26 +184,74 @@ async function rounds(servers) {
         if (PHASES.has(phase)) best[i][phase] = better(best[i][phase], m);
       }
     }
-    const drainText = drains.length ? `, fleet's deferred hashing done ${drains.map((d) => (d / 1000).toFixed(1)).join('/')} s after its PUT phases` : '';
+    const drainText = drains.length
+      ? `, fleet's deferred hashing done ${drains.map((d) => (d / 1000).toFixed(1)).join('/')} s after its PUT phases`
+      : '';
     drains.length = 0;
-    process.stderr.write(`bench: round ${r + 1}/${ROUNDS} done (${checked} stored 50 MB bodies read back, SHA-256 checked${drainText}), load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+    process.stderr.write(
+      `bench: round ${r + 1}/${ROUNDS} done (${checked} stored 50 MB bodies read back, SHA-256 checked${drainText}), load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}\n`,
+    );
   }
-  return servers.map((srv, i) => ({ name: srv.name, m: { bigPut: SKIPPED, bigGet: SKIPPED, smallPut: SKIPPED, smallGet: SKIPPED, ...best[i] } }));
+  return servers.map((srv, i) => ({
+    name: srv.name,
+    m: { bigPut: SKIPPED, bigGet: SKIPPED, smallPut: SKIPPED, smallGet: SKIPPED, ...best[i] },
+  }));
 }
 
 function table(results) {
   const nginx = results.find((r) => r.name.startsWith('nginx'));
   const trc = results.find((r) => r.name.startsWith('turborepo'));
-  const rows = [['server', 'PUT 50MB MB/s', 'GET 50MB MB/s', 'PUT 10KB req/s', 'p50/p99 ms', 'GET 10KB req/s', 'p50/p99 ms', 'errors']];
+  const rows = [
+    [
+      'server',
+      'PUT 50MB MB/s',
+      'GET 50MB MB/s',
+      'PUT 10KB req/s',
+      'p50/p99 ms',
+      'GET 10KB req/s',
+      'p50/p99 ms',
+      'errors',
+    ],
+  ];
   for (const r of results) {
     const m = r.m;
-    rows.push([r.name, m.bigPut.mbps.toFixed(0), m.bigGet.mbps.toFixed(0), m.smallPut.rps.toFixed(0), `${m.smallPut.p50.toFixed(1)}/${m.smallPut.p99.toFixed(1)}`, m.smallGet.rps.toFixed(0), `${m.smallGet.p50.toFixed(1)}/${m.smallGet.p99.toFixed(1)}`, String(m.bigPut.errors + m.bigGet.errors + m.smallPut.errors + m.smallGet.errors)]);
+    rows.push([
+      r.name,
+      m.bigPut.mbps.toFixed(0),
+      m.bigGet.mbps.toFixed(0),
+      m.smallPut.rps.toFixed(0),
+      `${m.smallPut.p50.toFixed(1)}/${m.smallPut.p99.toFixed(1)}`,
+      m.smallGet.rps.toFixed(0),
+      `${m.smallGet.p50.toFixed(1)}/${m.smallGet.p99.toFixed(1)}`,
+      String(m.bigPut.errors + m.bigGet.errors + m.smallPut.errors + m.smallGet.errors),
+    ]);
   }
   const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
   for (const r of results.filter((x) => x.name.startsWith('fleet') && nginx && trc)) {
     const m = r.m;
-    rows.push([`${r.name} ÷ turborepo-remote-cache`, ratio(m.bigPut.mbps, trc.m.bigPut.mbps), ratio(m.bigGet.mbps, trc.m.bigGet.mbps), ratio(m.smallPut.rps, trc.m.smallPut.rps), `p99 ${ratio(trc.m.smallPut.p99, m.smallPut.p99)} lower`, ratio(m.smallGet.rps, trc.m.smallGet.rps), `p99 ${ratio(trc.m.smallGet.p99, m.smallGet.p99)} lower`, '']);
-    rows.push([`${r.name} ÷ nginx`, ratio(m.bigPut.mbps, nginx.m.bigPut.mbps), ratio(m.bigGet.mbps, nginx.m.bigGet.mbps), ratio(m.smallPut.rps, nginx.m.smallPut.rps), `p99 ${ratio(m.smallPut.p99, nginx.m.smallPut.p99)} of nginx`, ratio(m.smallGet.rps, nginx.m.smallGet.rps), `p99 ${ratio(m.smallGet.p99, nginx.m.smallGet.p99)} of nginx`, '']);
+    rows.push([
+      `${r.name} ÷ turborepo-remote-cache`,
+      ratio(m.bigPut.mbps, trc.m.bigPut.mbps),
+      ratio(m.bigGet.mbps, trc.m.bigGet.mbps),
+      ratio(m.smallPut.rps, trc.m.smallPut.rps),
+      `p99 ${ratio(trc.m.smallPut.p99, m.smallPut.p99)} lower`,
+      ratio(m.smallGet.rps, trc.m.smallGet.rps),
+      `p99 ${ratio(trc.m.smallGet.p99, m.smallGet.p99)} lower`,
+      '',
+    ]);
+    rows.push([
+      `${r.name} ÷ nginx`,
+      ratio(m.bigPut.mbps, nginx.m.bigPut.mbps),
+      ratio(m.bigGet.mbps, nginx.m.bigGet.mbps),
+      ratio(m.smallPut.rps, nginx.m.smallPut.rps),
+      `p99 ${ratio(m.smallPut.p99, nginx.m.smallPut.p99)} of nginx`,
+      ratio(m.smallGet.rps, nginx.m.smallGet.rps),
+      `p99 ${ratio(m.smallGet.p99, nginx.m.smallGet.p99)} of nginx`,
+      '',
+    ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
@@ -181,20 +259,32 @@ function table(results) {
 }
 
 async function main() {
-  if (!fs.existsSync(path.join(repo, 'dist', 'cli', 'main.js'))) throw new Error('build first: npx tsc -b tsconfig.build.json');
+  if (!fs.existsSync(path.join(repo, 'dist', 'cli', 'main.js')))
+    throw new Error('build first: npx tsc -b tsconfig.build.json');
   fs.mkdirSync(work, { recursive: true });
-  const all = { nginx: () => startNginx(work), trc: () => startTrc(work), v8: () => startFleet(work, repo, '/v8/artifacts/'), v1: () => startFleet(work, repo, '/v1/cache/') };
+  const all = {
+    nginx: () => startNginx(work),
+    trc: () => startTrc(work),
+    v8: () => startFleet(work, repo, '/v8/artifacts/'),
+    v1: () => startFleet(work, repo, '/v1/cache/'),
+  };
   const baseline = process.env.BENCH_BASELINE_REPO;
-  if (baseline) (all.baseline = () => startFleet(work, baseline, '/v1/cache/', ' (baseline)')), ONLY.push('baseline');
+  if (baseline) ((all.baseline = () => startFleet(work, baseline, '/v1/cache/', ' (baseline)')), ONLY.push('baseline'));
   const servers = [];
   const load0 = os.loadavg();
   try {
     for (const [k, start] of Object.entries(all)) if (ONLY.includes(k)) servers.push(await start());
     const results = await rounds(servers);
     const load = (l) => l.map((x) => x.toFixed(2)).join(' ');
-    console.log(`loopback, best of ${ROUNDS} rounds: ${BIG_COUNT} × 50 MB at concurrency 2 (${BIG_CLIENT === measure ? 'node:http' : 'raw socket'} client), ${SMALL_COUNT} × 10 KB at concurrency 64, node ${process.version}, ${os.cpus().length} CPUs, load average ${load(load0)} at start, ${load(os.loadavg())} at end\n`);
+    console.log(
+      `loopback, best of ${ROUNDS} rounds: ${BIG_COUNT} × 50 MB at concurrency 2 (${BIG_CLIENT === measure ? 'node:http' : 'raw socket'} client), ${SMALL_COUNT} × 10 KB at concurrency 64, node ${process.version}, ${os.cpus().length} CPUs, load average ${load(load0)} at start, ${load(os.loadavg())} at end\n`,
+    );
     console.log(table(results));
-    const errs = results.flatMap((r) => Object.entries(r.m).filter(([, m]) => m.errors > 0).map(([p, m]) => `${r.name} ${p}: ${m.errors} errors, first: ${m.firstError}`));
+    const errs = results.flatMap((r) =>
+      Object.entries(r.m)
+        .filter(([, m]) => m.errors > 0)
+        .map(([p, m]) => `${r.name} ${p}: ${m.errors} errors, first: ${m.firstError}`),
+    );
     if (errs.length > 0) console.log(`\nerrors:\n${errs.join('\n')}`);
   } finally {
     for (const srv of servers) await srv.stop();

@@ -8,7 +8,6 @@ import * as path from 'node:path';
 export const TOKEN = 'bench-token-0123456789';
 const TRC_VERSION = '2.12.0'; // engines: node >= 20; checked to start on Node 20.20
 
-
 async function waitPort(port, child, name) {
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
@@ -41,7 +40,9 @@ export async function startNginx(work) {
   const conf = path.join(dir, 'nginx.conf');
   // Workers run as root here so that they may write into bench/.work (the benchmark runs as root).
   const user = process.getuid?.() === 0 ? 'user root;\n' : '';
-  fs.writeFileSync(conf, `${user}worker_processes auto;
+  fs.writeFileSync(
+    conf,
+    `${user}worker_processes auto;
 error_log ${dir}/error.log warn;
 pid ${dir}/nginx.pid;
 events { worker_connections 4096; }
@@ -61,7 +62,8 @@ http {
     location /v8/artifacts/ { dav_methods PUT; create_full_put_path on; }
   }
 }
-`);
+`,
+  );
   const child = spawn('nginx', ['-c', conf, '-p', dir, '-g', 'daemon off;'], { stdio: 'ignore' });
   await waitPort(port, child, 'nginx');
   return handle(child, port, 'nginx (Debian)', '/v8/artifacts/');
@@ -72,7 +74,11 @@ export function ensureTrc(work) {
   const prefix = path.join(work, '..', 'trc');
   const cli = path.join(prefix, 'node_modules', 'turborepo-remote-cache', 'dist', 'cli.js');
   if (!fs.existsSync(cli)) {
-    const r = spawnSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', `turborepo-remote-cache@${TRC_VERSION}`], { stdio: 'inherit' });
+    const r = spawnSync(
+      'npm',
+      ['install', '--prefix', prefix, '--no-audit', '--no-fund', `turborepo-remote-cache@${TRC_VERSION}`],
+      { stdio: 'inherit' },
+    );
     if (r.status !== 0) throw new Error('npm install turborepo-remote-cache failed');
   }
   return cli;
@@ -84,7 +90,17 @@ export async function startTrc(work) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const env = { ...process.env, PORT: String(port), TURBO_TOKEN: TOKEN, STORAGE_PROVIDER: 'local', STORAGE_PATH: dir, STORAGE_PATH_USE_TMP_FOLDER: 'false', LOG_LEVEL: 'error', NODE_ENV: 'production', BODY_LIMIT: String(200 * 1024 * 1024) };
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    TURBO_TOKEN: TOKEN,
+    STORAGE_PROVIDER: 'local',
+    STORAGE_PATH: dir,
+    STORAGE_PATH_USE_TMP_FOLDER: 'false',
+    LOG_LEVEL: 'error',
+    NODE_ENV: 'production',
+    BODY_LIMIT: String(200 * 1024 * 1024),
+  };
   const child = spawn(process.execPath, [cli], { env, stdio: 'ignore' });
   await waitPort(port, child, 'turborepo-remote-cache');
   return handle(child, port, `turborepo-remote-cache ${TRC_VERSION}`, '/v8/artifacts/');
@@ -99,7 +115,22 @@ export async function startFleet(work, repo, route, label = '') {
   fs.writeFileSync(tokens, JSON.stringify({ tokens: [{ name: 'bench', sha256: sha, write: 'main', read: ['main'] }] }));
   const port = await freePort();
   const nodeArgs = (process.env.FLEET_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const args = [...nodeArgs, path.join(repo, 'dist', 'cli', 'main.js'), 'cache', 'serve', '--port', String(port), '--store', `fs:${dir}`, '--tokens', tokens, '--max-size', 'unlimited', '--log', 'off'];
+  const args = [
+    ...nodeArgs,
+    path.join(repo, 'dist', 'cli', 'main.js'),
+    'cache',
+    'serve',
+    '--port',
+    String(port),
+    '--store',
+    `fs:${dir}`,
+    '--tokens',
+    tokens,
+    '--max-size',
+    'unlimited',
+    '--log',
+    'off',
+  ];
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
   await waitPort(port, child, 'fleet cache serve');
   return handle(child, port, `fleet cache serve ${route}${label}`, route);

@@ -12,7 +12,6 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** A timeout for Promise.race that does not keep the process alive on its own. */
 const deadline = (ms) => new Promise((r) => setTimeout(r, ms).unref());
 
-
 function signalGroup(pid, signal) {
   try {
     process.kill(-pid, signal);
@@ -97,17 +96,35 @@ export async function waitFor(check, timeoutMs, what) {
 
 export async function startRedis(dir) {
   const port = await freePort();
-  const p = start('redis-server', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { cwd: dir, env: process.env, logFile: `${dir}/redis.log` });
-  await waitFor(async () => p.exitCode !== undefined ? Promise.reject(new Error(`redis-server exited: ${p.output()}`)) : canConnect(port), 15_000, 'redis-server');
+  const p = start(
+    'redis-server',
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { cwd: dir, env: process.env, logFile: `${dir}/redis.log` },
+  );
+  await waitFor(
+    async () =>
+      p.exitCode !== undefined ? Promise.reject(new Error(`redis-server exited: ${p.output()}`)) : canConnect(port),
+    15_000,
+    'redis-server',
+  );
   return { ...p, url: `redis://127.0.0.1:${port}`, proc: p };
 }
 
 export async function startCache(fleetBin, dir, store) {
-  const p = start('fleet cache serve', process.execPath, [fleetBin, 'cache', 'serve', '--port', '0', '--host', '127.0.0.1', '--store', `fs:${store}`], { cwd: dir, env: process.env, logFile: `${dir}/cache.log` });
+  const p = start(
+    'fleet cache serve',
+    process.execPath,
+    [fleetBin, 'cache', 'serve', '--port', '0', '--host', '127.0.0.1', '--store', `fs:${store}`],
+    { cwd: dir, env: process.env, logFile: `${dir}/cache.log` },
+  );
   const url = await waitFor(
     () => {
       if (p.exitCode !== undefined) throw new Error(`fleet cache serve exited ${p.exitCode}: ${p.output()}`);
-      const line = p.output().split('\n').find((l) => l.includes('"msg":"listening"'));
+      const line = p
+        .output()
+        .split('\n')
+        .find((l) => l.includes('"msg":"listening"'));
       return line ? JSON.parse(line).url : undefined;
     },
     30_000,

@@ -37,7 +37,9 @@ export function makeDag({ tasks, seed, medianMs, sigma, capFactor }) {
   for (let i = 0; i < tasks; i++) {
     const layer = Math.min(layers - 1, Math.floor((i * layers) / tasks));
     const name = `p${String(i).padStart(3, '0')}`;
-    const ms = Math.round(Math.min(medianMs * capFactor, Math.max(medianMs / 10, medianMs * Math.exp(sigma * normal(rand)))));
+    const ms = Math.round(
+      Math.min(medianMs * capFactor, Math.max(medianMs / 10, medianMs * Math.exp(sigma * normal(rand)))),
+    );
     const deps = new Set();
     if (layer > 0) {
       const above = byLayer[layer - 1];
@@ -94,7 +96,14 @@ export function git(cwd, args, opts = {}) {
     cwd,
     encoding: 'utf8',
     timeout: 120_000,
-    env: { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.invalid', GIT_CONFIG_NOSYSTEM: '1' },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'bench',
+      GIT_AUTHOR_EMAIL: 'bench@example.invalid',
+      GIT_COMMITTER_NAME: 'bench',
+      GIT_COMMITTER_EMAIL: 'bench@example.invalid',
+      GIT_CONFIG_NOSYSTEM: '1',
+    },
     ...opts,
   });
   if (r.status !== 0) throw new Error(`git ${args.join(' ')} in ${cwd}: ${r.error?.message ?? ''}${r.stderr}`);
@@ -152,12 +161,14 @@ export function linkNodeModules(repo, root) {
     if (name.startsWith('.')) continue;
     if (name.startsWith('@')) {
       fs.mkdirSync(path.join(nm, name), { recursive: true });
-      for (const sub of fs.readdirSync(path.join(repoNm, name))) link(path.join(repoNm, name, sub), path.join(nm, name, sub));
+      for (const sub of fs.readdirSync(path.join(repoNm, name)))
+        link(path.join(repoNm, name, sub), path.join(nm, name, sub));
     } else link(path.join(repoNm, name), path.join(nm, name));
   }
   link(repo, path.join(nm, 'nx-fleet'));
   fs.mkdirSync(path.join(nm, '.bin'), { recursive: true });
-  for (const bin of fs.readdirSync(path.join(repoNm, '.bin'))) link(path.join(repoNm, '.bin', bin), path.join(nm, '.bin', bin));
+  for (const bin of fs.readdirSync(path.join(repoNm, '.bin')))
+    link(path.join(repoNm, '.bin', bin), path.join(nm, '.bin', bin));
 }
 
 /**

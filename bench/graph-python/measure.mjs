@@ -57,5 +57,14 @@ for (let i = 0; i < 20; i++) {
 }
 times.sort((a, b) => a - b);
 process.stdout.write(
-  JSON.stringify({ files: first.pyFiles.length, imports: first.imports, edges: first.edges, coldMs, processMs, warmMs, oneFileMs: times[10], oneFileMaxMs: times[times.length - 1] }),
+  JSON.stringify({
+    files: first.pyFiles.length,
+    imports: first.imports,
+    edges: first.edges,
+    coldMs,
+    processMs,
+    warmMs,
+    oneFileMs: times[10],
+    oneFileMaxMs: times[times.length - 1],
+  }),
 );

@@ -32,7 +32,13 @@ if (!existsSync(dist)) throw new Error('build first: npx tsc -b tsconfig.build.j
 const modules = generate(work, { packages, modulesPerPackage });
 const baselineAt = process.argv.indexOf('--baseline');
 const baseline = baselineAt >= 0 ? process.argv[baselineAt + 1] : undefined;
-const child = (mode, build = dist) => JSON.parse(execFileSync(process.execPath, [join(here, 'measure.mjs'), build, work, mode], { encoding: 'utf8', maxBuffer: 1 << 28 }));
+const child = (mode, build = dist) =>
+  JSON.parse(
+    execFileSync(process.execPath, [join(here, 'measure.mjs'), build, work, mode], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    }),
+  );
 const peer = () => JSON.parse(execFileSync('python3', [join(here, 'ast_scan.py'), work], { encoding: 'utf8' }));
 
 // Alternate the two sides and keep each one's best of three, so that load from other
@@ -65,16 +71,29 @@ const result = {
   oneFileMaxMs: Math.max(...ours.map((r) => r.oneFileMaxMs)),
   peerImports: theirs[0].imports,
 };
-console.log(`workspace: ${packages} packages, ${modules} modules, ${result.files} .py files, ${result.imports} imports (ast peer counts ${result.peerImports} statement imports)`);
-console.log(`cold extraction + ownership + resolution (ours): ${cold.toFixed(0)} ms (${result.coldProcessMs.toFixed(0)} ms including Node start-up and module load)`);
+console.log(
+  `workspace: ${packages} packages, ${modules} modules, ${result.files} .py files, ${result.imports} imports (ast peer counts ${result.peerImports} statement imports)`,
+);
+console.log(
+  `cold extraction + ownership + resolution (ours): ${cold.toFixed(0)} ms (${result.coldProcessMs.toFixed(0)} ms including Node start-up and module load)`,
+);
 console.log(`CPython ast scan (peer):                          ${peerMs.toFixed(0)} ms`);
 console.log(`ratio peer/ours:                                  ${result.ratio.toFixed(1)}x (target >= 3x)`);
 console.log(`warm re-run of all files, same process:           ${result.warmMs.toFixed(0)} ms`);
-console.log(`one-file change (re-read, extract, resolve):      ${result.oneFileMs.toFixed(2)} ms median, ${result.oneFileMaxMs.toFixed(2)} ms worst (target < 100 ms)`);
+console.log(
+  `one-file change (re-read, extract, resolve):      ${result.oneFileMs.toFixed(2)} ms median, ${result.oneFileMaxMs.toFixed(2)} ms worst (target < 100 ms)`,
+);
 const median = (runs, key) => [...runs.map((r) => r[key])].sort((a, b) => a - b)[Math.floor(runs.length / 2)];
 if (baseline) {
-  result.beforeAfter = ['coldMs', 'warmMs', 'oneFileMs'].map((key) => ({ key, before: median(before, key), after: median(ours, key) }));
-  for (const { key, before: b, after: a } of result.beforeAfter) console.log(`before/after ${key.padEnd(10)} median of 3: ${b.toFixed(2)} ms -> ${a.toFixed(2)} ms (after/before ${(a / b).toFixed(2)})`);
+  result.beforeAfter = ['coldMs', 'warmMs', 'oneFileMs'].map((key) => ({
+    key,
+    before: median(before, key),
+    after: median(ours, key),
+  }));
+  for (const { key, before: b, after: a } of result.beforeAfter)
+    console.log(
+      `before/after ${key.padEnd(10)} median of 3: ${b.toFixed(2)} ms -> ${a.toFixed(2)} ms (after/before ${(a / b).toFixed(2)})`,
+    );
   console.log(`edges found: before ${before[0].edges}, after ${ours[0].edges}`);
 }
 if (!process.argv.includes('--no-docs')) writeDocs(result);
@@ -95,8 +114,17 @@ function writeDocs(r) {
     `| warm: all files again in the same process | ${r.warmMs.toFixed(0)} ms | |`,
     `| one-file change: re-read, re-extract, re-resolve (median / worst of 20) | ${r.oneFileMs.toFixed(2)} ms / ${r.oneFileMaxMs.toFixed(2)} ms | < 100 ms |`,
     ...(r.beforeAfter
-      ? ['', 'Before/after in the same run (`--baseline`: the build before the change, measured alternately with this one; median of 3):', '', '| measurement | before | after | after / before |', '|---|---|---|---|',
-         ...r.beforeAfter.map(({ key, before: b, after: a }) => `| ${key.replace('Ms', '')} | ${b.toFixed(2)} ms | ${a.toFixed(2)} ms | ${(a / b).toFixed(2)} |`)]
+      ? [
+          '',
+          'Before/after in the same run (`--baseline`: the build before the change, measured alternately with this one; median of 3):',
+          '',
+          '| measurement | before | after | after / before |',
+          '|---|---|---|---|',
+          ...r.beforeAfter.map(
+            ({ key, before: b, after: a }) =>
+              `| ${key.replace('Ms', '')} | ${b.toFixed(2)} ms | ${a.toFixed(2)} ms | ${(a / b).toFixed(2)} |`,
+          ),
+        ]
       : []),
     '<!-- bench:graph-python:end -->',
   ].join('\n');

@@ -30,7 +30,16 @@ const rand = () => {
 };
 const pick = (n) => Math.floor(rand() * n);
 
-const expected = { files: 0, sourceFiles: 0, imports: 0, workspaceEdges: 0, external: 0, unresolved: 0, byKind: {}, projectEdges: 0 };
+const expected = {
+  files: 0,
+  sourceFiles: 0,
+  imports: 0,
+  workspaceEdges: 0,
+  external: 0,
+  unresolved: 0,
+  byKind: {},
+  projectEdges: 0,
+};
 const projectEdges = new Set();
 const files = new Map();
 const write = (rel, text) => files.set(rel, text);
@@ -50,7 +59,15 @@ function kindOf(j) {
   if (j === PER - 4) return 'tsx';
   return 'ts';
 }
-const fileName = (j) => ({ index: 'index.ts', cjs: `legacy${j}.cjs`, js: `util${j}.js`, dts: `types${j}.d.ts`, tsx: `view${j}.tsx`, ts: `mod${j}.ts` })[kindOf(j)];
+const fileName = (j) =>
+  ({
+    index: 'index.ts',
+    cjs: `legacy${j}.cjs`,
+    js: `util${j}.js`,
+    dts: `types${j}.d.ts`,
+    tsx: `view${j}.tsx`,
+    ts: `mod${j}.ts`,
+  })[kindOf(j)];
 
 function tsModule(p, j) {
   const lines = [`// project ${p}, module ${j}`];
@@ -91,13 +108,24 @@ function tsModule(p, j) {
     lines.push(`import { gone } from './missing${j}';`);
     count('static', 'unresolved');
   }
-  lines.push('const s = "import(\'not-an-import\')"; // require("nor-this")', `export const v${j} = ${j};`, `export type T${j} = { n: ${j} };`);
+  lines.push(
+    'const s = "import(\'not-an-import\')"; // require("nor-this")',
+    `export const v${j} = ${j};`,
+    `export type T${j} = { n: ${j} };`,
+  );
   return lines.join('\n') + '\n';
 }
 
 function projectFiles(p) {
   const dir = `packages/p${p}`;
-  write(`${dir}/package.json`, JSON.stringify({ name: `@bench/p${p}`, version: '1.0.0', exports: { '.': './src/index.ts', './*': './src/*.ts' } }, null, 2));
+  write(
+    `${dir}/package.json`,
+    JSON.stringify(
+      { name: `@bench/p${p}`, version: '1.0.0', exports: { '.': './src/index.ts', './*': './src/*.ts' } },
+      null,
+      2,
+    ),
+  );
   write(`${dir}/tsconfig.json`, JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src'] }, null, 2));
   const index = [];
   for (let j = 0; j < PER; j++) {
@@ -111,7 +139,10 @@ function projectFiles(p) {
         count('static', 'workspaceEdges');
       }
     } else if (kind === 'tsx') {
-      write(rel, `import { v1 } from './mod1';\nimport type { T2 } from './mod2';\nexport const View = () => <div title="it's">Don't {v1} import('x')</div>;\n`);
+      write(
+        rel,
+        `import { v1 } from './mod1';\nimport type { T2 } from './mod2';\nexport const View = () => <div title="it's">Don't {v1} import('x')</div>;\n`,
+      );
       count('static', 'workspaceEdges');
       count('type', 'workspaceEdges');
     } else if (kind === 'dts') {
@@ -119,7 +150,10 @@ function projectFiles(p) {
       count('type', 'workspaceEdges');
       count('reference', 'workspaceEdges');
     } else if (kind === 'js') {
-      write(rel, `const legacy = require('./legacy${PER - 1}.cjs');\nconst path = require('node:path');\nexports.util = legacy;\n`);
+      write(
+        rel,
+        `const legacy = require('./legacy${PER - 1}.cjs');\nconst path = require('node:path');\nexports.util = legacy;\n`,
+      );
       count('require', 'workspaceEdges');
       count('require', 'external');
     } else {
@@ -136,9 +170,19 @@ function rootFiles() {
   write('nx.json', JSON.stringify({ pluginsConfig: { '@nx/js': { analyzeSourceFiles: true } } }, null, 2));
   // `@bench/pN` goes through `paths`; `@bench/pN/modK` matches the alias too but finds no file there,
   // so it resolves through the package's `exports` (as TypeScript would through node_modules).
-  const compilerOptions = { module: 'esnext', moduleResolution: 'bundler', jsx: 'react-jsx', allowJs: true, baseUrl: '.', paths: { '@bench/*': ['packages/*/src/index.ts'] } };
+  const compilerOptions = {
+    module: 'esnext',
+    moduleResolution: 'bundler',
+    jsx: 'react-jsx',
+    allowJs: true,
+    baseUrl: '.',
+    paths: { '@bench/*': ['packages/*/src/index.ts'] },
+  };
   write('tsconfig.base.json', JSON.stringify({ compilerOptions }, null, 2));
-  write('packages/shared/package.json', JSON.stringify({ name: 'bench-shared', version: '1.0.0', main: 'lib/index.js', types: 'lib/index.d.ts' }, null, 2));
+  write(
+    'packages/shared/package.json',
+    JSON.stringify({ name: 'bench-shared', version: '1.0.0', main: 'lib/index.js', types: 'lib/index.d.ts' }, null, 2),
+  );
   write('packages/shared/lib/index.js', 'exports.shared = 1;\n');
   write('packages/shared/lib/index.d.ts', 'export declare const shared: number;\n');
   write('.gitignore', 'node_modules\n.nx\n');
@@ -155,7 +199,18 @@ expected.files = files.size;
 expected.sourceFiles = [...files.keys()].filter((f) => /\.(?:[cm]?[jt]sx?)$/.test(f)).length;
 expected.projectEdges = projectEdges.size;
 fs.writeFileSync(path.join(path.dirname(OUT), 'expected.json'), JSON.stringify(expected, null, 2));
-const git = (...a) => execFileSync('git', a, { cwd: OUT, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' } });
+const git = (...a) =>
+  execFileSync('git', a, {
+    cwd: OUT,
+    stdio: 'ignore',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'b',
+      GIT_AUTHOR_EMAIL: 'b@b',
+      GIT_COMMITTER_NAME: 'b',
+      GIT_COMMITTER_EMAIL: 'b@b',
+    },
+  });
 git('init', '-q', '-b', 'main');
 git('add', '-A');
 git('commit', '-q', '-m', 'bench tree');

@@ -25,7 +25,8 @@ const peers = !args.includes('--no-peers');
 const peerProjects = Number(args[args.indexOf('--peer-projects') + 1]) || 50;
 const require = createRequire(import.meta.url);
 
-if (!fs.existsSync(path.join(work, 'expected.json'))) execFileSync(process.execPath, [path.join(here, 'generate.mjs')], { stdio: 'inherit' });
+if (!fs.existsSync(path.join(work, 'expected.json')))
+  execFileSync(process.execPath, [path.join(here, 'generate.mjs')], { stdio: 'inherit' });
 const expected = JSON.parse(fs.readFileSync(path.join(work, 'expected.json'), 'utf8'));
 const { buildFileGraph } = require(path.join(repo, 'dist', 'graph'));
 
@@ -61,7 +62,9 @@ async function ours() {
   row('nx-fleet cold (discover, hash, parse, resolve, write cache)', cold, JSON.stringify(cold.result.stats));
   const got = countEdges(cold.result);
   const ok = ['imports', 'workspaceEdges', 'external', 'unresolved'].every((k) => got[k] === expected[k]);
-  console.log(`edges: ${JSON.stringify(got)}; expected ${JSON.stringify({ imports: expected.imports, workspaceEdges: expected.workspaceEdges, external: expected.external, unresolved: expected.unresolved })}: ${ok ? 'OK' : 'MISMATCH'}`);
+  console.log(
+    `edges: ${JSON.stringify(got)}; expected ${JSON.stringify({ imports: expected.imports, workspaceEdges: expected.workspaceEdges, external: expected.external, unresolved: expected.unresolved })}: ${ok ? 'OK' : 'MISMATCH'}`,
+  );
   const warm = await timed(() => buildFileGraph({ workspaceRoot: ws, cacheDir }));
   row('nx-fleet warm (no change, whole graph)', warm);
   const changed = 'packages/p7/src/mod3.ts';
@@ -76,8 +79,14 @@ async function ours() {
     await buildFileGraph({ workspaceRoot: ws, cacheDir, files, filesToProcess: [] });
     fs.appendFileSync(path.join(ws, changed), '// again\n');
     files.find((f) => f.file === changed).hash = 'changed-again';
-    const incremental = await timed(() => buildFileGraph({ workspaceRoot: ws, cacheDir, files, filesToProcess: [changed] }));
-    row('nx-fleet one-file change as createDependencies gets it (filesToProcess)', incremental, JSON.stringify(incremental.result.stats));
+    const incremental = await timed(() =>
+      buildFileGraph({ workspaceRoot: ws, cacheDir, files, filesToProcess: [changed] }),
+    );
+    row(
+      'nx-fleet one-file change as createDependencies gets it (filesToProcess)',
+      incremental,
+      JSON.stringify(incremental.result.stats),
+    );
   } finally {
     fs.writeFileSync(path.join(ws, changed), original);
   }
@@ -86,7 +95,10 @@ async function ours() {
 
 function gitFilesWithHashes() {
   const out = execFileSync('git', ['ls-files', '-s', '-z'], { cwd: ws, maxBuffer: 1 << 30, encoding: 'utf8' });
-  return out.split('\0').filter(Boolean).map((l) => ({ file: l.slice(l.indexOf('\t') + 1), hash: l.split(' ')[1] }));
+  return out
+    .split('\0')
+    .filter(Boolean)
+    .map((l) => ({ file: l.slice(l.indexOf('\t') + 1), hash: l.split(' ')[1] }));
 }
 
 async function crossover() {
@@ -94,66 +106,159 @@ async function crossover() {
   const files = gitFilesWithHashes();
   for (const n of [1000, 3000, 10000, sources.length]) {
     const subset = sources.slice(0, n).map((f) => f.file);
-    const serial = await timed(() => buildFileGraph({ workspaceRoot: ws, cacheDir: false, files, filesToProcess: subset, parallelThreshold: Number.MAX_SAFE_INTEGER }));
-    const pool = await timed(() => buildFileGraph({ workspaceRoot: ws, cacheDir: false, files, filesToProcess: subset, parallelThreshold: 1, parallelMinCores: 1 }));
-    console.log(`parse crossover, ${n} files: main thread ${serial.wall.toFixed(0)} ms, piscina (${os.availableParallelism()} cores) ${pool.wall.toFixed(0)} ms`);
+    const serial = await timed(() =>
+      buildFileGraph({
+        workspaceRoot: ws,
+        cacheDir: false,
+        files,
+        filesToProcess: subset,
+        parallelThreshold: Number.MAX_SAFE_INTEGER,
+      }),
+    );
+    const pool = await timed(() =>
+      buildFileGraph({
+        workspaceRoot: ws,
+        cacheDir: false,
+        files,
+        filesToProcess: subset,
+        parallelThreshold: 1,
+        parallelMinCores: 1,
+      }),
+    );
+    console.log(
+      `parse crossover, ${n} files: main thread ${serial.wall.toFixed(0)} ms, piscina (${os.availableParallelism()} cores) ${pool.wall.toFixed(0)} ms`,
+    );
   }
 }
 
 function runPeer(name, cmd, cmdArgs, scale) {
   const t = process.hrtime.bigint();
-  const r = spawnSync(cmd, cmdArgs, { cwd: ws, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=8192' } });
+  const r = spawnSync(cmd, cmdArgs, {
+    cwd: ws,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=8192' },
+  });
   const wall = Number(process.hrtime.bigint() - t) / 1e6;
   if (r.status !== 0) console.log(`${name} exited ${r.status}: ${(r.stderr || '').slice(0, 500)}`);
-  row(name, { wall: wall * scale, cpu: NaN }, scale === 1 ? '' : `measured ${wall.toFixed(0)} ms on ${peerProjects} projects, scaled x${scale.toFixed(1)}`);
+  row(
+    name,
+    { wall: wall * scale, cpu: NaN },
+    scale === 1 ? '' : `measured ${wall.toFixed(0)} ms on ${peerProjects} projects, scaled x${scale.toFixed(1)}`,
+  );
   return r;
 }
 
 function nxAnalysis() {
   const nm = path.join(ws, 'node_modules');
   fs.mkdirSync(nm, { recursive: true });
-  for (const name of ['nx', '@nx']) if (!fs.existsSync(path.join(nm, name))) fs.symlinkSync(path.join(repo, 'node_modules', name), path.join(nm, name));
+  for (const name of ['nx', '@nx'])
+    if (!fs.existsSync(path.join(nm, name))) fs.symlinkSync(path.join(repo, 'node_modules', name), path.join(nm, name));
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-data-'));
   const t = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [path.join(repo, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), 'graph', `--file=${path.join(work, 'nx-graph.json')}`], {
-    cwd: ws,
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_PERF_LOGGING: 'true', NX_WORKSPACE_DATA_DIRECTORY: data, NX_CACHE_DIRECTORY: path.join(data, 'cache') },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(repo, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'),
+      'graph',
+      `--file=${path.join(work, 'nx-graph.json')}`,
+    ],
+    {
+      cwd: ws,
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+      env: {
+        ...process.env,
+        NX_DAEMON: 'false',
+        NX_NO_CLOUD: 'true',
+        NX_TUI: 'false',
+        NX_PERF_LOGGING: 'true',
+        NX_WORKSPACE_DATA_DIRECTORY: data,
+        NX_CACHE_DIRECTORY: path.join(data, 'cache'),
+      },
+    },
+  );
   const wall = Number(process.hrtime.bigint() - t) / 1e6;
   fs.rmSync(data, { recursive: true, force: true });
   const m = /Time taken for 'build typescript dependencies' ([\d.]+)ms/.exec(r.stdout + r.stderr);
-  if (r.status !== 0 || !m) console.log(`nx graph: exit ${r.status}, no "build typescript dependencies" timing: ${(r.stdout + r.stderr).slice(-800)}`);
+  if (r.status !== 0 || !m)
+    console.log(
+      `nx graph: exit ${r.status}, no "build typescript dependencies" timing: ${(r.stdout + r.stderr).slice(-800)}`,
+    );
   let edges = 0;
   try {
     const g = JSON.parse(fs.readFileSync(path.join(work, 'nx-graph.json'), 'utf8'));
-    edges = Object.values(g.graph.dependencies).flat().filter((d) => !d.target.startsWith('npm:')).length;
+    edges = Object.values(g.graph.dependencies)
+      .flat()
+      .filter((d) => !d.target.startsWith('npm:')).length;
   } catch {
     /* reported through the missing timing above */
   }
-  if (m) row("Nx 24 'build typescript dependencies' (cold nx graph)", { wall: Number(m[1]), cpu: NaN }, `${edges} project-to-project edges in its graph`);
+  if (m)
+    row(
+      "Nx 24 'build typescript dependencies' (cold nx graph)",
+      { wall: Number(m[1]), cpu: NaN },
+      `${edges} project-to-project edges in its graph`,
+    );
   row('Nx 24 whole cold `nx graph`', { wall, cpu: NaN });
 }
 
 function peerRuns() {
-  const projects = fs.readdirSync(path.join(ws, 'packages')).filter((p) => /^p\d+$/.test(p)).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+  const projects = fs
+    .readdirSync(path.join(ws, 'packages'))
+    .filter((p) => /^p\d+$/.test(p))
+    .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
   const subset = quick ? projects.slice(0, peerProjects) : projects;
   const scale = projects.length / subset.length;
   const dirs = subset.map((p) => `packages/${p}`);
-  runPeer('madge 8', process.execPath, [path.join(repo, 'node_modules/madge/bin/cli.js'), '--json', '--extensions', 'ts,tsx,js,cjs,mjs', '--ts-config', 'tsconfig.base.json', ...dirs], scale);
-  runPeer('dependency-cruiser 17', process.execPath, [path.join(repo, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), '--no-config', '--output-type', 'json', '--ts-config', 'tsconfig.base.json', '--output-to', path.join(work, 'depcruise.json'), ...dirs], scale);
+  runPeer(
+    'madge 8',
+    process.execPath,
+    [
+      path.join(repo, 'node_modules/madge/bin/cli.js'),
+      '--json',
+      '--extensions',
+      'ts,tsx,js,cjs,mjs',
+      '--ts-config',
+      'tsconfig.base.json',
+      ...dirs,
+    ],
+    scale,
+  );
+  runPeer(
+    'dependency-cruiser 17',
+    process.execPath,
+    [
+      path.join(repo, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'),
+      '--no-config',
+      '--output-type',
+      'json',
+      '--ts-config',
+      'tsconfig.base.json',
+      '--output-to',
+      path.join(work, 'depcruise.json'),
+      ...dirs,
+    ],
+    scale,
+  );
   nxAnalysis();
 }
 
 const { cold, ok } = await ours();
 await crossover();
 if (peers) peerRuns();
-console.log(`\n${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, Node ${process.version}`);
+console.log(
+  `\n${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}, Node ${process.version}`,
+);
 console.log('| step | wall ms | CPU ms | × our cold (wall) | note |\n|---|---:|---:|---:|---|');
 for (const r of rows) {
   const ratio = r.wall / cold.wall;
-  console.log(`| ${r.name} | ${r.wall.toFixed(0)} | ${Number.isNaN(r.cpu) ? '' : r.cpu.toFixed(0)} | ${ratio.toFixed(ratio < 1 ? 3 : 1)} | ${r.note} |`);
+  console.log(
+    `| ${r.name} | ${r.wall.toFixed(0)} | ${Number.isNaN(r.cpu) ? '' : r.cpu.toFixed(0)} | ${ratio.toFixed(ratio < 1 ? 3 : 1)} | ${r.note} |`,
+  );
 }
 console.log(createHash('sha1').update(JSON.stringify(expected)).digest('hex').slice(0, 12), 'tree fingerprint');
 process.exitCode = ok ? 0 : 1;

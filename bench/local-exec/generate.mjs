@@ -32,21 +32,52 @@ export function generate(root, { libs = 50, files = 40, seed = 7 } = {}) {
   const leaves = names.map((_, i) => i).filter((i) => !hasDependents.has(i));
   const seeded = new Set(leaves.slice(-3));
   const paths = Object.fromEntries(names.map((n) => [`@bench/${n}`, [`./libs/${n}/src/index.ts`]]));
-  write('tsconfig.base.json', JSON.stringify({ compilerOptions: { target: 'ES2022', lib: ['ES2023'], module: 'esnext', moduleResolution: 'bundler', strict: true, skipLibCheck: true, types: [], paths } }, null, 2));
-  write('tsconfig.solution.json', JSON.stringify({ files: [], references: names.map((n) => ({ path: `libs/${n}/tsconfig.build.json` })) }, null, 2));
+  write(
+    'tsconfig.base.json',
+    JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['ES2023'],
+          module: 'esnext',
+          moduleResolution: 'bundler',
+          strict: true,
+          skipLibCheck: true,
+          types: [],
+          paths,
+        },
+      },
+      null,
+      2,
+    ),
+  );
+  write(
+    'tsconfig.solution.json',
+    JSON.stringify({ files: [], references: names.map((n) => ({ path: `libs/${n}/tsconfig.build.json` })) }, null, 2),
+  );
   names.forEach((name, i) => {
-    write(`libs/${name}/tsconfig.json`, JSON.stringify({ extends: '../../tsconfig.base.json', compilerOptions: { noEmit: true }, include: ['src'] }));
-    write(`libs/${name}/tsconfig.build.json`, JSON.stringify({
-      extends: '../../tsconfig.base.json',
-      compilerOptions: { composite: true, emitDeclarationOnly: true, outDir: 'out', rootDir: 'src' },
-      include: ['src'],
-      references: deps[i].map((d) => ({ path: `../${names[d]}/tsconfig.build.json` })),
-    }));
+    write(
+      `libs/${name}/tsconfig.json`,
+      JSON.stringify({ extends: '../../tsconfig.base.json', compilerOptions: { noEmit: true }, include: ['src'] }),
+    );
+    write(
+      `libs/${name}/tsconfig.build.json`,
+      JSON.stringify({
+        extends: '../../tsconfig.base.json',
+        compilerOptions: { composite: true, emitDeclarationOnly: true, outDir: 'out', rootDir: 'src' },
+        include: ['src'],
+        references: deps[i].map((d) => ({ path: `../${names[d]}/tsconfig.build.json` })),
+      }),
+    );
     for (let f = 0; f < files; f++) {
       const prev = f > 0 ? `import { Item${f - 1}, make${f - 1} } from './m${f - 1}';\n` : '';
-      const depImport = f === 1 ? deps[i].map((d) => `import { make0 as dep${d} } from '@bench/${names[d]}';\n`).join('') : '';
-      const depUse = f === 1 ? deps[i].map((d) => `  const d${d} = dep${d}(n);\n  total += d${d}.value;\n`).join('') : '';
-      write(`libs/${name}/src/m${f}.ts`, `${prev}${depImport}
+      const depImport =
+        f === 1 ? deps[i].map((d) => `import { make0 as dep${d} } from '@bench/${names[d]}';\n`).join('') : '';
+      const depUse =
+        f === 1 ? deps[i].map((d) => `  const d${d} = dep${d}(n);\n  total += d${d}.value;\n`).join('') : '';
+      write(
+        `libs/${name}/src/m${f}.ts`,
+        `${prev}${depImport}
 export interface Item${f} { id: string; value: number; tags: readonly string[]; next?: ${f > 0 ? `Item${f - 1}` : 'undefined'} }
 export type Keyed${f}<T extends { id: string }> = { [K in T['id']]: T };
 export function make${f}(n: number): Item${f} {
@@ -62,10 +93,12 @@ export class Store${f}<T extends Item${f}> {
   get(id: string): T | undefined { return this.items.get(id); }
   values(): T[] { return [...this.items.values()]; }
 }
-`);
+`,
+      );
     }
     let index = Array.from({ length: files }, (_, f) => `export * from './m${f}';\n`).join('');
-    if (seeded.has(i)) index += `export const broken: number = 'not a number';\nexport const missing = make0(1).nope;\n`;
+    if (seeded.has(i))
+      index += `export const broken: number = 'not a number';\nexport const missing = make0(1).nope;\n`;
     write(`libs/${name}/src/index.ts`, index);
   });
   return { names, deps, seeded: [...seeded].map((i) => names[i]) };

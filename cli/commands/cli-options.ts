@@ -6,4 +6,5 @@ export const fail = (message: string, code = 'FLEET_INVALID_OPTION'): never => {
 };
 
 /** An option that also reads `env` (a flag wins over the environment, as every fleet option does). */
-export const envOption = (flags: string, description: string, env: string): Option => new Option(flags, description).env(env);
+export const envOption = (flags: string, description: string, env: string): Option =>
+  new Option(flags, description).env(env);

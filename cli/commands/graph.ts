@@ -29,7 +29,8 @@ export interface GraphJson {
 /** Maps a file to the project with the longest root that contains it. */
 export function projectOwner(projects: Pick<InferredProject, 'name' | 'root'>[]): (file: string) => string | undefined {
   const byDepth = [...projects].sort((a, b) => b.root.length - a.root.length);
-  return (file) => byDepth.find((p) => p.root === '.' || p.root === '' || file === p.root || file.startsWith(`${p.root}/`))?.name;
+  return (file) =>
+    byDepth.find((p) => p.root === '.' || p.root === '' || file === p.root || file.startsWith(`${p.root}/`))?.name;
 }
 
 /** Computes the whole `fleet graph` result for a workspace, without Nx: TS/JS, then Python, then Docker (as the plugin does). */
@@ -38,28 +39,52 @@ export async function computeGraph(root: string, withFiles: boolean): Promise<Gr
   const listed = discoverFiles(root);
   const fileList = listed.map((f) => f.file);
   const inference = inferWorkspaceProjects(root, options);
-  const graph = await buildFileGraph({ workspaceRoot: root, files: listed, exclude: options.exclude, parallelThreshold: options.parallelParseThreshold });
+  const graph = await buildFileGraph({
+    workspaceRoot: root,
+    files: listed,
+    exclude: options.exclude,
+    parallelThreshold: options.parallelParseThreshold,
+  });
   const python = pythonWorkspaceGraph({
     workspaceRoot: root,
     files: fileList,
     existing: inference.projects.map((p) => ({ root: p.root, name: p.name, targets: targetNames(p) })),
     interpreter: options.python.interpreter ?? 'python3',
     moduleMapping: options.python.moduleMapping,
-    targetNames: { test: options.testTargetName, lint: options.lintTargetName, typecheck: options.typecheckTargetName, build: options.buildTargetName },
+    targetNames: {
+      test: options.testTargetName,
+      lint: options.lintTargetName,
+      typecheck: options.typecheckTargetName,
+      build: options.buildTargetName,
+    },
     disabledTargets: options.disabledTargets,
     exclude: options.exclude,
   });
   const known = knownProjects(inference.projects, python.inferred);
   const reader = createFsReader(root);
-  const dockerInference = inferWorkspaceDockerProjects({ workspaceRoot: root, files: fileList, known, options, readFile: (f) => reader.readFile(f) });
+  const dockerInference = inferWorkspaceDockerProjects({
+    workspaceRoot: root,
+    files: fileList,
+    known,
+    options,
+    readFile: (f) => reader.readFile(f),
+  });
   const docker = dockerWorkspaceGraph(root, dockerInference.projects, known, fileList, options.buildTargetName);
   const tsProjects: GraphJson['projects'] = {};
-  for (const p of inference.projects) tsProjects[p.name] = { root: p.root, languages: p.languages, targets: targetNames(p) };
+  for (const p of inference.projects)
+    tsProjects[p.name] = { root: p.root, languages: p.languages, targets: targetNames(p) };
   const owner = projectOwner(inference.projects);
   const result: GraphJson = {
     projects: withDockerProjects(withPythonProjects(tsProjects, python.projects), docker.projects),
-    dependencies: [...projectDependencies(graph, owner), ...python.dependencies, ...docker.dependencies].sort(compareDeps),
-    diagnostics: uniqueDiagnostics([...inference.diagnostics, ...graph.diagnostics, ...python.diagnostics, ...dockerInference.diagnostics]),
+    dependencies: [...projectDependencies(graph, owner), ...python.dependencies, ...docker.dependencies].sort(
+      compareDeps,
+    ),
+    diagnostics: uniqueDiagnostics([
+      ...inference.diagnostics,
+      ...graph.diagnostics,
+      ...python.diagnostics,
+      ...dockerInference.diagnostics,
+    ]),
   };
   if (!withFiles) return result;
   const files: Record<string, FileNode> = { ...python.files, ...docker.files };
@@ -67,14 +92,21 @@ export async function computeGraph(root: string, withFiles: boolean): Promise<Gr
   // Key order of the contract: projects, files, dependencies, diagnostics.
   return {
     projects: result.projects,
-    files: Object.fromEntries(Object.keys(files).sort().map((f) => [f, files[f]])),
+    files: Object.fromEntries(
+      Object.keys(files)
+        .sort()
+        .map((f) => [f, files[f]]),
+    ),
     dependencies: result.dependencies,
     diagnostics: result.diagnostics,
   };
 }
 
 /** Adds Docker targets to the projects they belong to, and the image projects nx-fleet creates. */
-function withDockerProjects(projects: GraphJson['projects'], docker: DockerWorkspaceGraph['projects']): GraphJson['projects'] {
+function withDockerProjects(
+  projects: GraphJson['projects'],
+  docker: DockerWorkspaceGraph['projects'],
+): GraphJson['projects'] {
   const merged = { ...projects };
   for (const [name, p] of Object.entries(docker)) {
     const e = merged[name];
@@ -97,16 +129,23 @@ function uniqueDiagnostics(list: Diagnostic[]): Diagnostic[] {
 }
 
 function compareDeps(a: ProjectDependency, b: ProjectDependency): number {
-  return a.source.localeCompare(b.source) || a.target.localeCompare(b.target) || (a.sourceFile ?? '').localeCompare(b.sourceFile ?? '');
+  return (
+    a.source.localeCompare(b.source) ||
+    a.target.localeCompare(b.target) ||
+    (a.sourceFile ?? '').localeCompare(b.sourceFile ?? '')
+  );
 }
 
 function humanReadable(g: GraphJson): string {
   const out: string[] = [`${Object.keys(g.projects).length} projects`];
   for (const [name, p] of Object.entries(g.projects)) {
-    out.push(`  ${name}  (${p.root}; ${p.languages.join(', ') || 'no sources'})  targets: ${p.targets.join(', ') || '-'}`);
+    out.push(
+      `  ${name}  (${p.root}; ${p.languages.join(', ') || 'no sources'})  targets: ${p.targets.join(', ') || '-'}`,
+    );
   }
   const edges = new Map<string, number>();
-  for (const d of g.dependencies) edges.set(`${d.source} -> ${d.target}`, (edges.get(`${d.source} -> ${d.target}`) ?? 0) + 1);
+  for (const d of g.dependencies)
+    edges.set(`${d.source} -> ${d.target}`, (edges.get(`${d.source} -> ${d.target}`) ?? 0) + 1);
   out.push(`${edges.size} project dependencies`);
   for (const [edge, count] of edges) out.push(`  ${edge}  (${count} file${count === 1 ? '' : 's'})`);
   if (g.files) out.push(`${Object.keys(g.files).length} files in the file graph`);

@@ -5,7 +5,8 @@ function human(r: HardwareReport): string {
   const c = r.capabilities;
   const lines = [`${c.hostname}: ${c.os}/${c.arch}, ${c.cpus} CPUs, ${c.memoryGb} GB memory`];
   if (c.gpus.length === 0) lines.push('GPUs: none');
-  for (const g of c.gpus) lines.push(`GPU ${g.index}: ${g.name}, ${Math.round(g.memoryMb / 1024)} GB, driver ${g.driverVersion}`);
+  for (const g of c.gpus)
+    lines.push(`GPU ${g.index}: ${g.name}, ${Math.round(g.memoryMb / 1024)} GB, driver ${g.driverVersion}`);
   if (c.cudaVersion) lines.push(`CUDA ${c.cudaVersion}`);
   lines.push(`labels: ${c.labels.join(', ')}`);
   return lines.join('\n') + '\n';

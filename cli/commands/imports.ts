@@ -37,9 +37,14 @@ export function registerImportsCommand(program: Command): void {
           failed = true;
           continue;
         }
-        for (const d of r.diagnostics) process.stderr.write(`fleet: ${file}${d.line ? `:${d.line}` : ''}: ${d.message} [${d.code}]\n`);
-        const entry: FileImportsJson = { file, imports: r.imports.map(({ specifier, kind, line }) => ({ specifier, kind, line })) };
-        if (pythonAnalyzer.handles(file)) entry.imports = pythonImportsJson(fs.readFileSync(path.resolve(file), 'utf8'), file).imports;
+        for (const d of r.diagnostics)
+          process.stderr.write(`fleet: ${file}${d.line ? `:${d.line}` : ''}: ${d.message} [${d.code}]\n`);
+        const entry: FileImportsJson = {
+          file,
+          imports: r.imports.map(({ specifier, kind, line }) => ({ specifier, kind, line })),
+        };
+        if (pythonAnalyzer.handles(file))
+          entry.imports = pythonImportsJson(fs.readFileSync(path.resolve(file), 'utf8'), file).imports;
         if (isDockerfileName(file)) {
           const { stages, instructions } = extractDockerImports(file, fs.readFileSync(path.resolve(file), 'utf8'));
           Object.assign(entry, { stages, instructions });
@@ -54,7 +59,10 @@ export function registerImportsCommand(program: Command): void {
 function humanReadable(results: FileImportsJson[]): string {
   return results
     .map((r) => {
-      const lines = r.imports.map((i) => `  ${String(i.line).padStart(4)}  ${i.kind.padEnd(9)} ${'level' in i ? '.'.repeat(i.level) : ''}${i.specifier}`);
+      const lines = r.imports.map(
+        (i) =>
+          `  ${String(i.line).padStart(4)}  ${i.kind.padEnd(9)} ${'level' in i ? '.'.repeat(i.level) : ''}${i.specifier}`,
+      );
       return `${r.file}\n${lines.length ? lines.join('\n') : '  (no imports)'}\n`;
     })
     .join('');

@@ -67,7 +67,8 @@ function collectLikeTsc(ts: typeof TS, program: TS.Program): TS.Diagnostic[] {
     all.push(...program.getOptionsDiagnostics());
     all.push(...program.getGlobalDiagnostics());
     if (all.length === configCount) all.push(...program.getSemanticDiagnostics());
-    if (options.noEmit && (options.declaration || options.composite) && all.length === configCount) all.push(...program.getDeclarationDiagnostics());
+    if (options.noEmit && (options.declaration || options.composite) && all.length === configCount)
+      all.push(...program.getDeclarationDiagnostics());
   }
   all.push(...program.emit().diagnostics);
   return [...ts.sortAndDeduplicateDiagnostics(all)];
@@ -89,7 +90,16 @@ function createHost(state: SharedState, req: CheckRequest, options: TS.CompilerO
     // The content hash is the version: an edited file is re-parsed, an unchanged one reused.
     const version = createHash('sha1').update(text).digest('base64');
     const filePath = host.getCanonicalFileName(path.resolve(req.cwd, fileName)) as TS.Path;
-    return state.registry.acquireDocumentWithKey(fileName, filePath, options, bucket, ts.ScriptSnapshot.fromString(text), version, undefined, languageVersionOrOptions);
+    return state.registry.acquireDocumentWithKey(
+      fileName,
+      filePath,
+      options,
+      bucket,
+      ts.ScriptSnapshot.fromString(text),
+      version,
+      undefined,
+      languageVersionOrOptions,
+    );
   };
   const cache = resolutionCacheFor(state, req.batchId, options, req.cwd);
   // createProgram resolves through this cache (modules and type references alike).

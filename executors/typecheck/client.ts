@@ -6,7 +6,8 @@ import type { CheckRequest, CheckResult } from './check-project';
 import { lineReader, type ServerMessage, type TypecheckFailureCode } from './protocol';
 import type { ServerAddress } from './server-address';
 
-export type TaskOutcome = { ok: true; result: CheckResult } | { ok: false; code: TypecheckFailureCode; message: string };
+export type TaskOutcome =
+  { ok: true; result: CheckResult } | { ok: false; code: TypecheckFailureCode; message: string };
 
 /** A connection to the typecheck server; `check` sends one project, answers come in any order. */
 export interface ServerConnection {
@@ -16,21 +17,35 @@ export interface ServerConnection {
 }
 
 /** Connects to the workspace's server, starting it when none answers; throws when it cannot. */
-export async function connectOrStart(address: ServerAddress, typescript: string, workspaceRoot: string): Promise<{ connection: ServerConnection; started: boolean }> {
+export async function connectOrStart(
+  address: ServerAddress,
+  typescript: string,
+  workspaceRoot: string,
+): Promise<{ connection: ServerConnection; started: boolean }> {
   const existing = await connect(address.socket).catch(() => undefined);
   if (existing) return { connection: existing, started: false };
   fs.mkdirSync(address.dir, { recursive: true });
   stopOtherServers(address);
   fs.rmSync(address.socket, { force: true }); // a socket file left by a server that died
   const log = fs.openSync(path.join(address.dir, 'typecheck-server.log'), 'a');
-  const child = spawn(process.execPath, [path.join(__dirname, 'server-main.js'), JSON.stringify({ workspaceRoot, socket: address.socket, key: address.key, typescript })], {
-    detached: true,
-    stdio: ['ignore', log, log],
-    cwd: workspaceRoot,
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(__dirname, 'server-main.js'),
+      JSON.stringify({ workspaceRoot, socket: address.socket, key: address.key, typescript }),
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', log, log],
+      cwd: workspaceRoot,
+    },
+  );
   fs.closeSync(log);
   child.unref();
-  fs.writeFileSync(path.join(address.dir, 'typecheck-server.json'), JSON.stringify({ pid: child.pid, key: address.key, socket: address.socket }));
+  fs.writeFileSync(
+    path.join(address.dir, 'typecheck-server.json'),
+    JSON.stringify({ pid: child.pid, key: address.key, socket: address.socket }),
+  );
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
   for (let waited = 0; waited < 15_000 && exited === undefined; waited += 50) {
@@ -45,7 +60,11 @@ export async function connectOrStart(address: ServerAddress, typescript: string,
 /** A server of another key (older nx-fleet or TypeScript) in this workspace is stopped. */
 function stopOtherServers(address: ServerAddress): void {
   try {
-    const record = JSON.parse(fs.readFileSync(path.join(address.dir, 'typecheck-server.json'), 'utf8')) as { pid: number; key: string; socket: string };
+    const record = JSON.parse(fs.readFileSync(path.join(address.dir, 'typecheck-server.json'), 'utf8')) as {
+      pid: number;
+      key: string;
+      socket: string;
+    };
     if (record.key !== address.key) process.kill(record.pid, 'SIGTERM');
   } catch {
     /* no record, or that server is gone already */
@@ -63,26 +82,30 @@ function connect(socketPath: string): Promise<ServerConnection> {
       pending.clear();
     };
     socket.once('error', reject);
-    socket.on('data', lineReader<ServerMessage>((m) => {
-      if (m.type === 'hello') {
-        pid = m.pid;
-        socket.off('error', reject);
-        socket.on('error', () => undefined);
-        resolve({
-          pid,
-          check: (request) => new Promise((done) => {
-            const id = nextId++;
-            pending.set(id, done);
-            socket.write(JSON.stringify({ type: 'check', id, request }) + '\n');
-          }),
-          close: () => socket.end(),
-        });
-        return;
-      }
-      const done = pending.get(m.id);
-      pending.delete(m.id);
-      done?.(m.ok ? { ok: true, result: m.result } : { ok: false, code: m.code, message: m.message });
-    }));
+    socket.on(
+      'data',
+      lineReader<ServerMessage>((m) => {
+        if (m.type === 'hello') {
+          pid = m.pid;
+          socket.off('error', reject);
+          socket.on('error', () => undefined);
+          resolve({
+            pid,
+            check: (request) =>
+              new Promise((done) => {
+                const id = nextId++;
+                pending.set(id, done);
+                socket.write(JSON.stringify({ type: 'check', id, request }) + '\n');
+              }),
+            close: () => socket.end(),
+          });
+          return;
+        }
+        const done = pending.get(m.id);
+        pending.delete(m.id);
+        done?.(m.ok ? { ok: true, result: m.result } : { ok: false, code: m.code, message: m.message });
+      }),
+    );
     socket.on('close', () => fail(`nx-fleet: the typecheck server (pid ${pid}) closed the connection`));
   });
 }

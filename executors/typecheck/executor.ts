@@ -3,7 +3,10 @@ import type { TypecheckExecutorOptions } from './options';
 import { runTypecheckTasks, type TaskReport, type TypecheckTask } from './run-tasks';
 
 /** `nx-fleet:typecheck` for one task (Nx without batch mode): the same server, one project. */
-export default async function typecheckExecutor(options: TypecheckExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+export default async function typecheckExecutor(
+  options: TypecheckExecutorOptions,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
   const id = `${context.projectName}:${context.targetName}`;
   const { reports } = await runTypecheckTasks(context.root, [{ id, options }]);
   process.stdout.write(reports[id].terminalOutput);
@@ -21,7 +24,8 @@ export async function typecheckBatch(
   const tasks: TypecheckTask[] = order.map((id) => ({ id, options: inputs[id] }));
   const { reports } = await runTypecheckTasks(context.root, tasks);
   // Nx shows a batch's own stdout, not the terminalOutput it returns (that one is cached).
-  for (const t of tasks) if (reports[t.id].terminalOutput) process.stdout.write(`> ${t.id}\n${reports[t.id].terminalOutput}`);
+  for (const t of tasks)
+    if (reports[t.id].terminalOutput) process.stdout.write(`> ${t.id}\n${reports[t.id].terminalOutput}`);
   return reports;
 }
 

@@ -9,7 +9,8 @@ export type ServerMessage =
   | { type: 'result'; id: number; ok: false; code: TypecheckFailureCode; message: string };
 
 /** Stable codes of a task that could not be checked (not a type error: the check itself failed). */
-export type TypecheckFailureCode = 'FLEET_TYPECHECK_WORKER_CRASHED' | 'FLEET_TYPECHECK_WORKER_OOM' | 'FLEET_TYPECHECK_FAILED';
+export type TypecheckFailureCode =
+  'FLEET_TYPECHECK_WORKER_CRASHED' | 'FLEET_TYPECHECK_WORKER_OOM' | 'FLEET_TYPECHECK_FAILED';
 
 /** Splits a stream of text into lines and hands each parsed message to `on`. */
 export function lineReader<T>(on: (message: T) => void): (chunk: Buffer | string) => void {

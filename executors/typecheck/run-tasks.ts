@@ -28,15 +28,20 @@ export type RunMode = 'server' | 'in-process' | 'commands';
  * process when it cannot start (said once, in the first task's output), as plain `tsc`
  * commands under FLEET_DISABLE=1.
  */
-export async function runTypecheckTasks(workspaceRoot: string, tasks: TypecheckTask[]): Promise<{ mode: RunMode; reports: Record<string, TaskReport> }> {
+export async function runTypecheckTasks(
+  workspaceRoot: string,
+  tasks: TypecheckTask[],
+): Promise<{ mode: RunMode; reports: Record<string, TaskReport> }> {
   const typescript = typescriptPath(workspaceRoot);
-  if (process.env.FLEET_DISABLE === '1') return { mode: 'commands', reports: runAsCommands(workspaceRoot, typescript, tasks) };
+  if (process.env.FLEET_DISABLE === '1')
+    return { mode: 'commands', reports: runAsCommands(workspaceRoot, typescript, tasks) };
   const batchId = randomUUID();
   let connection: ServerConnection | undefined;
   let note = '';
   if (process.env.FLEET_TYPECHECK_SERVER !== 'off') {
     try {
-      connection = (await connectOrStart(serverAddress(workspaceRoot, typescript), typescript, workspaceRoot)).connection;
+      connection = (await connectOrStart(serverAddress(workspaceRoot, typescript), typescript, workspaceRoot))
+        .connection;
     } catch (error) {
       note = `nx-fleet: the typecheck server could not start (${(error as Error).message}); checking in this process instead\n`;
       process.stderr.write(note);
@@ -50,10 +55,15 @@ export async function runTypecheckTasks(workspaceRoot: string, tasks: TypecheckT
   };
   process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
-    const check: (r: CheckRequest) => Promise<TaskOutcome> = connection ? connection.check : inProcessChecker(typescript);
+    const check: (r: CheckRequest) => Promise<TaskOutcome> = connection
+      ? connection.check
+      : inProcessChecker(typescript);
     const reports = await Promise.all(tasks.map((task) => runOne(workspaceRoot, batchId, task, check)));
     if (note && reports[0]) reports[0].terminalOutput = note + reports[0].terminalOutput;
-    return { mode: connection ? 'server' : 'in-process', reports: Object.fromEntries(tasks.map((t, i) => [t.id, reports[i]])) };
+    return {
+      mode: connection ? 'server' : 'in-process',
+      reports: Object.fromEntries(tasks.map((t, i) => [t.id, reports[i]])),
+    };
   } finally {
     process.off('SIGINT', stop).off('SIGTERM', stop);
     connection?.close();
@@ -66,12 +76,21 @@ function inProcessChecker(typescript: string): (r: CheckRequest) => Promise<Task
     try {
       return { ok: true, result: checkProject(state, request) };
     } catch (error) {
-      return { ok: false, code: 'FLEET_TYPECHECK_FAILED', message: `nx-fleet: type-checking ${request.tsconfig} failed: ${(error as Error).stack}` };
+      return {
+        ok: false,
+        code: 'FLEET_TYPECHECK_FAILED',
+        message: `nx-fleet: type-checking ${request.tsconfig} failed: ${(error as Error).stack}`,
+      };
     }
   };
 }
 
-async function runOne(workspaceRoot: string, batchId: string, task: TypecheckTask, check: (r: CheckRequest) => Promise<TaskOutcome>): Promise<TaskReport> {
+async function runOne(
+  workspaceRoot: string,
+  batchId: string,
+  task: TypecheckTask,
+  check: (r: CheckRequest) => Promise<TaskOutcome>,
+): Promise<TaskReport> {
   const startTime = Date.now();
   const cwd = path.resolve(workspaceRoot, task.options.cwd);
   let terminalOutput = '';
@@ -101,7 +120,10 @@ function runAsCommands(workspaceRoot: string, typescript: string, tasks: Typeche
     let terminalOutput = '';
     let success = true;
     for (const tsconfig of task.options.tsConfigs) {
-      const r = spawnSync(process.execPath, [tsc, '--noEmit', '-p', tsconfig], { cwd: path.resolve(workspaceRoot, task.options.cwd), encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [tsc, '--noEmit', '-p', tsconfig], {
+        cwd: path.resolve(workspaceRoot, task.options.cwd),
+        encoding: 'utf8',
+      });
       terminalOutput += (r.stdout ?? '') + (r.stderr ?? '');
       if (r.status !== 0) {
         success = false;

@@ -26,7 +26,13 @@ export function serverAddress(workspaceRoot: string, typescript: string): Server
   let socket = path.join(dir, `typecheck-${key}.sock`);
   // A Unix socket path is limited to ~107 bytes; deep workspaces get one in the temp folder.
   if (Buffer.byteLength(socket) > 100) {
-    socket = path.join(os.tmpdir(), `nx-fleet-${createHash('sha256').update(workspaceRoot + key).digest('hex').slice(0, 16)}.sock`);
+    socket = path.join(
+      os.tmpdir(),
+      `nx-fleet-${createHash('sha256')
+        .update(workspaceRoot + key)
+        .digest('hex')
+        .slice(0, 16)}.sock`,
+    );
   }
   return { socket, key, dir };
 }

@@ -24,7 +24,9 @@ function intEnv(name: string, fallback: number): number {
   return Number.isFinite(v) && v > 0 ? Math.floor(v) : fallback;
 }
 
-export function settingsFromEnv(base: Pick<ServerSettings, 'workspaceRoot' | 'socket' | 'key' | 'typescript'>): ServerSettings {
+export function settingsFromEnv(
+  base: Pick<ServerSettings, 'workspaceRoot' | 'socket' | 'key' | 'typescript'>,
+): ServerSettings {
   return {
     ...base,
     idleMs: intEnv('FLEET_TYPECHECK_IDLE_MS', 15 * 60_000),

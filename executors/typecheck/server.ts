@@ -41,22 +41,35 @@ export function startServer(settings: ServerSettings): Promise<net.Server> {
     const aborts = new Set<AbortController>();
     const send = (m: ServerMessage) => socket.writable && socket.write(JSON.stringify(m) + '\n');
     send({ type: 'hello', pid: process.pid, key: settings.key });
-    socket.on('data', lineReader<ClientMessage>((m) => {
-      if (m.type !== 'check') return;
-      const abort = new AbortController();
-      aborts.add(abort);
-      inFlight++;
-      const task: WorkerTask = { ...m.request, typescript: settings.typescript, crashOn: settings.crashOn, recycleAfter: settings.recycleAfter };
-      pool.run(task, { signal: abort.signal }).then(
-        (result) => send({ type: 'result', id: m.id, ok: true, result }),
-        (error: Error & { code?: string }) => !abort.signal.aborted && send({ type: 'result', id: m.id, ok: false, ...describeFailure(error, m.request.tsconfig) }),
-      ).finally(() => {
-        aborts.delete(abort);
-        inFlight--;
-        recycleIfLarge();
-        armIdle();
-      });
-    }));
+    socket.on(
+      'data',
+      lineReader<ClientMessage>((m) => {
+        if (m.type !== 'check') return;
+        const abort = new AbortController();
+        aborts.add(abort);
+        inFlight++;
+        const task: WorkerTask = {
+          ...m.request,
+          typescript: settings.typescript,
+          crashOn: settings.crashOn,
+          recycleAfter: settings.recycleAfter,
+        };
+        pool
+          .run(task, { signal: abort.signal })
+          .then(
+            (result) => send({ type: 'result', id: m.id, ok: true, result }),
+            (error: Error & { code?: string }) =>
+              !abort.signal.aborted &&
+              send({ type: 'result', id: m.id, ok: false, ...describeFailure(error, m.request.tsconfig) }),
+          )
+          .finally(() => {
+            aborts.delete(abort);
+            inFlight--;
+            recycleIfLarge();
+            armIdle();
+          });
+      }),
+    );
     // The client went away (Ctrl-C in Nx, or the batch ended): its queued and running
     // tasks stop; piscina terminates a thread whose running task is aborted.
     socket.on('close', () => {
@@ -88,12 +101,24 @@ function newPool(settings: ServerSettings): Piscina {
   });
 }
 
-function describeFailure(error: Error & { code?: string }, tsconfig: string): { code: TypecheckFailureCode; message: string } {
+function describeFailure(
+  error: Error & { code?: string },
+  tsconfig: string,
+): { code: TypecheckFailureCode; message: string } {
   if (error.code === 'ERR_WORKER_OUT_OF_MEMORY')
-    return { code: 'FLEET_TYPECHECK_WORKER_OOM', message: `nx-fleet: the type-check worker ran out of memory checking ${tsconfig} (FLEET_TYPECHECK_THREAD_HEAP_MB); it was replaced, other tasks are unaffected` };
+    return {
+      code: 'FLEET_TYPECHECK_WORKER_OOM',
+      message: `nx-fleet: the type-check worker ran out of memory checking ${tsconfig} (FLEET_TYPECHECK_THREAD_HEAP_MB); it was replaced, other tasks are unaffected`,
+    };
   if (/exited|terminated/i.test(error.message))
-    return { code: 'FLEET_TYPECHECK_WORKER_CRASHED', message: `nx-fleet: the type-check worker crashed checking ${tsconfig} (${error.message}); it was replaced, other tasks are unaffected` };
-  return { code: 'FLEET_TYPECHECK_FAILED', message: `nx-fleet: type-checking ${tsconfig} failed: ${error.stack ?? error.message}` };
+    return {
+      code: 'FLEET_TYPECHECK_WORKER_CRASHED',
+      message: `nx-fleet: the type-check worker crashed checking ${tsconfig} (${error.message}); it was replaced, other tasks are unaffected`,
+    };
+  return {
+    code: 'FLEET_TYPECHECK_FAILED',
+    message: `nx-fleet: type-checking ${tsconfig} failed: ${error.stack ?? error.message}`,
+  };
 }
 
 function log(line: string): void {

@@ -27,17 +27,37 @@ export function createSharedState(ts: typeof TS): SharedState {
 }
 
 /** The module resolution cache for these options in this batch (a new batch drops the old ones). */
-export function resolutionCacheFor(state: SharedState, batchId: string, options: TS.CompilerOptions, cwd: string): TS.ModuleResolutionCache {
+export function resolutionCacheFor(
+  state: SharedState,
+  batchId: string,
+  options: TS.CompilerOptions,
+  cwd: string,
+): TS.ModuleResolutionCache {
   const { ts } = state;
   if (state.resolution.batchId !== batchId) state.resolution = { batchId, caches: new Map() };
   // The resolution settings (paths, baseUrl, moduleResolution, conditions...) are part of the
   // key: two projects with different `paths` must not see each other's answers.
   const key = JSON.stringify([
     cwd,
-    options.moduleResolution, options.module, options.baseUrl, options.paths, options.pathsBasePath, options.rootDirs,
-    options.customConditions, options.resolvePackageJsonExports, options.resolvePackageJsonImports, options.typeRoots,
-    options.types, options.allowJs, options.jsx, options.resolveJsonModule, options.moduleSuffixes, options.allowArbitraryExtensions,
-    options.preserveSymlinks, options.allowImportingTsExtensions, options.rewriteRelativeImportExtensions,
+    options.moduleResolution,
+    options.module,
+    options.baseUrl,
+    options.paths,
+    options.pathsBasePath,
+    options.rootDirs,
+    options.customConditions,
+    options.resolvePackageJsonExports,
+    options.resolvePackageJsonImports,
+    options.typeRoots,
+    options.types,
+    options.allowJs,
+    options.jsx,
+    options.resolveJsonModule,
+    options.moduleSuffixes,
+    options.allowArbitraryExtensions,
+    options.preserveSymlinks,
+    options.allowImportingTsExtensions,
+    options.rewriteRelativeImportExtensions,
   ]);
   let cache = state.resolution.caches.get(key);
   if (!cache) {

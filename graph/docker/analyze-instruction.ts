@@ -70,11 +70,17 @@ function fromFlag(ctx: InstructionContext, raw: string | undefined): FromReferen
   return resolved;
 }
 
-function copySources(ins: DockerInstruction, ctx: InstructionContext): { sources: DockerSource[]; expandedWords: string[] } {
+function copySources(
+  ins: DockerInstruction,
+  ctx: InstructionContext,
+): { sources: DockerSource[]; expandedWords: string[] } {
   const heredocNames = new Set(ins.heredocs.map((h) => h.name));
   const words = ins.words;
   if (words.length < 2) {
-    ctx.report('DOCKERFILE_MISSING_ARGUMENTS', `${ins.keyword} requires at least two arguments, but got ${words.length}`);
+    ctx.report(
+      'DOCKERFILE_MISSING_ARGUMENTS',
+      `${ins.keyword} requires at least two arguments, but got ${words.length}`,
+    );
   }
   const from = fromFlag(ctx, flagValues(ins, 'from')[0]);
   const excludes = flagValues(ins, 'exclude').map((e) => contextPath(expand(ctx, e)));
@@ -96,14 +102,26 @@ function copySources(ins: DockerInstruction, ctx: InstructionContext): { sources
   return { sources, expandedWords };
 }
 
-function classify(value: string, via: 'copy' | 'add', from: FromReference | undefined, excludes: string[], ins: DockerInstruction): DockerSource {
+function classify(
+  value: string,
+  via: 'copy' | 'add',
+  from: FromReference | undefined,
+  excludes: string[],
+  ins: DockerInstruction,
+): DockerSource {
   if (from) return { ...source(value, from.kind, via, ins, []), from };
   const kind = via === 'add' ? classifyAddSource(value) : 'context';
   if (kind !== 'context') return source(value, kind, via, ins, []);
   return source(contextPath(value), 'context', via, ins, excludes);
 }
 
-function source(path: string, origin: DockerSource['origin'], via: DockerSource['via'], ins: DockerInstruction, excludes: string[]): DockerSource {
+function source(
+  path: string,
+  origin: DockerSource['origin'],
+  via: DockerSource['via'],
+  ins: DockerInstruction,
+  excludes: string[],
+): DockerSource {
   return { path, origin, glob: origin === 'context' && hasGlob(path), excludes, via, line: ins.startLine };
 }
 
@@ -122,7 +140,11 @@ function runMounts(ins: DockerInstruction, ctx: InstructionContext): { sources: 
     } else if (options.type === 'bind' || (options.type === 'cache' && from)) {
       // A bind mount's source defaults to the root of its `from` (the context when absent).
       mount.source = options.source ?? '.';
-      sources.push(from ? { ...source(mount.source, from.kind, 'bind', ins, []), from } : source(contextPath(mount.source), 'context', 'bind', ins, []));
+      sources.push(
+        from
+          ? { ...source(mount.source, from.kind, 'bind', ins, []), from }
+          : source(contextPath(mount.source), 'context', 'bind', ins, []),
+      );
     } else if (options.source !== undefined) {
       mount.source = options.source;
     }

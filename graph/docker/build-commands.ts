@@ -16,7 +16,20 @@ export interface FoundBuildCommand {
 }
 
 /** Flags of `docker build` / `buildx build` that take no value (every other flag takes one). */
-const BOOLEAN_FLAGS = new Set(['--load', '--push', '--no-cache', '--pull', '-q', '--quiet', '--rm', '--force-rm', '--compress', '--squash', '--disable-content-trust', '--check']);
+const BOOLEAN_FLAGS = new Set([
+  '--load',
+  '--push',
+  '--no-cache',
+  '--pull',
+  '-q',
+  '--quiet',
+  '--rm',
+  '--force-rm',
+  '--compress',
+  '--squash',
+  '--disable-content-trust',
+  '--check',
+]);
 const SEPARATORS = new Set(['&&', '||', ';', '|', '&']);
 
 /** Words of a shell command line: quotes removed, separators as words of their own. */
@@ -93,13 +106,16 @@ function buildStart(words: string[], i: number): number | undefined {
  * literal (no `$`, no URL, no stdin). project.json commands run in the workspace root unless
  * `options.cwd` says otherwise (nx:run-commands); package.json scripts run in their folder.
  */
-export function findBuildCommands(configFiles: readonly string[], readFile: (file: string) => string | undefined): FoundBuildCommand[] {
+export function findBuildCommands(
+  configFiles: readonly string[],
+  readFile: (file: string) => string | undefined,
+): FoundBuildCommand[] {
   const out: FoundBuildCommand[] = [];
   for (const file of configFiles) {
     const name = posix.basename(file);
     if (name !== 'project.json' && name !== 'package.json') continue;
     const text = readFile(file);
-    if (!text || !text.includes('docker') && !text.includes('podman')) continue;
+    if (!text || (!text.includes('docker') && !text.includes('podman'))) continue;
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -119,12 +135,16 @@ export function findBuildCommands(configFiles: readonly string[], readFile: (fil
   return out;
 }
 
-function resolveArguments(cwd: string, a: { file?: string; context: string }): { dockerfile: string; context: string } | undefined {
+function resolveArguments(
+  cwd: string,
+  a: { file?: string; context: string },
+): { dockerfile: string; context: string } | undefined {
   const literal = (p: string) => !p.includes('$') && !p.includes('://') && p !== '-' && !p.startsWith('/');
   if (!literal(a.context) || (a.file !== undefined && !literal(a.file))) return undefined;
   const context = posix.normalize(posix.join(cwd, a.context));
   if (context.startsWith('..')) return undefined;
-  const dockerfile = a.file === undefined ? posix.join(context, 'Dockerfile') : posix.normalize(posix.join(cwd, a.file));
+  const dockerfile =
+    a.file === undefined ? posix.join(context, 'Dockerfile') : posix.normalize(posix.join(cwd, a.file));
   return { dockerfile: dockerfile.replace(/^\.\//, ''), context: context === '' ? '.' : context };
 }
 
@@ -140,10 +160,14 @@ function projectJsonCommands(json: unknown): FoundCommand[] {
   if (!targets || typeof targets !== 'object') return [];
   const out: FoundCommand[] = [];
   for (const [name, t] of Object.entries(targets)) {
-    const target = t as { command?: unknown; options?: { command?: unknown; commands?: unknown; cwd?: unknown } } | null;
+    const target = t as {
+      command?: unknown;
+      options?: { command?: unknown; commands?: unknown; cwd?: unknown };
+    } | null;
     const cwd = typeof target?.options?.cwd === 'string' ? posix.normalize(target.options.cwd) : undefined;
     const where = `targets.${name}`;
-    for (const c of [target?.command, target?.options?.command]) if (typeof c === 'string') out.push({ command: c, cwd, where });
+    for (const c of [target?.command, target?.options?.command])
+      if (typeof c === 'string') out.push({ command: c, cwd, where });
     const list = target?.options?.commands;
     if (Array.isArray(list)) {
       for (const c of list) {

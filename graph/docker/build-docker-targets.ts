@@ -19,7 +19,12 @@ export interface DockerTarget {
   inputs?: Array<TargetInput | { dependentTasksOutputFiles: string; transitive: boolean }>;
   outputs?: string[];
   dependsOn?: Array<string | { projects: string[]; target: string }>;
-  metadata: { technologies: string[]; description: string; help: { command: string; example: Record<string, unknown> }; fleet?: DockerTargetFacts };
+  metadata: {
+    technologies: string[];
+    description: string;
+    help: { command: string; example: Record<string, unknown> };
+    fleet?: DockerTargetFacts;
+  };
 }
 
 /** `metadata.fleet` of docker-build: what createDependencies and tools read back. */
@@ -89,7 +94,8 @@ function buildCommand(plan: DockerTargetPlan, out: string): string {
   const s = plan.settings;
   const args = [s.buildx ? 'docker buildx build' : 'docker build', '-f', shellQuote(plan.reads.dockerfile)];
   for (const tag of imageTags(s)) args.push('-t', shellQuote(tag));
-  for (const [k, v] of Object.entries(s.buildArgs).sort(([a], [b]) => a.localeCompare(b))) args.push('--build-arg', shellQuote(`${k}=${v}`));
+  for (const [k, v] of Object.entries(s.buildArgs).sort(([a], [b]) => a.localeCompare(b)))
+    args.push('--build-arg', shellQuote(`${k}=${v}`));
   for (const name of s.envBuildArgs) args.push('--build-arg', name);
   args.push('--iidfile', shellQuote(`${out}/image.iid`));
   if (s.exportImage === 'tar') args.push('--output', shellQuote(`type=docker,dest=${out}/image.tar`));
@@ -120,7 +126,10 @@ function buildTarget(plan: DockerTargetPlan, out: string): DockerTarget {
     metadata: {
       technologies: ['docker'],
       description: `Build ${tags.join(', ')} from ${plan.reads.dockerfile} (context ${s.context}, ${contextWhy(plan.contextChoice)}). ${why}${mutable}`,
-      help: { command: `docker ${s.buildx ? 'buildx ' : ''}build --help`, example: { options: { args: ['--no-cache'] } } },
+      help: {
+        command: `docker ${s.buildx ? 'buildx ' : ''}build --help`,
+        example: { options: { args: ['--no-cache'] } },
+      },
       fleet: {
         dockerfile: plan.reads.dockerfile,
         context: s.context,
@@ -156,7 +165,8 @@ function buildInputs(plan: DockerTargetPlan): NonNullable<DockerTarget['inputs']
   if (copiesOwnBuild) inputs.push(PRODUCTION_FILES);
   if (plan.dependencies.some((d) => d.project !== plan.project)) inputs.push(DEPENDENCY_PRODUCTION_FILES);
   if (plan.dependencies.some((d) => d.target)) inputs.push({ dependentTasksOutputFiles: '**/*', transitive: false });
-  if (plan.settings.resolveBaseDigests) for (const ref of plan.mutableBaseImages) inputs.push({ runtime: digestCommand(ref) });
+  if (plan.settings.resolveBaseDigests)
+    for (const ref of plan.mutableBaseImages) inputs.push({ runtime: digestCommand(ref) });
   return inputs;
 }
 

@@ -35,8 +35,14 @@ export function survivingContextFiles(files: readonly string[], ignore: ContextF
  * reachableContextFiles(['src/a.ts', 'docs/x.md', 'package.json'], ['package*.json', 'src'])
  * // ['src/a.ts', 'package.json']
  */
-export function reachableContextFiles(files: readonly string[], sources: readonly SourceSpec[], ignore?: ContextFilter): string[] {
-  const candidates = ignore ? survivingContextFiles(files, ignore) : survivingContextFiles(files, { isExcluded: () => false });
+export function reachableContextFiles(
+  files: readonly string[],
+  sources: readonly SourceSpec[],
+  ignore?: ContextFilter,
+): string[] {
+  const candidates = ignore
+    ? survivingContextFiles(files, ignore)
+    : survivingContextFiles(files, { isExcluded: () => false });
   const specs = sources.map(toSpec);
   return candidates.filter((file) => specs.some((spec) => specReaches(spec, file)));
 }

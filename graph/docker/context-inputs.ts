@@ -61,7 +61,11 @@ export function contextInputGlobs(
     }
   }
   const negations = contextFiles.filter((f) => !reachable.has(f) && loose.some((re) => re.test(f))).map(inContext);
-  return { globs: [...globs].sort(), negations: [...new Set(negations)].sort(), files: [...reachable].sort().map(inContext) };
+  return {
+    globs: [...globs].sort(),
+    negations: [...new Set(negations)].sort(),
+    files: [...reachable].sort().map(inContext),
+  };
 }
 
 /** A superset of what any glob engine matches for the path: `*` and `?` may cross `/`, and everything below. */
@@ -70,4 +74,3 @@ function looseMatcher(glob: string): RegExp {
   for (const c of glob) re += c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`^${re}(?:/.*)?$`);
 }
-

@@ -15,7 +15,9 @@ export const dockerAnalyzer: LanguageAnalyzer = {
     const model = analyzeDockerfile(text, { file });
     const imports: ExtractResult['imports'] = [
       ...model.contextSources.map((s) => ({ specifier: s.path, kind: 'static' as const, line: s.line })),
-      ...model.externalImages.filter((u) => u.image.valid).map((u) => ({ specifier: `${IMAGE_PREFIX}${u.image.canonical}`, kind: 'static' as const, line: u.line })),
+      ...model.externalImages
+        .filter((u) => u.image.valid)
+        .map((u) => ({ specifier: `${IMAGE_PREFIX}${u.image.canonical}`, kind: 'static' as const, line: u.line })),
     ].sort((a, b) => a.line - b.line);
     return { imports, diagnostics: model.diagnostics.map(({ line, code, message }) => ({ line, code, message })) };
   },

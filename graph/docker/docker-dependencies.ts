@@ -47,7 +47,11 @@ const within = (path: string, folder: string) => folder !== '.' && (path === fol
  * project appears only for its own build output, or (with `ownTarget`) for an image another
  * Dockerfile of the same project builds.
  */
-export function dockerfileDependencies(reads: DockerfileReads, candidates: readonly DependencyCandidate[], ownTarget?: string): DockerDependency[] {
+export function dockerfileDependencies(
+  reads: DockerfileReads,
+  candidates: readonly DependencyCandidate[],
+  ownTarget?: string,
+): DockerDependency[] {
   const out = new Map<string, DockerDependency>();
   const add = (d: DockerDependency) => {
     const key = `${d.project}\0${d.target ?? ''}`;
@@ -58,20 +62,24 @@ export function dockerfileDependencies(reads: DockerfileReads, candidates: reado
     const prefix = literalPrefix(source.path);
     if (prefix === '.') continue; // the whole workspace: no one project to depend on
     const output = candidates.find((c) => outputsOf(c).some((o) => within(prefix, o)));
-    if (output?.buildTarget) add({ project: output.name, kind: 'build', target: output.buildTarget, line: source.line });
+    if (output?.buildTarget)
+      add({ project: output.name, kind: 'build', target: output.buildTarget, line: source.line });
     if (output) continue;
     const owner = byDepth.find((c) => within(prefix, c.root));
-    if (owner && owner.name !== reads.project) add({ project: owner.name, kind: 'build', target: owner.buildTarget, line: source.line });
+    if (owner && owner.name !== reads.project)
+      add({ project: owner.name, kind: 'build', target: owner.buildTarget, line: source.line });
     // A folder source also copies projects nested below it; Nx gives their files to them, not to the owner.
     for (const nested of byDepth) {
-      if (nested.name !== reads.project && nested !== owner && within(nested.root, prefix)) add({ project: nested.name, kind: 'build', target: nested.buildTarget, line: source.line });
+      if (nested.name !== reads.project && nested !== owner && within(nested.root, prefix))
+        add({ project: nested.name, kind: 'build', target: nested.buildTarget, line: source.line });
     }
   }
   for (const image of reads.images) {
     const repository = imageRepository(image.ref);
     for (const c of candidates) {
       const made = c.images.find((i) => i.repository === repository);
-      if (made && (c.name !== reads.project || (ownTarget !== undefined && made.target !== ownTarget))) add({ project: c.name, kind: 'image', target: made.target, line: image.line });
+      if (made && (c.name !== reads.project || (ownTarget !== undefined && made.target !== ownTarget)))
+        add({ project: c.name, kind: 'image', target: made.target, line: image.line });
     }
   }
   return [...out.values()];
@@ -92,6 +100,9 @@ function literalPrefix(path: string): string {
 
 /** Resolves Nx output tokens (`{projectRoot}/dist`, `{workspaceRoot}/dist/x`) to workspace-relative paths; globs are cut at the first glob segment. */
 export function resolveOutputPath(output: string, root: string): string {
-  const replaced = output.replace(/^\{workspaceRoot\}\/?/, '').replace(/^\{projectRoot\}/, root === '.' ? '' : root).replace(/^\/+/, '');
+  const replaced = output
+    .replace(/^\{workspaceRoot\}\/?/, '')
+    .replace(/^\{projectRoot\}/, root === '.' ? '' : root)
+    .replace(/^\/+/, '');
   return literalPrefix(replaced.replace(/^\.\//, '') || '.');
 }

@@ -54,7 +54,8 @@ export function resolveDockerSettings(
 ): ResolvedDockerSettings {
   const merged: DockerSettings & { image?: string } = {};
   const defaults = schema.definitions.dockerSettings.properties as Record<string, { default?: unknown }>;
-  for (const key of SETTING_KEYS) if (defaults[key].default !== undefined) Object.assign(merged, { [key]: structuredClone(defaults[key].default) });
+  for (const key of SETTING_KEYS)
+    if (defaults[key].default !== undefined) Object.assign(merged, { [key]: structuredClone(defaults[key].default) });
   for (const key of SETTING_KEYS) if (options?.[key] !== undefined) Object.assign(merged, { [key]: options[key] });
   for (const [key, entry] of Object.entries(options?.projects ?? {})) {
     if (key !== target.project && !globToRegExp(key, false).test(target.dockerfile)) continue;
@@ -76,7 +77,10 @@ export function resolveDockerSettings(
 }
 
 function normalizeFolder(folder: string): string {
-  const cleaned = folder.replace(/\\/g, '/').replace(/\/+$/, '').replace(/^\.\/+/, '');
+  const cleaned = folder
+    .replace(/\\/g, '/')
+    .replace(/\/+$/, '')
+    .replace(/^\.\/+/, '');
   return cleaned === '' ? '.' : cleaned;
 }
 

@@ -38,7 +38,8 @@ export function dockerWorkspaceGraph(
     out.projects[p.name] = { root: p.root, targets: Object.keys(p.targets).sort(), createsProject: p.createsProject };
     for (const t of Object.values(p.targets)) {
       const facts = (t.metadata as { fleet?: DockerTargetFacts } | undefined)?.fleet;
-      if (facts?.reads && !out.files[facts.dockerfile]) out.files[facts.dockerfile] = dockerfileNode(workspaceRoot, facts, files);
+      if (facts?.reads && !out.files[facts.dockerfile])
+        out.files[facts.dockerfile] = dockerfileNode(workspaceRoot, facts, files);
     }
   }
   out.dependencies = dockerProjectEdges(graphProjects, buildTargetName);
@@ -48,8 +49,13 @@ export function dockerWorkspaceGraph(
 function dockerfileNode(workspaceRoot: string, facts: DockerTargetFacts, files: readonly string[]): FileNode {
   const context = facts.context === '.' ? '' : `${facts.context}/`;
   const inContext = files.filter((f) => f.startsWith(context)).map((f) => f.slice(context.length));
-  const sources = facts.reads.sources.map((s) => (context && s.path.startsWith(context) ? s.path.slice(context.length) : s.path));
-  const ignore = loadDockerignoreSync(path.join(workspaceRoot, facts.context), path.join(workspaceRoot, facts.dockerfile));
+  const sources = facts.reads.sources.map((s) =>
+    context && s.path.startsWith(context) ? s.path.slice(context.length) : s.path,
+  );
+  const ignore = loadDockerignoreSync(
+    path.join(workspaceRoot, facts.context),
+    path.join(workspaceRoot, facts.dockerfile),
+  );
   const reached = reachableContextFiles(inContext, sources, ignore).map((f) => `${context}${f}`);
   const external = facts.reads.images.map((i) => {
     const ref = parseImageRef(i.ref);

@@ -6,7 +6,8 @@
  */
 
 /** The createNodes glob: every Dockerfile name at any depth. */
-export const DOCKERFILE_GLOB = '**/{Dockerfile,Containerfile,*.Dockerfile,*.Containerfile,Dockerfile.*,Containerfile.*}';
+export const DOCKERFILE_GLOB =
+  '**/{Dockerfile,Containerfile,*.Dockerfile,*.Containerfile,Dockerfile.*,Containerfile.*}';
 
 const NAME = /^(?:Dockerfile|Containerfile)$|^.+\.(?:Dockerfile|Containerfile)$|^(?:Dockerfile|Containerfile)\..+$/;
 
@@ -28,5 +29,10 @@ export function dockerfileVariant(fileOrPath: string): string {
 
 /** Lower case, runs of characters other than letters, digits, `_` → `-`. */
 export function safeName(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9_]+/g, '-').replace(/^-+|-+$/g, '') || 'x';
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'x'
+  );
 }

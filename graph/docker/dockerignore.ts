@@ -51,7 +51,8 @@ export function parseDockerignore(text: string, options: ParseDockerignoreOption
     if (!pattern) return;
     const checked = goMatch(pattern.pattern, '.');
     if (typeof checked !== 'boolean' || pattern.pattern === '') {
-      const message = pattern.pattern === '' ? 'illegal exclusion pattern: "!"' : `syntax error in pattern: ${pattern.pattern}`;
+      const message =
+        pattern.pattern === '' ? 'illegal exclusion pattern: "!"' : `syntax error in pattern: ${pattern.pattern}`;
       diagnostics.push({ file, line: i + 1, code: 'DOCKERIGNORE_BAD_PATTERN', message, severity: 'error' });
       return;
     }
@@ -116,8 +117,7 @@ export function compilePattern(pattern: string): PathMatcher {
     } else if ('.+(){}$|'.includes(ch)) {
       // Docker escapes exactly these; `^` passes through, so `[^a]` is a negated class.
       source += `\\${ch}`;
-    }
-    else if (ch === '\\') {
+    } else if (ch === '\\') {
       if (i + 1 < chars.length) {
         source += `\\${chars[++i]}`;
         type = 'regexp';

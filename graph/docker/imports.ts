@@ -7,7 +7,12 @@ import type { WorkspacePath } from '../types';
 import { buildDockerfileModel } from './model';
 import { parseDockerfile } from './parse-dockerfile';
 import type {
-  AnalyzedInstruction, DockerfileDiagnostic, DockerfileModelOptions, DockerSource, FromReference, StageBase,
+  AnalyzedInstruction,
+  DockerfileDiagnostic,
+  DockerfileModelOptions,
+  DockerSource,
+  FromReference,
+  StageBase,
 } from './types';
 
 /** A stage as referenced in imports output. */
@@ -62,7 +67,11 @@ export interface DockerImports {
  * // [{ instruction: 'FROM', line: 1, baseImages: [{ ref: 'node:20', canonical: 'docker.io/library/node:20', mutable: true }], ... },
  * //  { instruction: 'COPY', line: 2, copySources: [{ path: 'dist', origin: 'context', via: 'copy' }], ... }]
  */
-export function extractDockerImports(file: WorkspacePath, text: string, options: DockerfileModelOptions = {}): DockerImports {
+export function extractDockerImports(
+  file: WorkspacePath,
+  text: string,
+  options: DockerfileModelOptions = {},
+): DockerImports {
   const model = buildDockerfileModel(parseDockerfile(text, { file }), options);
   const stageRef = (index: number): DockerStageRef => {
     const name = model.stages[index]?.name;
@@ -79,7 +88,11 @@ export function extractDockerImports(file: WorkspacePath, text: string, options:
   };
 }
 
-function toEntry(analyzed: AnalyzedInstruction, base: StageBase | undefined, stageRef: (i: number) => DockerStageRef): DockerImportEntry | undefined {
+function toEntry(
+  analyzed: AnalyzedInstruction,
+  base: StageBase | undefined,
+  stageRef: (i: number) => DockerStageRef,
+): DockerImportEntry | undefined {
   const ins = analyzed.instruction;
   const entry: DockerImportEntry = {
     instruction: ins.keyword,

@@ -35,7 +35,12 @@ export type * from './types';
 export { DOCKERFILE_GLOB, dockerfileVariant, isDockerfileName } from './dockerfile-names';
 export { dockerAnalyzer, IMAGE_PREFIX } from './docker-analyzer';
 export { inferDockerProjects } from './infer-docker-projects';
-export type { DockerInferenceResult, InferDockerProjectsInput, InferredDockerProject, KnownDockerCandidate } from './infer-docker-projects';
+export type {
+  DockerInferenceResult,
+  InferDockerProjectsInput,
+  InferredDockerProject,
+  KnownDockerCandidate,
+} from './infer-docker-projects';
 export { dockerfileDependencies, resolveOutputPath } from './docker-dependencies';
 export type { DependencyCandidate, DockerDependency, DockerfileReads } from './docker-dependencies';
 export type { DockerTarget, DockerTargetFacts } from './build-docker-targets';

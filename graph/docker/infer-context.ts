@@ -40,7 +40,8 @@ export function chooseContext(input: InferContextInput): ChosenContext {
   const own = folderOf(input.dockerfile);
   const sources = input.sources.filter((s) => s.path !== '.' && s.path !== '');
   if (sources.length === 0) return { context: own, rule: 'dockerfile-folder' };
-  const countIn = (folder: string, files: readonly string[]) => sources.filter((s) => sourceExists(folder, s, files, input.isBuildOutput)).length;
+  const countIn = (folder: string, files: readonly string[]) =>
+    sources.filter((s) => sourceExists(folder, s, files, input.isBuildOutput)).length;
   const ownCount = countIn(own, input.listFiles(own));
   if (ownCount === sources.length) return { context: own, rule: 'copy-sources' };
   // One listing of the root serves every ancestor (a prefix filter), instead of one git call each.
@@ -48,7 +49,10 @@ export function chooseContext(input: InferContextInput): ChosenContext {
   let best = { context: own, count: ownCount };
   for (let folder = parentOf(own); folder !== undefined; folder = parentOf(folder)) {
     const prefix = folder === '.' ? '' : `${folder}/`;
-    const count = countIn(folder, prefix ? all.filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length)) : all);
+    const count = countIn(
+      folder,
+      prefix ? all.filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length)) : all,
+    );
     if (count > best.count) best = { context: folder, count };
     if (count === sources.length) break;
   }
@@ -56,7 +60,12 @@ export function chooseContext(input: InferContextInput): ChosenContext {
 }
 
 /** A source exists in a folder when some file there matches it, or it lies in a build output. */
-export function sourceExists(folder: string, source: Pick<DockerSource, 'path' | 'excludes'>, files: readonly string[], isBuildOutput: (path: string) => boolean): boolean {
+export function sourceExists(
+  folder: string,
+  source: Pick<DockerSource, 'path' | 'excludes'>,
+  files: readonly string[],
+  isBuildOutput: (path: string) => boolean,
+): boolean {
   if (isBuildOutput(folder === '.' ? source.path : `${folder}/${source.path}`)) return true;
   return reachableContextFiles(files, [{ path: source.path, excludes: [] }]).length > 0;
 }

@@ -10,7 +10,13 @@ import type { DockerPluginOptions } from '../../config/options';
 import { buildDockerTargets, targetName, type DockerTarget } from './build-docker-targets';
 import { contextInputGlobs } from './context-inputs';
 import { dockerfileDependencies, type DependencyCandidate, type DockerfileReads } from './docker-dependencies';
-import { dockerTargetNames, imageNameFor, resolveDockerSettings, type DockerTargetNames, type ResolvedDockerSettings } from './docker-settings';
+import {
+  dockerTargetNames,
+  imageNameFor,
+  resolveDockerSettings,
+  type DockerTargetNames,
+  type ResolvedDockerSettings,
+} from './docker-settings';
 import { dockerignoreCandidates, loadDockerignoreSync } from './dockerignore';
 import { imageRepository } from './image-repository';
 import type { FoundBuildCommand } from './build-commands';
@@ -76,16 +82,28 @@ export function inferDockerProjects(input: InferDockerProjectsInput): DockerInfe
   for (const placement of placements) {
     const text = input.readFile(placement.dockerfile);
     if (text === undefined) continue; // deleted since Nx listed it
-    const settings = resolveDockerSettings(input.options, { project: placement.project, dockerfile: placement.dockerfile, defaultImage: imageNameFor(placement.project, placement.variant) });
+    const settings = resolveDockerSettings(input.options, {
+      project: placement.project,
+      dockerfile: placement.dockerfile,
+      defaultImage: imageNameFor(placement.project, placement.variant),
+    });
     const model = analyzeDockerfile(text, { file: placement.dockerfile, buildArgs: settings.buildArgs });
     diagnostics.push(...model.diagnostics);
-    analyzed.push({ placement, settings, model, reads: readsOf(placement, settings, model), context: { context: settings.context, rule: 'option' }, missing: [] });
+    analyzed.push({
+      placement,
+      settings,
+      model,
+      reads: readsOf(placement, settings, model),
+      context: { context: settings.context, rule: 'option' },
+      missing: [],
+    });
   }
   const candidates = dependencyCandidates(input.known, analyzed, names);
   const listed = new Map<string, string[]>();
   const listFiles = (folder: string) => {
     let files = listed.get(folder);
-    if (!files) listed.set(folder, (files = (input.listFiles ?? ((f) => listContextFiles(input.workspaceRoot, f)))(folder)));
+    if (!files)
+      listed.set(folder, (files = (input.listFiles ?? ((f) => listContextFiles(input.workspaceRoot, f)))(folder)));
     return files;
   };
   const isBuildOutput = buildOutputTest(candidates);
@@ -107,7 +125,13 @@ export function inferDockerProjects(input: InferDockerProjectsInput): DockerInfe
   for (const a of analyzed) {
     const targets = targetsFor(a, candidates, names, input.workspaceRoot, listFiles, diagnostics);
     const p = a.placement;
-    const project = projects.get(p.root) ?? { name: p.project, root: p.root, createsProject: p.createsProject, dockerfiles: [], targets: {} };
+    const project = projects.get(p.root) ?? {
+      name: p.project,
+      root: p.root,
+      createsProject: p.createsProject,
+      dockerfiles: [],
+      targets: {},
+    };
     project.dockerfiles.push(p.dockerfile);
     Object.assign(project.targets, targets);
     projects.set(p.root, project);
@@ -117,11 +141,18 @@ export function inferDockerProjects(input: InferDockerProjectsInput): DockerInfe
 
 /** True for a workspace path inside a build output of a project that has a build (not in git, produced first). */
 function buildOutputTest(candidates: readonly DependencyCandidate[]): (path: string) => boolean {
-  const outputs = candidates.filter((c) => c.buildTarget).flatMap((c) => [...c.buildOutputs, `dist/${c.root}`]).filter((o) => o !== '.');
+  const outputs = candidates
+    .filter((c) => c.buildTarget)
+    .flatMap((c) => [...c.buildOutputs, `dist/${c.root}`])
+    .filter((o) => o !== '.');
   return (path) => outputs.some((o) => path === o || path.startsWith(`${o}/`) || o.startsWith(`${path}/`));
 }
 
-function missingSources(a: Analyzed, contextFiles: readonly string[], isBuildOutput: (path: string) => boolean): Array<{ path: string; line: number }> {
+function missingSources(
+  a: Analyzed,
+  contextFiles: readonly string[],
+  isBuildOutput: (path: string) => boolean,
+): Array<{ path: string; line: number }> {
   const missing = new Map<string, { path: string; line: number }>();
   for (const s of a.model.contextSources) {
     if (s.path === '.' || s.path === '' || sourceExists(a.settings.context, s, contextFiles, isBuildOutput)) continue;
@@ -131,7 +162,14 @@ function missingSources(a: Analyzed, contextFiles: readonly string[], isBuildOut
 }
 
 function missingDiagnostic(a: Analyzed, m: { path: string; line: number }): DockerfileDiagnostic {
-  const why = a.context.rule === 'option' ? 'the context option' : a.context.rule === 'build-command' ? a.context.origin ?? 'a build command' : a.context.rule === 'copy-sources' ? 'the COPY sources' : "the Dockerfile's folder";
+  const why =
+    a.context.rule === 'option'
+      ? 'the context option'
+      : a.context.rule === 'build-command'
+        ? (a.context.origin ?? 'a build command')
+        : a.context.rule === 'copy-sources'
+          ? 'the COPY sources'
+          : "the Dockerfile's folder";
   return {
     file: a.placement.dockerfile,
     line: m.line,
@@ -151,9 +189,20 @@ function readsOf(p: DockerfilePlacement, s: ResolvedDockerSettings, model: Docke
   };
 }
 
-function dependencyCandidates(known: readonly KnownDockerCandidate[], analyzed: Analyzed[], names: DockerTargetNames): DependencyCandidate[] {
+function dependencyCandidates(
+  known: readonly KnownDockerCandidate[],
+  analyzed: Analyzed[],
+  names: DockerTargetNames,
+): DependencyCandidate[] {
   const byName = new Map<string, DependencyCandidate>();
-  for (const k of known) byName.set(k.name, { name: k.name, root: k.root, buildTarget: k.buildTarget, buildOutputs: k.buildOutputs, images: [] });
+  for (const k of known)
+    byName.set(k.name, {
+      name: k.name,
+      root: k.root,
+      buildTarget: k.buildTarget,
+      buildOutputs: k.buildOutputs,
+      images: [],
+    });
   for (const a of analyzed) {
     const p = a.placement;
     const c = byName.get(p.project) ?? { name: p.project, root: p.root, buildOutputs: [], images: [] };
@@ -185,7 +234,13 @@ function targetsFor(
   const built = new Set(candidates.flatMap((c) => c.images.map((i) => i.repository)));
   const valid = model.externalImages.filter((u) => u.image.valid);
   const baseImages = [...new Set(valid.map((u) => u.image.raw))];
-  const mutableBaseImages = [...new Set(valid.filter((u) => u.image.mutable && !built.has(imageRepository(u.image.canonical) ?? '')).map((u) => u.image.raw))];
+  const mutableBaseImages = [
+    ...new Set(
+      valid
+        .filter((u) => u.image.mutable && !built.has(imageRepository(u.image.canonical) ?? ''))
+        .map((u) => u.image.raw),
+    ),
+  ];
   return buildDockerTargets({
     contextChoice: a.context,
     missingSources: a.missing.map((m) => m.path),
@@ -194,7 +249,9 @@ function targetsFor(
     variant: p.variant,
     names,
     settings: s,
-    ignoreFiles: ignoreFilesInEffect(dockerignoreCandidates(absContext, absDockerfile), ignore.source).map(rel).map((f) => posix.normalize(f)),
+    ignoreFiles: ignoreFilesInEffect(dockerignoreCandidates(absContext, absDockerfile), ignore.source)
+      .map(rel)
+      .map((f) => posix.normalize(f)),
     context,
     reads: a.reads,
     dependencies,

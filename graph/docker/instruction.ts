@@ -7,8 +7,24 @@ import { extractBuilderFlags, parseJsonArray, parseWords, splitWhitespace } from
 
 /** Every instruction Docker knows. */
 export const KNOWN_INSTRUCTIONS: ReadonlySet<string> = new Set([
-  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL',
-  'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+  'ADD',
+  'ARG',
+  'CMD',
+  'COPY',
+  'ENTRYPOINT',
+  'ENV',
+  'EXPOSE',
+  'FROM',
+  'HEALTHCHECK',
+  'LABEL',
+  'MAINTAINER',
+  'ONBUILD',
+  'RUN',
+  'SHELL',
+  'STOPSIGNAL',
+  'USER',
+  'VOLUME',
+  'WORKDIR',
 ]);
 
 /** Instructions whose arguments may be a JSON array (exec form). */
@@ -34,7 +50,15 @@ export function buildInstruction(
   const { flags, rest } = extractBuilderFlags(args);
   const text = rest.trim();
   const base: DockerInstruction = {
-    keyword, startLine, endLine, args, flags, text, form: 'shell', words: [], heredocs: [],
+    keyword,
+    startLine,
+    endLine,
+    args,
+    flags,
+    text,
+    form: 'shell',
+    words: [],
+    heredocs: [],
   };
   if (keyword === 'ONBUILD') {
     base.trigger = buildInstruction(args, startLine, endLine, escapeChar);

@@ -23,8 +23,14 @@ import type {
 
 /** ARGs that BuildKit defines automatically in the global scope. */
 export const PLATFORM_ARGS: readonly string[] = [
-  'TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT',
-  'BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT',
+  'TARGETPLATFORM',
+  'TARGETOS',
+  'TARGETARCH',
+  'TARGETVARIANT',
+  'BUILDPLATFORM',
+  'BUILDOS',
+  'BUILDARCH',
+  'BUILDVARIANT',
 ];
 
 /** Mutable state of one model build; local to the call. */
@@ -53,8 +59,16 @@ export function buildDockerfileModel(parsed: ParsedDockerfile, options: Dockerfi
     parsed,
     overrides: options.buildArgs ?? {},
     model: {
-      file: parsed.file, escapeChar: parsed.escapeChar, stages: [], globalArgs: [], instructions: [],
-      contextSources: [], externalSources: [], externalImages: [], buildArgs: [], diagnostics: [...parsed.diagnostics],
+      file: parsed.file,
+      escapeChar: parsed.escapeChar,
+      stages: [],
+      globalArgs: [],
+      instructions: [],
+      contextSources: [],
+      externalSources: [],
+      externalImages: [],
+      buildArgs: [],
+      diagnostics: [...parsed.diagnostics],
     },
     global: emptyScope(),
     scopes: [],
@@ -72,7 +86,10 @@ export function buildDockerfileModel(parsed: ParsedDockerfile, options: Dockerfi
 }
 
 /** Parses and models in one call: what most callers want. */
-export function analyzeDockerfile(text: string, options: DockerfileModelOptions & { file?: WorkspacePath } = {}): DockerfileModel {
+export function analyzeDockerfile(
+  text: string,
+  options: DockerfileModelOptions & { file?: WorkspacePath } = {},
+): DockerfileModel {
   return buildDockerfileModel(parseDockerfile(text, { file: options.file }), options);
 }
 
@@ -93,7 +110,14 @@ function visit(walk: Walk, ins: DockerInstruction): void {
   const scope = ins.keyword === 'FROM' || stage < 0 ? walk.global : walk.scopes[stage];
   const used = new Set<string>();
   const sink = expansionSink(walk, ins, used);
-  const analyzed: AnalyzedInstruction = { instruction: ins, stage, sources: [], mounts: [], variables: [], buildArgs: [] };
+  const analyzed: AnalyzedInstruction = {
+    instruction: ins,
+    stage,
+    sources: [],
+    mounts: [],
+    variables: [],
+    buildArgs: [],
+  };
   if (ins.keyword === 'FROM') {
     startStage(walk, ins, sink);
   } else if (ins.keyword === 'ARG') {
@@ -114,7 +138,13 @@ function visit(walk: Walk, ins: DockerInstruction): void {
   walk.model.instructions.push(analyzed);
 }
 
-function instructionContext(walk: Walk, ins: DockerInstruction, scope: Scope, stage: number, sink: (e: Expansion) => void): InstructionContext {
+function instructionContext(
+  walk: Walk,
+  ins: DockerInstruction,
+  scope: Scope,
+  stage: number,
+  sink: (e: Expansion) => void,
+): InstructionContext {
   return {
     scope,
     stages: { names: walk.names, count: walk.model.stages.length },
@@ -125,7 +155,12 @@ function instructionContext(walk: Walk, ins: DockerInstruction, scope: Scope, st
   };
 }
 
-function declareStageOrGlobalArgs(walk: Walk, ins: DockerInstruction, stage: number, sink: (e: Expansion) => void): void {
+function declareStageOrGlobalArgs(
+  walk: Walk,
+  ins: DockerInstruction,
+  stage: number,
+  sink: (e: Expansion) => void,
+): void {
   if (ins.pairs?.length === 0) report(walk, ins, 'DOCKERFILE_MISSING_ARGUMENTS', 'ARG requires at least one argument');
   const common = { ins, overrides: walk.overrides, escapeChar: walk.parsed.escapeChar, onExpansion: sink };
   if (stage < 0) {
@@ -167,7 +202,8 @@ function startStage(walk: Walk, ins: DockerInstruction, sink: (e: Expansion) => 
   stage.base = resolveBase(walk, imageExpansion.value);
   const scope = emptyScope();
   if (stage.base.kind === 'stage') scope.env = new Map(walk.scopes[stage.base.stage].env);
-  if (stage.base.kind === 'image') walk.model.externalImages.push({ image: stage.base.image, line: ins.startLine, via: 'from', stage: index });
+  if (stage.base.kind === 'image')
+    walk.model.externalImages.push({ image: stage.base.image, line: ins.startLine, via: 'from', stage: index });
   if (hasAlias) nameStage(walk, ins, stage, words[2]);
   walk.model.stages.push(stage);
   walk.scopes.push(scope);

@@ -68,7 +68,10 @@ export function parseDockerfile(text: string, options: ParseDockerfileOptions = 
 }
 
 function splitLines(text: string): string[] {
-  const lines = text.replace(/^\uFEFF/, '').split('\n').map((l) => l.replace(/\r$/, ''));
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''));
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
@@ -77,7 +80,13 @@ function continuationRegex(escapeChar: string): RegExp {
   return new RegExp(`\\${escapeChar}[ \\t]*$`);
 }
 
-function report(state: ParseState, code: DockerfileDiagnosticCode, line: number, message: string, severity: 'error' | 'warning' = 'error'): void {
+function report(
+  state: ParseState,
+  code: DockerfileDiagnosticCode,
+  line: number,
+  message: string,
+  severity: 'error' | 'warning' = 'error',
+): void {
   state.diagnostics.push({ file: state.file, line, code, message, severity });
 }
 
@@ -105,7 +114,12 @@ function readDirectives(state: ParseState): number {
 
 function setEscape(state: ParseState, directive: ParserDirective): boolean {
   if (directive.value !== '\\' && directive.value !== '`') {
-    report(state, 'DOCKERFILE_INVALID_DIRECTIVE', directive.line, `invalid escape token '${directive.value}' does not match \` or \\`);
+    report(
+      state,
+      'DOCKERFILE_INVALID_DIRECTIVE',
+      directive.line,
+      `invalid escape token '${directive.value}' does not match \` or \\`,
+    );
     return false;
   }
   state.escapeChar = directive.value;
@@ -137,7 +151,13 @@ function readInstruction(state: ParseState, index: number): number {
   }
   if (!continues && buffer.trim() === '') return index + 1;
   if (emptyContinuation) {
-    report(state, 'DOCKERFILE_EMPTY_CONTINUATION', startLine, 'empty continuation line (Docker warns; future versions reject it)', 'warning');
+    report(
+      state,
+      'DOCKERFILE_EMPTY_CONTINUATION',
+      startLine,
+      'empty continuation line (Docker warns; future versions reject it)',
+      'warning',
+    );
   }
   const ins = buildInstruction(buffer, startLine, index + 1, state.escapeChar);
   state.instructions.push(ins);
@@ -160,7 +180,12 @@ function checkKeyword(state: ParseState, ins: DockerInstruction): void {
   if (trigger.keyword === '') {
     report(state, 'DOCKERFILE_MISSING_ARGUMENTS', ins.startLine, 'ONBUILD requires an instruction');
   } else if (['ONBUILD', 'FROM', 'MAINTAINER'].includes(trigger.keyword)) {
-    report(state, 'DOCKERFILE_INVALID_ONBUILD', ins.startLine, `${trigger.keyword} isn't allowed as an ONBUILD trigger`);
+    report(
+      state,
+      'DOCKERFILE_INVALID_ONBUILD',
+      ins.startLine,
+      `${trigger.keyword} isn't allowed as an ONBUILD trigger`,
+    );
   } else if (!KNOWN_INSTRUCTIONS.has(trigger.keyword)) {
     report(state, 'DOCKERFILE_UNKNOWN_INSTRUCTION', ins.startLine, `unknown instruction: ${trigger.keyword}`);
   }
@@ -177,7 +202,12 @@ function readHeredocs(state: ParseState, ins: DockerInstruction, index: number):
     if (target !== ins) target.endLine = ins.endLine;
     index = next;
     if (!heredoc.terminated) {
-      report(state, 'DOCKERFILE_UNTERMINATED_HEREDOC', ins.startLine, `unterminated heredoc ${opener.name} (opened on line ${ins.startLine})`);
+      report(
+        state,
+        'DOCKERFILE_UNTERMINATED_HEREDOC',
+        ins.startLine,
+        `unterminated heredoc ${opener.name} (opened on line ${ins.startLine})`,
+      );
       break;
     }
   }
@@ -189,7 +219,11 @@ function readHeredocs(state: ParseState, ins: DockerInstruction, index: number):
  * we stop the body before the next line that looks like an upper-case instruction so that
  * the rest of the file still yields instructions (partial results over all-or-nothing).
  */
-function readHeredocBody(state: ParseState, opener: HeredocOpener, index: number): { heredoc: DockerHeredoc; next: number } {
+function readHeredocBody(
+  state: ParseState,
+  opener: HeredocOpener,
+  index: number,
+): { heredoc: DockerHeredoc; next: number } {
   const body: string[] = [];
   const startLine = index + 1;
   for (let i = index; i < state.lines.length; i++) {
@@ -203,7 +237,10 @@ function readHeredocBody(state: ParseState, opener: HeredocOpener, index: number
   const stop = body.findIndex((l) => looksLikeInstruction(l));
   const kept = stop < 0 ? body : body.slice(0, stop);
   const endLine = startLine + kept.length - 1;
-  return { heredoc: makeHeredoc(opener, kept, startLine, Math.max(endLine, startLine - 1), false), next: index + kept.length };
+  return {
+    heredoc: makeHeredoc(opener, kept, startLine, Math.max(endLine, startLine - 1), false),
+    next: index + kept.length,
+  };
 }
 
 function looksLikeInstruction(line: string): boolean {
@@ -211,7 +248,13 @@ function looksLikeInstruction(line: string): boolean {
   return word !== null && KNOWN_INSTRUCTIONS.has(word[1]);
 }
 
-function makeHeredoc(opener: HeredocOpener, body: string[], startLine: number, endLine: number, terminated: boolean): DockerHeredoc {
+function makeHeredoc(
+  opener: HeredocOpener,
+  body: string[],
+  startLine: number,
+  endLine: number,
+  terminated: boolean,
+): DockerHeredoc {
   const content = body.map((l) => `${l}\n`).join('');
   return { ...opener, content, startLine, endLine, terminated };
 }
@@ -226,6 +269,11 @@ function checkStructure(state: ParseState): void {
   }
   for (const ins of state.instructions.slice(0, firstFrom)) {
     if (ins.keyword === 'ARG' || !KNOWN_INSTRUCTIONS.has(ins.keyword)) continue;
-    report(state, 'DOCKERFILE_INSTRUCTION_BEFORE_FROM', ins.startLine, `${ins.keyword} before the first FROM (only ARG may come first)`);
+    report(
+      state,
+      'DOCKERFILE_INSTRUCTION_BEFORE_FROM',
+      ins.startLine,
+      `${ins.keyword} before the first FROM (only ARG may come first)`,
+    );
   }
 }

@@ -30,11 +30,17 @@ const contains = (root: string, file: string) => root === '.' || file.startsWith
 const dirOf = (file: string) => posix.dirname(file);
 
 /** @param workspaceName name for a project at the workspace root (root package.json name, else the folder's name) */
-export function placeDockerfiles(dockerfiles: readonly string[], known: readonly KnownProject[], workspaceName: string): DockerfilePlacement[] {
+export function placeDockerfiles(
+  dockerfiles: readonly string[],
+  known: readonly KnownProject[],
+  workspaceName: string,
+): DockerfilePlacement[] {
   const byDepth = [...known].sort((a, b) => depth(b.root) - depth(a.root));
   const sorted = [...dockerfiles].sort();
   const owner = new Map(sorted.map((file) => [file, byDepth.find((p) => contains(p.root, file))]));
-  const roots = [...new Set(sorted.filter((f) => !owner.get(f)).map(dirOf))].sort((a, b) => depth(a) - depth(b) || a.localeCompare(b));
+  const roots = [...new Set(sorted.filter((f) => !owner.get(f)).map(dirOf))].sort(
+    (a, b) => depth(a) - depth(b) || a.localeCompare(b),
+  );
   const names = nameNewProjects(roots, new Set(known.map((p) => p.name)), workspaceName);
   const placed = sorted.map((file): DockerfilePlacement => {
     const k = owner.get(file);

@@ -71,7 +71,12 @@ export function declareArgs(input: DeclareArgsInput): ArgDeclaration[] {
  * Applies one ENV instruction. Every value of one instruction is expanded against the scope
  * as it was before the instruction (`ENV a=1 b=$a` uses the old `a`), as Docker documents.
  */
-export function applyEnv(ins: DockerInstruction, scope: Scope, escapeChar: string, onExpansion: (e: Expansion) => void): void {
+export function applyEnv(
+  ins: DockerInstruction,
+  scope: Scope,
+  escapeChar: string,
+  onExpansion: (e: Expansion) => void,
+): void {
   const before: Scope = { env: new Map(scope.env), args: scope.args };
   for (const pair of ins.pairs ?? []) {
     const expansion = expandIn(before, pair.value ?? '', escapeChar);

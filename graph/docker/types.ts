@@ -141,14 +141,11 @@ export interface ImageReference {
 
 /** What a `--from=` (COPY or RUN --mount) names: an earlier stage or an image. */
 export type FromReference =
-  | { kind: 'stage'; raw: string; stage: number; name?: string }
-  | { kind: 'image'; raw: string; image: ImageReference };
+  { kind: 'stage'; raw: string; stage: number; name?: string } | { kind: 'image'; raw: string; image: ImageReference };
 
 /** The base of a stage. */
 export type StageBase =
-  | { kind: 'scratch' }
-  | { kind: 'stage'; stage: number; name?: string }
-  | { kind: 'image'; image: ImageReference };
+  { kind: 'scratch' } | { kind: 'stage'; stage: number; name?: string } | { kind: 'image'; image: ImageReference };
 
 /**
  * A source of COPY/ADD or of a bind mount.

@@ -45,7 +45,10 @@ export function inferWorkspaceDockerProjects(input: WorkspaceDockerInput): Docke
     workspaceName: workspaceName(input.readFile('package.json'), input.workspaceRoot),
     options: input.options.docker,
     readFile: input.readFile,
-    buildCommands: findBuildCommands(input.files.filter((f) => !excluded.some((r) => r.test(f))), input.readFile),
+    buildCommands: findBuildCommands(
+      input.files.filter((f) => !excluded.some((r) => r.test(f))),
+      input.readFile,
+    ),
   });
 }
 
@@ -83,7 +86,10 @@ export interface GraphProject {
  * `sourceFile` is the Dockerfile. Computed for every Dockerfile each time: there are few, and an
  * edge to another image depends on that image's Dockerfile too.
  */
-export function dockerProjectEdges(projects: Record<string, GraphProject>, buildTargetName: string): ProjectDependency[] {
+export function dockerProjectEdges(
+  projects: Record<string, GraphProject>,
+  buildTargetName: string,
+): ProjectDependency[] {
   const candidates = Object.entries(projects).map(([name, p]) => candidate(name, p, buildTargetName));
   const edges = new Map<string, ProjectDependency>();
   for (const [source, project] of Object.entries(projects)) {
@@ -92,7 +98,12 @@ export function dockerProjectEdges(projects: Record<string, GraphProject>, build
       if (!facts?.reads) continue;
       for (const d of dockerfileDependencies(facts.reads, candidates)) {
         if (d.project === source) continue;
-        edges.set(`${source}\0${d.project}`, { source, target: d.project, sourceFile: facts.reads.dockerfile, type: 'static' });
+        edges.set(`${source}\0${d.project}`, {
+          source,
+          target: d.project,
+          sourceFile: facts.reads.dockerfile,
+          type: 'static',
+        });
       }
     }
   }

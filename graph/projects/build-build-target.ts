@@ -1,5 +1,12 @@
 import * as posix from 'node:path/posix';
-import { ALL_PROJECT_FILES, DEPENDENCY_PRODUCTION_FILES, PRODUCTION_FILES, excludesTests, workspaceFileInputs, workspaceToken } from './inputs';
+import {
+  ALL_PROJECT_FILES,
+  DEPENDENCY_PRODUCTION_FILES,
+  PRODUCTION_FILES,
+  excludesTests,
+  workspaceFileInputs,
+  workspaceToken,
+} from './inputs';
 import type { ResolvedTsconfig } from './resolve-tsconfig';
 import type { ToolInputs } from './tool-inputs';
 import type { InferredTarget } from './types';
@@ -27,7 +34,11 @@ export function buildBuildTarget({ root, tsconfig, targetName, tools }: BuildTar
   if (tsconfig.noEmit || (!tsconfig.outDir && !tsconfig.declarationDir)) return undefined;
   const file = posix.relative(root === '.' ? '' : root, tsconfig.file);
   const buildMode = tsconfig.incremental || tsconfig.references.length > 0;
-  const outputs = [tsconfig.outDir, tsconfig.declarationDir, buildMode || tsconfig.tsBuildInfoFile ? buildInfoPath(tsconfig) : undefined]
+  const outputs = [
+    tsconfig.outDir,
+    tsconfig.declarationDir,
+    buildMode || tsconfig.tsBuildInfoFile ? buildInfoPath(tsconfig) : undefined,
+  ]
     .filter((p): p is string => p !== undefined)
     .map((p) => workspaceToken(p, root));
   return {

@@ -24,7 +24,13 @@ const COMMANDS: Record<TestRunner, { command: string; help: string; example: Rec
  * inputs here), the production files of dependencies (what the tests import through them),
  * workspace files the runner reads, and the runner's installed version.
  */
-export function buildTestTarget({ root, runner, detectedFrom, workspaceFiles, tools }: TestTargetInput): InferredTarget {
+export function buildTestTarget({
+  root,
+  runner,
+  detectedFrom,
+  workspaceFiles,
+  tools,
+}: TestTargetInput): InferredTarget {
   const c = COMMANDS[runner];
   return {
     command: c.command,

@@ -1,5 +1,11 @@
 import * as posix from 'node:path/posix';
-import { ALL_PROJECT_FILES, DEPENDENCY_PRODUCTION_FILES, PRODUCTION_FILES, excludesTests, workspaceFileInputs } from './inputs';
+import {
+  ALL_PROJECT_FILES,
+  DEPENDENCY_PRODUCTION_FILES,
+  PRODUCTION_FILES,
+  excludesTests,
+  workspaceFileInputs,
+} from './inputs';
 import type { ResolvedTsconfig } from './resolve-tsconfig';
 import type { InferredTarget } from './types';
 import type { ToolInputs } from './tool-inputs';
@@ -19,21 +25,30 @@ export interface TypecheckTargetInput {
  * the production files of dependencies (their sources are what imports reach), the tsconfig
  * chain outside the project, and the installed TypeScript version.
  */
-export function buildTypecheckTarget({ root, tsconfigs, tools, executors = 'commands' }: TypecheckTargetInput): InferredTarget {
+export function buildTypecheckTarget({
+  root,
+  tsconfigs,
+  tools,
+  executors = 'commands',
+}: TypecheckTargetInput): InferredTarget {
   const relative = (f: string) => posix.relative(root === '.' ? '' : root, f);
   const command = tsconfigs.map((t) => `tsc --noEmit -p ${relative(t.file)}`).join(' && ');
   const productionOnly = tsconfigs.every((t) => excludesTests(t.exclude));
   const external = new Set(['typescript', ...tsconfigs.flatMap((t) => t.extendsPackages)]);
-  const run = executors === 'fleet'
-    ? { executor: 'nx-fleet:typecheck', options: { cwd: root, tsConfigs: tsconfigs.map((t) => relative(t.file)) } }
-    : { command, options: { cwd: root } };
+  const run =
+    executors === 'fleet'
+      ? { executor: 'nx-fleet:typecheck', options: { cwd: root, tsConfigs: tsconfigs.map((t) => relative(t.file)) } }
+      : { command, options: { cwd: root } };
   return {
     ...run,
     cache: true,
     inputs: [
       productionOnly ? PRODUCTION_FILES : ALL_PROJECT_FILES,
       DEPENDENCY_PRODUCTION_FILES,
-      ...workspaceFileInputs(tsconfigs.flatMap((t) => t.chain), root),
+      ...workspaceFileInputs(
+        tsconfigs.flatMap((t) => t.chain),
+        root,
+      ),
       ...tools([...external]),
     ],
     outputs: [],

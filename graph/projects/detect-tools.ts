@@ -49,14 +49,21 @@ export function detectTestRunner(reader: WorkspaceReader, facts: TestRunnerFacts
   if (!facts.hasTestFiles) return undefined;
   const candidates = (['vitest', 'jest'] as const).filter((r) => declares(facts.rootPackageJson, r));
   if (candidates.length !== 1) return undefined;
-  return { runner: candidates[0], detectedFrom: `test files and the root package.json ${declares(facts.rootPackageJson, candidates[0])}` };
+  return {
+    runner: candidates[0],
+    detectedFrom: `test files and the root package.json ${declares(facts.rootPackageJson, candidates[0])}`,
+  };
 }
 
 /**
  * ESLint config files that may apply to a project: its own and the workspace root's (a
  * project's flat config commonly imports the root one, so both are inputs). Empty: no lint.
  */
-export function detectEslintConfig(projectFileNames: readonly string[], rootFileNames: readonly string[], root: string): string[] {
+export function detectEslintConfig(
+  projectFileNames: readonly string[],
+  rootFileNames: readonly string[],
+  root: string,
+): string[] {
   const own = root === '.' ? [] : projectFileNames.filter((n) => ESLINT_CONFIG.test(n)).map((n) => `${root}/${n}`);
   return [...own, ...rootFileNames.filter((n) => ESLINT_CONFIG.test(n))];
 }

@@ -34,9 +34,15 @@ const dirOf = (f: string) => posix.dirname(f);
  * package.json files, project.json folders) and the folders where a tsconfig.json may create
  * one. A malformed package.json or project.json drops only its own project.
  */
-export function findProjectCandidates(reader: WorkspaceReader, configFiles: readonly string[], exclude: readonly string[]): Candidates {
+export function findProjectCandidates(
+  reader: WorkspaceReader,
+  configFiles: readonly string[],
+  exclude: readonly string[],
+): Candidates {
   const excluded = exclude.map((g) => globToRegExp(g, false));
-  const files = configFiles.map((f) => f.replace(/\\/g, '/').replace(/^\.\//, '')).filter((f) => !matchesPathOrAncestor(f, excluded));
+  const files = configFiles
+    .map((f) => f.replace(/\\/g, '/').replace(/^\.\//, ''))
+    .filter((f) => !matchesPathOrAncestor(f, excluded));
   const named = (name: string) => new Set(files.filter((f) => posix.basename(f) === name).map(dirOf));
   const packageDirs = named('package.json');
   const projectJsonDirs = named('project.json');
@@ -49,7 +55,11 @@ export function findProjectCandidates(reader: WorkspaceReader, configFiles: read
   const nxCoreFiles: WorkspacePath[] = [];
   for (const root of [...coreRoots].sort()) {
     const candidate = readCoreCandidate(reader, root, packageDirs.has(root), projectJsonDirs.has(root), diagnostics);
-    nxCoreFiles.push(...[packageDirs.has(root) ? 'package.json' : '', projectJsonDirs.has(root) ? 'project.json' : ''].filter(Boolean).map((n) => posix.join(root, n)));
+    nxCoreFiles.push(
+      ...[packageDirs.has(root) ? 'package.json' : '', projectJsonDirs.has(root) ? 'project.json' : '']
+        .filter(Boolean)
+        .map((n) => posix.join(root, n)),
+    );
     if (candidate) nxCore.push(candidate);
   }
   const tsconfigOnly = [...tsconfigDirs].filter((d) => d !== '.' && !packageDirs.has(d) && !projectJsonDirs.has(d));
@@ -71,8 +81,12 @@ function readCoreCandidate(
   hasProjectJson: boolean,
   diagnostics: Diagnostic[],
 ): ProjectCandidate | undefined {
-  const pkg = hasPackageJson ? readJson(reader, posix.join(root, 'package.json'), DiagnosticCodes.packageJson, false) : undefined;
-  const proj = hasProjectJson ? readJson(reader, posix.join(root, 'project.json'), DiagnosticCodes.projectJson, false) : undefined;
+  const pkg = hasPackageJson
+    ? readJson(reader, posix.join(root, 'package.json'), DiagnosticCodes.packageJson, false)
+    : undefined;
+  const proj = hasProjectJson
+    ? readJson(reader, posix.join(root, 'project.json'), DiagnosticCodes.projectJson, false)
+    : undefined;
   for (const r of [pkg, proj]) if (r?.kind === 'invalid') diagnostics.push(r.diagnostic);
   if (pkg?.kind === 'invalid' || proj?.kind === 'invalid') return undefined;
   const packageJson = pkg?.kind === 'ok' ? pkg.value : undefined;

@@ -12,6 +12,14 @@ export { parseJsonc } from '../parse-jsonc';
 export { DiagnosticCodes } from './read-json';
 export { ALL_PROJECT_FILES, PRODUCTION_FILES, DEPENDENCY_PRODUCTION_FILES, TEST_ONLY_FILE_NAMES } from './inputs';
 export { targetNames } from './target-names';
-export type { InferenceResult, InferredProject, InferredTarget, TargetInput, ProjectSource, Language, WorkspaceReader } from './types';
+export type {
+  InferenceResult,
+  InferredProject,
+  InferredTarget,
+  TargetInput,
+  ProjectSource,
+  Language,
+  WorkspaceReader,
+} from './types';
 export type { ResolvedTsconfig } from './resolve-tsconfig';
 export type { TestRunner } from './build-test-target';

@@ -1,7 +1,12 @@
 import * as posix from 'node:path/posix';
 import type { NormalizedOptions } from '../../config/options';
 import type { Diagnostic, WorkspacePath } from '../types';
-import { findProjectCandidates, nxCoreProjectName, userTargetNames, type ProjectCandidate } from './find-project-candidates';
+import {
+  findProjectCandidates,
+  nxCoreProjectName,
+  userTargetNames,
+  type ProjectCandidate,
+} from './find-project-candidates';
 import { inferTargets } from './infer-targets';
 import { DiagnosticCodes } from './read-json';
 import { resolveTsconfig, type ResolvedTsconfig } from './resolve-tsconfig';
@@ -15,7 +20,11 @@ import type { InferenceResult, InferredProject, Language, WorkspaceReader } from
  * and read access to the workspace. Pure apart from the reader; never throws for a bad file:
  * each becomes one diagnostic and only its own project is affected.
  */
-export function inferProjects(configFiles: readonly string[], reader: WorkspaceReader, options: NormalizedOptions): InferenceResult & { nxCoreFiles: WorkspacePath[] } {
+export function inferProjects(
+  configFiles: readonly string[],
+  reader: WorkspaceReader,
+  options: NormalizedOptions,
+): InferenceResult & { nxCoreFiles: WorkspacePath[] } {
   const found = findProjectCandidates(reader, configFiles, options.exclude);
   const diagnostics: Diagnostic[] = [...found.diagnostics];
   // Per-call memo: a root tsconfig.base.json is read once for all projects, and nothing
@@ -26,15 +35,29 @@ export function inferProjects(configFiles: readonly string[], reader: WorkspaceR
     if (!r) tsconfigs.set(f, (r = resolveTsconfig(reader, f)));
     return r;
   };
-  const ctx: InferContext = { reader, options, resolve, rootPackageJson: found.rootPackageJson, diagnostics, tools: createToolInputs(reader) };
+  const ctx: InferContext = {
+    reader,
+    options,
+    resolve,
+    rootPackageJson: found.rootPackageJson,
+    diagnostics,
+    tools: createToolInputs(reader),
+  };
   const projects: InferredProject[] = [];
-  const nested = (root: string) => new Set([...found.configDirs].filter((d) => d !== root && (root === '.' || d.startsWith(`${root}/`))));
+  const nested = (root: string) =>
+    new Set([...found.configDirs].filter((d) => d !== root && (root === '.' || d.startsWith(`${root}/`))));
   const takenRoots = found.nxCore.map((c) => c.root).filter((r) => r !== '.');
-  for (const candidate of found.nxCore) projects.push(inferProject(ctx, candidate, nxCoreProjectName(candidate), nested(candidate.root)));
+  for (const candidate of found.nxCore)
+    projects.push(inferProject(ctx, candidate, nxCoreProjectName(candidate), nested(candidate.root)));
   if (options.tsconfigProjects) {
     for (const root of found.tsconfigDirs) {
       if (takenRoots.some((r) => root.startsWith(`${r}/`))) continue; // inside another project
-      const candidate: ProjectCandidate = { root, source: 'tsconfig', configFile: `${root}/tsconfig.json`, createdByNxCore: false };
+      const candidate: ProjectCandidate = {
+        root,
+        source: 'tsconfig',
+        configFile: `${root}/tsconfig.json`,
+        createdByNxCore: false,
+      };
       const tsconfig = resolve(candidate.configFile);
       if (tsconfig.solution) continue;
       const project = inferProject(ctx, candidate, '', nested(root));
@@ -44,7 +67,11 @@ export function inferProjects(configFiles: readonly string[], reader: WorkspaceR
     }
   }
   nameTsconfigProjects(projects, diagnostics);
-  return { projects: projects.sort((a, b) => a.root.localeCompare(b.root)), diagnostics: dedupe(diagnostics), nxCoreFiles: found.nxCoreFiles };
+  return {
+    projects: projects.sort((a, b) => a.root.localeCompare(b.root)),
+    diagnostics: dedupe(diagnostics),
+    nxCoreFiles: found.nxCoreFiles,
+  };
 }
 
 interface InferContext {
@@ -56,13 +83,29 @@ interface InferContext {
   tools: ToolInputs;
 }
 
-function inferProject(ctx: InferContext, candidate: ProjectCandidate, name: string, nestedRoots: Set<string>): InferredProject {
+function inferProject(
+  ctx: InferContext,
+  candidate: ProjectCandidate,
+  name: string,
+  nestedRoots: Set<string>,
+): InferredProject {
   const files = scanProjectFiles(ctx.reader, candidate.root, nestedRoots);
   const userTargets = userTargetNames(candidate);
-  const facts = { root: candidate.root, files, packageJson: candidate.packageJson, rootPackageJson: ctx.rootPackageJson, userTargets, tools: ctx.tools };
+  const facts = {
+    root: candidate.root,
+    files,
+    packageJson: candidate.packageJson,
+    rootPackageJson: ctx.rootPackageJson,
+    userTargets,
+    tools: ctx.tools,
+  };
   const inferred = inferTargets(ctx.reader, facts, ctx.options, ctx.resolve);
   ctx.diagnostics.push(...inferred.diagnostics);
-  const languages: Language[] = !files.hasSources ? [] : files.hasTypeScript || inferred.hasTsconfig ? ['typescript'] : ['javascript'];
+  const languages: Language[] = !files.hasSources
+    ? []
+    : files.hasTypeScript || inferred.hasTsconfig
+      ? ['typescript']
+      : ['javascript'];
   return {
     name,
     root: candidate.root,
@@ -88,7 +131,11 @@ function nameTsconfigProjects(projects: InferredProject[], diagnostics: Diagnost
     const base = posix.basename(p.root);
     p.name = taken.has(base) || (counts.get(base) ?? 0) > 1 ? p.root.replace(/\//g, '-') : base;
     if (taken.has(p.name)) {
-      diagnostics.push({ file: p.configFile, code: DiagnosticCodes.nameCollision, message: `${p.configFile}: project name "${p.name}" is already taken; this folder is not made a project` });
+      diagnostics.push({
+        file: p.configFile,
+        code: DiagnosticCodes.nameCollision,
+        message: `${p.configFile}: project name "${p.name}" is already taken; this folder is not made a project`,
+      });
       p.name = '';
     }
     taken.add(p.name);

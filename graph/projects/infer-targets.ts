@@ -29,13 +29,24 @@ export interface InferredTargets {
 }
 
 /** The tsconfig files a project's typecheck and build use (documented in docs/inference.md). */
-export function pickTsconfigs(reader: WorkspaceReader, root: WorkspacePath, names: ReadonlySet<string>, resolve: (f: string) => ResolvedTsconfig) {
+export function pickTsconfigs(
+  reader: WorkspaceReader,
+  root: WorkspacePath,
+  names: ReadonlySet<string>,
+  resolve: (f: string) => ResolvedTsconfig,
+) {
   const at = (n: string) => (root === '.' ? n : `${root}/${n}`);
   const main = names.has('tsconfig.json') ? resolve(at('tsconfig.json')) : undefined;
   let typecheck: ResolvedTsconfig[];
   if (main && !main.solution) typecheck = [main];
-  else if (main) typecheck = main.references.filter((r) => posix.dirname(r) === root && reader.readFile(r) !== undefined).map(resolve);
-  else typecheck = ['tsconfig.lib.json', 'tsconfig.app.json', 'tsconfig.spec.json'].filter((n) => names.has(n)).map((n) => resolve(at(n)));
+  else if (main)
+    typecheck = main.references
+      .filter((r) => posix.dirname(r) === root && reader.readFile(r) !== undefined)
+      .map(resolve);
+  else
+    typecheck = ['tsconfig.lib.json', 'tsconfig.app.json', 'tsconfig.spec.json']
+      .filter((n) => names.has(n))
+      .map((n) => resolve(at(n)));
   typecheck = typecheck.filter((t) => !t.solution);
   const buildName = ['tsconfig.lib.json', 'tsconfig.app.json', 'tsconfig.build.json'].find((n) => names.has(n));
   const build = buildName ? resolve(at(buildName)) : main && !main.solution ? main : undefined;
@@ -46,32 +57,68 @@ export function pickTsconfigs(reader: WorkspaceReader, root: WorkspacePath, name
  * Builds the typecheck, test, lint and build targets a project gets, under the configured
  * names, leaving out disabled kinds and every name the user already defined.
  */
-export function inferTargets(reader: WorkspaceReader, facts: TargetFacts, options: NormalizedOptions, resolve: (f: string) => ResolvedTsconfig): InferredTargets {
+export function inferTargets(
+  reader: WorkspaceReader,
+  facts: TargetFacts,
+  options: NormalizedOptions,
+  resolve: (f: string) => ResolvedTsconfig,
+): InferredTargets {
   const { root } = facts;
-  const entries = reader.readDir(root).filter((e) => !e.dir).map((e) => e.name);
+  const entries = reader
+    .readDir(root)
+    .filter((e) => !e.dir)
+    .map((e) => e.name);
   const names = new Set(entries);
   const tsconfigs = pickTsconfigs(reader, root, names, resolve);
-  const diagnostics = [...tsconfigs.typecheck, ...(tsconfigs.build ? [tsconfigs.build] : [])].flatMap((t) => t.diagnostics);
+  const diagnostics = [...tsconfigs.typecheck, ...(tsconfigs.build ? [tsconfigs.build] : [])].flatMap(
+    (t) => t.diagnostics,
+  );
   const wanted = (kind: 'typecheck' | 'test' | 'lint' | 'build', name: string) =>
     !options.disabledTargets.includes(kind) && !facts.userTargets.includes(name);
   const targets: Record<string, InferredTarget> = {};
   if (!facts.files.hasSources) return { targets, hasTsconfig: tsconfigs.typecheck.length > 0, diagnostics };
   if (tsconfigs.typecheck.length && wanted('typecheck', options.typecheckTargetName)) {
-    targets[options.typecheckTargetName] = buildTypecheckTarget({ root, tsconfigs: tsconfigs.typecheck, tools: facts.tools, executors: options.executors });
+    targets[options.typecheckTargetName] = buildTypecheckTarget({
+      root,
+      tsconfigs: tsconfigs.typecheck,
+      tools: facts.tools,
+      executors: options.executors,
+    });
   }
-  const rootNames = root === '.' ? entries : reader.readDir('.').filter((e) => !e.dir).map((e) => e.name);
-  const runner = detectTestRunner(reader, { root, rootFileNames: entries, packageJson: facts.packageJson, rootPackageJson: facts.rootPackageJson, hasTestFiles: facts.files.hasTestFiles });
+  const rootNames =
+    root === '.'
+      ? entries
+      : reader
+          .readDir('.')
+          .filter((e) => !e.dir)
+          .map((e) => e.name);
+  const runner = detectTestRunner(reader, {
+    root,
+    rootFileNames: entries,
+    packageJson: facts.packageJson,
+    rootPackageJson: facts.rootPackageJson,
+    hasTestFiles: facts.files.hasTestFiles,
+  });
   if (runner && wanted('test', options.testTargetName)) {
-    const workspaceFiles = [...tsconfigs.typecheck.flatMap((t) => t.chain), ...rootRunnerFiles(rootNames, runner.runner)];
+    const workspaceFiles = [
+      ...tsconfigs.typecheck.flatMap((t) => t.chain),
+      ...rootRunnerFiles(rootNames, runner.runner),
+    ];
     targets[options.testTargetName] = buildTestTarget({ root, ...runner, workspaceFiles, tools: facts.tools });
   }
   const eslint = detectEslintConfig(entries, rootNames, root);
-  if (eslint.length && wanted('lint', options.lintTargetName)) targets[options.lintTargetName] = buildLintTarget({ root, configFiles: eslint, tools: facts.tools });
+  if (eslint.length && wanted('lint', options.lintTargetName))
+    targets[options.lintTargetName] = buildLintTarget({ root, configFiles: eslint, tools: facts.tools });
   // A build script the user wrote is theirs: we cannot know what it reads or writes, so we
   // add nothing to it (not even inputs/outputs) rather than risk a wrong cache restore.
   const hasBuildScript = Object.keys(Object(facts.packageJson?.scripts)).includes('build');
   if (tsconfigs.build && tsconfigs.build.chain.length && !hasBuildScript && wanted('build', options.buildTargetName)) {
-    const build = buildBuildTarget({ root, tsconfig: tsconfigs.build, targetName: options.buildTargetName, tools: facts.tools });
+    const build = buildBuildTarget({
+      root,
+      tsconfig: tsconfigs.build,
+      targetName: options.buildTargetName,
+      tools: facts.tools,
+    });
     if (build) targets[options.buildTargetName] = build;
   }
   return { targets, hasTsconfig: tsconfigs.typecheck.length > 0, diagnostics };

@@ -13,9 +13,7 @@ export const DiagnosticCodes = {
 } as const;
 
 export type JsonRead =
-  | { kind: 'missing' }
-  | { kind: 'ok'; value: Record<string, unknown> }
-  | { kind: 'invalid'; diagnostic: Diagnostic };
+  { kind: 'missing' } | { kind: 'ok'; value: Record<string, unknown> } | { kind: 'invalid'; diagnostic: Diagnostic };
 
 /**
  * Reads a JSON object file. A syntax error (or a non-object document) becomes one diagnostic

@@ -31,7 +31,16 @@ const PATH_OPTIONS = ['outDir', 'declarationDir', 'tsBuildInfoFile', 'rootDir'] 
 
 /** Reads a tsconfig and its `extends` chain; a bad file in the chain is a diagnostic, not a throw. */
 export function resolveTsconfig(reader: WorkspaceReader, file: WorkspacePath): ResolvedTsconfig {
-  const out: ResolvedTsconfig = { file, chain: [], extendsPackages: [], noEmit: false, incremental: false, solution: false, references: [], diagnostics: [] };
+  const out: ResolvedTsconfig = {
+    file,
+    chain: [],
+    extendsPackages: [],
+    noEmit: false,
+    incremental: false,
+    solution: false,
+    references: [],
+    diagnostics: [],
+  };
   const seen = new Set<string>();
   // Walk nearest first; an option is taken from the nearest file that sets it, as tsc does.
   const options: Record<string, unknown> = {};
@@ -58,10 +67,14 @@ export function resolveTsconfig(reader: WorkspaceReader, file: WorkspacePath): R
     const compilerOptions = objectAt(json, 'compilerOptions');
     for (const [k, v] of Object.entries(compilerOptions)) {
       if (k in options) continue;
-      options[k] = PATH_OPTIONS.includes(k as (typeof PATH_OPTIONS)[number]) && typeof v === 'string' ? resolvePath(current, v) : v;
+      options[k] =
+        PATH_OPTIONS.includes(k as (typeof PATH_OPTIONS)[number]) && typeof v === 'string'
+          ? resolvePath(current, v)
+          : v;
     }
     for (const ext of extendsOf(json)) {
-      if (ext.startsWith('.') || ext.startsWith('/')) queue.push({ current: extendsFile(reader, current, ext), from: current });
+      if (ext.startsWith('.') || ext.startsWith('/'))
+        queue.push({ current: extendsFile(reader, current, ext), from: current });
       else out.extendsPackages.push(packageNameOf(ext));
     }
   }

@@ -21,7 +21,11 @@ const MAX_ENTRIES = 20_000;
  * dot-folders and the given nested project roots (their files belong to them). Stops as soon
  * as every fact is known.
  */
-export function scanProjectFiles(reader: WorkspaceReader, root: string, nestedRoots: ReadonlySet<string>): ProjectFileFacts {
+export function scanProjectFiles(
+  reader: WorkspaceReader,
+  root: string,
+  nestedRoots: ReadonlySet<string>,
+): ProjectFileFacts {
   const facts: ProjectFileFacts = { hasSources: false, hasTypeScript: false, hasTestFiles: false };
   const stack = [root];
   let visited = 0;

@@ -24,7 +24,11 @@ export interface InferredTarget {
   outputs: string[];
   dependsOn?: string[];
   /** Shown by `nx show project` and Nx Console. */
-  metadata: { technologies: string[]; description: string; help: { command: string; example: Record<string, unknown> } };
+  metadata: {
+    technologies: string[];
+    description: string;
+    help: { command: string; example: Record<string, unknown> };
+  };
 }
 
 /** How a project root came to be. */

@@ -1,6 +1,11 @@
 import type { Diagnostic, WorkspacePath } from '../types';
 import { extractImports } from './extract-imports';
-import { declaredDependencyEdges, resolveFileImports, type PythonFileDependencies, type PythonProjectEdge } from './file-dependencies';
+import {
+  declaredDependencyEdges,
+  resolveFileImports,
+  type PythonFileDependencies,
+  type PythonProjectEdge,
+} from './file-dependencies';
 import type { PythonEnvironmentLookup } from './installed-distributions';
 import { buildModuleOwnership, projectOfFile } from './ownership';
 import { pythonExternalNodes, type PythonExternalNodes } from './python-external-nodes';
@@ -59,17 +64,29 @@ const PYTHON_SOURCE = /\.pyi?$/;
  * processed, which is how Nx's incremental `filesToProcess` keeps it small.
  */
 export function buildPythonGraph(options: BuildPythonGraphOptions): PythonGraph {
-  const { projects: read } = readPythonProjects({ fs: options.fs, configFiles: options.files, exclude: options.exclude, workspaceName: options.workspaceName });
+  const { projects: read } = readPythonProjects({
+    fs: options.fs,
+    configFiles: options.files,
+    exclude: options.exclude,
+    workspaceName: options.workspaceName,
+  });
   const projects = read.map((p) => p.info);
   const external = pythonExternalNodes(projects);
-  const ownership = buildModuleOwnership(options.files.filter((f) => PYTHON_SOURCE.test(f)), projects, { moduleMapping: options.moduleMapping });
+  const ownership = buildModuleOwnership(
+    options.files.filter((f) => PYTHON_SOURCE.test(f)),
+    projects,
+    { moduleMapping: options.moduleMapping },
+  );
   const toProcess = new Set(options.filesToProcess ?? options.files);
   const graph: PythonGraph = { projects, external, files: {}, projectEdges: [], externalEdges: [], diagnostics: [] };
   for (const file of [...toProcess].filter((f) => PYTHON_SOURCE.test(f) && ownership.fileModules.has(f)).sort()) {
     const text = options.fs.readFile(file);
     if (text === undefined) continue;
     const extraction = extractImports(text, file);
-    const dependencies = resolveFileImports(ownership, file, extraction.imports, { environment: options.environment, workspaceRoot: options.workspaceRoot });
+    const dependencies = resolveFileImports(ownership, file, extraction.imports, {
+      environment: options.environment,
+      workspaceRoot: options.workspaceRoot,
+    });
     graph.files[file] = { imports: extraction.imports, dependencies };
     graph.diagnostics.push(...extraction.diagnostics, ...dependencies.diagnostics);
     graph.projectEdges.push(...dependencies.projectEdges);
@@ -86,7 +103,11 @@ export function buildPythonGraph(options: BuildPythonGraphOptions): PythonGraph 
 }
 
 /** Declared third-party dependencies as edges from the declaring config file (as Nx's JS plugin does for package.json). */
-function declaredExternalEdges(projects: PythonProjectInfo[], external: PythonExternalNodes, toProcess: ReadonlySet<string>): PythonExternalEdge[] {
+function declaredExternalEdges(
+  projects: PythonProjectInfo[],
+  external: PythonExternalNodes,
+  toProcess: ReadonlySet<string>,
+): PythonExternalEdge[] {
   const edges: PythonExternalEdge[] = [];
   for (const p of projects) {
     const nodes = external.byProject.get(p.root);

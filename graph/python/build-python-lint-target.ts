@@ -7,7 +7,11 @@ import type { PythonTarget } from './types';
  * the ruff configs above the project (ruff looks upward for its config). No dependency
  * inputs: ruff checks files one by one, it does not read imported code.
  */
-export function buildPythonLintTarget(ctx: PythonTargetContext, evidence: string, outsideFiles: string[]): PythonTarget {
+export function buildPythonLintTarget(
+  ctx: PythonTargetContext,
+  evidence: string,
+  outsideFiles: string[],
+): PythonTarget {
   return pythonTarget(ctx, {
     command: `${ctx.runner.module('ruff')} check .`,
     inputs: [PYTHON_ALL_FILES, ...outsideFiles],

@@ -1,4 +1,9 @@
-import { PYTHON_ALL_FILES, PYTHON_DEPENDENCY_PRODUCTION_FILES, PYTHON_PRODUCTION_FILES, PYTHON_TEST_DIRS } from './python-inputs';
+import {
+  PYTHON_ALL_FILES,
+  PYTHON_DEPENDENCY_PRODUCTION_FILES,
+  PYTHON_PRODUCTION_FILES,
+  PYTHON_TEST_DIRS,
+} from './python-inputs';
 import { pythonTarget, type PythonTargetContext } from './python-target';
 import type { PythonTarget } from './types';
 
@@ -23,12 +28,17 @@ export function buildPythonTypecheckTarget(ctx: PythonTargetContext, input: Pyth
   const paths = input.paths.length > 0 ? input.paths.join(' ') : '.';
   const own = input.checker === 'mypy' ? PYTHON_PRODUCTION_FILES : [PYTHON_ALL_FILES];
   const command =
-    input.checker === 'mypy' ? `${ctx.runner.module('mypy')} ${paths} --exclude '${MYPY_TEST_EXCLUDE}'` : `${ctx.runner.module('pyright')} ${paths}`;
+    input.checker === 'mypy'
+      ? `${ctx.runner.module('mypy')} ${paths} --exclude '${MYPY_TEST_EXCLUDE}'`
+      : `${ctx.runner.module('pyright')} ${paths}`;
   return pythonTarget(ctx, {
     command,
     inputs: [...own, ...PYTHON_DEPENDENCY_PRODUCTION_FILES, ...input.outsideFiles],
     tool: input.checker,
     description: `Type-check ${paths} with ${input.checker} via ${ctx.runner.label} (configured in ${input.evidence})`,
-    help: { command: `${ctx.runner.module(input.checker)} --help`, example: { args: input.checker === 'mypy' ? ['--strict'] : ['--verbose'] } },
+    help: {
+      command: `${ctx.runner.module(input.checker)} --help`,
+      example: { args: input.checker === 'mypy' ? ['--strict'] : ['--verbose'] },
+    },
   });
 }

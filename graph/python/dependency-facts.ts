@@ -40,7 +40,11 @@ function factsOf(p: PythonProjectInfo, byName: ReadonlyMap<string, PythonProject
   const transitive = closure([...declared], lock);
   for (const member of firstParty) {
     for (const md of member.dependencies) if (md.group === undefined) transitive.add(md.normalized);
-    for (const n of closure(member.dependencies.filter((md) => md.group === undefined).map((md) => md.normalized), member.lockGraph ?? {})) transitive.add(n);
+    for (const n of closure(
+      member.dependencies.filter((md) => md.group === undefined).map((md) => md.normalized),
+      member.lockGraph ?? {},
+    ))
+      transitive.add(n);
   }
   for (const n of declared) transitive.delete(n);
   return { declared, transitive, dynamic: p.unreadableDependencies !== undefined };

@@ -13,7 +13,22 @@ export interface PackageLayout {
 }
 
 /** Folders that hold no importable package of the project even when they contain .py files. */
-const NOT_PACKAGES = new Set(['tests', 'test', 'testing', 'docs', 'doc', 'examples', 'example', 'scripts', 'build', 'dist', 'venv', 'node_modules', '__pycache__', 'site-packages']);
+const NOT_PACKAGES = new Set([
+  'tests',
+  'test',
+  'testing',
+  'docs',
+  'doc',
+  'examples',
+  'example',
+  'scripts',
+  'build',
+  'dist',
+  'venv',
+  'node_modules',
+  '__pycache__',
+  'site-packages',
+]);
 /** Top-level files that are tooling, not modules of the distribution. */
 const NOT_MODULES = new Set(['setup.py', 'conftest.py', 'noxfile.py', 'fabfile.py', 'manage.py', 'tasks.py']);
 
@@ -76,7 +91,8 @@ function topLevel(fs: PythonFs, dir: WorkspacePath, prefix = '', depth = 0): str
     }
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.name)) continue;
     const children = fs.listDir(joinPath(dir, e.name)) ?? [];
-    if (children.some((c) => !c.dir && (c.name === '__init__.py' || c.name === '__init__.pyi'))) out.push(prefix + e.name);
+    if (children.some((c) => !c.dir && (c.name === '__init__.py' || c.name === '__init__.pyi')))
+      out.push(prefix + e.name);
     else if (children.length > 0) out.push(...topLevel(fs, joinPath(dir, e.name), `${prefix}${e.name}.`, depth + 1));
   }
   return out;
@@ -90,7 +106,15 @@ function outermost(listed: string[]): string[] {
 
 /** setuptools include/exclude patterns (fnmatch on dotted names). */
 function included(pkg: string, find: { include: string[]; exclude: string[] }): boolean {
-  const match = (pattern: string) => new RegExp('^' + pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$').test(pkg);
+  const match = (pattern: string) =>
+    new RegExp(
+      '^' +
+        pattern
+          .replace(/[.+^${}()|\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.') +
+        '$',
+    ).test(pkg);
   if (find.include.length > 0 && !find.include.some(match)) return false;
   return !find.exclude.some(match);
 }

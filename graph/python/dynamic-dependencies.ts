@@ -35,7 +35,12 @@ export interface DynamicDependencySources {
  * { file = [...] }` (and per extra), and Poetry's own tables (read elsewhere; they count as a
  * source here). setup.py / setup.cfg are read by their own readers.
  */
-export function dynamicDependencySources(doc: TomlTable, text: string, file: WorkspacePath, root: WorkspacePath): DynamicDependencySources {
+export function dynamicDependencySources(
+  doc: TomlTable,
+  text: string,
+  file: WorkspacePath,
+  root: WorkspacePath,
+): DynamicDependencySources {
   const out: DynamicDependencySources = { dependencies: [], files: [] };
   let found = false;
   for (const [hook, value] of Object.entries(tableAt(doc, 'tool', 'hatch', 'metadata', 'hooks') ?? {})) {
@@ -43,13 +48,15 @@ export function dynamicDependencySources(doc: TomlTable, text: string, file: Wor
     if (!t) continue;
     if (hook === 'requirements_txt' || hook === 'requirements-txt') {
       for (const f of strings(t.files)) out.files.push({ file: joinPath(root, f) });
-      for (const [group, files] of Object.entries(table(t['optional-dependencies']) ?? {})) for (const f of strings(files)) out.files.push({ file: joinPath(root, f), group });
+      for (const [group, files] of Object.entries(table(t['optional-dependencies']) ?? {}))
+        for (const f of strings(files)) out.files.push({ file: joinPath(root, f), group });
       found ||= t.files !== undefined || t['optional-dependencies'] !== undefined;
       continue;
     }
     if (t.dependencies !== undefined || t['optional-dependencies'] !== undefined) found = true;
     addAll(out.dependencies, strings(t.dependencies), undefined, file);
-    for (const [group, list] of Object.entries(table(t['optional-dependencies']) ?? {})) addAll(out.dependencies, strings(list), group, file);
+    for (const [group, list] of Object.entries(table(t['optional-dependencies']) ?? {}))
+      addAll(out.dependencies, strings(list), group, file);
   }
   const setuptools = tableAt(doc, 'tool', 'setuptools', 'dynamic');
   const main = table(setuptools?.dependencies);
@@ -63,7 +70,8 @@ export function dynamicDependencySources(doc: TomlTable, text: string, file: Wor
   }
   if (tableAt(doc, 'tool', 'poetry', 'dependencies')) found = true;
   const names = strings(tableAt(doc, 'project')?.dynamic);
-  if (names.includes('dependencies') || names.includes('optional-dependencies')) out.dynamic = { file, line: lineOf(text, /^\s*dynamic\s*=/m), found };
+  if (names.includes('dependencies') || names.includes('optional-dependencies'))
+    out.dynamic = { file, line: lineOf(text, /^\s*dynamic\s*=/m), found };
   return out;
 }
 

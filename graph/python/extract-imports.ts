@@ -51,7 +51,9 @@ export function extractImports(source: string, file: WorkspacePath): PythonExtra
   if (state.tok.undeclaredPragmaLines.size > 0) markIgnoredUndeclared(state);
   const imports = state.tok.pragmaLines.size > 0 ? dropIgnored(state) : state.imports;
   const err = state.syntaxError ?? state.tok.error;
-  const diagnostics = err ? [{ file, line: err.line, code: 'PY_SYNTAX_ERROR', message: `invalid Python syntax: ${err.message}` }] : [];
+  const diagnostics = err
+    ? [{ file, line: err.line, code: 'PY_SYNTAX_ERROR', message: `invalid Python syntax: ${err.message}` }]
+    : [];
   return { imports, diagnostics };
 }
 

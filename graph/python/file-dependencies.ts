@@ -40,7 +40,12 @@ export interface PythonFileDependencies {
  * Weak imports (try/except ImportError, string imports) still give edges when they resolve,
  * but never an undeclared or unresolved diagnostic.
  */
-export function resolveFileImports(ownership: ModuleOwnership, fromFile: WorkspacePath, imports: PythonImport[], options: FindingOptions = {}): PythonFileDependencies {
+export function resolveFileImports(
+  ownership: ModuleOwnership,
+  fromFile: WorkspacePath,
+  imports: PythonImport[],
+  options: FindingOptions = {},
+): PythonFileDependencies {
   const context = fileContext(ownership, fromFile);
   const source = context.project?.root;
   // A project's setup.py runs at build time against its build requirements, not its dependencies.
@@ -53,7 +58,8 @@ export function resolveFileImports(ownership: ModuleOwnership, fromFile: Workspa
   const addEdge = (target: WorkspacePath, reason: PythonProjectEdge['reason'], typeChecking: boolean) => {
     if (source === undefined || target === source) return;
     const edge = edges.get(target);
-    if (!edge) edges.set(target, { source, target, sourceFile: fromFile, reason, ...(typeChecking ? { typeChecking } : {}) });
+    if (!edge)
+      edges.set(target, { source, target, sourceFile: fromFile, reason, ...(typeChecking ? { typeChecking } : {}) });
     else if (!typeChecking) delete edge.typeChecking;
   };
   for (const imp of imports) {
@@ -67,7 +73,9 @@ export function resolveFileImports(ownership: ModuleOwnership, fromFile: Workspa
     } else if (resolution.kind === 'third-party') {
       external.add(resolution.distribution);
     }
-    const diagnostic = diagnosticFor(fromFile, isSetupPy ? { ...imp, weak: true } : imp, resolution, (third) => findingFor(ownership, fromFile, source, imp, third, options));
+    const diagnostic = diagnosticFor(fromFile, isSetupPy ? { ...imp, weak: true } : imp, resolution, (third) =>
+      findingFor(ownership, fromFile, source, imp, third, options),
+    );
     if (diagnostic && !reported.has(diagnostic.message)) {
       reported.add(diagnostic.message);
       out.diagnostics.push(diagnostic);
@@ -97,10 +105,20 @@ type ThirdParty = Extract<ImportResolution, { kind: 'third-party' }>;
 /** Names type checkers supply: imported under TYPE_CHECKING they need no installed distribution. */
 const TYPING_ONLY = new Set(['typing_extensions', 'typing', 'mypy_extensions', 'types']);
 
-function diagnosticFor(file: WorkspacePath, imp: PythonImport, r: ImportResolution, finding: (r: ThirdParty) => Diagnostic | undefined): Diagnostic | undefined {
+function diagnosticFor(
+  file: WorkspacePath,
+  imp: PythonImport,
+  r: ImportResolution,
+  finding: (r: ThirdParty) => Diagnostic | undefined,
+): Diagnostic | undefined {
   const line = imp.line;
   if (r.kind === 'ambiguous') {
-    return { file, line, code: 'PY_AMBIGUOUS_MODULE', message: `module ${r.module} is owned by several projects (${r.candidates.join(', ')}); no dependency inferred` };
+    return {
+      file,
+      line,
+      code: 'PY_AMBIGUOUS_MODULE',
+      message: `module ${r.module} is owned by several projects (${r.candidates.join(', ')}); no dependency inferred`,
+    };
   }
   if (imp.weak) return undefined;
   if (r.kind === 'third-party' && !r.declared) return finding(r);
@@ -118,7 +136,14 @@ function diagnosticFor(file: WorkspacePath, imp: PythonImport, r: ImportResoluti
  * declared distribution brings it (lockfile, first-party requirements); else
  * `PY_UNDECLARED_DEPENDENCY`, naming the installed provider where known.
  */
-function findingFor(ownership: ModuleOwnership, file: WorkspacePath, source: WorkspacePath | undefined, imp: PythonImport, r: ThirdParty, options: FindingOptions): Diagnostic | undefined {
+function findingFor(
+  ownership: ModuleOwnership,
+  file: WorkspacePath,
+  source: WorkspacePath | undefined,
+  imp: PythonImport,
+  r: ThirdParty,
+  options: FindingOptions,
+): Diagnostic | undefined {
   const top = r.module.split('.')[0];
   if (imp.ignoreUndeclared || (imp.typeChecking && TYPING_ONLY.has(top)) || source === undefined) return undefined;
   const facts = ownership.facts.get(source);
@@ -131,16 +156,31 @@ function findingFor(ownership: ModuleOwnership, file: WorkspacePath, source: Wor
   for (const p of providers) {
     if (facts?.declared.has(p)) return undefined;
     const folder = installed?.editable.get(p);
-    if (folder !== undefined && options.workspaceRoot !== undefined && workspaceFolderOf(options.workspaceRoot, folder) !== undefined) return undefined;
+    if (
+      folder !== undefined &&
+      options.workspaceRoot !== undefined &&
+      workspaceFolderOf(options.workspaceRoot, folder) !== undefined
+    )
+      return undefined;
     if (facts?.transitive.has(p)) transitive = true;
   }
   if (providers.length > 0 && !providers.includes(distribution)) distribution = providers[0];
   const line = imp.line;
   if (transitive) {
-    return { file, line, code: 'PY_TRANSITIVE_DEPENDENCY', message: `imports ${r.module}, which comes only through another dependency (distribution ${distribution}); declare it to depend on it directly` };
+    return {
+      file,
+      line,
+      code: 'PY_TRANSITIVE_DEPENDENCY',
+      message: `imports ${r.module}, which comes only through another dependency (distribution ${distribution}); declare it to depend on it directly`,
+    };
   }
   const where = providers.length > 0 ? ', installed' : '';
-  return { file, line, code: 'PY_UNDECLARED_DEPENDENCY', message: `imports ${top} but does not declare it (distribution ${distribution}${where})` };
+  return {
+    file,
+    line,
+    code: 'PY_UNDECLARED_DEPENDENCY',
+    message: `imports ${top} but does not declare it (distribution ${distribution}${where})`,
+  };
 }
 
 /**
@@ -155,7 +195,8 @@ export function declaredDependencyEdges(projects: PythonProjectInfo[]): PythonPr
   for (const p of projects) {
     const seen = new Set<string>();
     for (const d of p.dependencies) {
-      const target = (d.path !== undefined ? byRoot.get(d.path) : undefined) ?? (d.workspace ? byName.get(d.normalized) : undefined);
+      const target =
+        (d.path !== undefined ? byRoot.get(d.path) : undefined) ?? (d.workspace ? byName.get(d.normalized) : undefined);
       if (!target || target.root === p.root || seen.has(target.root)) continue;
       seen.add(target.root);
       edges.push({ source: p.root, target: target.root, sourceFile: d.declaredIn, reason: 'declared' });

@@ -31,7 +31,14 @@ export type { ImportResolution, ImportTarget } from './resolve-import';
 export { resolveFileImports, declaredDependencyEdges } from './file-dependencies';
 export type { PythonFileDependencies, PythonProjectEdge } from './file-dependencies';
 export { conftestChain, isPythonTestFile } from './conftest-chain';
-export { MODULE_DISTRIBUTIONS, distributionCandidates, declaredDistribution, likelyDistribution, moduleTable, isDistributionName } from './third-party-modules';
+export {
+  MODULE_DISTRIBUTIONS,
+  distributionCandidates,
+  declaredDistribution,
+  likelyDistribution,
+  moduleTable,
+  isDistributionName,
+} from './third-party-modules';
 export type { ModuleTable } from './third-party-modules';
 export { dependencyFacts } from './dependency-facts';
 export type { DependencyFacts } from './dependency-facts';
@@ -47,7 +54,12 @@ export type { ReadPythonProject, ReadPythonProjectsOptions } from './read-python
 export { readPythonToolConfig } from './python-tool-config';
 export type { PythonToolConfig, PythonToolName } from './python-tool-config';
 export { inferPythonProjects } from './infer-python-projects';
-export type { InferPythonProjectsOptions, InferredPythonProject, PythonInference, PythonProjectMetadata } from './infer-python-projects';
+export type {
+  InferPythonProjectsOptions,
+  InferredPythonProject,
+  PythonInference,
+  PythonProjectMetadata,
+} from './infer-python-projects';
 export type { ExistingProject } from './name-python-projects';
 export type { PythonTargetKind } from './infer-python-targets';
 export { pythonExternalNodes } from './python-external-nodes';

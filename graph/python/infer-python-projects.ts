@@ -57,7 +57,11 @@ export interface PythonInference {
 export function inferPythonProjects(options: InferPythonProjectsOptions): PythonInference {
   const read = readPythonProjects(options);
   const diagnostics = [...read.diagnostics];
-  const names = namePythonProjects(read.projects.map((p) => ({ root: p.info.root, name: p.info.name, configFile: p.info.configFiles[0] })), options.existing, diagnostics);
+  const names = namePythonProjects(
+    read.projects.map((p) => ({ root: p.info.root, name: p.info.name, configFile: p.info.configFiles[0] })),
+    options.existing,
+    diagnostics,
+  );
   const kept = read.projects.filter((p) => names.get(p.info.root)?.kind !== 'collision');
   const infos = kept.map((p) => p.info);
   const pythonPaths = firstPartySourceRoots(infos);
@@ -66,7 +70,12 @@ export function inferPythonProjects(options: InferPythonProjectsOptions): Python
   for (const p of kept) {
     const naming = names.get(p.info.root);
     const taken = new Set(naming?.kind === 'merge' ? naming.existing.targets : []);
-    const byKind = inferPythonTargets(options.fs, p, { interpreter: options.interpreter, disabled }, pythonPaths.get(p.info.root) ?? []);
+    const byKind = inferPythonTargets(
+      options.fs,
+      p,
+      { interpreter: options.interpreter, disabled },
+      pythonPaths.get(p.info.root) ?? [],
+    );
     const targets: Record<string, PythonTarget> = {};
     for (const [kind, target] of Object.entries(byKind) as Array<[PythonTargetKind, PythonTarget]>) {
       const name = [options.targetNames[kind], `${options.targetNames[kind]}-python`].find((n) => !taken.has(n));
@@ -85,7 +94,11 @@ export function inferPythonProjects(options: InferPythonProjectsOptions): Python
 }
 
 function projectMetadata({ info }: ReadPythonProject): PythonProjectMetadata {
-  const python: PythonProjectMetadata['fleet']['python'] = { distribution: info.name, importPackages: info.importPackages, tool: info.tool };
+  const python: PythonProjectMetadata['fleet']['python'] = {
+    distribution: info.name,
+    importPackages: info.importPackages,
+    tool: info.tool,
+  };
   if (info.requiresPython) python.requiresPython = info.requiresPython;
   const packages = info.importPackages.length > 0 ? ` (import ${info.importPackages.join(', ')})` : '';
   return {
@@ -104,7 +117,10 @@ function firstPartySourceRoots(infos: PythonProjectInfo[]): Map<WorkspacePath, s
   const byName = new Map(infos.map((p) => [p.normalizedName, p.root]));
   const deps = new Map<WorkspacePath, Set<WorkspacePath>>(infos.map((p) => [p.root, new Set()]));
   for (const e of declaredDependencyEdges(infos)) deps.get(e.source)?.add(e.target);
-  for (const p of infos) for (const d of p.dependencies) if (byName.has(d.normalized) && byName.get(d.normalized) !== p.root) deps.get(p.root)?.add(byName.get(d.normalized) as string);
+  for (const p of infos)
+    for (const d of p.dependencies)
+      if (byName.has(d.normalized) && byName.get(d.normalized) !== p.root)
+        deps.get(p.root)?.add(byName.get(d.normalized) as string);
   const byRoot = new Map(infos.map((p) => [p.root, p]));
   const out = new Map<WorkspacePath, string[]>();
   for (const p of infos) {
@@ -120,7 +136,9 @@ function firstPartySourceRoots(infos: PythonProjectInfo[]): Map<WorkspacePath, s
     }
     const roots = order.flatMap((r) => {
       const info = byRoot.get(r) as PythonProjectInfo;
-      return r === p.root ? info.sourceRoots.filter((s) => s !== r) : info.sourceRoots.filter((s) => s !== r || info.sourceRoots.length === 1);
+      return r === p.root
+        ? info.sourceRoots.filter((s) => s !== r)
+        : info.sourceRoots.filter((s) => s !== r || info.sourceRoots.length === 1);
     });
     out.set(p.root, [...new Set(roots.map((s) => posix.relative(p.root || '.', s || '.') || '.'))]);
   }

@@ -26,27 +26,45 @@ export interface PythonTargetOptions {
  * project and its declared first-party dependencies: a direct interpreter gets them as
  * PYTHONPATH, since nothing installed them (uv/Poetry/PDM install them into their environment).
  */
-export function inferPythonTargets(fs: PythonFs, project: ReadPythonProject, options: PythonTargetOptions, pythonPath: string[]): Partial<Record<PythonTargetKind, PythonTarget>> {
+export function inferPythonTargets(
+  fs: PythonFs,
+  project: ReadPythonProject,
+  options: PythonTargetOptions,
+  pythonPath: string[],
+): Partial<Record<PythonTargetKind, PythonTarget>> {
   const { info, tools, files } = project;
   const runner = pythonRunner(info.tool, info.root, options.interpreter);
   // No bytecode files: where __pycache__ is not git-ignored they would become inputs and change on every run.
   const env: Record<string, string> = { PYTHONDONTWRITEBYTECODE: '1' };
   if (runner.direct && pythonPath.length > 0) env.PYTHONPATH = pythonPath.join(':');
-  const lockfile = info.lockfile && !info.lockfile.startsWith(`${info.root}/`) ? [pythonPathToken(info.lockfile, info.root)] : [];
+  const lockfile =
+    info.lockfile && !info.lockfile.startsWith(`${info.root}/`) ? [pythonPathToken(info.lockfile, info.root)] : [];
   const ctx: PythonTargetContext = { root: info.root === '' ? '.' : info.root, runner, env, sharedInputs: lockfile };
-  const outside = (tool: 'ruff' | 'mypy' | 'pyright') => (tools.outsideFiles[tool] ?? []).map((f) => pythonPathToken(f, info.root));
+  const outside = (tool: 'ruff' | 'mypy' | 'pyright') =>
+    (tools.outsideFiles[tool] ?? []).map((f) => pythonPathToken(f, info.root));
   const targets: Partial<Record<PythonTargetKind, PythonTarget>> = {};
   const on = (kind: PythonTargetKind) => !options.disabled.has(kind);
   if (on('test') && files.hasTests) {
     // pytest loads the conftest.py of every folder above the tests up to its rootdir; listed whether or not they exist yet.
-    const conftests = tools.tools.pytest ? ancestorDirs(info.root).map((d) => `{workspaceRoot}/${joinPath(d, 'conftest.py')}`) : [];
-    targets.test = buildPythonTestTarget(ctx, { pytestEvidence: tools.tools.pytest, testDir: files.testDir, outsideFiles: conftests });
+    const conftests = tools.tools.pytest
+      ? ancestorDirs(info.root).map((d) => `{workspaceRoot}/${joinPath(d, 'conftest.py')}`)
+      : [];
+    targets.test = buildPythonTestTarget(ctx, {
+      pytestEvidence: tools.tools.pytest,
+      testDir: files.testDir,
+      outsideFiles: conftests,
+    });
   }
   if (on('lint') && tools.tools.ruff) targets.lint = buildPythonLintTarget(ctx, tools.tools.ruff, outside('ruff'));
   const checker = typecheckerOf(tools.tools);
   if (on('typecheck') && checker) {
     const paths = productionPaths(fs, project);
-    targets.typecheck = buildPythonTypecheckTarget(ctx, { checker, evidence: tools.tools[checker] as string, paths, outsideFiles: outside(checker) });
+    targets.typecheck = buildPythonTypecheckTarget(ctx, {
+      checker,
+      evidence: tools.tools[checker] as string,
+      paths,
+      outsideFiles: outside(checker),
+    });
   }
   if (on('build') && tools.declaresDistribution) targets.build = buildPythonBuildTarget(ctx);
   return targets;

@@ -28,7 +28,8 @@ export function readInstalledDistributions(sitePackages: readonly string[]): Ins
   const byPrefix = new Map<string, Set<string>>();
   const tops = new Map<string, Set<string>>();
   const editable = new Map<string, string>();
-  const add = (map: Map<string, Set<string>>, key: string, dist: string) => (map.get(key) ?? map.set(key, new Set()).get(key))?.add(dist);
+  const add = (map: Map<string, Set<string>>, key: string, dist: string) =>
+    (map.get(key) ?? map.set(key, new Set()).get(key))?.add(dist);
   for (const dir of sitePackages) {
     for (const entry of listDir(dir)) {
       if (!entry.endsWith('.dist-info')) continue;
@@ -38,11 +39,13 @@ export function readInstalledDistributions(sitePackages: readonly string[]): Ins
       if (url) editable.set(name, url);
       for (const path of recordPaths(readText(join(info, 'RECORD')) ?? '')) {
         // importlib.metadata's own rule for distributions without top_level.txt (3.11): every `.py` file's first part.
-        if (path.endsWith('.py')) add(tops, path.includes('/') ? path.slice(0, path.indexOf('/')) : path.slice(0, -3), name);
+        if (path.endsWith('.py'))
+          add(tops, path.includes('/') ? path.slice(0, path.indexOf('/')) : path.slice(0, -3), name);
         const parts = modulePath(path);
         if (!parts) continue;
         for (let i = 1; i <= Math.min(parts.length, MAX_DEPTH); i++) add(byPrefix, parts.slice(0, i).join('.'), name);
-        if (/^__editable___.*_finder\.py$/.test(path)) for (const pkg of finderPackages(join(dir, path))) add(byPrefix, pkg, name);
+        if (/^__editable___.*_finder\.py$/.test(path))
+          for (const pkg of finderPackages(join(dir, path))) add(byPrefix, pkg, name);
       }
     }
   }
@@ -62,7 +65,8 @@ export function readInstalledDistributions(sitePackages: readonly string[]): Ins
 
 /** The dotted parts of an installed module file (`google/protobuf/__init__.py` → `google`, `protobuf`), or undefined for other files. */
 function modulePath(path: string): string[] | undefined {
-  if (path.startsWith('..') || path.startsWith('/') || /(^|\/)(__pycache__|[^/]+\.dist-info|[^/]+\.data)\//.test(path)) return undefined;
+  if (path.startsWith('..') || path.startsWith('/') || /(^|\/)(__pycache__|[^/]+\.dist-info|[^/]+\.data)\//.test(path))
+    return undefined;
   const m = MODULE_FILE.exec(path);
   if (!m) return undefined;
   const parts = m[1].split('/');
@@ -75,7 +79,11 @@ function recordPaths(text: string): string[] {
   const out: string[] = [];
   for (const line of text.split(/\r?\n/)) {
     if (line === '') continue;
-    out.push(line.startsWith('"') ? line.slice(1, line.indexOf('"', 1)) : line.slice(0, line.indexOf(',') < 0 ? undefined : line.indexOf(',')));
+    out.push(
+      line.startsWith('"')
+        ? line.slice(1, line.indexOf('"', 1))
+        : line.slice(0, line.indexOf(',') < 0 ? undefined : line.indexOf(',')),
+    );
   }
   return out;
 }
@@ -88,7 +96,10 @@ function distributionName(info: string, entry: string): string {
 /** The folder of an editable install (`direct_url.json` with `dir_info.editable`), absolute. */
 function editableUrl(info: string): string | undefined {
   try {
-    const direct = JSON.parse(readText(join(info, 'direct_url.json')) ?? 'null') as { url?: string; dir_info?: { editable?: boolean } } | null;
+    const direct = JSON.parse(readText(join(info, 'direct_url.json')) ?? 'null') as {
+      url?: string;
+      dir_info?: { editable?: boolean };
+    } | null;
     return direct?.dir_info?.editable && direct.url?.startsWith('file:') ? fileURLToPath(direct.url) : undefined;
   } catch {
     return undefined;
@@ -119,7 +130,9 @@ function readText(file: string): string | undefined {
 
 /** The site-packages folders of a virtual environment (`lib/python3.X/site-packages`, `Lib/site-packages` on Windows). */
 export function venvSitePackages(venv: string): string[] {
-  const out = listDir(join(venv, 'lib')).filter((d) => d.startsWith('python')).map((d) => join(venv, 'lib', d, 'site-packages'));
+  const out = listDir(join(venv, 'lib'))
+    .filter((d) => d.startsWith('python'))
+    .map((d) => join(venv, 'lib', d, 'site-packages'));
   if (existsSync(join(venv, 'Lib', 'site-packages'))) out.push(join(venv, 'Lib', 'site-packages'));
   return out.filter((d) => existsSync(d));
 }
@@ -152,9 +165,19 @@ export function nodePythonEnvironments(workspaceRoot: string, interpreter = 'pyt
 
 function interpreterSitePackages(workspaceRoot: string, interpreter: string): string[] {
   const command = interpreter.replace('{workspaceRoot}', workspaceRoot);
-  if (isAbsolute(command) && existsSync(join(dirname(dirname(command)), 'pyvenv.cfg'))) return venvSitePackages(dirname(dirname(command)));
-  const r = spawnSync(command, ['-c', 'import site,sys;print("\\n".join(site.getsitepackages()+[site.getusersitepackages()]))'], { encoding: 'utf8', timeout: 5000 });
-  return r.status === 0 ? r.stdout.split('\n').map((s) => s.trim()).filter((d) => d && existsSync(d)) : [];
+  if (isAbsolute(command) && existsSync(join(dirname(dirname(command)), 'pyvenv.cfg')))
+    return venvSitePackages(dirname(dirname(command)));
+  const r = spawnSync(
+    command,
+    ['-c', 'import site,sys;print("\\n".join(site.getsitepackages()+[site.getusersitepackages()]))'],
+    { encoding: 'utf8', timeout: 5000 },
+  );
+  return r.status === 0
+    ? r.stdout
+        .split('\n')
+        .map((s) => s.trim())
+        .filter((d) => d && existsSync(d))
+    : [];
 }
 
 /** The workspace-relative folder of an editable install inside the workspace, else undefined. */

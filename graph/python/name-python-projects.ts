@@ -42,7 +42,11 @@ export function namePythonProjects(
     const dashed = p.root === '' ? p.name : p.root.replace(/\//g, '-');
     const name = [p.name, dashed, `${dashed}-python`].find((n) => !taken.has(n));
     if (name === undefined) {
-      diagnostics.push({ file: p.configFile, code: 'PY_PROJECT_NAME_COLLISION', message: `project name "${p.name}" (and "${dashed}", "${dashed}-python") is already taken; this folder is not made a project` });
+      diagnostics.push({
+        file: p.configFile,
+        code: 'PY_PROJECT_NAME_COLLISION',
+        message: `project name "${p.name}" (and "${dashed}", "${dashed}-python") is already taken; this folder is not made a project`,
+      });
       out.set(p.root, { kind: 'collision' });
       continue;
     }

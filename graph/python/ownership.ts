@@ -54,7 +54,16 @@ export function buildModuleOwnership(
   const facts = dependencyFacts(sorted);
   const declared = new Map([...facts].map(([root, f]) => [root, f.declared]));
   const table = moduleTable(options.moduleMapping);
-  const ownership: ModuleOwnership = { modules: new Map(), fileModules: new Map(), projects: sorted, projectsByRoot, declared, facts, table, firstPartyTops };
+  const ownership: ModuleOwnership = {
+    modules: new Map(),
+    fileModules: new Map(),
+    projects: sorted,
+    projectsByRoot,
+    declared,
+    facts,
+    table,
+    firstPartyTops,
+  };
   updateModuleOwnership(ownership, { added: files });
   return ownership;
 }

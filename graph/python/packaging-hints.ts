@@ -36,7 +36,8 @@ export function mergeHints(all: PackagingHints[]): PackagingHints {
   for (const h of all) {
     for (const [key, value] of Object.entries(h) as Array<[keyof PackagingHints, unknown]>) {
       if (key === 'dependencies') merged.dependencies.push(...h.dependencies);
-      else if (merged[key] === undefined && value !== undefined) (merged as unknown as Record<string, unknown>)[key] = value;
+      else if (merged[key] === undefined && value !== undefined)
+        (merged as unknown as Record<string, unknown>)[key] = value;
     }
   }
   return merged;

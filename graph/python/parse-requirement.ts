@@ -30,7 +30,11 @@ export function parseRequirement(text: string): ParsedRequirement | undefined {
   if (rest.startsWith('[')) {
     const close = rest.indexOf(']');
     if (close < 0) return undefined;
-    extras = rest.slice(1, close).split(',').map((e) => e.trim()).filter(Boolean);
+    extras = rest
+      .slice(1, close)
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
     rest = rest.slice(close + 1).trim();
   }
   if (rest.startsWith('@')) return { name: m[1], extras, specifier: '', marker, url: rest.slice(1).trim() };
@@ -40,7 +44,12 @@ export function parseRequirement(text: string): ParsedRequirement | undefined {
 
 /** The dependency a requirement declares in `file` (extras kept, normalised), in `group` when given. */
 export function requirementDependency(req: ParsedRequirement, file: string, group?: string): PythonDependency {
-  const dep: PythonDependency = { name: req.name, normalized: normalizeDistributionName(req.name), specifier: req.specifier, declaredIn: file };
+  const dep: PythonDependency = {
+    name: req.name,
+    normalized: normalizeDistributionName(req.name),
+    specifier: req.specifier,
+    declaredIn: file,
+  };
   if (req.extras.length > 0) dep.extras = req.extras.map(normalizeDistributionName);
   if (group) dep.group = group;
   return dep;

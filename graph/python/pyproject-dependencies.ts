@@ -15,14 +15,18 @@ export function pyprojectDependencies(doc: TomlTable, root: WorkspacePath, file:
   const deps: PythonDependency[] = [];
   const project = tableAt(doc, 'project');
   addPep508(deps, strings(project?.dependencies), undefined, file);
-  for (const [group, list] of Object.entries(tableAt(project, 'optional-dependencies') ?? {})) addPep508(deps, strings(list), group, file);
-  for (const [group, list] of Object.entries(tableAt(doc, 'dependency-groups') ?? {})) addPep508(deps, strings(list), group, file);
+  for (const [group, list] of Object.entries(tableAt(project, 'optional-dependencies') ?? {}))
+    addPep508(deps, strings(list), group, file);
+  for (const [group, list] of Object.entries(tableAt(doc, 'dependency-groups') ?? {}))
+    addPep508(deps, strings(list), group, file);
   addPep508(deps, strings(tableAt(doc, 'tool', 'uv')?.['dev-dependencies']), 'dev', file);
-  for (const [group, list] of Object.entries(tableAt(doc, 'tool', 'pdm', 'dev-dependencies') ?? {})) addPep508(deps, strings(list), group, file);
+  for (const [group, list] of Object.entries(tableAt(doc, 'tool', 'pdm', 'dev-dependencies') ?? {}))
+    addPep508(deps, strings(list), group, file);
   const poetry = tableAt(doc, 'tool', 'poetry');
   addPoetry(deps, tableAt(poetry, 'dependencies'), undefined, root, file);
   addPoetry(deps, tableAt(poetry, 'dev-dependencies'), 'dev', root, file);
-  for (const [group, spec] of Object.entries(tableAt(poetry, 'group') ?? {})) addPoetry(deps, tableAt(table(spec), 'dependencies'), group, root, file);
+  for (const [group, spec] of Object.entries(tableAt(poetry, 'group') ?? {}))
+    addPoetry(deps, tableAt(table(spec), 'dependencies'), group, root, file);
   applyUvSources(deps, tableAt(doc, 'tool', 'uv', 'sources'), root);
   return deps;
 }
@@ -35,7 +39,13 @@ function addPep508(deps: PythonDependency[], list: string[], group: string | und
   }
 }
 
-function addPoetry(deps: PythonDependency[], list: TomlTable | undefined, group: string | undefined, root: WorkspacePath, file: WorkspacePath): void {
+function addPoetry(
+  deps: PythonDependency[],
+  list: TomlTable | undefined,
+  group: string | undefined,
+  root: WorkspacePath,
+  file: WorkspacePath,
+): void {
   for (const [name, spec] of Object.entries(list ?? {})) {
     if (name.toLowerCase() === 'python') continue; // the interpreter requirement, not a distribution
     const detail = table(spec);

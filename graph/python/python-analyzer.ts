@@ -16,7 +16,11 @@ export const pythonAnalyzer: LanguageAnalyzer = {
   extract(text: string, file: string): ExtractResult {
     const r = extractImports(text, file);
     return {
-      imports: r.imports.map((i) => ({ specifier: '.'.repeat(i.level) + i.specifier, kind: i.kind === 'string' ? 'dynamic' : 'static', line: i.line })),
+      imports: r.imports.map((i) => ({
+        specifier: '.'.repeat(i.level) + i.specifier,
+        kind: i.kind === 'string' ? 'dynamic' : 'static',
+        line: i.line,
+      })),
       diagnostics: r.diagnostics.map(({ line, code, message }) => ({ line, code, message })),
     };
   },
@@ -32,7 +36,10 @@ export interface PythonImportJson {
 }
 
 /** The `fleet imports --json` items of a Python file, and its problems (at most one syntax error). */
-export function pythonImportsJson(text: string, file: string): { imports: PythonImportJson[]; diagnostics: ExtractResult['diagnostics'] } {
+export function pythonImportsJson(
+  text: string,
+  file: string,
+): { imports: PythonImportJson[]; diagnostics: ExtractResult['diagnostics'] } {
   const r = extractImports(text, file);
   return {
     imports: r.imports.map(({ specifier, level, kind, weak, line }) => ({ specifier, level, kind, weak, line })),

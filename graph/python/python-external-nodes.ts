@@ -45,7 +45,9 @@ export function pythonExternalNodes(projects: readonly PythonProjectInfo[]): Pyt
   }
   const out: PythonExternalNodes = { nodes: {}, byProject: new Map() };
   for (const [normalized, versions] of [...uses].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const ranked = [...versions].sort(([va, a], [vb, b]) => b.roots.length - a.roots.length || (va < vb ? -1 : va > vb ? 1 : 0));
+    const ranked = [...versions].sort(
+      ([va, a], [vb, b]) => b.roots.length - a.roots.length || (va < vb ? -1 : va > vb ? 1 : 0),
+    );
     ranked.forEach(([version, use], i) => {
       const name = i === 0 ? `pypi:${normalized}` : `pypi:${normalized}@${version}`;
       out.nodes[name] = { type: 'pypi', name, data: { version, packageName: use.packageName } };

@@ -30,7 +30,10 @@ export function nodePythonFs(workspaceRoot: string): PythonFs {
     },
     listDir(path) {
       try {
-        return readdirSync(join(workspaceRoot, path), { withFileTypes: true }).map((e) => ({ name: e.name, dir: e.isDirectory() }));
+        return readdirSync(join(workspaceRoot, path), { withFileTypes: true }).map((e) => ({
+          name: e.name,
+          dir: e.isDirectory(),
+        }));
       } catch {
         return undefined;
       }

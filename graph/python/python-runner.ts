@@ -24,9 +24,24 @@ export interface PythonRunner {
 }
 
 const TOOL_RUNNERS: Partial<Record<PythonTool, (root: string) => Omit<PythonRunner, 'direct'>>> = {
-  uv: (root) => ({ label: 'uv', module: (m) => `uv run python -m ${m}`, build: 'uv build', version: `uv run --project ${dir(root)} --no-sync python --version` }),
-  poetry: (root) => ({ label: 'poetry', module: (m) => `poetry run python -m ${m}`, build: 'poetry build', version: `poetry -C ${dir(root)} run python --version` }),
-  pdm: (root) => ({ label: 'pdm', module: (m) => `pdm run python -m ${m}`, build: 'pdm build', version: `pdm run -p ${dir(root)} python --version` }),
+  uv: (root) => ({
+    label: 'uv',
+    module: (m) => `uv run python -m ${m}`,
+    build: 'uv build',
+    version: `uv run --project ${dir(root)} --no-sync python --version`,
+  }),
+  poetry: (root) => ({
+    label: 'poetry',
+    module: (m) => `poetry run python -m ${m}`,
+    build: 'poetry build',
+    version: `poetry -C ${dir(root)} run python --version`,
+  }),
+  pdm: (root) => ({
+    label: 'pdm',
+    module: (m) => `pdm run python -m ${m}`,
+    build: 'pdm build',
+    version: `pdm run -p ${dir(root)} python --version`,
+  }),
 };
 
 /** The runner of a project with `tool` at `root` (`''` for the workspace root); `interpreter` is the `python.interpreter` option. */
@@ -36,7 +51,13 @@ export function pythonRunner(tool: PythonTool, root: string, interpreter: string
   // `{workspaceRoot}/.venv/bin/python` works in commands (Nx replaces the token in options);
   // runtime inputs run at the workspace root without token replacement, hence the strip.
   const atRoot = interpreter.replace(/^\{workspaceRoot\}\//, '');
-  return { label: interpreter, direct: true, module: (m) => `${interpreter} -m ${m}`, build: `${interpreter} -m build`, version: `${atRoot} --version` };
+  return {
+    label: interpreter,
+    direct: true,
+    module: (m) => `${interpreter} -m ${m}`,
+    build: `${interpreter} -m build`,
+    version: `${atRoot} --version`,
+  };
 }
 
 function dir(root: string): string {

@@ -57,12 +57,16 @@ export class PythonTokenizer {
 
   /** True when the current token is the one-character operator `ch`. */
   isOp(ch: string): boolean {
-    return this.type === PyToken.Op && this.end - this.start === 1 && this.c.src.charCodeAt(this.start) === ch.charCodeAt(0);
+    return (
+      this.type === PyToken.Op && this.end - this.start === 1 && this.c.src.charCodeAt(this.start) === ch.charCodeAt(0)
+    );
   }
 
   /** True when the current token is the name `word`. */
   isName(word: string): boolean {
-    return this.type === PyToken.Name && this.end - this.start === word.length && this.c.src.startsWith(word, this.start);
+    return (
+      this.type === PyToken.Name && this.end - this.start === word.length && this.c.src.startsWith(word, this.start)
+    );
   }
 
   next(): PyTokenType {
@@ -119,7 +123,8 @@ export class PythonTokenizer {
       if (ch === 10 || ch === 13) break;
       c.pos++;
     }
-    if (this.nextPragma === -2 || (this.nextPragma >= 0 && this.nextPragma < start)) this.nextPragma = src.indexOf(PRAGMA, start);
+    if (this.nextPragma === -2 || (this.nextPragma >= 0 && this.nextPragma < start))
+      this.nextPragma = src.indexOf(PRAGMA, start);
     const at = this.nextPragma;
     if (at < 0 || at >= c.pos) return;
     const word = src.slice(at + PRAGMA.length, at + PRAGMA.length + 10);
@@ -187,7 +192,8 @@ export class PythonTokenizer {
     for (;;) {
       const ch = src.charCodeAt(c.pos);
       if (isNameChar(ch) || ch === 46) c.pos++;
-      else if ((ch === 43 || ch === 45) && (src.charCodeAt(c.pos - 1) | 0x20) === 101) c.pos++; // 1e+5
+      else if ((ch === 43 || ch === 45) && (src.charCodeAt(c.pos - 1) | 0x20) === 101)
+        c.pos++; // 1e+5
       else break;
     }
     return this.emit(PyToken.Number, start, c.pos);
@@ -231,5 +237,17 @@ function isNameChar(ch: number): boolean {
 /** `r`, `b`, `u`, `f`, `rb`, `br`, `fr`, `rf` in any case (also `t` template strings of 3.14). */
 function isStringPrefix(src: string, start: number, end: number): boolean {
   const p = src.slice(start, end).toLowerCase();
-  return p === 'r' || p === 'b' || p === 'u' || p === 'f' || p === 't' || p === 'rb' || p === 'br' || p === 'fr' || p === 'rf' || p === 'tr' || p === 'rt';
+  return (
+    p === 'r' ||
+    p === 'b' ||
+    p === 'u' ||
+    p === 'f' ||
+    p === 't' ||
+    p === 'rb' ||
+    p === 'br' ||
+    p === 'fr' ||
+    p === 'rf' ||
+    p === 'tr' ||
+    p === 'rt'
+  );
 }

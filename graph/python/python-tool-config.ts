@@ -58,13 +58,19 @@ const SEARCHES_UPWARD: ReadonlySet<PythonToolName> = new Set(['ruff', 'pyright']
  * already reported it).
  */
 export function readPythonToolConfig(fs: PythonFs, project: PythonProjectInfo): PythonToolConfig {
-  const config: PythonToolConfig = { tools: {}, outsideFiles: {}, declaresDistribution: false, virtualWorkspaceRoot: false };
+  const config: PythonToolConfig = {
+    tools: {},
+    outsideFiles: {},
+    declaresDistribution: false,
+    virtualWorkspaceRoot: false,
+  };
   const pyproject = parsePyproject(fs.readFile(joinPath(project.root, 'pyproject.toml')));
   if (pyproject) {
     const declares = Boolean(tableAt(pyproject, 'project') ?? tableAt(pyproject, 'tool', 'poetry'));
     config.declaresDistribution = declares;
     config.virtualWorkspaceRoot = !declares && Boolean(tableAt(pyproject, 'tool', 'uv', 'workspace'));
-    for (const t of PYPROJECT_TABLES) if (tableAt(pyproject, ...t.path)) config.tools[t.tool] ??= `pyproject.toml ${t.label}`;
+    for (const t of PYPROJECT_TABLES)
+      if (tableAt(pyproject, ...t.path)) config.tools[t.tool] ??= `pyproject.toml ${t.label}`;
   }
   const names = new Set((fs.listDir(project.root) ?? []).filter((e) => !e.dir).map((e) => e.name));
   if (names.has('setup.py') || names.has('setup.cfg')) config.declaresDistribution = true;
@@ -94,7 +100,8 @@ function parsePyproject(text: string | undefined): TomlTable | undefined {
 function findUpward(fs: PythonFs, root: WorkspacePath, tool: PythonToolName, config: PythonToolConfig): void {
   const found: WorkspacePath[] = [];
   for (const dir of ancestorDirs(root)) {
-    const candidates = tool === 'ruff' ? ['ruff.toml', '.ruff.toml', 'pyproject.toml'] : ['pyrightconfig.json', 'pyproject.toml'];
+    const candidates =
+      tool === 'ruff' ? ['ruff.toml', '.ruff.toml', 'pyproject.toml'] : ['pyrightconfig.json', 'pyproject.toml'];
     for (const name of candidates) {
       const file = joinPath(dir, name);
       const text = fs.readFile(file);

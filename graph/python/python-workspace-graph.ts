@@ -46,10 +46,25 @@ export function pythonWorkspaceGraph(options: PythonWorkspaceGraphOptions): Pyth
   const files = options.files ? [...options.files] : discoverFiles(options.workspaceRoot).map((f) => f.file);
   const workspaceName = path.basename(options.workspaceRoot);
   const inference = inferPythonProjects({ ...options, fs, configFiles: files, workspaceName });
-  const environment = options.useEnvironment === false ? undefined : nodePythonEnvironments(options.workspaceRoot, options.interpreter);
-  const graph = buildPythonGraph({ fs, files, exclude: options.exclude, workspaceName, moduleMapping: options.moduleMapping, environment, workspaceRoot: options.workspaceRoot });
+  const environment =
+    options.useEnvironment === false ? undefined : nodePythonEnvironments(options.workspaceRoot, options.interpreter);
+  const graph = buildPythonGraph({
+    fs,
+    files,
+    exclude: options.exclude,
+    workspaceName,
+    moduleMapping: options.moduleMapping,
+    environment,
+    workspaceRoot: options.workspaceRoot,
+  });
   const nameOf = new Map<string, string>();
-  const out: PythonWorkspaceGraph = { projects: {}, files: {}, dependencies: [], diagnostics: [...inference.diagnostics, ...graph.diagnostics], inferred: inference.projects };
+  const out: PythonWorkspaceGraph = {
+    projects: {},
+    files: {},
+    dependencies: [],
+    diagnostics: [...inference.diagnostics, ...graph.diagnostics],
+    inferred: inference.projects,
+  };
   for (const p of inference.projects) {
     const existing = options.existing.find((e) => e.root === p.root);
     const name = p.name ?? existing?.name;
@@ -69,9 +84,14 @@ export function pythonWorkspaceGraph(options: PythonWorkspaceGraphOptions): Pyth
 function fileNode({ dependencies }: PythonGraphFile): FileNode {
   const unresolved = new Set<string>();
   for (const { import: imp, resolution } of dependencies.resolutions) {
-    if (resolution.kind === 'unresolved' || resolution.kind === 'ambiguous') unresolved.add('.'.repeat(imp.level) + imp.specifier);
+    if (resolution.kind === 'unresolved' || resolution.kind === 'ambiguous')
+      unresolved.add('.'.repeat(imp.level) + imp.specifier);
   }
-  return { imports: dependencies.files, external: dependencies.external.map((d) => `pypi:${d}`), unresolved: [...unresolved].sort() };
+  return {
+    imports: dependencies.files,
+    external: dependencies.external.map((d) => `pypi:${d}`),
+    unresolved: [...unresolved].sort(),
+  };
 }
 
 /** `fleet graph` project entries with the Python ones added: `python` joins the languages of a merged project; sorted by name. */
@@ -82,7 +102,12 @@ export function withPythonProjects<P extends { root: string; languages: string[]
   const merged: Record<string, P | { root: string; languages: string[]; targets: string[] }> = { ...projects };
   for (const [name, p] of Object.entries(python)) {
     const e = projects[name];
-    merged[name] = { ...e, root: p.root, languages: [...(e?.languages ?? []), 'python'], targets: [...new Set([...(e?.targets ?? []), ...p.targets])].sort() };
+    merged[name] = {
+      ...e,
+      root: p.root,
+      languages: [...(e?.languages ?? []), 'python'],
+      targets: [...new Set([...(e?.targets ?? []), ...p.targets])].sort(),
+    };
   }
   return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
 }

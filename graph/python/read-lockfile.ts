@@ -28,7 +28,18 @@ export function readLockfile(text: string, file: WorkspacePath): LockfileContent
     doc = parse(text);
   } catch (e) {
     const line = e instanceof TomlError ? e.line : undefined;
-    return { versions: {}, graph: {}, diagnostics: [{ file, line, code: 'PY_LOCKFILE_INVALID', message: `lockfile is not valid TOML: ${(e as Error).message.split('\n')[0]}` }] };
+    return {
+      versions: {},
+      graph: {},
+      diagnostics: [
+        {
+          file,
+          line,
+          code: 'PY_LOCKFILE_INVALID',
+          message: `lockfile is not valid TOML: ${(e as Error).message.split('\n')[0]}`,
+        },
+      ],
+    };
   }
   const versions: LockedVersions = {};
   const graph: LockGraph = {};
@@ -53,7 +64,8 @@ function addEntry(node: LockedPackage, entry: TomlTable): void {
   else node.dependencies.push(...main);
   for (const key of ['optional-dependencies', 'extras']) {
     const extras = table(entry[key]);
-    for (const [extra, list] of Object.entries(extras ?? {})) merge(node.extras, normalizeDistributionName(extra), requirementNames(list));
+    for (const [extra, list] of Object.entries(extras ?? {}))
+      merge(node.extras, normalizeDistributionName(extra), requirementNames(list));
   }
   // Poetry: `[package.dependencies] name = "spec"` or `{ version, markers, extras }`.
   const poetry = table(entry.dependencies);
@@ -69,7 +81,8 @@ function requirementNames(value: unknown): string[] {
   if (!Array.isArray(value)) return [];
   const names: string[] = [];
   for (const item of value) {
-    const name = typeof item === 'string' ? parseRequirement(item.replace(/\s*\(.*\)\s*$/, ''))?.name : str(table(item)?.name);
+    const name =
+      typeof item === 'string' ? parseRequirement(item.replace(/\s*\(.*\)\s*$/, ''))?.name : str(table(item)?.name);
     if (name) names.push(normalizeDistributionName(name));
   }
   return names;

@@ -26,7 +26,11 @@ export function readPyproject(text: string, file: WorkspacePath, root: Workspace
   } catch (e) {
     const line = e instanceof TomlError ? e.line : undefined;
     const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-    return { diagnostics: [{ file, line, code: 'PY_PYPROJECT_INVALID', message: `pyproject.toml is not valid TOML: ${message}` }] };
+    return {
+      diagnostics: [
+        { file, line, code: 'PY_PYPROJECT_INVALID', message: `pyproject.toml is not valid TOML: ${message}` },
+      ],
+    };
   }
   const project = tableAt(doc, 'project');
   const poetry = tableAt(doc, 'tool', 'poetry');
@@ -81,7 +85,11 @@ function packageSettings(doc: TomlTable): Partial<PackagingHints> {
   if (flitModule) listed.push(flitModule);
   if (listed.length > 0) out.packages = listed;
   const packageDir = tableAt(setuptools, 'package-dir');
-  if (packageDir) out.packageDir = Object.fromEntries(Object.entries(packageDir).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  if (packageDir)
+    out.packageDir = Object.fromEntries(Object.entries(packageDir).filter(([, v]) => typeof v === 'string')) as Record<
+      string,
+      string
+    >;
   else if (pdmDir) out.packageDir = { '': pdmDir };
   const find = tableAt(setuptools, 'packages', 'find');
   if (find) out.find = { where: strings(find.where), include: strings(find.include), exclude: strings(find.exclude) };

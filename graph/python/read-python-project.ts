@@ -78,7 +78,12 @@ export function readPythonProject(options: ReadPythonProjectOptions): PythonProj
   const project = buildInfo(options, merged, configFiles, lock, pins);
   const unreadable = project.unreadableDependencies;
   if (unreadable) {
-    diagnostics.push({ file: unreadable.file, line: unreadable.line, code: 'PY_DYNAMIC_DEPENDENCIES', message: `${project.name}: ${unreadable.reason}; no undeclared-dependency findings for this project` });
+    diagnostics.push({
+      file: unreadable.file,
+      line: unreadable.line,
+      code: 'PY_DYNAMIC_DEPENDENCIES',
+      message: `${project.name}: ${unreadable.reason}; no undeclared-dependency findings for this project`,
+    });
   }
   return { project, diagnostics };
 }
@@ -91,7 +96,8 @@ function buildInfo(
   pins: LockedVersions,
 ): PythonProjectInfo {
   const { fs, root } = options;
-  const name = hints.name?.trim() || (root === '' ? options.fallbackName ?? 'workspace' : root.slice(root.lastIndexOf('/') + 1));
+  const name =
+    hints.name?.trim() || (root === '' ? (options.fallbackName ?? 'workspace') : root.slice(root.lastIndexOf('/') + 1));
   const layout = discoverPackages(fs, root, hints);
   const info: PythonProjectInfo = {
     root,
@@ -146,9 +152,15 @@ function readDependencyFiles(fs: PythonFs, hints: PackagingHints, diagnostics: D
  * setup.cfg or setup.py to take them from.
  */
 function unreadableDependencies(hints: PackagingHints): PythonProjectInfo['unreadableDependencies'] {
-  if (hints.computedSetupDependencies) return { ...hints.computedSetupDependencies, reason: 'setup.py computes install_requires' };
+  if (hints.computedSetupDependencies)
+    return { ...hints.computedSetupDependencies, reason: 'setup.py computes install_requires' };
   const dynamic = hints.dynamicDependencies;
-  if (dynamic && !dynamic.found && !hints.setuptoolsConfig) return { file: dynamic.file, line: dynamic.line, reason: 'dependencies are dynamic and no table of the build backend lists them' };
+  if (dynamic && !dynamic.found && !hints.setuptoolsConfig)
+    return {
+      file: dynamic.file,
+      line: dynamic.line,
+      reason: 'dependencies are dynamic and no table of the build backend lists them',
+    };
   return undefined;
 }
 

@@ -41,7 +41,10 @@ export function isPythonConfigFile(file: string): boolean {
  * make every file of the workspace an input of its targets. Never throws; bad files give
  * diagnostics and the project is still read.
  */
-export function readPythonProjects(options: ReadPythonProjectsOptions): { projects: ReadPythonProject[]; diagnostics: Diagnostic[] } {
+export function readPythonProjects(options: ReadPythonProjectsOptions): {
+  projects: ReadPythonProject[];
+  diagnostics: Diagnostic[];
+} {
   const excluded = (options.exclude ?? []).map((g) => globToRegExp(g));
   const roots = new Set<WorkspacePath>();
   for (const file of options.configFiles) {

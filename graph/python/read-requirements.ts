@@ -24,7 +24,13 @@ export function readRequirementsFile(fs: PythonFs, file: WorkspacePath): Require
   return result;
 }
 
-function readInto(fs: PythonFs, file: WorkspacePath, out: RequirementsFileResult, seen: Set<string>, constraintsOnly: boolean): boolean {
+function readInto(
+  fs: PythonFs,
+  file: WorkspacePath,
+  out: RequirementsFileResult,
+  seen: Set<string>,
+  constraintsOnly: boolean,
+): boolean {
   if (seen.has(file)) return true;
   seen.add(file);
   const text = fs.readFile(file);
@@ -36,7 +42,12 @@ function readInto(fs: PythonFs, file: WorkspacePath, out: RequirementsFileResult
       const target = joinPath(dir, include[2]);
       const constraints = constraintsOnly || include[1] === '-c' || include[1] === '--constraint';
       if (!readInto(fs, target, out, seen, constraints)) {
-        out.diagnostics.push({ file, line: number, code: 'PY_REQUIREMENTS_MISSING', message: `includes ${include[2]}, which does not exist` });
+        out.diagnostics.push({
+          file,
+          line: number,
+          code: 'PY_REQUIREMENTS_MISSING',
+          message: `includes ${include[2]}, which does not exist`,
+        });
       }
       continue;
     }

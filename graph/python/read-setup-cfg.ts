@@ -27,7 +27,11 @@ export function readSetupCfg(text: string, file: WorkspacePath): PackagingHints 
   const packages = options?.get('packages')?.trim();
   if (packages?.startsWith('find')) {
     const find = ini.get('options.packages.find');
-    hints.find = { where: listValue(find?.get('where')), include: listValue(find?.get('include')), exclude: listValue(find?.get('exclude')) };
+    hints.find = {
+      where: listValue(find?.get('where')),
+      include: listValue(find?.get('include')),
+      exclude: listValue(find?.get('exclude')),
+    };
   } else if (packages) hints.packages = listValue(packages);
   const modules = listValue(options?.get('py_modules'));
   if (modules.length > 0) hints.packages = [...(hints.packages ?? []), ...modules];

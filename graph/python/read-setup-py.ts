@@ -39,13 +39,19 @@ export function readSetupPy(text: string, file: WorkspacePath): PackagingHints |
   const packages = kwargs.packages;
   if (isCall(packages) && /find(_namespace)?_packages$/.test(packages.call)) {
     const where = packages.kwargs.where ?? packages.args[0];
-    hints.find = { where: typeof where === 'string' ? [where] : [], include: stringList(packages.kwargs.include), exclude: stringList(packages.kwargs.exclude ?? packages.args[1]) };
+    hints.find = {
+      where: typeof where === 'string' ? [where] : [],
+      include: stringList(packages.kwargs.include),
+      exclude: stringList(packages.kwargs.exclude ?? packages.args[1]),
+    };
   } else if (Array.isArray(packages)) hints.packages = stringList(packages);
   const modules = stringList(kwargs.py_modules);
   if (modules.length > 0) hints.packages = [...(hints.packages ?? []), ...modules];
   const dirs = kwargs.package_dir;
   if (dirs && typeof dirs === 'object' && !Array.isArray(dirs) && !isCall(dirs)) {
-    hints.packageDir = Object.fromEntries(Object.entries(dirs).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    hints.packageDir = Object.fromEntries(
+      Object.entries(dirs).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
   }
   return hints;
 }
@@ -61,7 +67,7 @@ function stringList(v: Literal): string[] {
 /** Finds `setup(` or `setuptools.setup(` and returns its keyword arguments. */
 function setupCallArguments(tok: PythonTokenizer): Record<string, Literal> | undefined {
   let afterDef = false;
-  for (let t = tok.next(); t !== PyToken.EndOfFile && t !== PyToken.Error; ) {
+  for (let t = tok.next(); t !== PyToken.EndOfFile && t !== PyToken.Error;) {
     if (tok.isName('setup') && tok.depth === 0 && !afterDef) {
       tok.next();
       if (tok.isOp('(')) return readCall(tok, 'setup').kwargs;

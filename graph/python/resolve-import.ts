@@ -33,9 +33,19 @@ export type ImportResolution =
  * before `a`; a missing module falls back to its closest owned parent), then third-party
  * distributions through the mapping table and the project's declared dependencies.
  */
-export function resolveImport(ownership: ModuleOwnership, fromFile: WorkspacePath, imp: PythonImport, context: FileContext = fileContext(ownership, fromFile)): ImportResolution {
+export function resolveImport(
+  ownership: ModuleOwnership,
+  fromFile: WorkspacePath,
+  imp: PythonImport,
+  context: FileContext = fileContext(ownership, fromFile),
+): ImportResolution {
   const module = absoluteModule(ownership, fromFile, imp);
-  if (module === undefined) return { kind: 'unresolved', module: '.'.repeat(imp.level) + imp.specifier, reason: 'relative import beyond the top-level package' };
+  if (module === undefined)
+    return {
+      kind: 'unresolved',
+      module: '.'.repeat(imp.level) + imp.specifier,
+      reason: 'relative import beyond the top-level package',
+    };
   const own = context.project?.root;
   // Python puts a script's own folder first on sys.path (pytest's prepend mode does the same for tests).
   if (context.scriptFolder && imp.level === 0) {
@@ -47,7 +57,8 @@ export function resolveImport(ownership: ModuleOwnership, fromFile: WorkspacePat
   const found = firstPartyOf(ownership, module, imp, own);
   if (found) return found;
   const top = module.split('.')[0];
-  if (imp.level > 0 || ownership.firstPartyTops.has(top)) return { kind: 'unresolved', module, reason: 'no file provides this first-party module' };
+  if (imp.level > 0 || ownership.firstPartyTops.has(top))
+    return { kind: 'unresolved', module, reason: 'no file provides this first-party module' };
   return thirdParty(ownership, module, imp, own === undefined ? undefined : ownership.facts.get(own));
 }
 
@@ -65,19 +76,29 @@ export function fileContext(ownership: ModuleOwnership, fromFile: WorkspacePath)
   if (own === undefined || !own.includes('.') || /(^|\/)__init__\.pyi?$/.test(fromFile)) return { project };
   const module = own.slice(0, own.lastIndexOf('.'));
   const dir = fromFile.slice(0, fromFile.lastIndexOf('/'));
-  if (ownership.modules.get(module)?.some((o) => o.file === `${dir}/__init__.py` || o.file === `${dir}/__init__.pyi`)) return { project };
+  if (ownership.modules.get(module)?.some((o) => o.file === `${dir}/__init__.py` || o.file === `${dir}/__init__.pyi`))
+    return { project };
   return { project, scriptFolder: { dir, module } };
 }
 
 /** The module `import <module>` names from a script folder, if a file or package in that folder provides its top-level name. */
-function siblingModule(ownership: ModuleOwnership, folder: { dir: WorkspacePath; module: string }, module: string): string | undefined {
+function siblingModule(
+  ownership: ModuleOwnership,
+  folder: { dir: WorkspacePath; module: string },
+  module: string,
+): string | undefined {
   const dot = module.indexOf('.');
   const providers = ownership.modules.get(`${folder.module}.${dot < 0 ? module : module.slice(0, dot)}`);
   return providers?.some((o) => o.file.startsWith(`${folder.dir}/`)) ? `${folder.module}.${module}` : undefined;
 }
 
 /** A third-party module: declared (also as `a.b` for `from a import b`: livekit-api), transitive, private or undeclared. */
-function thirdParty(ownership: ModuleOwnership, module: string, imp: PythonImport, facts: DependencyFacts | undefined): ImportResolution {
+function thirdParty(
+  ownership: ModuleOwnership,
+  module: string,
+  imp: PythonImport,
+  facts: DependencyFacts | undefined,
+): ImportResolution {
   const declaredSet = facts?.declared ?? new Set<string>();
   const declared = declaredDistribution(module, declaredSet, ownership.table);
   if (declared !== undefined) return { kind: 'third-party', module, distribution: declared, declared: true };
@@ -88,12 +109,20 @@ function thirdParty(ownership: ModuleOwnership, module: string, imp: PythonImpor
   }
   const distribution = likelyDistribution(module, ownership.table);
   if (distribution === undefined) return { kind: 'private', module };
-  const transitive = facts !== undefined && facts.transitive.size > 0 && [module, ...spelled].some((m) => distributionCandidates(m, ownership.table).some((c) => facts.transitive.has(c)));
+  const transitive =
+    facts !== undefined &&
+    facts.transitive.size > 0 &&
+    [module, ...spelled].some((m) => distributionCandidates(m, ownership.table).some((c) => facts.transitive.has(c)));
   return { kind: 'third-party', module, distribution, declared: false, ...(transitive ? { transitive } : {}) };
 }
 
 /** Owners of `module` (for `from a import b`, `a.b` before `a`), or undefined when no first-party file provides it. */
-function firstPartyOf(ownership: ModuleOwnership, module: string, imp: PythonImport, own: WorkspacePath | undefined): ImportResolution | undefined {
+function firstPartyOf(
+  ownership: ModuleOwnership,
+  module: string,
+  imp: PythonImport,
+  own: WorkspacePath | undefined,
+): ImportResolution | undefined {
   const wanted = [...(imp.names ?? []).map((n) => (module === '' ? n : `${module}.${n}`))];
   const owners: ModuleOwner[][] = [];
   const exact = wanted.map((w) => ownership.modules.get(w)).filter((o): o is ModuleOwner[] => o !== undefined);
@@ -116,7 +145,12 @@ function scriptFolderModule(ownership: ModuleOwnership, fromFile: WorkspacePath,
   if (own === undefined || !own.includes('.') || /(^|\/)__init__\.pyi?$/.test(fromFile)) return undefined;
   const folderModule = own.slice(0, own.lastIndexOf('.'));
   const dir = fromFile.slice(0, fromFile.lastIndexOf('/'));
-  if (ownership.modules.get(folderModule)?.some((o) => o.file === `${dir}/__init__.py` || o.file === `${dir}/__init__.pyi`)) return undefined;
+  if (
+    ownership.modules
+      .get(folderModule)
+      ?.some((o) => o.file === `${dir}/__init__.py` || o.file === `${dir}/__init__.pyi`)
+  )
+    return undefined;
   const candidate = `${folderModule}.${module.split('.')[0]}`;
   const providers = ownership.modules.get(candidate);
   if (!providers?.some((o) => o.file.startsWith(`${dir}/`))) return undefined;
@@ -162,7 +196,8 @@ function firstParty(module: string, ownerLists: ModuleOwner[][], own: WorkspaceP
     if (impl.size > 1 || stubs.size > 1) {
       return { kind: 'ambiguous', module, candidates: [...new Set(owners.map((o) => o.project))].sort() };
     }
-    for (const o of owners) if (!targets.some((t) => t.file === o.file)) targets.push({ file: o.file, project: o.project });
+    for (const o of owners)
+      if (!targets.some((t) => t.file === o.file)) targets.push({ file: o.file, project: o.project });
   }
   return { kind: 'first-party', module, targets };
 }

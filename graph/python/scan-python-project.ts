@@ -21,9 +21,14 @@ const MAX_ENTRIES = 20_000;
  * Walks a project folder (skipping dot-folders, environments, build output and nested project
  * roots, whose files are theirs) until it knows whether it has Python files and tests.
  */
-export function scanPythonProject(fs: PythonFs, root: WorkspacePath, nestedRoots: ReadonlySet<WorkspacePath>): PythonProjectFiles {
+export function scanPythonProject(
+  fs: PythonFs,
+  root: WorkspacePath,
+  nestedRoots: ReadonlySet<WorkspacePath>,
+): PythonProjectFiles {
   const facts: PythonProjectFiles = { hasPython: false, hasTests: false };
-  for (const e of fs.listDir(root) ?? []) if (e.dir && (e.name === 'tests' || e.name === 'test')) facts.testDir ??= e.name;
+  for (const e of fs.listDir(root) ?? [])
+    if (e.dir && (e.name === 'tests' || e.name === 'test')) facts.testDir ??= e.name;
   const stack: WorkspacePath[] = [root];
   let visited = 0;
   while (stack.length > 0 && visited < MAX_ENTRIES && !(facts.hasPython && facts.hasTests)) {
@@ -32,7 +37,13 @@ export function scanPythonProject(fs: PythonFs, root: WorkspacePath, nestedRoots
       visited++;
       const path = joinPath(dir, entry.name);
       if (entry.dir) {
-        if (!entry.name.startsWith('.') && !SKIPPED.has(entry.name) && !entry.name.endsWith('.egg-info') && !nestedRoots.has(path)) stack.push(path);
+        if (
+          !entry.name.startsWith('.') &&
+          !SKIPPED.has(entry.name) &&
+          !entry.name.endsWith('.egg-info') &&
+          !nestedRoots.has(path)
+        )
+          stack.push(path);
       } else if (/\.pyi?$/.test(entry.name)) {
         facts.hasPython = true;
         if (entry.name !== 'conftest.py' && isPythonTestFile(entry.name)) facts.hasTests = true;

@@ -135,7 +135,8 @@ export function prefixFlags(src: string, quotePos: number): StringFlags {
   for (let i = quotePos - 1; i >= 0 && i >= quotePos - 2; i--) {
     const ch = src.charCodeAt(i) | 0x20; // lower-case ASCII letters
     if (ch === 114) raw = true;
-    else if (ch === 102 || ch === 116) format = true; // f-strings and 3.14 t-strings
+    else if (ch === 102 || ch === 116)
+      format = true; // f-strings and 3.14 t-strings
     else if (ch !== 98 && ch !== 117) break;
   }
   return { raw, format };

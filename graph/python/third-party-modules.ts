@@ -172,7 +172,8 @@ export function moduleTable(mapping?: Readonly<Record<string, readonly string[]>
   for (const [dist, names] of Object.entries(mapping)) {
     for (const name of names) (table[name] ??= []).push(normalizeDistributionName(dist));
   }
-  for (const [name, dists] of Object.entries(table)) table[name] = [...new Set([...dists, ...(MODULE_DISTRIBUTIONS[name] ?? [])])];
+  for (const [name, dists] of Object.entries(table))
+    table[name] = [...new Set([...dists, ...(MODULE_DISTRIBUTIONS[name] ?? [])])];
   return { ...MODULE_DISTRIBUTIONS, ...table };
 }
 
@@ -196,7 +197,8 @@ export function distributionCandidates(module: string, table: ModuleTable = MODU
     const mapped = table[parts.slice(0, i).join('.')];
     if (mapped) out.push(...mapped);
   }
-  if (!parts[0].startsWith('_')) for (let i = parts.length; i >= 1; i--) out.push(normalizeDistributionName(parts.slice(0, i).join('.')));
+  if (!parts[0].startsWith('_'))
+    for (let i = parts.length; i >= 1; i--) out.push(normalizeDistributionName(parts.slice(0, i).join('.')));
   return [...new Set(out)].filter(isDistributionName);
 }
 
@@ -206,10 +208,15 @@ export function distributionCandidates(module: string, table: ModuleTable = MODU
  * top-level name (`python-foo`, `py-foo`, `pyfoo`, `foo-python`, `foo-py`), which is how most
  * remaining mismatches are spelled.
  */
-export function declaredDistribution(module: string, declared: ReadonlySet<string>, table: ModuleTable = MODULE_DISTRIBUTIONS): string | undefined {
+export function declaredDistribution(
+  module: string,
+  declared: ReadonlySet<string>,
+  table: ModuleTable = MODULE_DISTRIBUTIONS,
+): string | undefined {
   for (const c of distributionCandidates(module, table)) if (declared.has(c)) return c;
   const top = normalizeDistributionName(module.split('.')[0]);
-  for (const c of [`python-${top}`, `py-${top}`, `py${top}`, `${top}-python`, `${top}-py`]) if (declared.has(c)) return c;
+  for (const c of [`python-${top}`, `py-${top}`, `py${top}`, `${top}-python`, `${top}-py`])
+    if (declared.has(c)) return c;
   return undefined;
 }
 

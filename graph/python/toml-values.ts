@@ -2,7 +2,9 @@
 export type TomlTable = Record<string, unknown>;
 
 export function table(value: unknown): TomlTable | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) ? (value as TomlTable) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
+    ? (value as TomlTable)
+    : undefined;
 }
 
 /** Follows `path` through nested tables. */

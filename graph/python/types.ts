@@ -150,5 +150,9 @@ export interface PythonTarget {
   inputs: PythonTargetInput[];
   outputs: string[];
   /** Shown by `nx show project` and Nx Console. */
-  metadata: { technologies: string[]; description: string; help: { command: string; example: Record<string, unknown> } };
+  metadata: {
+    technologies: string[];
+    description: string;
+    help: { command: string; example: Record<string, unknown> };
+  };
 }

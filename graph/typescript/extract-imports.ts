@@ -39,7 +39,10 @@ class ImportExtractor {
   readonly lex: Lexer;
   readonly imports: RawImport[] = [];
 
-  constructor(text: string, private readonly options: ExtractOptions) {
+  constructor(
+    text: string,
+    private readonly options: ExtractOptions,
+  ) {
     this.lex = new Lexer(text, options.jsx);
   }
 

@@ -124,7 +124,11 @@ function readTagName(text: string, at: number): number | undefined {
 function skipTypeArguments(lex: Lexer, afterName: number): number {
   const text = lex.text;
   let i = afterName;
-  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9 || text.charCodeAt(i) === 10 || text.charCodeAt(i) === 13)) i++;
+  while (
+    i < text.length &&
+    (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9 || text.charCodeAt(i) === 10 || text.charCodeAt(i) === 13)
+  )
+    i++;
   if (text.charCodeAt(i) !== CH_LT) return afterName;
   let depth = 0;
   for (; i < text.length; i++) {

@@ -65,7 +65,10 @@ export class Lexer {
   private readonly jsxDepths: number[] = [];
   private regexAllowed = true;
 
-  constructor(readonly text: string, readonly jsx: boolean) {
+  constructor(
+    readonly text: string,
+    readonly jsx: boolean,
+  ) {
     if (text.charCodeAt(0) === 0xfeff) this.pos = 1;
     if (text.startsWith('#!', this.pos)) this.skipLine();
   }

@@ -8,10 +8,7 @@ import { TsconfigOptions, type ResolutionOptions } from './tsconfig-options';
 import type { WorkspacePackage } from './workspace-packages';
 
 /** Where one specifier leads. */
-export type Resolution =
-  | { target: WorkspacePath }
-  | { external: string; builtin?: true }
-  | { unresolved: true };
+export type Resolution = { target: WorkspacePath } | { external: string; builtin?: true } | { unresolved: true };
 
 const UNRESOLVED: Resolution = { unresolved: true };
 
@@ -103,7 +100,12 @@ export class ModuleResolver {
     return resolution;
   }
 
-  private resolveBareUncached(from: WorkspacePath, specifier: string, kind: ImportKind, options: ResolutionOptions): { resolution: Resolution; dependsOnDirectory?: true } {
+  private resolveBareUncached(
+    from: WorkspacePath,
+    specifier: string,
+    kind: ImportKind,
+    options: ResolutionOptions,
+  ): { resolution: Resolution; dependsOnDirectory?: true } {
     const aliased = options.paths ? this.viaPaths(options, specifier) : undefined;
     if (aliased?.target) return { resolution: { target: aliased.target } };
     if (options.baseUrl) {
@@ -115,7 +117,8 @@ export class ModuleResolver {
     if (pkg) return { resolution: { target: this.inPackage(pkg, specifier.slice(name.length), kind, options) } };
     // A `paths` alias that matched but found no file is a broken alias, unless such a package is
     // installed (looked up from the importing file's folder, hence not memoised across folders).
-    if (aliased?.matched) return { resolution: this.isInstalled(from, name) ? { external: name } : UNRESOLVED, dependsOnDirectory: true };
+    if (aliased?.matched)
+      return { resolution: this.isInstalled(from, name) ? { external: name } : UNRESOLVED, dependsOnDirectory: true };
     return { resolution: { external: name } };
   }
 
@@ -161,7 +164,12 @@ export class ModuleResolver {
         if (i === -1 || key.indexOf('*', i + 1) !== -1) continue;
         const prefix = key.slice(0, i);
         const suffix = key.slice(i + 1);
-        if (specifier.length < prefix.length + suffix.length || !specifier.startsWith(prefix) || !specifier.endsWith(suffix)) continue;
+        if (
+          specifier.length < prefix.length + suffix.length ||
+          !specifier.startsWith(prefix) ||
+          !specifier.endsWith(suffix)
+        )
+          continue;
         if (best === undefined || prefix.length > best.indexOf('*')) {
           best = key;
           star = specifier.slice(prefix.length, specifier.length - suffix.length);
@@ -184,7 +192,12 @@ export class ModuleResolver {
    * conditions, else `types`/`main`/index. When its entry is not on disk (an unbuilt `dist/`),
    * the package's package.json stands in, so the project edge is still there.
    */
-  private inPackage(pkg: WorkspacePackage, subpath: string, kind: ImportKind, options: ResolutionOptions): WorkspacePath {
+  private inPackage(
+    pkg: WorkspacePackage,
+    subpath: string,
+    kind: ImportKind,
+    options: ResolutionOptions,
+  ): WorkspacePath {
     const manifestFile = pkg.dir === '.' ? 'package.json' : `${pkg.dir}/package.json`;
     if (pkg.manifest.exports !== undefined) {
       for (const t of exportsTargets(pkg.manifest.exports, `.${subpath}`, this.conditions(kind, options))) {

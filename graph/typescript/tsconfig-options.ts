@@ -66,7 +66,8 @@ export class TsconfigOptions {
     seen.add(abs);
     const rel = path.relative(this.ws.root, abs).split(path.sep).join('/');
     const inside = !rel.startsWith('..') && !rel.split('/').includes('node_modules') && this.ws.has(rel);
-    const json = (inside ? this.ws.readJson(rel) : this.ws.readExternalJson(abs)) as Record<string, unknown> | undefined;
+    const json = (inside ? this.ws.readJson(rel) : this.ws.readExternalJson(abs)) as
+      Record<string, unknown> | undefined;
     let merged: RawOptions = {};
     if (json && typeof json === 'object') {
       const ext = json.extends;
@@ -76,8 +77,13 @@ export class TsconfigOptions {
         if (base) merged = { ...merged, ...definedOnly(this.load(base, seen)) };
         else {
           // Recorded as an input so that installing the package later is noticed by the cache.
-          if (!spec.startsWith('.') && !path.isAbsolute(spec)) this.ws.existsOutside(path.join(this.ws.root, 'node_modules', spec));
-          this.ws.diagnostics.push({ file: rel, code: 'TSCONFIG_EXTENDS_NOT_FOUND', message: `cannot find "${spec}" named in extends` });
+          if (!spec.startsWith('.') && !path.isAbsolute(spec))
+            this.ws.existsOutside(path.join(this.ws.root, 'node_modules', spec));
+          this.ws.diagnostics.push({
+            file: rel,
+            code: 'TSCONFIG_EXTENDS_NOT_FOUND',
+            message: `cannot find "${spec}" named in extends`,
+          });
         }
       }
       merged = { ...merged, ...definedOnly(this.own(json.compilerOptions, path.dirname(abs))) };
@@ -96,7 +102,8 @@ export class TsconfigOptions {
       out.paths = o.paths as Record<string, string[]>;
       out.pathsBase = dir;
     }
-    if (Array.isArray(o.customConditions)) out.customConditions = o.customConditions.filter((c) => typeof c === 'string');
+    if (Array.isArray(o.customConditions))
+      out.customConditions = o.customConditions.filter((c) => typeof c === 'string');
     return out;
   }
 }
@@ -122,7 +129,8 @@ function resolveExtends(spec: string, fromDir: string): string | undefined {
     const direct = [base, `${base}.json`].find(isFile);
     if (direct) return direct;
     const pkg = readJsonFile(path.join(base, 'package.json')) as { tsconfig?: unknown } | undefined;
-    if (pkg && typeof pkg.tsconfig === 'string' && isFile(path.join(base, pkg.tsconfig))) return path.join(base, pkg.tsconfig);
+    if (pkg && typeof pkg.tsconfig === 'string' && isFile(path.join(base, pkg.tsconfig)))
+      return path.join(base, pkg.tsconfig);
     if (isFile(path.join(base, 'tsconfig.json'))) return path.join(base, 'tsconfig.json');
     if (path.dirname(dir) === dir) return undefined;
   }

@@ -19,13 +19,16 @@ export function findWorkspacePackages(ws: WorkspaceFiles): Map<string, Workspace
   const exclude = globs.filter((g) => g.startsWith('!')).map((g) => globToExactDir(g.slice(1)));
   const out = new Map<string, WorkspacePackage>();
   if (include.length === 0) return out;
-  const manifests = [...ws.all()].filter((f) => f.endsWith('/package.json') && !f.split('/').includes('node_modules')).sort();
+  const manifests = [...ws.all()]
+    .filter((f) => f.endsWith('/package.json') && !f.split('/').includes('node_modules'))
+    .sort();
   for (const file of manifests) {
     const dir = path.posix.dirname(file);
     if (!include.some((r) => r.test(dir)) || exclude.some((r) => r.test(dir))) continue;
     const manifest = ws.readJson(file) as Record<string, unknown> | undefined;
     const name = manifest?.name;
-    if (typeof name === 'string' && !out.has(name)) out.set(name, { dir, manifest: manifest as Record<string, unknown> });
+    if (typeof name === 'string' && !out.has(name))
+      out.set(name, { dir, manifest: manifest as Record<string, unknown> });
   }
   return out;
 }

@@ -30,7 +30,10 @@ describe('fleet cache CLI', () => {
   });
 
   it('reports every invalid serve option at once, by flag', () => {
-    const r = fleet(['serve', '--max-size', 'lots', '--store', 'nope'], { FLEET_PORT: '99999', FLEET_DIRECT_UPLOADS: 'maybe' });
+    const r = fleet(['serve', '--max-size', 'lots', '--store', 'nope'], {
+      FLEET_PORT: '99999',
+      FLEET_DIRECT_UPLOADS: 'maybe',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('--max-size: "lots" is not a size');
     expect(r.stderr).toContain('--store: expected fs:DIR or redis://');
@@ -47,13 +50,20 @@ describe('fleet cache CLI', () => {
     expect(fs.statSync(path.join(store, '.packs', '1.pack')).size).toBeGreaterThan(2000);
     // An upload in flight when SIGTERM arrives still completes.
     const body = generatedBody(64 * 1024 * 1024);
-    const upload = request(`${s.url}/v1/cache/12`, { method: 'PUT', headers: { 'content-length': 64 * 1024 * 1024 }, body: body.stream });
+    const upload = request(`${s.url}/v1/cache/12`, {
+      method: 'PUT',
+      headers: { 'content-length': 64 * 1024 * 1024 },
+      body: body.stream,
+    });
     await new Promise((r) => setTimeout(r, 30));
     const exit = s.stop();
     expect((await upload).status).toBe(200);
     expect(await exit).toBe(0);
     const lines = s.lines().filter((l) => l.msg === 'request');
-    expect(lines.map((l) => [l.method, l.status])).toEqual([['PUT', 200], ['PUT', 200]]);
+    expect(lines.map((l) => [l.method, l.status])).toEqual([
+      ['PUT', 200],
+      ['PUT', 200],
+    ]);
     expect(s.lines().some((l) => l.msg === 'shutting down')).toBe(true);
   });
 
@@ -65,9 +75,18 @@ describe('fleet cache CLI', () => {
     fs.writeFileSync(file, buf);
     const v = fleet(['verify', '--store', `fs:${store}`, '--json']);
     expect(v.status).toBe(1);
-    expect(JSON.parse(v.stdout)).toMatchObject({ checked: 2, corrupt: [{ namespace: 'default', hash: '11', reason: 'CORRUPT', removed: false }] });
-    expect(JSON.parse(fleet(['verify', '--store', `fs:${store}`, '--remove', '--json']).stdout).corrupt[0].removed).toBe(true);
-    expect(JSON.parse(fleet(['stats', '--store', `fs:${store}`, '--json']).stdout)).toMatchObject({ store: 'fs', entries: 1, namespaces: { default: 1 } });
+    expect(JSON.parse(v.stdout)).toMatchObject({
+      checked: 2,
+      corrupt: [{ namespace: 'default', hash: '11', reason: 'CORRUPT', removed: false }],
+    });
+    expect(
+      JSON.parse(fleet(['verify', '--store', `fs:${store}`, '--remove', '--json']).stdout).corrupt[0].removed,
+    ).toBe(true);
+    expect(JSON.parse(fleet(['stats', '--store', `fs:${store}`, '--json']).stdout)).toMatchObject({
+      store: 'fs',
+      entries: 1,
+      namespaces: { default: 1 },
+    });
 
     const redis = await startRedis();
     try {
@@ -75,10 +94,22 @@ describe('fleet cache CLI', () => {
       const big = await request(`${s.url}/v1/cache/21`, { method: 'PUT', body: randomBytes(65 * 1024 * 1024) });
       expect(big.status).toBe(413);
       expect(big.body.toString()).toMatch(/--max-entry-size/);
-      expect((await request(`${s.url}/v1/cache/22`, { method: 'PUT', body: randomBytes(5000), headers: bearer('ignored-when-open') })).status).toBe(200);
+      expect(
+        (
+          await request(`${s.url}/v1/cache/22`, {
+            method: 'PUT',
+            body: randomBytes(5000),
+            headers: bearer('ignored-when-open'),
+          })
+        ).status,
+      ).toBe(200);
       expect((await request(`${s.url}/v1/cache/22`)).body.length).toBe(5000);
       await s.stop();
-      expect(JSON.parse(fleet(['stats', '--store', redis.url, '--json']).stdout)).toMatchObject({ store: 'redis', entries: 1, bytes: 5000 });
+      expect(JSON.parse(fleet(['stats', '--store', redis.url, '--json']).stdout)).toMatchObject({
+        store: 'redis',
+        entries: 1,
+        bytes: 5000,
+      });
     } finally {
       await redis.stop();
     }

@@ -32,7 +32,11 @@ interface RawReply {
  * called with a getter of the bytes received so far and may wait), and collects what comes back until the
  * server closes or `until` says enough.
  */
-function exchange(url: string, parts: Array<Buffer | string | ((got: () => string) => Promise<void>)>, until?: (got: string) => boolean): Promise<RawReply & { socket: net.Socket }> {
+function exchange(
+  url: string,
+  parts: Array<Buffer | string | ((got: () => string) => Promise<void>)>,
+  until?: (got: string) => boolean,
+): Promise<RawReply & { socket: net.Socket }> {
   const u = new URL(url);
   return new Promise((resolve) => {
     let got = '';
@@ -58,7 +62,8 @@ function exchange(url: string, parts: Array<Buffer | string | ((got: () => strin
   });
 }
 
-const putHead = (hash: string, size: number, extra = ''): string => `PUT /v1/cache/${hash} HTTP/1.1\r\nhost: x\r\ncontent-type: application/octet-stream\r\ncontent-length: ${size}\r\n${extra}\r\n`;
+const putHead = (hash: string, size: number, extra = ''): string =>
+  `PUT /v1/cache/${hash} HTTP/1.1\r\nhost: x\r\ncontent-type: application/octet-stream\r\ncontent-length: ${size}\r\n${extra}\r\n`;
 
 async function metric(url: string, name: string): Promise<number> {
   const text = (await request(`${url}/metrics`)).body.toString();
@@ -73,7 +78,10 @@ describe('direct uploads (bodies read around the HTTP parser)', () => {
   });
   async function server(raw: Parameters<typeof serveInProcess>[0] = {}, log?: (l: Record<string, unknown>) => void) {
     const srv = await serveInProcess(raw, log);
-    cleanup.push(() => srv.stop(), () => fs.rmSync(srv.dir, { recursive: true, force: true }));
+    cleanup.push(
+      () => srv.stop(),
+      () => fs.rmSync(srv.dir, { recursive: true, force: true }),
+    );
     return srv;
   }
 
@@ -92,7 +100,10 @@ describe('direct uploads (bodies read around the HTTP parser)', () => {
       expect(sha(got.body)).toBe(sha(body));
     }
     expect(await metric(srv.url, 'fleet_cache_direct_uploads_total')).toBe(2);
-    expect(lines.filter((l) => l.msg === 'request' && l.method === 'PUT').map((l) => [l.status, l.direct])).toEqual([[200, true], [200, true]]);
+    expect(lines.filter((l) => l.msg === 'request' && l.method === 'PUT').map((l) => [l.status, l.direct])).toEqual([
+      [200, true],
+      [200, true],
+    ]);
     // Below the threshold: through node:http, and the connection stays open for the next request.
     const small = randomBytes(DIRECT_UPLOAD_MIN - 1);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -106,7 +117,9 @@ describe('direct uploads (bodies read around the HTTP parser)', () => {
   it('a body sent slowly, in pieces after the headers, arrives whole; so does one after Expect: 100-continue', async () => {
     const srv = await server();
     const body = randomBytes(6 * 1024 * 1024 + 3);
-    const pieces = Array.from({ length: 12 }, (_, i) => body.subarray(Math.floor((i * body.length) / 12), Math.floor(((i + 1) * body.length) / 12)));
+    const pieces = Array.from({ length: 12 }, (_, i) =>
+      body.subarray(Math.floor((i * body.length) / 12), Math.floor(((i + 1) * body.length) / 12)),
+    );
     const slow = await exchange(srv.url, [putHead('520', body.length), ...pieces.flatMap((p) => [p, () => wait(5)])]);
     expect(slow.heads[0]).toMatch(/^HTTP\/1\.1 200/);
     expect(sha((await request(`${srv.url}/v1/cache/520`)).body)).toBe(sha(body));
@@ -130,16 +143,22 @@ describe('direct uploads (bodies read around the HTTP parser)', () => {
     const gone = net.connect(Number(new URL(srv.url).port), '127.0.0.1');
     gone.on('error', () => undefined);
     await new Promise<void>((r) => gone.on('connect', () => r()));
-    await new Promise<void>((r) => gone.write(Buffer.concat([Buffer.from(putHead('530', size)), randomBytes(1024 * 1024)]), () => r()));
+    await new Promise<void>((r) =>
+      gone.write(Buffer.concat([Buffer.from(putHead('530', size)), randomBytes(1024 * 1024)]), () => r()),
+    );
     await wait(50);
     gone.destroy();
     // Half-closed: headers and 3 MiB, then end(); the client still reads the answer.
     const halfClosed = await new Promise<RawReply>((resolve) => {
       let got = '';
-      const s = net.connect(Number(new URL(srv.url).port), '127.0.0.1', () => s.end(Buffer.concat([Buffer.from(putHead('531', size)), randomBytes(3 * 1024 * 1024)])));
+      const s = net.connect(Number(new URL(srv.url).port), '127.0.0.1', () =>
+        s.end(Buffer.concat([Buffer.from(putHead('531', size)), randomBytes(3 * 1024 * 1024)])),
+      );
       s.on('data', (c: Buffer) => (got += c.toString('latin1')));
       s.on('error', () => undefined);
-      s.on('close', () => resolve({ heads: got.split(/\r\n\r\n/).filter((h) => /^HTTP\/1\.1 \d{3}/.test(h)), text: got, closed: true }));
+      s.on('close', () =>
+        resolve({ heads: got.split(/\r\n\r\n/).filter((h) => /^HTTP\/1\.1 \d{3}/.test(h)), text: got, closed: true }),
+      );
     });
     // One answer, ours: a 400 naming the short body (not Node's bare parser-error 400 on top of it).
     expect(halfClosed.heads).toHaveLength(1);
@@ -156,7 +175,13 @@ describe('direct uploads (bodies read around the HTTP parser)', () => {
   it('a request pipelined behind the body is not mistaken for body: the entry is exact and the connection closes', async () => {
     const srv = await server();
     const body = randomBytes(3 * 1024 * 1024);
-    const r = await exchange(srv.url, [Buffer.concat([Buffer.from(putHead('540', body.length)), body, Buffer.from('GET /v1/cache/540 HTTP/1.1\r\nhost: x\r\n\r\n')])]);
+    const r = await exchange(srv.url, [
+      Buffer.concat([
+        Buffer.from(putHead('540', body.length)),
+        body,
+        Buffer.from('GET /v1/cache/540 HTTP/1.1\r\nhost: x\r\n\r\n'),
+      ]),
+    ]);
     expect(r.heads[0]).toMatch(/^HTTP\/1\.1 200/);
     // The pipelined GET is not answered on this connection (it closed); a client sends it again.
     expect(r.closed).toBe(true);
@@ -176,7 +201,27 @@ describe('direct uploads (bodies read around the HTTP parser)', () => {
     cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
     const key = path.join(dir, 'key.pem');
     const cert = path.join(dir, 'cert.pem');
-    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+    const r = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(r.status, r.stderr).toBe(0);
     const lines: Array<Record<string, unknown>> = [];
     const srv = await server({ tlsCert: cert, tlsKey: key }, (l) => lines.push(l));
@@ -185,11 +230,17 @@ describe('direct uploads (bodies read around the HTTP parser)', () => {
     const ca = fs.readFileSync(cert);
     const call = (method: string, body?: Buffer): Promise<{ status: number; body: Buffer; connection?: string }> =>
       new Promise((resolve, reject) => {
-        const req = https.request(`${srv.url}/v1/cache/570`, { method, ca, headers: body ? { 'content-length': body.length } : {} }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), connection: res.headers.connection }));
-        });
+        const req = https.request(
+          `${srv.url}/v1/cache/570`,
+          { method, ca, headers: body ? { 'content-length': body.length } : {} },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), connection: res.headers.connection }),
+            );
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });
@@ -206,7 +257,9 @@ describe('direct uploads (bodies read around the HTTP parser)', () => {
     const body = randomBytes(4 * 1024 * 1024);
     expect((await request(`${srv.url}/v1/cache/550`, { method: 'PUT', body })).status).toBe(200);
     // Exists: refused before the body is read; the body is drained and the client gets the 409.
-    const again = await exchange(srv.url, [Buffer.concat([Buffer.from(putHead('550', body.length)), body])], (got) => /\r\n\r\n/.test(got));
+    const again = await exchange(srv.url, [Buffer.concat([Buffer.from(putHead('550', body.length)), body])], (got) =>
+      /\r\n\r\n/.test(got),
+    );
     expect(again.heads[0]).toMatch(/^HTTP\/1\.1 409/);
     again.socket.destroy();
 

@@ -17,7 +17,9 @@ function partialUpload(url: string, hash: string, declared: number, part: Buffer
   const u = new URL(url);
   return new Promise((resolve) => {
     const s = net.connect(Number(u.port), u.hostname, () => {
-      s.write(`PUT /v1/cache/${hash} HTTP/1.1\r\nhost: x\r\ncontent-type: application/octet-stream\r\ncontent-length: ${declared}\r\n\r\n`);
+      s.write(
+        `PUT /v1/cache/${hash} HTTP/1.1\r\nhost: x\r\ncontent-type: application/octet-stream\r\ncontent-length: ${declared}\r\n\r\n`,
+      );
       s.write(part, () => resolve(s));
     });
     s.on('error', () => undefined);
@@ -32,7 +34,10 @@ describe('faults', () => {
 
   it('a client that disconnects mid-upload leaves nothing stored', async () => {
     const srv = await serveInProcess();
-    cleanup.push(() => srv.stop(), () => fs.rmSync(srv.dir, { recursive: true, force: true }));
+    cleanup.push(
+      () => srv.stop(),
+      () => fs.rmSync(srv.dir, { recursive: true, force: true }),
+    );
     const sock = await partialUpload(srv.url, '4242', 4 * 1024 * 1024, randomBytes(512 * 1024));
     await new Promise((r) => setTimeout(r, 50)); // let the server start streaming to its temp file
     sock.destroy();
@@ -47,12 +52,17 @@ describe('faults', () => {
 
   it('two concurrent PUTs of one key: one 200, one 409, and the stored body is intact', async () => {
     const srv = await serveInProcess();
-    cleanup.push(() => srv.stop(), () => fs.rmSync(srv.dir, { recursive: true, force: true }));
+    cleanup.push(
+      () => srv.stop(),
+      () => fs.rmSync(srv.dir, { recursive: true, force: true }),
+    );
     for (let round = 0; round < 5; round++) {
       const a = randomBytes(3 * 1024 * 1024);
       const b = randomBytes(3 * 1024 * 1024);
       const hash = `77${round}`;
-      const [ra, rb] = await Promise.all([a, b].map((body) => request(`${srv.url}/v1/cache/${hash}`, { method: 'PUT', body })));
+      const [ra, rb] = await Promise.all(
+        [a, b].map((body) => request(`${srv.url}/v1/cache/${hash}`, { method: 'PUT', body })),
+      );
       expect([ra.status, rb.status].sort()).toEqual([200, 409]);
       const got = (await request(`${srv.url}/v1/cache/${hash}`)).body;
       expect(sha(got)).toBe(sha(ra.status === 200 ? a : b));
@@ -61,11 +71,16 @@ describe('faults', () => {
 
   it('two concurrent PUTs of one small key (pack path): one 200, one 409, then the body is readable', async () => {
     const srv = await serveInProcess();
-    cleanup.push(() => srv.stop(), () => fs.rmSync(srv.dir, { recursive: true, force: true }));
+    cleanup.push(
+      () => srv.stop(),
+      () => fs.rmSync(srv.dir, { recursive: true, force: true }),
+    );
     for (let round = 0; round < 20; round++) {
       const bodies = [randomBytes(10 * 1024), randomBytes(10 * 1024), randomBytes(10 * 1024)];
       const hash = `55${round}`;
-      const rs = await Promise.all(bodies.map((body) => request(`${srv.url}/v1/cache/${hash}`, { method: 'PUT', body })));
+      const rs = await Promise.all(
+        bodies.map((body) => request(`${srv.url}/v1/cache/${hash}`, { method: 'PUT', body })),
+      );
       expect(rs.map((r) => r.status).sort()).toEqual([200, 409, 409]);
       // A 409 means the entry is there: a GET right after it hits.
       const got = (await request(`${srv.url}/v1/cache/${hash}`)).body;
@@ -75,15 +90,21 @@ describe('faults', () => {
 
   it('a client that goes away mid-download does not disturb other downloads (reused read buffers)', async () => {
     const srv = await serveInProcess();
-    cleanup.push(() => srv.stop(), () => fs.rmSync(srv.dir, { recursive: true, force: true }));
+    cleanup.push(
+      () => srv.stop(),
+      () => fs.rmSync(srv.dir, { recursive: true, force: true }),
+    );
     const bodies = [randomBytes(9 * 1024 * 1024), randomBytes(7 * 1024 * 1024)];
-    for (let i = 0; i < bodies.length; i++) expect((await request(`${srv.url}/v1/cache/88${i}`, { method: 'PUT', body: bodies[i] })).status).toBe(200);
+    for (let i = 0; i < bodies.length; i++)
+      expect((await request(`${srv.url}/v1/cache/88${i}`, { method: 'PUT', body: bodies[i] })).status).toBe(200);
     for (let round = 0; round < 5; round++) {
       // A raw GET read for a moment, then dropped, while whole GETs run beside it.
       const u = new URL(srv.url);
       const dropped = new Promise<number>((resolve) => {
         let got = 0;
-        const s = net.connect(Number(u.port), u.hostname, () => s.write(`GET /v1/cache/880 HTTP/1.1\r\nhost: x\r\n\r\n`));
+        const s = net.connect(Number(u.port), u.hostname, () =>
+          s.write(`GET /v1/cache/880 HTTP/1.1\r\nhost: x\r\n\r\n`),
+        );
         s.on('data', (c: Buffer) => {
           got += c.length;
           if (got > 2 * 1024 * 1024) {
@@ -93,7 +114,11 @@ describe('faults', () => {
         });
         s.on('error', () => resolve(got));
       });
-      const whole = await Promise.all([request(`${srv.url}/v1/cache/880`), request(`${srv.url}/v1/cache/881`), dropped]);
+      const whole = await Promise.all([
+        request(`${srv.url}/v1/cache/880`),
+        request(`${srv.url}/v1/cache/881`),
+        dropped,
+      ]);
       expect(sha(whole[0].body)).toBe(sha(bodies[0]));
       expect(sha(whole[1].body)).toBe(sha(bodies[1]));
     }
@@ -110,7 +135,9 @@ describe('faults', () => {
     const sock = await partialUpload(s.url, '6161', body.length, body.subarray(0, 1024 * 1024));
     for (let i = 0; i < 100 && tmpFiles(dir).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(tmpFiles(dir)).toHaveLength(1);
-    const v = spawnSync(process.execPath, [fleetBin(), 'cache', 'verify', '--store', `fs:${dir}`, '--json'], { encoding: 'utf8' });
+    const v = spawnSync(process.execPath, [fleetBin(), 'cache', 'verify', '--store', `fs:${dir}`, '--json'], {
+      encoding: 'utf8',
+    });
     expect(v.status, v.stderr).toBe(0);
     expect(JSON.parse(v.stdout)).toMatchObject({ checked: 1, corrupt: [] });
     expect(tmpFiles(dir)).toHaveLength(1);
@@ -134,7 +161,10 @@ describe('faults', () => {
     const first = await startServe(['--store', `fs:${dir}`, '--log', 'off']);
     let done = 0;
     const uploads = [...bodies].map(([hash, body]) =>
-      request(`${first.url}/v1/cache/${hash}`, { method: 'PUT', body }).then(() => done++, () => null),
+      request(`${first.url}/v1/cache/${hash}`, { method: 'PUT', body }).then(
+        () => done++,
+        () => null,
+      ),
     );
     // Kill while some uploads have finished and others are mid-body.
     while (done < 6) await new Promise((r) => setTimeout(r, 2));
@@ -158,7 +188,10 @@ describe('faults', () => {
 
   it('at the hard limit writes are refused with the full status (403) and reads still work', async () => {
     const srv = await serveInProcess({ maxSize: '1MB', hardLimit: '1MB' });
-    cleanup.push(() => srv.stop(), () => fs.rmSync(srv.dir, { recursive: true, force: true }));
+    cleanup.push(
+      () => srv.stop(),
+      () => fs.rmSync(srv.dir, { recursive: true, force: true }),
+    );
     await srv.store.ready();
     const small = randomBytes(600 * 1024);
     expect((await request(`${srv.url}/v1/cache/1`, { method: 'PUT', body: small })).status).toBe(200);
@@ -170,7 +203,10 @@ describe('faults', () => {
 
   it('a body over --max-entry-size gets 413', async () => {
     const srv = await serveInProcess({ maxEntrySize: '100KB' });
-    cleanup.push(() => srv.stop(), () => fs.rmSync(srv.dir, { recursive: true, force: true }));
+    cleanup.push(
+      () => srv.stop(),
+      () => fs.rmSync(srv.dir, { recursive: true, force: true }),
+    );
     expect((await request(`${srv.url}/v1/cache/5`, { method: 'PUT', body: randomBytes(200 * 1000) })).status).toBe(413);
   });
 });

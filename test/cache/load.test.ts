@@ -21,7 +21,14 @@ describe('load', () => {
   it(`${CLIENTS} concurrent clients, ${REQUESTS} mixed GET/PUT of 1 KB to 5 MB: no errors, no mismatches, flat memory`, async () => {
     s = await startServe(['--store', `fs:${dir}`, '--log', 'off']);
     const rss: number[] = [];
-    const report = await runLoad({ url: s.url, clients: CLIENTS, requests: REQUESTS, minBytes: 1024, maxBytes: 5 * 1024 * 1024, onProgress: () => rss.push(s!.rss()) });
+    const report = await runLoad({
+      url: s.url,
+      clients: CLIENTS,
+      requests: REQUESTS,
+      minBytes: 1024,
+      maxBytes: 5 * 1024 * 1024,
+      onProgress: () => rss.push(s!.rss()),
+    });
     rss.push(s.rss());
     const mib = (b: number): string => (b / 2 ** 20).toFixed(1);
     console.log(

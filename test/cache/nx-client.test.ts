@@ -27,7 +27,8 @@ describe('Nx 24 client end to end', () => {
     return s;
   };
   // Nx asks (GET, a miss) and then uploads (PUT): two request lines per run.
-  const puts = async (s: ServeProcess): Promise<unknown[]> => (await s.requests(2)).filter((l) => l.method === 'PUT').map((l) => l.status);
+  const puts = async (s: ServeProcess): Promise<unknown[]> =>
+    (await s.requests(2)).filter((l) => l.method === 'PUT').map((l) => l.status);
 
   it('uploads on the first run and restores from the remote cache on the second', async () => {
     const tokens = path.join(dir, 'tokens.yaml');
@@ -75,7 +76,14 @@ describe('Nx 24 client end to end', () => {
   });
 
   it('a store at its hard limit refuses the write and the Nx run still succeeds', async () => {
-    const s = await serve(['--store', `fs:${path.join(dir, 'full-store')}`, '--max-size', '1KB', '--hard-limit', '1KB']);
+    const s = await serve([
+      '--store',
+      `fs:${path.join(dir, 'full-store')}`,
+      '--max-size',
+      '1KB',
+      '--hard-limit',
+      '1KB',
+    ]);
     clearLocal(ws);
     const r = ws.nx(['run', 'a:build'], { env: nxEnv(s.url) });
     expect(r.code, r.stdout + r.stderr).toBe(0);

@@ -7,7 +7,14 @@ import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FsStore, verifyStore, type ArtifactHash, type Namespace } from '../../cache';
 import { BackgroundHasher, type DigestResult } from '../../cache/digest-worker';
-import { decodeHeader, DIGEST_OFFSET, encodeHeaderV1, HEADER_SIZE, PENDING_MODE_BIT, PENDING_SLOT } from '../../cache/fs-entry-format';
+import {
+  decodeHeader,
+  DIGEST_OFFSET,
+  encodeHeaderV1,
+  HEADER_SIZE,
+  PENDING_MODE_BIT,
+  PENDING_SLOT,
+} from '../../cache/fs-entry-format';
 import { request } from './support/http-client';
 import { fleetBin, startServe } from './support/serve-process';
 import { readEntry } from './support/store-read';
@@ -19,7 +26,8 @@ const ns = (s: string): Namespace => s as Namespace;
 const h = (s: string): ArtifactHash => s as ArtifactHash;
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const cap = { maxSize: Infinity, hardLimit: Infinity, maxEntrySize: Infinity };
-const put = (store: FsStore, key: string, body: Buffer) => store.put(ns('main'), h(key), Readable.from([body]), { size: body.length });
+const put = (store: FsStore, key: string, body: Buffer) =>
+  store.put(ns('main'), h(key), Readable.from([body]), { size: body.length });
 const entryFile = (dir: string, key: string): string => path.join(dir, 'main', key.slice(-2), key);
 /** What the file says about its digest: the slot's digest (or undefined), and the pending mode bit. */
 const digestOf = (dir: string, key: string): { sha256: string | undefined; bit: boolean } => {
@@ -60,7 +68,9 @@ describe('pending digests of large entries', () => {
     expect(stored).toMatchObject({ ok: true, meta: { size: body.length } });
     expect(stored.ok && stored.meta.sha256).toBeUndefined();
     expect(digestOf(dir, 'p10')).toEqual({ sha256: undefined, bit: true });
-    expect(fs.readFileSync(entryFile(dir, 'p10')).toString('latin1', DIGEST_OFFSET, DIGEST_OFFSET + 64)).toBe(PENDING_SLOT);
+    expect(fs.readFileSync(entryFile(dir, 'p10')).toString('latin1', DIGEST_OFFSET, DIGEST_OFFSET + 64)).toBe(
+      PENDING_SLOT,
+    );
     expect(sha((await read(first, 'p10'))!)).toBe(sha(body));
     await first.close();
 
@@ -76,7 +86,8 @@ describe('pending digests of large entries', () => {
     const hit = await store.get([ns('main')], h('p11'));
     expect(hit?.meta.sha256).toBe(sha(body2));
     await hit?.file?.handle.close();
-    if (fs.existsSync('/proc/thread-self/stat')) expect(await store.hasherPriority()).toEqual({ nice: 19, error: null });
+    if (fs.existsSync('/proc/thread-self/stat'))
+      expect(await store.hasherPriority()).toEqual({ nice: 19, error: null });
     await store.close();
   });
 
@@ -107,7 +118,11 @@ describe('pending digests of large entries', () => {
     expect(await verifyStore(store, { remove: false })).toEqual({ checked: 1, pending: 0, unrecorded: 0, corrupt: [] });
     flipByte(entryFile(dir, 'v30'), HEADER_SIZE + 777);
     const report = await verifyStore(store, { remove: true });
-    expect(report).toMatchObject({ checked: 1, pending: 0, corrupt: [{ hash: 'v30', reason: 'CORRUPT', removed: true }] });
+    expect(report).toMatchObject({
+      checked: 1,
+      pending: 0,
+      corrupt: [{ hash: 'v30', reason: 'CORRUPT', removed: true }],
+    });
     expect(report.corrupt[0].message).toContain(sha(body));
     expect(fs.existsSync(entryFile(dir, 'v30'))).toBe(false);
     await store.close();
@@ -119,12 +134,16 @@ describe('pending digests of large entries', () => {
     expect((await put(store, 'c40', randomBytes(600 * 1024))).ok).toBe(true);
     expect((await put(store, 'c41', randomBytes(600 * 1024))).ok).toBe(true);
     await store.close();
-    const text = spawnSync(process.execPath, [fleetBin(), 'cache', 'verify', '--store', `fs:${dir}`], { encoding: 'utf8' });
+    const text = spawnSync(process.execPath, [fleetBin(), 'cache', 'verify', '--store', `fs:${dir}`], {
+      encoding: 'utf8',
+    });
     expect(text.status, text.stderr).toBe(0);
     expect(text.stdout).toBe(
       'checked 2 entries, 0 corrupt\n2 entries had no digest yet (the server had not hashed them in the background): hashed now, not counted corrupt; digest recorded for 2\n',
     );
-    const again = spawnSync(process.execPath, [fleetBin(), 'cache', 'verify', '--store', `fs:${dir}`, '--json'], { encoding: 'utf8' });
+    const again = spawnSync(process.execPath, [fleetBin(), 'cache', 'verify', '--store', `fs:${dir}`, '--json'], {
+      encoding: 'utf8',
+    });
     expect(JSON.parse(again.stdout)).toEqual({ checked: 2, pending: 0, unrecorded: 0, corrupt: [] });
   });
 
@@ -134,7 +153,9 @@ describe('pending digests of large entries', () => {
     let now = 1_000_000;
     // Room for about six 1 MiB entries: the later writes evict earlier ones, pending or not.
     const store = await FsStore.open({
-      dir, capacity: { maxSize: 6.5 * 1024 * 1024, hardLimit: Infinity, maxEntrySize: Infinity }, now: () => now++,
+      dir,
+      capacity: { maxSize: 6.5 * 1024 * 1024, hardLimit: Infinity, maxEntrySize: Infinity },
+      now: () => now++,
       events: { digestFailed: (key, message) => failures.push(`${key}: ${message}`) },
     });
     await store.ready();
@@ -175,7 +196,10 @@ describe('pending digests of large entries', () => {
     await new Promise((r) => setTimeout(r, 5));
     await hasher.drained();
     expect(hasher.urgentJobs).toBe(2);
-    expect(results).toEqual([['main/u90', { state: 'hashed', digest: sha(body), recorded: true }], ['main/u91', { state: 'gone' }]]);
+    expect(results).toEqual([
+      ['main/u90', { state: 'hashed', digest: sha(body), recorded: true }],
+      ['main/u91', { state: 'gone' }],
+    ]);
     expect(digestOf(dir, 'u90')).toEqual({ sha256: sha(body), bit: false });
     await hasher.close();
   });
@@ -202,9 +226,15 @@ describe('pending digests of large entries', () => {
     const dir = mkdir();
     const body = randomBytes(400 * 1024);
     const small = randomBytes(1000);
-    for (const [key, b] of [['o70', body], ['o71', small]] as const) {
+    for (const [key, b] of [
+      ['o70', body],
+      ['o71', small],
+    ] as const) {
       fs.mkdirSync(path.dirname(entryFile(dir, key)), { recursive: true });
-      fs.writeFileSync(entryFile(dir, key), Buffer.concat([encodeHeaderV1({ size: b.length, sha256: sha(b), createdMs: 1 }), b]));
+      fs.writeFileSync(
+        entryFile(dir, key),
+        Buffer.concat([encodeHeaderV1({ size: b.length, sha256: sha(b), createdMs: 1 }), b]),
+      );
     }
     const store = await FsStore.open({ dir, capacity: cap });
     await store.ready();
@@ -222,7 +252,12 @@ describe('pending digests of large entries', () => {
     const bodies = new Map(Array.from({ length: 16 }, (_, i) => [`8${i}`, randomBytes(512 * 1024 + i * 131 * 1024)]));
     const first = await startServe(['--store', `fs:${dir}`, '--log', 'off']);
     let done = 0;
-    const uploads = [...bodies].map(([hash, body]) => request(`${first.url}/v1/cache/${hash}`, { method: 'PUT', body }).then(() => done++, () => null));
+    const uploads = [...bodies].map(([hash, body]) =>
+      request(`${first.url}/v1/cache/${hash}`, { method: 'PUT', body }).then(
+        () => done++,
+        () => null,
+      ),
+    );
     while (done < 4) await new Promise((r) => setTimeout(r, 2));
     await first.kill9();
     await Promise.all(uploads);
@@ -240,12 +275,16 @@ describe('pending digests of large entries', () => {
         if (/^fleet_cache_pending_digests 0$/m.test(metrics) && /^fleet_cache_index_ready 1$/m.test(metrics)) break;
         await new Promise((r) => setTimeout(r, 20));
       }
-      for (const [hash, body] of bodies) if (fs.existsSync(entryFile(dir, hash))) expect(digestOf(dir, hash), hash).toEqual({ sha256: sha(body), bit: false });
+      for (const [hash, body] of bodies)
+        if (fs.existsSync(entryFile(dir, hash)))
+          expect(digestOf(dir, hash), hash).toEqual({ sha256: sha(body), bit: false });
     } finally {
       await second.stop();
     }
     expect(fs.readdirSync(path.join(dir, '.tmp'))).toEqual([]);
-    const v = spawnSync(process.execPath, [fleetBin(), 'cache', 'verify', '--store', `fs:${dir}`, '--json'], { encoding: 'utf8' });
+    const v = spawnSync(process.execPath, [fleetBin(), 'cache', 'verify', '--store', `fs:${dir}`, '--json'], {
+      encoding: 'utf8',
+    });
     expect(v.status, v.stderr).toBe(0);
     expect(JSON.parse(v.stdout)).toMatchObject({ pending: 0, corrupt: [] });
   });

@@ -10,7 +10,11 @@ describe('per-run cache tokens', () => {
   it('a write mint gives a token that reads main then its run and writes only its run; a read mint writes nothing', () => {
     const issuer = new RunTokenIssuer();
     const w = issuer.issue(WRITE, RUN);
-    expect(issuer.verify(w.token)).toEqual({ name: `run-token:${w.namespace}`, write: w.namespace, read: ['main', w.namespace] });
+    expect(issuer.verify(w.token)).toEqual({
+      name: `run-token:${w.namespace}`,
+      write: w.namespace,
+      read: ['main', w.namespace],
+    });
     expect(w.namespace).not.toBe('main');
     const r = issuer.issue(READ, RUN);
     expect(r.namespace).toBe(w.namespace);
@@ -18,7 +22,11 @@ describe('per-run cache tokens', () => {
   });
 
   it('the namespace is bound to run, commit and patch: another run or other code gets another one', () => {
-    const seen = new Set([RUN, { ...RUN, runId: 'r-2' }, { ...RUN, commit: 'c'.repeat(40) }, { ...RUN, patchSha256: undefined }].map(runNamespace));
+    const seen = new Set(
+      [RUN, { ...RUN, runId: 'r-2' }, { ...RUN, commit: 'c'.repeat(40) }, { ...RUN, patchSha256: undefined }].map(
+        runNamespace,
+      ),
+    );
     expect(seen.size).toBe(4);
   });
 

@@ -25,7 +25,8 @@ describe('token scopes and request validation', () => {
     fs.rmSync(srv.dir, { recursive: true, force: true });
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
   });
-  const put = (hash: string, token: string, body: Buffer) => request(`${srv.url}/v1/cache/${hash}`, { method: 'PUT', headers: bearer(token), body });
+  const put = (hash: string, token: string, body: Buffer) =>
+    request(`${srv.url}/v1/cache/${hash}`, { method: 'PUT', headers: bearer(token), body });
   const get = (hash: string, token: string) => request(`${srv.url}/v1/cache/${hash}`, { headers: bearer(token) });
 
   it('stores only token hashes in the tokens file', () => {

@@ -11,7 +11,8 @@ import { readEntry } from './support/store-read';
 
 const ns = (s: string): Namespace => s as Namespace;
 const h = (s: string): ArtifactHash => s as ArtifactHash;
-const put = (store: ArtifactStore, key: string, body: Buffer, n = 'main') => store.put(ns(n), h(key), Readable.from([body]), { size: body.length });
+const put = (store: ArtifactStore, key: string, body: Buffer, n = 'main') =>
+  store.put(ns(n), h(key), Readable.from([body]), { size: body.length });
 const read = readEntry;
 
 describe('fs store', () => {
@@ -26,7 +27,11 @@ describe('fs store', () => {
   it('evicts the least recently *used* entry, not the oldest written', async () => {
     let now = 1_000_000;
     // 1000-byte bodies are pack records of about 1,150 bytes: three fit under 3,900, four do not.
-    const store = await FsStore.open({ dir: mkdir(), capacity: { maxSize: 3900, hardLimit: Infinity, maxEntrySize: Infinity }, now: () => now++ });
+    const store = await FsStore.open({
+      dir: mkdir(),
+      capacity: { maxSize: 3900, hardLimit: Infinity, maxEntrySize: Infinity },
+      now: () => now++,
+    });
     await store.ready();
     for (const k of ['a1', 'a2', 'a3']) expect((await put(store, k, randomBytes(1000))).ok).toBe(true);
     await read(store, 'a1'); // a1 is now the most recently used; a2 the least
@@ -40,7 +45,10 @@ describe('fs store', () => {
 
   it('streams large entries and reports corrupt ones in verify', async () => {
     const dir = mkdir();
-    const store = await FsStore.open({ dir, capacity: { maxSize: Infinity, hardLimit: Infinity, maxEntrySize: Infinity } });
+    const store = await FsStore.open({
+      dir,
+      capacity: { maxSize: Infinity, hardLimit: Infinity, maxEntrySize: Infinity },
+    });
     const big = randomBytes(3 * 1024 * 1024);
     await put(store, 'big1', big);
     await put(store, 'small1', randomBytes(100));
@@ -118,11 +126,17 @@ describe('fs store', () => {
     const dir = mkdir();
     let now = 1_000_000;
     // Packs sealed at 64 KiB; room for about ten 10 KB entries.
-    const store = await FsStore.open({ dir, capacity: { maxSize: 110_000, hardLimit: Infinity, maxEntrySize: Infinity }, now: () => now++, packBytes: 64 * 1024 });
+    const store = await FsStore.open({
+      dir,
+      capacity: { maxSize: 110_000, hardLimit: Infinity, maxEntrySize: Infinity },
+      now: () => now++,
+      packBytes: 64 * 1024,
+    });
     await store.ready();
     const bodies = Array.from({ length: 60 }, () => randomBytes(10_000));
     for (let i = 0; i < bodies.length; i++) expect((await put(store, `e${i}`, bodies[i])).ok).toBe(true);
-    for (let i = 0; i < 20 && fs.readdirSync(path.join(dir, '.packs')).length > 4; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 20 && fs.readdirSync(path.join(dir, '.packs')).length > 4; i++)
+      await new Promise((r) => setTimeout(r, 25));
     const live = store.usage().entries;
     expect(live).toBeGreaterThanOrEqual(9);
     for (let i = 0; i < bodies.length; i++) {
@@ -131,11 +145,16 @@ describe('fs store', () => {
       else expect(got, `e${i}`).toBeNull();
     }
     await store.close(); // waits for a compaction in progress
-    const onDisk = fs.readdirSync(path.join(dir, '.packs')).reduce((n, f) => n + fs.statSync(path.join(dir, '.packs', f)).size, 0);
+    const onDisk = fs
+      .readdirSync(path.join(dir, '.packs'))
+      .reduce((n, f) => n + fs.statSync(path.join(dir, '.packs', f)).size, 0);
     // 600 KB were written; what is left on disk is the live entries plus at most about one
     // sealed pack's worth of dead records and the active pack.
     expect(onDisk).toBeLessThan(110_000 + 3 * 64 * 1024);
-    const reopened = await FsStore.open({ dir, capacity: { maxSize: 110_000, hardLimit: Infinity, maxEntrySize: Infinity } });
+    const reopened = await FsStore.open({
+      dir,
+      capacity: { maxSize: 110_000, hardLimit: Infinity, maxEntrySize: Infinity },
+    });
     await reopened.ready();
     expect(reopened.usage().entries).toBe(live);
     for (let i = bodies.length - live; i < bodies.length; i++) expect(await read(reopened, `e${i}`)).toEqual(bodies[i]);
@@ -148,9 +167,11 @@ describe('fs store', () => {
     const first = await FsStore.open({ dir, capacity: cap });
     const small = randomBytes(512);
     let next = 0;
-    await Promise.all(Array.from({ length: 64 }, async () => {
-      while (next < 40_000) await put(first, `p${next++}`, small);
-    }));
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (next < 40_000) await put(first, `p${next++}`, small);
+      }),
+    );
     const big = randomBytes(300 * 1024);
     await put(first, 'big', big);
     await first.close();
@@ -175,7 +196,11 @@ describe('fs store', () => {
 
   it('starts with 100,000 entries on disk: serves at once, index complete in the background', async () => {
     const dir = mkdir();
-    const header = encodeHeader({ size: 16, sha256: createHash('sha256').update(Buffer.alloc(16)).digest('hex'), createdMs: 1 });
+    const header = encodeHeader({
+      size: 16,
+      sha256: createHash('sha256').update(Buffer.alloc(16)).digest('hex'),
+      createdMs: 1,
+    });
     const file = Buffer.concat([header, Buffer.alloc(16)]);
     // Hard links to one entry file per shard: one syscall per directory entry, so the fixture is
     // quick to make (and within ext4's 65,000 links per inode); the index still stats every one.
@@ -191,12 +216,20 @@ describe('fs store', () => {
     }
     for (let i = 0; i < 100; i++) fs.rmSync(proto(String(i).padStart(2, '0')));
     const t0 = performance.now();
-    const store = await FsStore.open({ dir, capacity: { maxSize: Infinity, hardLimit: Infinity, maxEntrySize: Infinity } });
+    const store = await FsStore.open({
+      dir,
+      capacity: { maxSize: Infinity, hardLimit: Infinity, maxEntrySize: Infinity },
+    });
     const opened = performance.now() - t0;
     expect(await read(store, '10000042')).toEqual(Buffer.alloc(16)); // served before/while the index loads
     await store.ready();
     const loaded = performance.now() - t0;
-    expect(store.usage()).toEqual({ entries: 100_000, bytes: 100_000 * file.length, indexReady: true, pendingDigests: 0 });
+    expect(store.usage()).toEqual({
+      entries: 100_000,
+      bytes: 100_000 * file.length,
+      indexReady: true,
+      pendingDigests: 0,
+    });
     console.log(`100,000 entries: open ${opened.toFixed(0)} ms, index loaded ${loaded.toFixed(0)} ms`);
   });
 });
@@ -211,7 +244,11 @@ describe('redis store', () => {
   });
 
   it('stores, reads in namespace order, refuses duplicates', async () => {
-    const store = await RedisStore.open({ url: redis.url, prefix: 't1:', capacity: { maxSize: Infinity, hardLimit: Infinity, maxEntrySize: 1024 * 1024 } });
+    const store = await RedisStore.open({
+      url: redis.url,
+      prefix: 't1:',
+      capacity: { maxSize: Infinity, hardLimit: Infinity, maxEntrySize: 1024 * 1024 },
+    });
     const body = randomBytes(5000);
     expect((await put(store, 'k1', body)).ok).toBe(true);
     expect(await put(store, 'k1', randomBytes(5000))).toMatchObject({ ok: false, code: 'EXISTS' });
@@ -224,7 +261,11 @@ describe('redis store', () => {
   });
 
   it('refuses entries over the entry limit with a clear message, and writes past the hard limit', async () => {
-    const store = await RedisStore.open({ url: redis.url, prefix: 't2:', capacity: { maxSize: Infinity, hardLimit: 10_000, maxEntrySize: 8000 } });
+    const store = await RedisStore.open({
+      url: redis.url,
+      prefix: 't2:',
+      capacity: { maxSize: Infinity, hardLimit: 10_000, maxEntrySize: 8000 },
+    });
     const tooBig = await put(store, 'big', randomBytes(9000));
     expect(tooBig).toMatchObject({ ok: false, code: 'ENTRY_TOO_LARGE' });
     expect((tooBig as { message: string }).message).toMatch(/entry limit.*--max-entry-size/);
@@ -234,7 +275,11 @@ describe('redis store', () => {
   });
 
   it('evicts by last access down to max-size', async () => {
-    const store = await RedisStore.open({ url: redis.url, prefix: 't3:', capacity: { maxSize: 3000, hardLimit: Infinity, maxEntrySize: Infinity } });
+    const store = await RedisStore.open({
+      url: redis.url,
+      prefix: 't3:',
+      capacity: { maxSize: 3000, hardLimit: Infinity, maxEntrySize: Infinity },
+    });
     for (const k of ['r1', 'r2', 'r3']) {
       await put(store, k, randomBytes(1000));
       await new Promise((r) => setTimeout(r, 5));

@@ -17,16 +17,18 @@ const RSS_BUDGET = 24 * 1024 * 1024;
 
 function download(url: string): Promise<{ status: number; sha256: string; bytes: number }> {
   return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      const hash = createHash('sha256');
-      let bytes = 0;
-      res.on('data', (c: Buffer) => {
-        hash.update(c);
-        bytes += c.length;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, sha256: hash.digest('hex'), bytes }));
-      res.on('error', reject);
-    }).on('error', reject);
+    http
+      .get(url, (res) => {
+        const hash = createHash('sha256');
+        let bytes = 0;
+        res.on('data', (c: Buffer) => {
+          hash.update(c);
+          bytes += c.length;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, sha256: hash.digest('hex'), bytes }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
 }
 
@@ -47,7 +49,11 @@ describe('streaming', () => {
     const sampler = setInterval(() => (peak = Math.max(peak, s!.rss())), 20);
     try {
       const body = generatedBody(SIZE);
-      const up = await request(`${s.url}/v1/cache/2`, { method: 'PUT', headers: { 'content-length': SIZE }, body: body.stream });
+      const up = await request(`${s.url}/v1/cache/2`, {
+        method: 'PUT',
+        headers: { 'content-length': SIZE },
+        body: body.stream,
+      });
       expect(up.status).toBe(200);
       const down = await download(`${s.url}/v1/cache/2`);
       expect(down.bytes).toBe(SIZE);
@@ -55,7 +61,9 @@ describe('streaming', () => {
     } finally {
       clearInterval(sampler);
     }
-    console.log(`streaming ${SIZE} bytes: server RSS baseline ${(baseline / 2 ** 20).toFixed(1)} MiB, peak +${((peak - baseline) / 2 ** 20).toFixed(1)} MiB`);
+    console.log(
+      `streaming ${SIZE} bytes: server RSS baseline ${(baseline / 2 ** 20).toFixed(1)} MiB, peak +${((peak - baseline) / 2 ** 20).toFixed(1)} MiB`,
+    );
     expect(peak - baseline).toBeLessThan(RSS_BUDGET);
   });
 });

@@ -17,13 +17,49 @@ function turboWorkspace(root: string): void {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     fs.writeFileSync(path.join(root, rel), text);
   };
-  write('package.json', JSON.stringify({ name: 'turbo-ws', private: true, packageManager: 'npm@11.0.0', workspaces: ['packages/*'] }));
-  write('package-lock.json', JSON.stringify({ name: 'turbo-ws', lockfileVersion: 3, requires: true, packages: { '': { name: 'turbo-ws', workspaces: ['packages/*'] }, 'packages/a': { name: 'a' }, 'node_modules/a': { resolved: 'packages/a', link: true } } }));
-  write('turbo.json', JSON.stringify({ $schema: 'https://turborepo.com/schema.json', tasks: { build: { outputs: ['out/**'] } } }));
-  write('packages/a/package.json', JSON.stringify({ name: 'a', scripts: { build: `node -e "const fs=require('fs');fs.mkdirSync('out',{recursive:true});fs.writeFileSync('out/result.txt','turbo built');fs.writeFileSync('out/blob.bin',require('crypto').randomBytes(6*1024*1024))"` } }));
+  write(
+    'package.json',
+    JSON.stringify({ name: 'turbo-ws', private: true, packageManager: 'npm@11.0.0', workspaces: ['packages/*'] }),
+  );
+  write(
+    'package-lock.json',
+    JSON.stringify({
+      name: 'turbo-ws',
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        '': { name: 'turbo-ws', workspaces: ['packages/*'] },
+        'packages/a': { name: 'a' },
+        'node_modules/a': { resolved: 'packages/a', link: true },
+      },
+    }),
+  );
+  write(
+    'turbo.json',
+    JSON.stringify({ $schema: 'https://turborepo.com/schema.json', tasks: { build: { outputs: ['out/**'] } } }),
+  );
+  write(
+    'packages/a/package.json',
+    JSON.stringify({
+      name: 'a',
+      scripts: {
+        build: `node -e "const fs=require('fs');fs.mkdirSync('out',{recursive:true});fs.writeFileSync('out/result.txt','turbo built');fs.writeFileSync('out/blob.bin',require('crypto').randomBytes(6*1024*1024))"`,
+      },
+    }),
+  );
   // Untracked build output (out/, .turbo/ logs) would otherwise change the task hash between runs.
   write('.gitignore', 'node_modules\n.turbo\nout\n');
-  const git = (...args: string[]): void => void spawnSync('git', args, { cwd: root, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t.invalid' } });
+  const git = (...args: string[]): void =>
+    void spawnSync('git', args, {
+      cwd: root,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t.invalid',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t.invalid',
+      },
+    });
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-q', '-m', 'initial');
@@ -46,12 +82,26 @@ describe('turbo client end to end', () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
   const turbo = (): { code: number | null; out: string } => {
-    const r = spawnSync(path.join(repoRoot(), 'node_modules', '.bin', 'turbo'), ['run', 'build', '--cache=remote:rw', '--output-logs=full'], {
-      cwd: path.join(root, 'ws'),
-      encoding: 'utf8',
-      timeout: 120_000,
-      env: { ...process.env, TURBO_API: s.url, TURBO_TOKEN: token, TURBO_TEAM: 'team', TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1', DO_NOT_TRACK: '1', TURBO_UI: 'false', NO_COLOR: '1' },
-    });
+    const r = spawnSync(
+      path.join(repoRoot(), 'node_modules', '.bin', 'turbo'),
+      ['run', 'build', '--cache=remote:rw', '--output-logs=full'],
+      {
+        cwd: path.join(root, 'ws'),
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: {
+          ...process.env,
+          TURBO_API: s.url,
+          TURBO_TOKEN: token,
+          TURBO_TEAM: 'team',
+          TURBO_TELEMETRY_DISABLED: '1',
+          TURBO_NO_UPDATE_NOTIFIER: '1',
+          DO_NOT_TRACK: '1',
+          TURBO_UI: 'false',
+          NO_COLOR: '1',
+        },
+      },
+    );
     return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
   };
 

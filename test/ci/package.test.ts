@@ -19,7 +19,9 @@ interface PackFile {
 
 describe('npm pack', () => {
   const packed: string[] = (
-    JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repo, encoding: 'utf8' })) as Array<{
+    JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repo, encoding: 'utf8' }),
+    ) as Array<{
       files: PackFile[];
     }>
   )[0].files.map((f) => f.path);
@@ -27,9 +29,19 @@ describe('npm pack', () => {
   it('ships the plugin, the CLI, the executors and the schema, and no test rig or repository scripts', () => {
     console.log(`npm pack: ${packed.length} files`);
     const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
-    const required = [pkg.main, pkg.types, pkg.bin.fleet, 'package.json', 'README.md', 'executors.json', 'generators.json', 'config/schema.json'];
+    const required = [
+      pkg.main,
+      pkg.types,
+      pkg.bin.fleet,
+      'package.json',
+      'README.md',
+      'executors.json',
+      'generators.json',
+      'config/schema.json',
+    ];
     for (const f of required) expect(packed, f).toContain(f.replace(/^\.\//, ''));
-    const allowed = /^(dist\/(plugin|graph|executors|generators|runner|cache|analytics|dashboard|config|cli)\/|executors\/[^/]+\/schema\.json$|(package|executors|generators)\.json$|config\/schema\.json$|README\.md$|LICENSE$)/;
+    const allowed =
+      /^(dist\/(plugin|graph|executors|generators|runner|cache|analytics|dashboard|config|cli)\/|executors\/[^/]+\/schema\.json$|(package|executors|generators)\.json$|config\/schema\.json$|README\.md$|LICENSE$)/;
     const unexpected = packed.filter((p) => !allowed.test(p));
     expect(unexpected).toEqual([]);
     expect(packed.filter((p) => /^dist\/(test|scripts)\/|tsbuildinfo/.test(p))).toEqual([]);

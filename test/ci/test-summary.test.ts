@@ -67,7 +67,8 @@ describe('scripts/test-summary.mjs', () => {
 
   it('counts failed tests and reads 0 failed only on a green run', () => {
     const failing = runVitest({
-      'bad.test.ts': "import { it, expect } from 'vitest';\nit('x', () => expect(1).toBe(2));\nit('y', () => expect(1).toBe(2));\n",
+      'bad.test.ts':
+        "import { it, expect } from 'vitest';\nit('x', () => expect(1).toBe(2));\nit('y', () => expect(1).toBe(2));\n",
       'ok.test.ts': passing,
     });
     expect(summary([failing.report]).lines.at(-1)).toBe('1 passed, 2 failed');

@@ -50,7 +50,14 @@ describe('fleet graph on examples/polyglot', () => {
     const ours = g.dependencies.map((d) => `${d.source}->${d.target}`);
     expect([...new Set(ours)].sort()).toEqual([...new Set(nxEdges)].sort());
     // Every language contributes: a TS edge, a Python edge and Docker edges (COPY of a build output, FROM a workspace image).
-    expect(ours).toEqual(expect.arrayContaining(['core->util', 'polyglot-wordservice->polyglot-textkit', 'api-image->@polyglot/api', 'report-image->base-node']));
+    expect(ours).toEqual(
+      expect.arrayContaining([
+        'core->util',
+        'polyglot-wordservice->polyglot-textkit',
+        'api-image->@polyglot/api',
+        'report-image->base-node',
+      ]),
+    );
   });
 
   it('lists a Dockerfile with the context files it copies and its base image', () => {
@@ -68,7 +75,10 @@ describe('fleet graph with bad input', () => {
   beforeAll(() => {
     ws = createWorkspace({ fixture: 'examples/polyglot' });
     // A tsconfig with a syntax error on line 3 and a source file that does not parse.
-    ws.write('libs/core/tsconfig.json', '{\n  "extends": "../../tsconfig.base.json",\n  "include": ["src/**/*.ts",, }\n');
+    ws.write(
+      'libs/core/tsconfig.json',
+      '{\n  "extends": "../../tsconfig.base.json",\n  "include": ["src/**/*.ts",, }\n',
+    );
     ws.write('libs/util/src/broken.ts', "import { a } from './strings';\nexport const x = {{{ ;\nimport('./index');\n");
   });
   afterAll(() => ws.dispose());

@@ -36,15 +36,22 @@ describe('bad Dockerfiles on real nx', () => {
   });
 
   it('keeps what can be read: the recovered COPY after an unterminated heredoc is an input', () => {
-    const shown = JSON.parse(ws.nxOk(['show', 'project', 'heredoc', '--json'])) as { targets: Record<string, { inputs: unknown[] }> };
+    const shown = JSON.parse(ws.nxOk(['show', 'project', 'heredoc', '--json'])) as {
+      targets: Record<string, { inputs: unknown[] }>;
+    };
     expect(shown.targets['docker-build'].inputs).toContain('{workspaceRoot}/images/heredoc/app.sh');
-    const unknown = JSON.parse(ws.nxOk(['show', 'project', 'unknown', '--json'])) as { targets: Record<string, { inputs: unknown[] }> };
+    const unknown = JSON.parse(ws.nxOk(['show', 'project', 'unknown', '--json'])) as {
+      targets: Record<string, { inputs: unknown[] }>;
+    };
     expect(unknown.targets['docker-build'].inputs).toContain('{workspaceRoot}/images/unknown/b/**/*');
   });
 
   it('bad docker options fail nx naming the option', () => {
     const nxJson = ws.read('nx.json');
-    ws.write('nx.json', JSON.stringify({ plugins: [{ plugin: 'nx-fleet', options: { docker: { exportImage: 'zip' } } }] }));
+    ws.write(
+      'nx.json',
+      JSON.stringify({ plugins: [{ plugin: 'nx-fleet', options: { docker: { exportImage: 'zip' } } }] }),
+    );
     const r = ws.nx(['show', 'projects', '--json']);
     ws.write('nx.json', nxJson);
     expect(r.code).not.toBe(0);

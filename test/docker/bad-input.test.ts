@@ -2,17 +2,35 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeDockerfile, parseDockerfile } from '../../graph/docker';
 
-const codes = (text: string): string[] => analyzeDockerfile(text, { file: 'apps/x/Dockerfile' }).diagnostics.map((d) => `${d.code}@${d.line}`);
+const codes = (text: string): string[] =>
+  analyzeDockerfile(text, { file: 'apps/x/Dockerfile' }).diagnostics.map((d) => `${d.code}@${d.line}`);
 
 describe('bad Dockerfiles', () => {
   it('unterminated heredoc: diagnostic on the opening line, later instructions still parsed', () => {
     const text = 'FROM alpine\nRUN <<EOF\necho a\nCOPY src /src\nRUN echo after\n';
     const parsed = parseDockerfile(text, { file: 'apps/x/Dockerfile' });
     expect(parsed.diagnostics).toEqual([
-      { file: 'apps/x/Dockerfile', line: 2, code: 'DOCKERFILE_UNTERMINATED_HEREDOC', message: expect.stringContaining('EOF'), severity: 'error' },
+      {
+        file: 'apps/x/Dockerfile',
+        line: 2,
+        code: 'DOCKERFILE_UNTERMINATED_HEREDOC',
+        message: expect.stringContaining('EOF'),
+        severity: 'error',
+      },
     ]);
-    expect(parsed.instructions.map((i) => `${i.keyword}@${i.startLine}-${i.endLine}`)).toEqual(['FROM@1-1', 'RUN@2-3', 'COPY@4-4', 'RUN@5-5']);
-    expect(parsed.instructions[1].heredocs[0]).toMatchObject({ name: 'EOF', terminated: false, content: 'echo a\n', startLine: 3, endLine: 3 });
+    expect(parsed.instructions.map((i) => `${i.keyword}@${i.startLine}-${i.endLine}`)).toEqual([
+      'FROM@1-1',
+      'RUN@2-3',
+      'COPY@4-4',
+      'RUN@5-5',
+    ]);
+    expect(parsed.instructions[1].heredocs[0]).toMatchObject({
+      name: 'EOF',
+      terminated: false,
+      content: 'echo a\n',
+      startLine: 3,
+      endLine: 3,
+    });
   });
 
   it('unterminated heredoc at the end of the file keeps the whole body', () => {
@@ -51,7 +69,9 @@ describe('bad Dockerfiles', () => {
   it('directive errors: invalid escape token and duplicate directive', () => {
     expect(codes('# escape=x\nFROM alpine\n')).toEqual(['DOCKERFILE_INVALID_DIRECTIVE@1']);
     expect(codes('# syntax=a\n# syntax=b\nFROM alpine\n')).toEqual(['DOCKERFILE_DUPLICATE_DIRECTIVE@2']);
-    expect(parseDockerfile('# syntax=a\n# syntax=b\nFROM alpine\n').directives).toEqual([{ name: 'syntax', value: 'a', line: 1 }]);
+    expect(parseDockerfile('# syntax=a\n# syntax=b\nFROM alpine\n').directives).toEqual([
+      { name: 'syntax', value: 'a', line: 1 },
+    ]);
   });
 
   it('structural errors of FROM, COPY, ARG and ONBUILD', () => {
@@ -60,7 +80,10 @@ describe('bad Dockerfiles', () => {
     expect(codes('FROM alpine AS a\nFROM alpine AS A\n')).toEqual(['DOCKERFILE_DUPLICATE_STAGE@2']);
     expect(codes('FROM alpine\nCOPY onlyone\n')).toEqual(['DOCKERFILE_MISSING_ARGUMENTS@2']);
     expect(codes('FROM alpine\nARG\n')).toEqual(['DOCKERFILE_MISSING_ARGUMENTS@2']);
-    expect(codes('FROM alpine\nONBUILD FROM x\nONBUILD\n')).toEqual(['DOCKERFILE_INVALID_ONBUILD@2', 'DOCKERFILE_MISSING_ARGUMENTS@3']);
+    expect(codes('FROM alpine\nONBUILD FROM x\nONBUILD\n')).toEqual([
+      'DOCKERFILE_INVALID_ONBUILD@2',
+      'DOCKERFILE_MISSING_ARGUMENTS@3',
+    ]);
   });
 
   it('stage references that Docker rejects', () => {
@@ -70,11 +93,27 @@ describe('bad Dockerfiles', () => {
 
   it('bad substitution is reported and the word becomes empty', () => {
     const model = analyzeDockerfile('ARG A\nFROM alpine:${A\nCOPY ${:x} /d\n');
-    expect(model.diagnostics.map((d) => `${d.code}@${d.line}`)).toEqual(['DOCKERFILE_BAD_SUBSTITUTION@2', 'DOCKERFILE_BAD_SUBSTITUTION@3']);
+    expect(model.diagnostics.map((d) => `${d.code}@${d.line}`)).toEqual([
+      'DOCKERFILE_BAD_SUBSTITUTION@2',
+      'DOCKERFILE_BAD_SUBSTITUTION@3',
+    ]);
   });
 
   it('never throws, whatever the input', () => {
-    const nasty = ['\\', '`', 'FROM "', 'RUN <<', 'RUN <<""', 'COPY --from= a b', 'ENV =', 'ENV a', '# escape=`\nFROM a `', 'ONBUILD ONBUILD', '\uFEFF', 'FROM ${a:-${b:+${c}}}'];
+    const nasty = [
+      '\\',
+      '`',
+      'FROM "',
+      'RUN <<',
+      'RUN <<""',
+      'COPY --from= a b',
+      'ENV =',
+      'ENV a',
+      '# escape=`\nFROM a `',
+      'ONBUILD ONBUILD',
+      '\uFEFF',
+      'FROM ${a:-${b:+${c}}}',
+    ];
     for (const text of nasty) expect(() => analyzeDockerfile(text)).not.toThrow();
   });
 });

@@ -4,7 +4,8 @@ import { loadCorpus, type CorpusExpectation } from './corpus';
 
 const corpus = loadCorpus();
 
-const span = (i: DockerInstruction): string => `${i.keyword}@${i.startLine}${i.endLine === i.startLine ? '' : `-${i.endLine}`}`;
+const span = (i: DockerInstruction): string =>
+  `${i.keyword}@${i.startLine}${i.endLine === i.startLine ? '' : `-${i.endLine}`}`;
 const collapse = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
 function at(model: DockerfileModel, line: string): DockerInstruction {
@@ -14,42 +15,69 @@ function at(model: DockerfileModel, line: string): DockerInstruction {
 }
 
 function baseOf(model: DockerfileModel): string[] {
-  return model.stages.map((s) => (s.base.kind === 'image' ? s.base.image.canonical : s.base.kind === 'stage' ? `stage:${s.base.stage}` : 'scratch'));
+  return model.stages.map((s) =>
+    s.base.kind === 'image' ? s.base.image.canonical : s.base.kind === 'stage' ? `stage:${s.base.stage}` : 'scratch',
+  );
 }
 
 /** Every optional expectation, checked only when the expectation file states it. */
 function checkOptional(model: DockerfileModel, e: CorpusExpectation): void {
   if (e.escape !== undefined) expect(model.escapeChar).toBe(e.escape);
   if (e.bases) expect(baseOf(model)).toEqual(e.bases);
-  if (e.mutable) expect(model.stages.map((s) => (s.base.kind === 'image' ? s.base.image.mutable : null))).toEqual(e.mutable);
+  if (e.mutable)
+    expect(model.stages.map((s) => (s.base.kind === 'image' ? s.base.image.mutable : null))).toEqual(e.mutable);
   if (e.stageNames) expect(model.stages.map((s) => s.name ?? null)).toEqual(e.stageNames);
   if (e.contextSources) expect([...new Set(model.contextSources.map((s) => s.path))].sort()).toEqual(e.contextSources);
   if (e.externalSources) expect(model.externalSources.map((s) => `${s.origin}@${s.line}`)).toEqual(e.externalSources);
   for (const [line, want] of Object.entries(e.from ?? {})) {
     const source = model.instructions.find((a) => a.instruction.startLine === Number(line))?.sources[0];
     const from = source?.from;
-    expect(from && (from.kind === 'stage' ? `stage:${from.stage}` : `image:${from.image.canonical}`), `from on line ${line}`).toBe(want);
+    expect(
+      from && (from.kind === 'stage' ? `stage:${from.stage}` : `image:${from.image.canonical}`),
+      `from on line ${line}`,
+    ).toBe(want);
   }
   for (const [line, want] of Object.entries(e.heredocs ?? {})) {
     const ins = at(model, line);
-    expect((ins.trigger ?? ins).heredocs.map((h) => h.name), `heredocs on line ${line}`).toEqual(want);
+    expect(
+      (ins.trigger ?? ins).heredocs.map((h) => h.name),
+      `heredocs on line ${line}`,
+    ).toEqual(want);
   }
   for (const [line, want] of Object.entries(e.heredocDetails ?? {})) {
-    const got = at(model, line).heredocs.map((h) => ({ name: h.name, expand: h.expand, chomp: h.chomp, content: h.content, ...(h.fd ? { fd: h.fd } : {}) }));
+    const got = at(model, line).heredocs.map((h) => ({
+      name: h.name,
+      expand: h.expand,
+      chomp: h.chomp,
+      content: h.content,
+      ...(h.fd ? { fd: h.fd } : {}),
+    }));
     expect(got, `heredoc details on line ${line}`).toEqual(want);
   }
-  for (const [line, want] of Object.entries(e.forms ?? {})) expect(at(model, line).form, `form on line ${line}`).toBe(want);
-  for (const [line, want] of Object.entries(e.words ?? {})) expect(at(model, line).words, `words on line ${line}`).toEqual(want);
-  for (const [line, want] of Object.entries(e.text ?? {})) expect(collapse(at(model, line).text), `text on line ${line}`).toBe(want);
+  for (const [line, want] of Object.entries(e.forms ?? {}))
+    expect(at(model, line).form, `form on line ${line}`).toBe(want);
+  for (const [line, want] of Object.entries(e.words ?? {}))
+    expect(at(model, line).words, `words on line ${line}`).toEqual(want);
+  for (const [line, want] of Object.entries(e.text ?? {}))
+    expect(collapse(at(model, line).text), `text on line ${line}`).toBe(want);
   for (const [line, want] of Object.entries(e.flags ?? {})) {
-    expect(at(model, line).flags.map((f) => (f.value === undefined ? f.name : `${f.name}=${f.value}`)), `flags on line ${line}`).toEqual(want);
+    expect(
+      at(model, line).flags.map((f) => (f.value === undefined ? f.name : `${f.name}=${f.value}`)),
+      `flags on line ${line}`,
+    ).toEqual(want);
   }
   for (const [line, want] of Object.entries(e.pairs ?? {})) {
-    expect(at(model, line).pairs?.map((p) => `${p.key}=${p.value ?? ''}`), `pairs on line ${line}`).toEqual(want);
+    expect(
+      at(model, line).pairs?.map((p) => `${p.key}=${p.value ?? ''}`),
+      `pairs on line ${line}`,
+    ).toEqual(want);
   }
   for (const [line, want] of Object.entries(e.mounts ?? {})) {
     const analyzed = model.instructions.find((a) => a.instruction.startLine === Number(line));
-    expect(analyzed?.mounts.map((m) => m.type), `mounts on line ${line}`).toEqual(want);
+    expect(
+      analyzed?.mounts.map((m) => m.type),
+      `mounts on line ${line}`,
+    ).toEqual(want);
   }
   for (const [line, want] of Object.entries(e.triggers ?? {})) expect(at(model, line).trigger?.keyword).toBe(want);
 }

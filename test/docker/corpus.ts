@@ -27,7 +27,10 @@ export interface CorpusExpectation {
   /** By start line: `stage:N` or `image:<canonical>` of the `--from=`. */
   from?: Record<string, string>;
   heredocs?: Record<string, string[]>;
-  heredocDetails?: Record<string, Array<{ name: string; expand: boolean; chomp: boolean; content: string; fd?: number }>>;
+  heredocDetails?: Record<
+    string,
+    Array<{ name: string; expand: boolean; chomp: boolean; content: string; fd?: number }>
+  >;
   forms?: Record<string, 'exec' | 'shell'>;
   words?: Record<string, string[]>;
   /** Text after flags with whitespace runs collapsed to one space. */
@@ -55,7 +58,9 @@ export function loadCorpus(): CorpusEntry[] {
     .map((f) => {
       const name = f.slice(0, -'.Dockerfile'.length);
       const file = path.join(CORPUS_DIR, f);
-      const expected = JSON.parse(readFileSync(path.join(CORPUS_DIR, `${name}.expected.json`), 'utf8')) as CorpusExpectation;
+      const expected = JSON.parse(
+        readFileSync(path.join(CORPUS_DIR, `${name}.expected.json`), 'utf8'),
+      ) as CorpusExpectation;
       return { name, file, text: readFileSync(file, 'utf8'), expected };
     });
 }

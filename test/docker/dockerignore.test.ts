@@ -23,16 +23,66 @@ interface Row {
 }
 
 const TABLE: Row[] = [
-  { rule: 'a # line is a comment', patterns: ['# comment', 'a.txt'], excluded: ['a.txt'], included: ['# comment', 'b.txt'] },
-  { rule: '# only in column one starts a comment (no trimming first)', patterns: [' #x'], excluded: ['#x'], included: ['x'] },
-  { rule: 'blank lines are ignored, surrounding whitespace trimmed', patterns: ['', '   ', '  *.log  '], excluded: ['debug.log'], included: ['log', 'a/debug.log'] },
-  { rule: '*/temp* : one level below the root', patterns: ['*/temp*'], excluded: ['somedir/temporary.txt', 'somedir/temp', 'somedir/temp/x'], included: ['temp', 'temporary.txt', 'a/b/temp'] },
-  { rule: '*/*/temp* : two levels below the root', patterns: ['*/*/temp*'], excluded: ['somedir/subdir/temporary.txt'], included: ['somedir/temporary.txt', 'temp'] },
-  { rule: 'temp? : one character after temp, at the root', patterns: ['temp?'], excluded: ['tempa', 'tempb', 'temp1/x'], included: ['temp', 'tempab', 'a/tempa'] },
-  { rule: '**/*.go : any number of directories, including none', patterns: ['**/*.go'], excluded: ['main.go', 'cmd/server/main.go', 'a/b/c/d.go'], included: ['main.go.txt', 'go'] },
-  { rule: '** inside a pattern', patterns: ['a/**/b'], excluded: ['a/b', 'a/x/b', 'a/x/y/b', 'a/x/b/c'], included: ['b', 'ab', 'a/bb'] },
-  { rule: 'trailing ** matches everything below', patterns: ['logs/**'], excluded: ['logs/a', 'logs/a/b'], included: ['logsx', 'other/logs/a'] },
-  { rule: '! makes an exception', patterns: ['*.md', '!README.md'], excluded: ['CHANGELOG.md', 'docs.md'], included: ['README.md', 'docs/a.md'] },
+  {
+    rule: 'a # line is a comment',
+    patterns: ['# comment', 'a.txt'],
+    excluded: ['a.txt'],
+    included: ['# comment', 'b.txt'],
+  },
+  {
+    rule: '# only in column one starts a comment (no trimming first)',
+    patterns: [' #x'],
+    excluded: ['#x'],
+    included: ['x'],
+  },
+  {
+    rule: 'blank lines are ignored, surrounding whitespace trimmed',
+    patterns: ['', '   ', '  *.log  '],
+    excluded: ['debug.log'],
+    included: ['log', 'a/debug.log'],
+  },
+  {
+    rule: '*/temp* : one level below the root',
+    patterns: ['*/temp*'],
+    excluded: ['somedir/temporary.txt', 'somedir/temp', 'somedir/temp/x'],
+    included: ['temp', 'temporary.txt', 'a/b/temp'],
+  },
+  {
+    rule: '*/*/temp* : two levels below the root',
+    patterns: ['*/*/temp*'],
+    excluded: ['somedir/subdir/temporary.txt'],
+    included: ['somedir/temporary.txt', 'temp'],
+  },
+  {
+    rule: 'temp? : one character after temp, at the root',
+    patterns: ['temp?'],
+    excluded: ['tempa', 'tempb', 'temp1/x'],
+    included: ['temp', 'tempab', 'a/tempa'],
+  },
+  {
+    rule: '**/*.go : any number of directories, including none',
+    patterns: ['**/*.go'],
+    excluded: ['main.go', 'cmd/server/main.go', 'a/b/c/d.go'],
+    included: ['main.go.txt', 'go'],
+  },
+  {
+    rule: '** inside a pattern',
+    patterns: ['a/**/b'],
+    excluded: ['a/b', 'a/x/b', 'a/x/y/b', 'a/x/b/c'],
+    included: ['b', 'ab', 'a/bb'],
+  },
+  {
+    rule: 'trailing ** matches everything below',
+    patterns: ['logs/**'],
+    excluded: ['logs/a', 'logs/a/b'],
+    included: ['logsx', 'other/logs/a'],
+  },
+  {
+    rule: '! makes an exception',
+    patterns: ['*.md', '!README.md'],
+    excluded: ['CHANGELOG.md', 'docs.md'],
+    included: ['README.md', 'docs/a.md'],
+  },
   {
     rule: 'last match wins: README-secret.md excluded after !README*.md',
     patterns: ['*.md', '!README*.md', 'README-secret.md'],
@@ -45,21 +95,76 @@ const TABLE: Row[] = [
     excluded: ['CONTRIBUTING.md'],
     included: ['README-secret.md', 'README.md'],
   },
-  { rule: 'a directory pattern excludes everything under it', patterns: ['node_modules', 'build/'], excluded: ['node_modules', 'node_modules/a/b.js', 'build/out.js'], included: ['src/node_modules.ts', 'buildx'] },
-  { rule: 'an exception inside an excluded directory', patterns: ['docs', '!docs/keep.md'], excluded: ['docs/other.md'], included: ['docs/keep.md'] },
-  { rule: 'allow-list style: * then exceptions', patterns: ['*', '!src', '!package.json'], excluded: ['README.md', 'test/a.ts'], included: ['src/a.ts', 'src/deep/b.ts', 'package.json'] },
-  { rule: 'a leading / is the context root', patterns: ['/foo/bar', '/baz'], excluded: ['foo/bar', 'foo/bar/x', 'baz'], included: ['x/foo/bar', 'foo'] },
-  { rule: 'patterns are cleaned like Go filepath.Clean (., .., //)', patterns: ['./a//b/', 'x/../y', 'p/./q'], excluded: ['a/b', 'y', 'p/q'], included: ['x/y', 'x'] },
+  {
+    rule: 'a directory pattern excludes everything under it',
+    patterns: ['node_modules', 'build/'],
+    excluded: ['node_modules', 'node_modules/a/b.js', 'build/out.js'],
+    included: ['src/node_modules.ts', 'buildx'],
+  },
+  {
+    rule: 'an exception inside an excluded directory',
+    patterns: ['docs', '!docs/keep.md'],
+    excluded: ['docs/other.md'],
+    included: ['docs/keep.md'],
+  },
+  {
+    rule: 'allow-list style: * then exceptions',
+    patterns: ['*', '!src', '!package.json'],
+    excluded: ['README.md', 'test/a.ts'],
+    included: ['src/a.ts', 'src/deep/b.ts', 'package.json'],
+  },
+  {
+    rule: 'a leading / is the context root',
+    patterns: ['/foo/bar', '/baz'],
+    excluded: ['foo/bar', 'foo/bar/x', 'baz'],
+    included: ['x/foo/bar', 'foo'],
+  },
+  {
+    rule: 'patterns are cleaned like Go filepath.Clean (., .., //)',
+    patterns: ['./a//b/', 'x/../y', 'p/./q'],
+    excluded: ['a/b', 'y', 'p/q'],
+    included: ['x/y', 'x'],
+  },
   { rule: '* and ? never cross a /', patterns: ['a*', 'b?c'], excluded: ['abc', 'bxc'], included: ['x/abc', 'b/c'] },
-  { rule: 'character classes with ranges', patterns: ['file[0-9].txt'], excluded: ['file1.txt', 'file9.txt'], included: ['filea.txt', 'file10.txt'] },
+  {
+    rule: 'character classes with ranges',
+    patterns: ['file[0-9].txt'],
+    excluded: ['file1.txt', 'file9.txt'],
+    included: ['filea.txt', 'file10.txt'],
+  },
   { rule: 'negated class with ^', patterns: ['file[^0-9].txt'], excluded: ['filea.txt'], included: ['file1.txt'] },
-  { rule: '! inside brackets is a literal in Go (not negation)', patterns: ['[!a]x'], excluded: ['!x', 'ax'], included: ['bx'] },
+  {
+    rule: '! inside brackets is a literal in Go (not negation)',
+    patterns: ['[!a]x'],
+    excluded: ['!x', 'ax'],
+    included: ['bx'],
+  },
   { rule: '\\ escapes a metacharacter', patterns: ['\\*.txt'], excluded: ['*.txt'], included: ['a.txt'] },
-  { rule: 'leading ** with a literal rest (Docker suffix shortcut)', patterns: ['**/secret.pem'], excluded: ['secret.pem', 'a/b/secret.pem'], included: ['notsecret.pem'] },
-  { rule: 'Docker quirk: **name matches any path ending in name', patterns: ['**foo'], excluded: ['barfoo', 'a/bfoo'], included: ['foobar'] },
+  {
+    rule: 'leading ** with a literal rest (Docker suffix shortcut)',
+    patterns: ['**/secret.pem'],
+    excluded: ['secret.pem', 'a/b/secret.pem'],
+    included: ['notsecret.pem'],
+  },
+  {
+    rule: 'Docker quirk: **name matches any path ending in name',
+    patterns: ['**foo'],
+    excluded: ['barfoo', 'a/bfoo'],
+    included: ['foobar'],
+  },
   { rule: 'the context root is never excluded', patterns: ['*'], excluded: ['anything'], included: ['.', './'] },
-  { rule: 'an exception cannot match before an exclusion', patterns: ['!keep.txt', '*.txt'], excluded: ['keep.txt'], included: [] },
-  { rule: 'paths given with ./ or a leading / are normalised', patterns: ['dist'], excluded: ['./dist/a.js', '/dist/b.js'], included: ['./src/a.ts'] },
+  {
+    rule: 'an exception cannot match before an exclusion',
+    patterns: ['!keep.txt', '*.txt'],
+    excluded: ['keep.txt'],
+    included: [],
+  },
+  {
+    rule: 'paths given with ./ or a leading / are normalised',
+    patterns: ['dist'],
+    excluded: ['./dist/a.js', '/dist/b.js'],
+    included: ['./src/a.ts'],
+  },
 ];
 
 describe('.dockerignore rules (Docker documentation)', () => {
@@ -83,7 +188,10 @@ describe('.dockerignore rules (Docker documentation)', () => {
 
   it('reports a bad pattern with its line and still applies the others', () => {
     const ignore = parseDockerignore('*.log\n[\n!\nsecrets', { file: 'ctx/.dockerignore' });
-    expect(ignore.diagnostics.map((d) => `${d.code}@${d.line}`)).toEqual(['DOCKERIGNORE_BAD_PATTERN@2', 'DOCKERIGNORE_BAD_PATTERN@3']);
+    expect(ignore.diagnostics.map((d) => `${d.code}@${d.line}`)).toEqual([
+      'DOCKERIGNORE_BAD_PATTERN@2',
+      'DOCKERIGNORE_BAD_PATTERN@3',
+    ]);
     expect(ignore.diagnostics[0].file).toBe('ctx/.dockerignore');
     expect(ignore.isExcluded('a.log')).toBe(true);
     expect(ignore.isExcluded('secrets/key')).toBe(true);
@@ -135,15 +243,39 @@ describe('loading: per-Dockerfile ignore files take precedence', () => {
 });
 
 describe('context files', () => {
-  const files = ['package.json', 'package-lock.json', 'src/a.ts', 'src/deep/b.ts', 'src/a.test.ts', 'README.md', 'docs/x.md', 'node_modules/m/index.js', 'apps/api/main.ts', 'apps/web/main.ts'];
+  const files = [
+    'package.json',
+    'package-lock.json',
+    'src/a.ts',
+    'src/deep/b.ts',
+    'src/a.test.ts',
+    'README.md',
+    'docs/x.md',
+    'node_modules/m/index.js',
+    'apps/api/main.ts',
+    'apps/web/main.ts',
+  ];
   const ignore = parseDockerignore('node_modules\n**/*.test.ts\n*.md\n');
 
   it('lists the files that survive .dockerignore', () => {
-    expect(survivingContextFiles(files, ignore)).toEqual(['package.json', 'package-lock.json', 'src/a.ts', 'src/deep/b.ts', 'docs/x.md', 'apps/api/main.ts', 'apps/web/main.ts']);
+    expect(survivingContextFiles(files, ignore)).toEqual([
+      'package.json',
+      'package-lock.json',
+      'src/a.ts',
+      'src/deep/b.ts',
+      'docs/x.md',
+      'apps/api/main.ts',
+      'apps/web/main.ts',
+    ]);
   });
 
   it('lists the surviving files that COPY sources reach: directories, globs per segment, the whole context', () => {
-    expect(reachableContextFiles(files, ['package*.json', 'src'], ignore)).toEqual(['package.json', 'package-lock.json', 'src/a.ts', 'src/deep/b.ts']);
+    expect(reachableContextFiles(files, ['package*.json', 'src'], ignore)).toEqual([
+      'package.json',
+      'package-lock.json',
+      'src/a.ts',
+      'src/deep/b.ts',
+    ]);
     expect(reachableContextFiles(files, ['apps/*/main.ts'], ignore)).toEqual(['apps/api/main.ts', 'apps/web/main.ts']);
     // Like COPY, ** is not recursive in a source: it is just *, one segment.
     expect(reachableContextFiles(files, ['**/main.ts'], ignore)).toEqual([]);
@@ -152,7 +284,10 @@ describe('context files', () => {
   });
 
   it('applies COPY --exclude patterns below the matched source', () => {
-    const sources = [{ path: 'src', excludes: ['deep'] }, { path: 'apps', excludes: ['*/main.ts', '!api/main.ts'] }];
+    const sources = [
+      { path: 'src', excludes: ['deep'] },
+      { path: 'apps', excludes: ['*/main.ts', '!api/main.ts'] },
+    ];
     expect(reachableContextFiles(files, sources, ignore)).toEqual(['src/a.ts', 'apps/api/main.ts']);
   });
 });

@@ -26,10 +26,22 @@ const FILES: Record<string, string> = {
       },
     ],
   }),
-  'tsconfig.base.json': JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', strict: true, skipLibCheck: true, types: [] } }),
+  'tsconfig.base.json': JSON.stringify({
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'ESNext',
+      moduleResolution: 'bundler',
+      strict: true,
+      skipLibCheck: true,
+      types: [],
+    },
+  }),
   'apps/web/package.json': JSON.stringify({ name: 'web', version: '0.0.0', private: true }),
   'apps/web/tsconfig.json': JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src/**/*.ts'] }),
-  'apps/web/tsconfig.app.json': JSON.stringify({ extends: './tsconfig.json', compilerOptions: { rootDir: 'src', outDir: 'dist' } }),
+  'apps/web/tsconfig.app.json': JSON.stringify({
+    extends: './tsconfig.json',
+    compilerOptions: { rootDir: 'src', outDir: 'dist' },
+  }),
   'apps/web/src/index.ts': 'export const greeting: string = "hello";\n',
   'images/plain/Dockerfile': 'FROM alpine:3.20\nARG GIT_SHA\nCOPY src/ /app/src/\nCOPY config.json /app/\n',
   'images/plain/.dockerignore': '# docs and secrets stay out of the context\nsrc/**/*.md\nsrc/secret\n',
@@ -78,7 +90,13 @@ describe('docker-build inputs on real nx', () => {
 
   it('nx affected agrees: an ignored file does not select docker-build, a copied one does', () => {
     const affected = (file: string) =>
-      Object.keys((JSON.parse(ws.nxOk(['affected', '-t', 'docker-build', `--files=${file}`, '--graph=stdout'])) as { tasks: { tasks: object } }).tasks.tasks);
+      Object.keys(
+        (
+          JSON.parse(ws.nxOk(['affected', '-t', 'docker-build', `--files=${file}`, '--graph=stdout'])) as {
+            tasks: { tasks: object };
+          }
+        ).tasks.tasks,
+      );
     expect(affected('images/plain/src/README.md')).toEqual([]);
     expect(affected('images/plain/src/main.sh')).toEqual(['plain:docker-build']);
   });

@@ -41,7 +41,10 @@ describe('ARG and ENV scoping (Docker rules)', () => {
 
   it('build-arg overrides apply to declared ARGs only, globally and per stage', () => {
     const model = analyzeDockerfile(text, { buildArgs: { VERSION: '9', BASE: 'debian', UNDECLARED: 'u' } });
-    expect(model.stages[0].base).toMatchObject({ kind: 'image', image: { raw: 'debian:3.9', canonical: 'docker.io/library/debian:3.9' } });
+    expect(model.stages[0].base).toMatchObject({
+      kind: 'image',
+      image: { raw: 'debian:3.9', canonical: 'docker.io/library/debian:3.9' },
+    });
     expect(expanded(model, 7)).toEqual(['app-9', '/x']);
     expect(model.buildArgs).toEqual(['BASE', 'LOCAL', 'VERSION']);
     expect(model.globalArgs.map((a) => [a.name, a.defaultValue, a.value, a.global])).toEqual([
@@ -73,16 +76,28 @@ describe('ARG and ENV scoping (Docker rules)', () => {
 
 describe('sources, mounts and references', () => {
   it('classifies COPY/ADD/bind sources and cleans context paths', () => {
-    const model = analyzeDockerfile([
-      'FROM alpine AS base\nFROM base',
-      'COPY ./src/ /app/../etc/x /../up "$HOME"x /dest/',
-      'ADD https://e.com/a.tgz git@github.com:a/b.git https://github.com/a/b.git#v1 https://e.com/x.git?ref=1 local.tar /d',
-      'RUN --mount=type=bind,from=base,source=/etc,target=/e --mount=type=bind,src=cfg,dst=/c,ro --mount=type=cache,from=node:20,source=/x,target=/y true',
-      'COPY --from=base --exclude=*.md /a /b',
-    ].join('\n'));
-    expect(model.contextSources.map((s) => `${s.via}:${s.path}`)).toEqual(['copy:src', 'copy:etc/x', 'copy:up', 'copy:x', 'add:local.tar', 'bind:cfg']);
+    const model = analyzeDockerfile(
+      [
+        'FROM alpine AS base\nFROM base',
+        'COPY ./src/ /app/../etc/x /../up "$HOME"x /dest/',
+        'ADD https://e.com/a.tgz git@github.com:a/b.git https://github.com/a/b.git#v1 https://e.com/x.git?ref=1 local.tar /d',
+        'RUN --mount=type=bind,from=base,source=/etc,target=/e --mount=type=bind,src=cfg,dst=/c,ro --mount=type=cache,from=node:20,source=/x,target=/y true',
+        'COPY --from=base --exclude=*.md /a /b',
+      ].join('\n'),
+    );
+    expect(model.contextSources.map((s) => `${s.via}:${s.path}`)).toEqual([
+      'copy:src',
+      'copy:etc/x',
+      'copy:up',
+      'copy:x',
+      'add:local.tar',
+      'bind:cfg',
+    ]);
     expect(model.externalSources.map((s) => `${s.origin}:${s.path}`)).toEqual([
-      'url:https://e.com/a.tgz', 'git:git@github.com:a/b.git', 'git:https://github.com/a/b.git#v1', 'git:https://e.com/x.git?ref=1',
+      'url:https://e.com/a.tgz',
+      'git:git@github.com:a/b.git',
+      'git:https://github.com/a/b.git#v1',
+      'git:https://e.com/x.git?ref=1',
     ]);
     const run = model.instructions[4];
     expect(run.mounts.map((m) => [m.type, m.source, m.target, m.from?.kind])).toEqual([
@@ -96,19 +111,34 @@ describe('sources, mounts and references', () => {
       'mount:docker.io/library/node:20@5',
     ]);
     expect(model.instructions[5].sources).toEqual([
-      { path: '/a', origin: 'stage', glob: false, excludes: [], via: 'copy', line: 6, from: { kind: 'stage', raw: 'base', stage: 0, name: 'base' } },
+      {
+        path: '/a',
+        origin: 'stage',
+        glob: false,
+        excludes: [],
+        via: 'copy',
+        line: 6,
+        from: { kind: 'stage', raw: 'base', stage: 0, name: 'base' },
+      },
     ]);
     expect(model.diagnostics).toEqual([]);
   });
 
   it('an invalid --from is reported and its sources are not taken for context inputs', () => {
-    const model = analyzeDockerfile('FROM a AS self\nCOPY --from=self /x /y\nRUN --mount=from=5,source=z,target=/z true\n');
-    expect(model.diagnostics.map((d) => `${d.code}@${d.line}`)).toEqual(['DOCKERFILE_INVALID_STAGE_REFERENCE@2', 'DOCKERFILE_INVALID_STAGE_REFERENCE@3']);
+    const model = analyzeDockerfile(
+      'FROM a AS self\nCOPY --from=self /x /y\nRUN --mount=from=5,source=z,target=/z true\n',
+    );
+    expect(model.diagnostics.map((d) => `${d.code}@${d.line}`)).toEqual([
+      'DOCKERFILE_INVALID_STAGE_REFERENCE@2',
+      'DOCKERFILE_INVALID_STAGE_REFERENCE@3',
+    ]);
     expect(model.contextSources).toEqual([]);
   });
 
   it('a bind mount without source mounts the whole context; COPY sources may be globs', () => {
-    const model = analyzeDockerfile('FROM a\nRUN --mount=target=/src make\nCOPY --exclude=**/*.test.ts packages/*/src /w/\n');
+    const model = analyzeDockerfile(
+      'FROM a\nRUN --mount=target=/src make\nCOPY --exclude=**/*.test.ts packages/*/src /w/\n',
+    );
     expect(model.contextSources.map((s) => [s.path, s.glob, s.excludes])).toEqual([
       ['.', false, []],
       ['packages/*/src', true, ['**/*.test.ts']],
@@ -124,7 +154,10 @@ describe('sources, mounts and references', () => {
 
   it('stage line ranges cover their instructions, heredoc bodies included', () => {
     const model = analyzeDockerfile('FROM a AS x\nRUN <<EOF\nmake\nEOF\n\nFROM x\nCOPY y /y\n');
-    expect(model.stages.map((s) => [s.index, s.name, s.line, s.endLine])).toEqual([[0, 'x', 1, 4], [1, undefined, 6, 7]]);
+    expect(model.stages.map((s) => [s.index, s.name, s.line, s.endLine])).toEqual([
+      [0, 'x', 1, 4],
+      [1, undefined, 6, 7],
+    ]);
   });
 });
 
@@ -143,14 +176,78 @@ describe('extractDockerImports (fleet imports Dockerfile --json)', () => {
     const imports = extractDockerImports('apps/api/Dockerfile', text);
     expect(JSON.parse(JSON.stringify(imports))).toEqual({
       file: 'apps/api/Dockerfile',
-      stages: [{ index: 0, name: 'build', line: 2 }, { index: 1, line: 5 }],
+      stages: [
+        { index: 0, name: 'build', line: 2 },
+        { index: 1, line: 5 },
+      ],
       instructions: [
-        { instruction: 'FROM', line: 2, endLine: 2, stage: { index: 0, name: 'build' }, stages: [], baseImages: [{ ref: 'node:20', canonical: 'docker.io/library/node:20', mutable: true }], copySources: [], from: [] },
-        { instruction: 'COPY', line: 3, endLine: 3, stage: { index: 0, name: 'build' }, stages: [], baseImages: [], copySources: [{ path: 'package.json', origin: 'context', via: 'copy' }], from: [] },
-        { instruction: 'FROM', line: 5, endLine: 5, stage: { index: 1 }, stages: [], baseImages: [{ ref: 'gcr.io/distroless/nodejs20-debian12', canonical: 'gcr.io/distroless/nodejs20-debian12:latest', mutable: true }], copySources: [], from: [] },
-        { instruction: 'COPY', line: 6, endLine: 6, stage: { index: 1 }, stages: [{ index: 0, name: 'build' }], baseImages: [], copySources: [{ path: '/app/dist', origin: 'stage', via: 'copy' }], from: [{ raw: 'build', kind: 'stage', stage: 0 }] },
-        { instruction: 'COPY', line: 7, endLine: 7, stage: { index: 1 }, stages: [], baseImages: [], copySources: [{ path: '/assets', origin: 'image', via: 'copy' }], from: [{ raw: 'ghcr.io/acme/assets:1', kind: 'image', image: 'ghcr.io/acme/assets:1', mutable: true }] },
-        { instruction: 'ONBUILD', line: 8, endLine: 8, stage: { index: 1 }, stages: [], baseImages: [], copySources: [{ path: '.', origin: 'context', via: 'copy' }], from: [], onbuild: true },
+        {
+          instruction: 'FROM',
+          line: 2,
+          endLine: 2,
+          stage: { index: 0, name: 'build' },
+          stages: [],
+          baseImages: [{ ref: 'node:20', canonical: 'docker.io/library/node:20', mutable: true }],
+          copySources: [],
+          from: [],
+        },
+        {
+          instruction: 'COPY',
+          line: 3,
+          endLine: 3,
+          stage: { index: 0, name: 'build' },
+          stages: [],
+          baseImages: [],
+          copySources: [{ path: 'package.json', origin: 'context', via: 'copy' }],
+          from: [],
+        },
+        {
+          instruction: 'FROM',
+          line: 5,
+          endLine: 5,
+          stage: { index: 1 },
+          stages: [],
+          baseImages: [
+            {
+              ref: 'gcr.io/distroless/nodejs20-debian12',
+              canonical: 'gcr.io/distroless/nodejs20-debian12:latest',
+              mutable: true,
+            },
+          ],
+          copySources: [],
+          from: [],
+        },
+        {
+          instruction: 'COPY',
+          line: 6,
+          endLine: 6,
+          stage: { index: 1 },
+          stages: [{ index: 0, name: 'build' }],
+          baseImages: [],
+          copySources: [{ path: '/app/dist', origin: 'stage', via: 'copy' }],
+          from: [{ raw: 'build', kind: 'stage', stage: 0 }],
+        },
+        {
+          instruction: 'COPY',
+          line: 7,
+          endLine: 7,
+          stage: { index: 1 },
+          stages: [],
+          baseImages: [],
+          copySources: [{ path: '/assets', origin: 'image', via: 'copy' }],
+          from: [{ raw: 'ghcr.io/acme/assets:1', kind: 'image', image: 'ghcr.io/acme/assets:1', mutable: true }],
+        },
+        {
+          instruction: 'ONBUILD',
+          line: 8,
+          endLine: 8,
+          stage: { index: 1 },
+          stages: [],
+          baseImages: [],
+          copySources: [{ path: '.', origin: 'context', via: 'copy' }],
+          from: [],
+          onbuild: true,
+        },
       ],
       diagnostics: [],
     });

@@ -33,7 +33,8 @@ const ARGUMENT_EXCEPTIONS: Record<string, string> = {
 const collapse = (s: string): string => s.replace(/\s+/g, ' ').trim();
 const span = (keyword: string, start: number, end: number): string => `${keyword}@${start}-${end}`;
 const ourSpan = (i: DockerInstruction): string => span(i.keyword, i.startLine, i.endLine);
-const theirSpan = (i: Instruction): string => span(i.getKeyword(), i.getRange().start.line + 1, i.getRange().end.line + 1);
+const theirSpan = (i: Instruction): string =>
+  span(i.getKeyword(), i.getRange().start.line + 1, i.getRange().end.line + 1);
 
 /**
  * dockerfile-ast's arguments text excludes builder flags and joins escaped newlines; for a
@@ -72,7 +73,10 @@ describe('agreement with dockerfile-ast over the corpus', () => {
   const results = corpus.map((entry) => ({ entry, result: compare(entry.name, entry.text) }));
 
   it('agrees on instruction boundaries for every file but the listed exceptions', () => {
-    const disagreeing = results.filter((r) => !r.result.spansAgree).map((r) => r.entry.name).sort();
+    const disagreeing = results
+      .filter((r) => !r.result.spansAgree)
+      .map((r) => r.entry.name)
+      .sort();
     expect(disagreeing).toEqual(Object.keys(SPAN_EXCEPTIONS).sort());
     // 53 of 57 files agree exactly; keep the figure honest if the corpus grows.
     expect(results.length - disagreeing.length).toBeGreaterThanOrEqual(53);
@@ -88,7 +92,9 @@ describe('agreement with dockerfile-ast over the corpus', () => {
 
   it('agrees on the escape character of every file', () => {
     for (const { entry } of results) {
-      expect(parseDockerfile(entry.text).escapeChar, entry.name).toBe(DockerfileParser.parse(entry.text).getEscapeCharacter());
+      expect(parseDockerfile(entry.text).escapeChar, entry.name).toBe(
+        DockerfileParser.parse(entry.text).getEscapeCharacter(),
+      );
     }
   });
 

@@ -4,7 +4,10 @@ import { installFakeDocker, type FakeDocker } from './support/fake-docker';
 import { installHashRecorder, runRecorded } from './support/hash-recorder';
 
 interface GraphJson {
-  graph: { nodes: Record<string, { data: { root: string } }>; dependencies: Record<string, Array<{ target: string; type: string }>> };
+  graph: {
+    nodes: Record<string, { data: { root: string } }>;
+    dependencies: Record<string, Array<{ target: string; type: string }>>;
+  };
 }
 
 const API_BUILD_OUTPUT = 'apps/api/dist/apps/api/src/index.js';
@@ -22,7 +25,17 @@ describe('examples/polyglot/docker on real nx with a fake docker', () => {
   it('makes each loose Dockerfile folder a named project and adds no nameless one', () => {
     const projects = (JSON.parse(ws.nxOk(['show', 'projects', '--json'])) as string[]).sort();
     expect(projects).toEqual([
-      '@polyglot/api', '@polyglot/format', 'api-image', 'base-node', 'core', 'polyglot-textkit', 'polyglot-trainer', 'polyglot-wordservice', 'python-service', 'report-image', 'util',
+      '@polyglot/api',
+      '@polyglot/format',
+      'api-image',
+      'base-node',
+      'core',
+      'polyglot-textkit',
+      'polyglot-trainer',
+      'polyglot-wordservice',
+      'python-service',
+      'report-image',
+      'util',
     ]);
     ws.nxOk(['graph', '--file=graph.json']);
     const graph = JSON.parse(ws.read('graph.json')) as GraphJson;
@@ -41,13 +54,24 @@ describe('examples/polyglot/docker on real nx with a fake docker', () => {
     docker.reset();
     const tasks = runRecorded(ws, ['run', 'api-image:docker-build', '--output-style=static'], docker.env());
     // The app's build (and, through its own ^build, its libraries' builds), then the image.
-    expect(Object.keys(tasks).sort()).toEqual(['@polyglot/api:build', '@polyglot/format:build', 'api-image:docker-build', 'util:build']);
+    expect(Object.keys(tasks).sort()).toEqual([
+      '@polyglot/api:build',
+      '@polyglot/format:build',
+      'api-image:docker-build',
+      'util:build',
+    ]);
     expect(tasks['@polyglot/api:build'].status).toBe('success');
     const calls = docker.calls();
     expect(calls).toHaveLength(1);
     expect(calls[0].argv).toEqual([
-      'build', '-f', 'docker/api-image/Dockerfile', '-t', 'api-image:latest',
-      '--iidfile', 'dist/docker/api-image/docker-build/image.iid', '.',
+      'build',
+      '-f',
+      'docker/api-image/Dockerfile',
+      '-t',
+      'api-image:latest',
+      '--iidfile',
+      'dist/docker/api-image/docker-build/image.iid',
+      '.',
     ]);
     expect(calls[0].cwd).toBe(ws.root);
     // The app's build output was on disk when docker ran: the build ran first.
@@ -65,7 +89,14 @@ describe('examples/polyglot/docker on real nx with a fake docker', () => {
 
   it('describes the targets: not cached without export, mutable base tags named, docker-push after docker-build', () => {
     const shown = JSON.parse(ws.nxOk(['show', 'project', 'base-node', '--json'])) as {
-      targets: Record<string, { cache?: boolean; dependsOn?: unknown[]; metadata: { description: string; technologies: string[]; fleet?: { mutableBaseImages: string[] } } }>;
+      targets: Record<
+        string,
+        {
+          cache?: boolean;
+          dependsOn?: unknown[];
+          metadata: { description: string; technologies: string[]; fleet?: { mutableBaseImages: string[] } };
+        }
+      >;
     };
     const build = shown.targets['docker-build'];
     expect(build.cache).toBe(false);

@@ -15,7 +15,8 @@ describe('Dockerfiles and Python projects on real nx', () => {
         'py/lib/acme_lib/__init__.py': 'VALUE = 1\n',
         'py/svc/pyproject.toml': '[project]\nname = "acme-svc"\nversion = "1.0"\ndependencies = ["acme-lib"]\n',
         'py/svc/acme_svc/__init__.py': 'from acme_lib import VALUE\n',
-        'py/svc/Dockerfile': 'FROM python:3.12-slim\nCOPY py/lib /app/lib\nCOPY py/svc /app/svc\nCMD ["python", "-m", "acme_svc"]\n',
+        'py/svc/Dockerfile':
+          'FROM python:3.12-slim\nCOPY py/lib /app/lib\nCOPY py/svc /app/svc\nCMD ["python", "-m", "acme_svc"]\n',
       },
     });
   });
@@ -30,7 +31,9 @@ describe('Dockerfiles and Python projects on real nx', () => {
 
   it('gives the image an edge to the Python project it copies', () => {
     ws.nxOk(['graph', '--file=g.json']);
-    const g = JSON.parse(ws.read('g.json')) as { graph: { dependencies: Record<string, { target: string; sourceFile?: string }[]> } };
+    const g = JSON.parse(ws.read('g.json')) as {
+      graph: { dependencies: Record<string, { target: string; sourceFile?: string }[]> };
+    };
     expect(g.graph.dependencies['acme-svc'].map((d) => d.target)).toContain('acme-lib');
   });
 });

@@ -47,8 +47,17 @@ export function writeCorpus(root: string, count: number): CorpusProject[] {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     fs.writeFileSync(path.join(root, rel), text);
   };
-  write('shared/src/util.ts', `export function id(a) { return a; }\nexport const where = typeof document === 'undefined' ? 'node' : document.title;\nexport const xs = [1, 2].at(0);\nexport function u() { return 1; console.log('never'); }\nexport function l() { spare: for (;;) { break; } }\n`);
-  write('base/tsconfig.json', JSON.stringify({ compilerOptions: { composite: true, outDir: 'out', rootDir: 'src', types: [] }, include: ['src'] }));
+  write(
+    'shared/src/util.ts',
+    `export function id(a) { return a; }\nexport const where = typeof document === 'undefined' ? 'node' : document.title;\nexport const xs = [1, 2].at(0);\nexport function u() { return 1; console.log('never'); }\nexport function l() { spare: for (;;) { break; } }\n`,
+  );
+  write(
+    'base/tsconfig.json',
+    JSON.stringify({
+      compilerOptions: { composite: true, outDir: 'out', rootDir: 'src', types: [] },
+      include: ['src'],
+    }),
+  );
   write('base/src/index.ts', `export const base = 1;\n`);
   const projects: CorpusProject[] = [];
   for (let i = 0; i < count; i++) {
@@ -80,7 +89,8 @@ export function writeCorpus(root: string, count: number): CorpusProject[] {
     let index = `export * from './seed0${ext}';\nexport const answer: number = 42;\n`;
     if (i % 3 === 0 && !clean) index += `import { id } from '@shared/util';\nexport const viaPaths = id(1);\n`;
     const dependsOn = i > 0 && i % 4 !== 0 && !clean ? i - 1 : undefined;
-    if (dependsOn !== undefined) index += `import * as dep from '../../p${String(dependsOn).padStart(2, '0')}/src/index${ext}';\nexport const fromDep = dep.answer;\n`;
+    if (dependsOn !== undefined)
+      index += `import * as dep from '../../p${String(dependsOn).padStart(2, '0')}/src/index${ext}';\nexport const fromDep = dep.answer;\n`;
     if (i % 7 === 0 && !clean) index += `import { base } from '../../base/src/index${ext}';\nexport const b = base;\n`;
     write(`${name}/src/index.ts`, index);
     if (options.jsx) write(`${name}/src/view.tsx`, `export const view = <div className="x">{1}</div>;\n`);

@@ -25,12 +25,14 @@ function tscNoEmit(p: CorpusProject): Promise<string> {
 async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]);
+      }
+    }),
+  );
   return out;
 }
 
@@ -52,20 +54,26 @@ describe('differential corpus: nx-fleet:typecheck vs tsc --noEmit -p', () => {
 
   it('covers many diagnostic codes and some clean projects', () => {
     const codes = new Set(oracle.flatMap((o) => [...o.matchAll(/error TS(\d+)/g)].map((m) => m[1])));
-    console.log(`corpus: ${COUNT} projects, ${codes.size} distinct codes: ${[...codes].sort().join(' ')}; ${oracle.filter((o) => !o).length} clean`);
+    console.log(
+      `corpus: ${COUNT} projects, ${codes.size} distinct codes: ${[...codes].sort().join(' ')}; ${oracle.filter((o) => !o).length} clean`,
+    );
     expect(codes.size).toBeGreaterThanOrEqual(12);
     expect(oracle.some((o) => o === '')).toBe(true);
   });
 
   it('non-batch (fresh state per project) prints exactly what tsc prints, for every project', () => {
-    const got = projects.map((p) => checkProject(createSharedState(ts), { tsconfig: p.tsconfig, cwd: p.dir, batchId: p.name }).output);
+    const got = projects.map(
+      (p) => checkProject(createSharedState(ts), { tsconfig: p.tsconfig, cwd: p.dir, batchId: p.name }).output,
+    );
     expect(got).toEqual(oracle);
   });
 
   it('batch (one shared state, dependency order, then reverse order) prints exactly what tsc prints', () => {
     const state = createSharedState(ts);
     for (const order of [projects, [...projects].reverse()]) {
-      const got = new Map(order.map((p) => [p.name, checkProject(state, { tsconfig: p.tsconfig, cwd: p.dir, batchId: 'one' }).output]));
+      const got = new Map(
+        order.map((p) => [p.name, checkProject(state, { tsconfig: p.tsconfig, cwd: p.dir, batchId: 'one' }).output]),
+      );
       expect(projects.map((p) => got.get(p.name))).toEqual(oracle);
     }
     console.log(`batch: ${projects.length * 2} checks on one state, all equal to tsc`);

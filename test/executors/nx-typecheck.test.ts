@@ -13,10 +13,22 @@ const lib = (deps: string[], body: string) => ({
   'src/index.ts': deps.map((d) => `import { ${d} } from '@ws/${d}';\nexport const from_${d} = ${d};\n`).join('') + body,
 });
 const files: Record<string, string> = {
-  'package.json': JSON.stringify({ name: 'ws', private: true, devDependencies: { nx: '^24.0.6', typescript: '~6.0.3', 'nx-fleet': '*' } }),
+  'package.json': JSON.stringify({
+    name: 'ws',
+    private: true,
+    devDependencies: { nx: '^24.0.6', typescript: '~6.0.3', 'nx-fleet': '*' },
+  }),
   'nx.json': JSON.stringify({ plugins: [{ plugin: 'nx-fleet', options: { executors: 'fleet' } }] }),
   'tsconfig.base.json': JSON.stringify({
-    compilerOptions: { target: 'ES2022', module: 'esnext', moduleResolution: 'bundler', strict: true, noEmit: true, types: [], paths: { '@ws/a': ['./libs/a/src/index.ts'], '@ws/b': ['./libs/b/src/index.ts'] } },
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'esnext',
+      moduleResolution: 'bundler',
+      strict: true,
+      noEmit: true,
+      types: [],
+      paths: { '@ws/a': ['./libs/a/src/index.ts'], '@ws/b': ['./libs/b/src/index.ts'] },
+    },
   }),
 };
 for (const [name, spec] of Object.entries({
@@ -24,7 +36,8 @@ for (const [name, spec] of Object.entries({
   b: lib(['a'], 'export const b: number = a + 1;\n'),
   c: lib(['b'], 'export const c: string = b;\n'),
   d: lib(['a'], 'export const d = a;\n'),
-})) for (const [f, t] of Object.entries(spec)) files[`libs/${name}/${f}`] = t;
+}))
+  for (const [f, t] of Object.entries(spec)) files[`libs/${name}/${f}`] = t;
 
 describe('nx-fleet:typecheck on real nx', () => {
   let ws: TestWorkspace;
@@ -38,9 +51,22 @@ describe('nx-fleet:typecheck on real nx', () => {
       return false;
     }
   };
-  const run = (args: string[], env: Record<string, string> = {}) => ws.nx(['run-many', '-t', 'typecheck', '--skip-nx-cache', '--parallel=2', ...args], { env: { FLEET_TASK_RESULTS_DIR: results, ...env } });
-  const recorded = (projects: string[]) => Object.fromEntries(projects.map((p) => { const r = readTaskResult(results, `${p}:typecheck`); return [p, { status: r?.status, hash: r?.hash }]; }));
-  const tscOutput = (dir: string) => spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'], { cwd: ws.path(dir), encoding: 'utf8' }).stdout;
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    ws.nx(['run-many', '-t', 'typecheck', '--skip-nx-cache', '--parallel=2', ...args], {
+      env: { FLEET_TASK_RESULTS_DIR: results, ...env },
+    });
+  const recorded = (projects: string[]) =>
+    Object.fromEntries(
+      projects.map((p) => {
+        const r = readTaskResult(results, `${p}:typecheck`);
+        return [p, { status: r?.status, hash: r?.hash }];
+      }),
+    );
+  const tscOutput = (dir: string) =>
+    spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'], {
+      cwd: ws.path(dir),
+      encoding: 'utf8',
+    }).stdout;
   beforeAll(() => {
     ws = createWorkspace({ files });
     results = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-results-'));
@@ -51,10 +77,18 @@ describe('nx-fleet:typecheck on real nx', () => {
     fs.rmSync(results, { recursive: true, force: true });
   });
 
-  it('batch and non-batch: same statuses and hashes, tsc\'s diagnostic, one crashing worker fails one task, the server is reused', async () => {
-    const shown = JSON.parse(ws.nxOk(['show', 'project', 'a', '--json'])) as { targets: Record<string, { executor: string; options: unknown }> };
-    expect(shown.targets.typecheck).toMatchObject({ executor: 'nx-fleet:typecheck', options: { cwd: 'libs/a', tsConfigs: ['tsconfig.json'] } });
-    const crashEnv = { FLEET_TYPECHECK_TEST_CRASH_ON: `${path.sep}libs${path.sep}d${path.sep}`, FLEET_TYPECHECK_IDLE_MS: String(IDLE_MS) };
+  it("batch and non-batch: same statuses and hashes, tsc's diagnostic, one crashing worker fails one task, the server is reused", async () => {
+    const shown = JSON.parse(ws.nxOk(['show', 'project', 'a', '--json'])) as {
+      targets: Record<string, { executor: string; options: unknown }>;
+    };
+    expect(shown.targets.typecheck).toMatchObject({
+      executor: 'nx-fleet:typecheck',
+      options: { cwd: 'libs/a', tsConfigs: ['tsconfig.json'] },
+    });
+    const crashEnv = {
+      FLEET_TYPECHECK_TEST_CRASH_ON: `${path.sep}libs${path.sep}d${path.sep}`,
+      FLEET_TYPECHECK_IDLE_MS: String(IDLE_MS),
+    };
     const batch = run([], crashEnv);
     const batchResults = recorded(['a', 'b', 'c', 'd']);
     const pid = serverPid();
@@ -68,7 +102,12 @@ describe('nx-fleet:typecheck on real nx', () => {
       expect(r.stdout).toContain('FLEET_TYPECHECK_WORKER_CRASHED');
     }
     expect(batchResults).toEqual(nonBatchResults);
-    expect(Object.fromEntries(Object.entries(batchResults).map(([p, r]) => [p, r.status]))).toEqual({ a: 'success', b: 'success', c: 'failure', d: 'failure' });
+    expect(Object.fromEntries(Object.entries(batchResults).map(([p, r]) => [p, r.status]))).toEqual({
+      a: 'success',
+      b: 'success',
+      c: 'failure',
+      d: 'failure',
+    });
     for (const r of Object.values(batchResults)) expect(r.hash).toMatch(/^\d+$/);
     expect(serverPid()).toBe(pid); // the second Nx command used the first one's server
     expect(alive(pid)).toBe(true);
@@ -76,14 +115,19 @@ describe('nx-fleet:typecheck on real nx', () => {
 
   it('the server exits after its idle timeout; FLEET_DISABLE=1 runs plain tsc without one', async () => {
     const pid = serverPid();
-    for (let waited = 0; alive(pid) && waited < IDLE_MS + 30_000; waited += 500) await new Promise((r) => setTimeout(r, 500));
+    for (let waited = 0; alive(pid) && waited < IDLE_MS + 30_000; waited += 500)
+      await new Promise((r) => setTimeout(r, 500));
     expect(alive(pid)).toBe(false);
     fs.rmSync(ws.path('.nx/fleet'), { recursive: true, force: true });
     const r = run(['--exclude=d'], { FLEET_DISABLE: '1' });
     expect(r.code).not.toBe(0);
     for (const line of tscOutput('libs/c').trim().split('\n')) expect(r.stdout).toContain(line);
     expect(fs.existsSync(ws.path('.nx/fleet/typecheck-server.json'))).toBe(false);
-    expect(recorded(['a', 'b', 'c'])).toMatchObject({ a: { status: 'success' }, b: { status: 'success' }, c: { status: 'failure' } });
+    expect(recorded(['a', 'b', 'c'])).toMatchObject({
+      a: { status: 'success' },
+      b: { status: 'success' },
+      c: { status: 'failure' },
+    });
   });
 
   it('works in-process, saying so once, when the server cannot start; switching to commands changes the hash', () => {

@@ -15,7 +15,9 @@ export async function startTestServer(root: string, env: Record<string, string> 
   const saved = { ...process.env };
   Object.assign(process.env, { FLEET_TYPECHECK_THREADS: '2', FLEET_TYPECHECK_IDLE_MS: '60000' }, env);
   const distClient = require('../../dist/executors/typecheck/client.js') as { connectOrStart: typeof connectOrStart };
-  const distAddress = require('../../dist/executors/typecheck/server-address.js') as { serverAddress: typeof serverAddress };
+  const distAddress = require('../../dist/executors/typecheck/server-address.js') as {
+    serverAddress: typeof serverAddress;
+  };
   const ts = typescriptPath(process.cwd()); // the repository's TypeScript (the corpus folder has none)
   let connection: ServerConnection;
   try {

@@ -23,9 +23,34 @@ const MAX_SIZE = 2_000_000;
  * for preProcessFile in CI.
  */
 const PACKAGES = [
-  'nx', '@nx/devkit', 'vitest', '@vitest', 'vite', 'rolldown', 'madge', 'dependency-cruiser', 'ajv', 'yaml', 'tar',
-  'piscina', 'commander', 'tslib', '@typescript-eslint', 'es-module-lexer', 'oxc-resolver', 'ioredis', 'smol-toml',
-  'detective-typescript', 'precinct', 'filing-cabinet', 'acorn', 'acorn-walk', 'chalk', 'semver', 'minimatch', 'glob',
+  'nx',
+  '@nx/devkit',
+  'vitest',
+  '@vitest',
+  'vite',
+  'rolldown',
+  'madge',
+  'dependency-cruiser',
+  'ajv',
+  'yaml',
+  'tar',
+  'piscina',
+  'commander',
+  'tslib',
+  '@typescript-eslint',
+  'es-module-lexer',
+  'oxc-resolver',
+  'ioredis',
+  'smol-toml',
+  'detective-typescript',
+  'precinct',
+  'filing-cabinet',
+  'acorn',
+  'acorn-walk',
+  'chalk',
+  'semver',
+  'minimatch',
+  'glob',
 ];
 
 function packages(): string[] {
@@ -33,7 +58,13 @@ function packages(): string[] {
   for (const name of PACKAGES) {
     const dir = path.join(NM, name);
     if (!fs.existsSync(dir)) continue;
-    const dirs = name.startsWith('@') && !name.includes('/') ? fs.readdirSync(dir).sort().map((s) => path.join(dir, s)) : [dir];
+    const dirs =
+      name.startsWith('@') && !name.includes('/')
+        ? fs
+            .readdirSync(dir)
+            .sort()
+            .map((s) => path.join(dir, s))
+        : [dir];
     for (const d of dirs) if (!fs.lstatSync(d).isSymbolicLink()) out.push(d);
   }
   return out;
@@ -67,7 +98,8 @@ function typescriptResolution(dir: string, resolved: ts.ResolvedModuleFull | und
   const tail = resolved.resolvedFileName.split('/node_modules/').pop()!.split('/');
   if (tail.length === 1) tail[0] = tail[0].replace(/\.(?:d\.ts|[cm]?[jt]s|json)$/, '');
   let name = tail[0].startsWith('@') ? `${tail[0]}/${tail[1]}` : tail[0];
-  if (name.startsWith('@types/')) name = name.slice(7).includes('__') ? `@${name.slice(7).replace('__', '/')}` : name.slice(7);
+  if (name.startsWith('@types/'))
+    name = name.slice(7).includes('__') ? `@${name.slice(7).replace('__', '/')}` : name.slice(7);
   return { external: name };
 }
 
@@ -83,7 +115,13 @@ function compare(ours: Resolution, theirs: Resolution): 'exact' | 'builtin' | 'u
 
 describe('accuracy against the TypeScript compiler on node_modules sources', () => {
   it('agrees with ts.preProcessFile and ts.resolveModuleName', () => {
-    const options: ts.CompilerOptions = { moduleResolution: ts.ModuleResolutionKind.Bundler, module: ts.ModuleKind.ESNext, allowJs: true, resolveJsonModule: true, noEmit: true };
+    const options: ts.CompilerOptions = {
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      module: ts.ModuleKind.ESNext,
+      allowJs: true,
+      resolveJsonModule: true,
+      noEmit: true,
+    };
     let files = 0;
     const extractionDiffs: string[] = [];
     let refereed = 0;
@@ -109,17 +147,28 @@ describe('accuracy against the TypeScript compiler on node_modules sources', () 
         const name = path.relative(NM, path.join(dir, rel)).split(path.sep).join('/');
         expect(ours.diagnostics, name).toEqual([]); // real, valid files must lex cleanly
         const pp = ts.preProcessFile(text, true, true);
-        const theirs = [...pp.importedFiles, ...pp.referencedFiles, ...pp.typeReferenceDirectives].map((r) => r.fileName).sort();
+        const theirs = [...pp.importedFiles, ...pp.referencedFiles, ...pp.typeReferenceDirectives]
+          .map((r) => r.fileName)
+          .sort();
         const mine = ours.imports.map((i) => i.specifier).sort();
         if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
           refereed++;
           const ast = astImports(text, rel);
-          if (JSON.stringify(mine) !== JSON.stringify(ast)) extractionDiffs.push(`${name}: ours ${JSON.stringify(mine)} vs TypeScript's parser ${JSON.stringify(ast)}`);
+          if (JSON.stringify(mine) !== JSON.stringify(ast))
+            extractionDiffs.push(`${name}: ours ${JSON.stringify(mine)} vs TypeScript's parser ${JSON.stringify(ast)}`);
         }
         for (const imp of ours.imports) {
           if (imp.kind === 'reference') continue;
           const mode = imp.kind === 'require' ? ts.ModuleKind.CommonJS : ts.ModuleKind.ESNext;
-          const r = ts.resolveModuleName(imp.specifier, path.join(dir, rel), options, ts.sys, cache, undefined, mode).resolvedModule;
+          const r = ts.resolveModuleName(
+            imp.specifier,
+            path.join(dir, rel),
+            options,
+            ts.sys,
+            cache,
+            undefined,
+            mode,
+          ).resolvedModule;
           const verdict = compare(resolver.resolve(rel, imp.specifier, imp.kind), typescriptResolution(dir, r));
           counts[verdict]++;
           if (verdict === 'differs') differing.push(`${name}: ${imp.specifier}`);
@@ -128,8 +177,12 @@ describe('accuracy against the TypeScript compiler on node_modules sources', () 
     }
     const specifiers = counts.exact + counts.builtin + counts.uninstalled + counts.differs;
     const agreement = (100 * (specifiers - counts.differs)) / specifiers;
-    console.log(`extraction: ${files} files; ${files - refereed} identical to ts.preProcessFile (${((100 * (files - refereed)) / files).toFixed(2)}%); ${refereed} differ from it, of which ${refereed - extractionDiffs.length} match TypeScript's full parser (preProcessFile quirks) and ${extractionDiffs.length} do not`);
-    console.log(`resolution: ${specifiers} specifiers compared with ts.resolveModuleName: ${agreement.toFixed(3)}% agree (${counts.exact} identical, ${counts.builtin} node builtins, ${counts.uninstalled} uninstalled packages named external, ${counts.differs} differ: ${differing.slice(0, 5).join('; ')})`);
+    console.log(
+      `extraction: ${files} files; ${files - refereed} identical to ts.preProcessFile (${((100 * (files - refereed)) / files).toFixed(2)}%); ${refereed} differ from it, of which ${refereed - extractionDiffs.length} match TypeScript's full parser (preProcessFile quirks) and ${extractionDiffs.length} do not`,
+    );
+    console.log(
+      `resolution: ${specifiers} specifiers compared with ts.resolveModuleName: ${agreement.toFixed(3)}% agree (${counts.exact} identical, ${counts.builtin} node builtins, ${counts.uninstalled} uninstalled packages named external, ${counts.differs} differ: ${differing.slice(0, 5).join('; ')})`,
+    );
     expect(files).toBeGreaterThanOrEqual(2000);
     expect(extractionDiffs).toEqual([]);
     expect(agreement).toBeGreaterThanOrEqual(99.5);

@@ -26,7 +26,8 @@ function workspace(): { root: string; cacheDir: string; build: () => ReturnType<
 /** Makes a file's mtime old enough that the stat cache trusts it (it re-hashes files changed within a second of a cache write). */
 function age(root: string): void {
   const past = new Date(Date.now() - 60_000);
-  for (const f of ['tsconfig.json', 'app/main.ts', 'app/b.ts', 'lib/a.ts', 'lib/c.ts']) fs.utimesSync(path.join(root, f), past, past);
+  for (const f of ['tsconfig.json', 'app/main.ts', 'app/b.ts', 'lib/a.ts', 'lib/c.ts'])
+    fs.utimesSync(path.join(root, f), past, past);
 }
 
 describe('file-graph cache', () => {
@@ -69,7 +70,10 @@ describe('file-graph cache', () => {
     const ws = workspace();
     age(ws.root);
     await ws.build();
-    fs.writeFileSync(path.join(ws.root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@x/*': ['app/*'] } } }));
+    fs.writeFileSync(
+      path.join(ws.root, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@x/*': ['app/*'] } } }),
+    );
     fs.writeFileSync(path.join(ws.root, 'app/a.ts'), 'export const a = 2;\n');
     const after = await ws.build();
     expect(after.stats?.contextChanged).toBe(true);
@@ -90,9 +94,18 @@ describe('file-graph cache', () => {
 
   it('uses the given content hashes as the cache key (Nx file hashes)', async () => {
     const ws = workspace();
-    const files = (h: string) => ['tsconfig.json', 'app/main.ts', 'app/b.ts', 'lib/a.ts', 'lib/c.ts'].map((file) => ({ file, hash: `${file}:${h}` }));
+    const files = (h: string) =>
+      ['tsconfig.json', 'app/main.ts', 'app/b.ts', 'lib/a.ts', 'lib/c.ts'].map((file) => ({
+        file,
+        hash: `${file}:${h}`,
+      }));
     await buildFileGraph({ workspaceRoot: ws.root, cacheDir: ws.cacheDir, files: files('1') });
-    const same = await buildFileGraph({ workspaceRoot: ws.root, cacheDir: ws.cacheDir, files: files('1'), filesToProcess: ['lib/c.ts'] });
+    const same = await buildFileGraph({
+      workspaceRoot: ws.root,
+      cacheDir: ws.cacheDir,
+      files: files('1'),
+      filesToProcess: ['lib/c.ts'],
+    });
     expect(same.stats).toMatchObject({ processed: 1, parsed: 0, resolved: 0 });
     expect(Object.keys(same.files)).toEqual(['lib/c.ts']);
   });
@@ -102,7 +115,8 @@ describe('file-graph cache', () => {
     await ws.build();
     const all: string[] = [];
     const walk = (d: string) => {
-      for (const e of fs.readdirSync(d, { withFileTypes: true })) (e.isDirectory() ? walk : (p: string) => all.push(p))(path.join(d, e.name));
+      for (const e of fs.readdirSync(d, { withFileTypes: true }))
+        (e.isDirectory() ? walk : (p: string) => all.push(p))(path.join(d, e.name));
     };
     walk(ws.cacheDir);
     expect(all.some((f) => f.endsWith('.tmp'))).toBe(false);
@@ -114,7 +128,8 @@ describe('file-graph cache', () => {
     const ws = workspace();
     age(ws.root);
     await ws.build();
-    for (const shard of fs.readdirSync(path.join(ws.cacheDir, 'resolved'))) fs.writeFileSync(path.join(ws.cacheDir, 'resolved', shard), '{"entries": {tor');
+    for (const shard of fs.readdirSync(path.join(ws.cacheDir, 'resolved')))
+      fs.writeFileSync(path.join(ws.cacheDir, 'resolved', shard), '{"entries": {tor');
     const after = await ws.build();
     expect(after.stats?.resolved).toBe(4);
     expect(after.files['app/main.ts'].imports.map((i) => i.target)).toEqual(['lib/a.ts', 'app/b.ts']);

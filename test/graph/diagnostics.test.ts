@@ -32,8 +32,15 @@ describe('diagnostics for bad files', () => {
     });
     trees.push(root);
     const g = await buildFileGraph({ workspaceRoot: root, cacheDir: false });
-    expect(g.diagnostics).toContainEqual({ file: 'a.ts', line: 2, code: 'TS_PARSE_ERROR', message: 'unterminated string literal' });
-    expect(g.diagnostics.filter((d) => d.code === 'PACKAGE_JSON_INVALID')).toEqual([expect.objectContaining({ file: 'package.json', line: 1 })]);
+    expect(g.diagnostics).toContainEqual({
+      file: 'a.ts',
+      line: 2,
+      code: 'TS_PARSE_ERROR',
+      message: 'unterminated string literal',
+    });
+    expect(g.diagnostics.filter((d) => d.code === 'PACKAGE_JSON_INVALID')).toEqual([
+      expect.objectContaining({ file: 'package.json', line: 1 }),
+    ]);
     expect(g.files['a.ts'].imports[0].target).toBe('b.ts');
     expect(g.files['b.ts'].diagnostics).toEqual([]);
     expect(g.files['b.ts'].imports[0].target).toBe('c.ts');
@@ -43,6 +50,8 @@ describe('diagnostics for bad files', () => {
     const root = writeTree({ 'tsconfig.json': '{ "extends": "@nope/tsconfig" }', 'a.ts': '' });
     trees.push(root);
     const g = await buildFileGraph({ workspaceRoot: root, cacheDir: false });
-    expect(g.diagnostics).toEqual([expect.objectContaining({ file: 'tsconfig.json', code: 'TSCONFIG_EXTENDS_NOT_FOUND' })]);
+    expect(g.diagnostics).toEqual([
+      expect.objectContaining({ file: 'tsconfig.json', code: 'TSCONFIG_EXTENDS_NOT_FOUND' }),
+    ]);
   });
 });

@@ -20,7 +20,17 @@ function repo(files: Record<string, string>): string {
     fs.writeFileSync(path.join(root, rel), text);
   }
   const git = (...args: string[]) => {
-    const r = spawnSync('git', args, { cwd: root, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+    const r = spawnSync('git', args, {
+      cwd: root,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
+    });
     expect(r.status, r.stderr).toBe(0);
   };
   git('init', '-q');
@@ -47,7 +57,11 @@ describe('discoverFiles in a git repository', () => {
   });
 
   it('never serves a stale cached import after an uncommitted edit of a tracked file', async () => {
-    const root = repo({ 'a.ts': "import { b } from './b';\n", 'b.ts': 'export const b = 1;\n', 'c.ts': 'export const c = 1;\n' });
+    const root = repo({
+      'a.ts': "import { b } from './b';\n",
+      'b.ts': 'export const b = 1;\n',
+      'c.ts': 'export const c = 1;\n',
+    });
     const cacheDir = path.join(root, '.nx', 'fleet-cache');
     const first = await buildFileGraph({ workspaceRoot: root, cacheDir });
     expect(first.files['a.ts'].imports.map((i) => i.target)).toEqual(['b.ts']);

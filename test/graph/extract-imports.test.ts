@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { typescriptAnalyzer } from '../../graph/typescript/typescript-analyzer';
 
 const extract = (text: string, file = 'a.ts') => typescriptAnalyzer.extract(text, file);
-const specs = (text: string, file = 'a.ts') => extract(text, file).imports.map((i) => `${i.kind}:${i.specifier}@${i.line}`);
+const specs = (text: string, file = 'a.ts') =>
+  extract(text, file).imports.map((i) => `${i.kind}:${i.specifier}@${i.line}`);
 
 describe('TS/JS import extraction', () => {
   it('finds every kind, with 1-based lines', () => {
@@ -39,36 +40,38 @@ describe('TS/JS import extraction', () => {
   });
 
   it('treats `import { type A }` with only type specifiers as type-only, mixed ones as static', () => {
-    expect(specs("import { type A, type B } from 'all-types';\nimport { type C, D } from 'mixed';\nimport {} from 'empty';")).toEqual([
-      'type:all-types@1',
-      'static:mixed@2',
-      'static:empty@3',
-    ]);
-    expect(specs("export { type A } from 'x';\nimport { type as } from 'named-type';\nimport type from 'default-named-type';")).toEqual([
-      'type:x@1',
-      'type:named-type@2',
-      'static:default-named-type@3',
-    ]);
+    expect(
+      specs("import { type A, type B } from 'all-types';\nimport { type C, D } from 'mixed';\nimport {} from 'empty';"),
+    ).toEqual(['type:all-types@1', 'static:mixed@2', 'static:empty@3']);
+    expect(
+      specs(
+        "export { type A } from 'x';\nimport { type as } from 'named-type';\nimport type from 'default-named-type';",
+      ),
+    ).toEqual(['type:x@1', 'type:named-type@2', 'static:default-named-type@3']);
   });
 
   it('ignores imports inside comments, strings, template text and regex literals', () => {
     const src = [
       "// import 'comment';",
       "/* require('block') */",
-      "const s = \"import('string')\";",
+      'const s = "import(\'string\')";',
       "const t = `import('template') ${import('in-substitution')} require('x')`;",
       "const re = /import\\('regex'\\)\"/g;",
       "const q = a / b / require('after-division');",
       "if (/['\"]/.test(s)) require('after-regex-quote');",
     ].join('\n');
-    expect(specs(src)).toEqual(['dynamic:in-substitution@4', 'require:after-division@6', 'require:after-regex-quote@7']);
+    expect(specs(src)).toEqual([
+      'dynamic:in-substitution@4',
+      'require:after-division@6',
+      'require:after-regex-quote@7',
+    ]);
   });
 
   it('skips JSX text and attributes in .tsx/.jsx but keeps imports in JSX expressions', () => {
     const src = [
       "import React from 'react';",
       'export const A = () => (',
-      '  <div title="import(\'attr\')" data-x={require(\'in-attr\')}>',
+      "  <div title=\"import('attr')\" data-x={require('in-attr')}>",
       "    Don't import('text') {import('in-child')}",
       '    <br />',
       '  </div>',
@@ -84,7 +87,8 @@ describe('TS/JS import extraction', () => {
   });
 
   it('does not mistake TS generics and comparisons for JSX in .ts files', () => {
-    const src = "const m = new Map<string, Array<number>>();\nif (a < b && c > d) {}\nconst x = y << 2;\nimport z from 'after';";
+    const src =
+      "const m = new Map<string, Array<number>>();\nif (a < b && c > d) {}\nconst x = y << 2;\nimport z from 'after';";
     expect(specs(src)).toEqual(['static:after@4']);
     expect(specs(src, 'a.js')).toEqual(['static:after@4']);
   });
@@ -113,16 +117,21 @@ describe('TS/JS import extraction', () => {
   });
 
   it('does not take member calls, non-literal arguments or import.meta for imports', () => {
-    const src = "foo.require('m');\nx.import('n');\nrequire(name);\nrequire('a' + b);\nimport.meta.url;\nrequire.resolve('r');";
+    const src =
+      "foo.require('m');\nx.import('n');\nrequire(name);\nrequire('a' + b);\nimport.meta.url;\nrequire.resolve('r');";
     expect(specs(src, 'a.js')).toEqual([]);
   });
 
   it('accepts template literals without substitutions in import() and require()', () => {
-    expect(specs('import(`./t`);\nrequire(`./u`);\nimport(`./${x}`);', 'a.js')).toEqual(['dynamic:./t@1', 'require:./u@2']);
+    expect(specs('import(`./t`);\nrequire(`./u`);\nimport(`./${x}`);', 'a.js')).toEqual([
+      'dynamic:./t@1',
+      'require:./u@2',
+    ]);
   });
 
   it('only reads triple-slash directives before the first statement', () => {
-    const src = '#!/usr/bin/env node\n/// <reference path="a.d.ts" />\n/// <reference lib="es2020" />\nconst x = 1;\n/// <reference path="late.d.ts" />';
+    const src =
+      '#!/usr/bin/env node\n/// <reference path="a.d.ts" />\n/// <reference lib="es2020" />\nconst x = 1;\n/// <reference path="late.d.ts" />';
     expect(specs(src, 'a.js')).toEqual(['reference:a.d.ts@2']);
   });
 

@@ -5,7 +5,10 @@ import { repoRoot } from '../rig';
 import { removeTree, writeTree } from './temp-tree';
 
 function fleet(cwd: string, args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(repoRoot(), 'dist', 'cli', 'main.js'), ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(repoRoot(), 'dist', 'cli', 'main.js'), ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -13,7 +16,8 @@ describe('fleet imports', () => {
   let root: string;
   beforeAll(() => {
     root = writeTree({
-      'a.ts': "/// <reference types=\"node\" />\nimport type { T } from './t';\nexport * from './b';\nconst m = import('./lazy');\n",
+      'a.ts':
+        "/// <reference types=\"node\" />\nimport type { T } from './t';\nexport * from './b';\nconst m = import('./lazy');\n",
       'b.cjs': "const x = require('x');\n",
       'c.tsx': "const el = <p>Don't import('this')</p>;\n",
       'notes.txt': 'import x from "y"',

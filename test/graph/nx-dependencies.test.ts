@@ -26,7 +26,9 @@ describe('createDependencies through real nx', () => {
       files: {
         'package.json': json({ name: 'ws', private: true, workspaces: ['packages/*'] }),
         'nx.json': json({ plugins: [{ plugin: 'nx-fleet', options: {} }] }),
-        'tsconfig.base.json': json({ compilerOptions: { baseUrl: '.', paths: { '@ws/util': ['packages/util/src/index.ts'] } } }),
+        'tsconfig.base.json': json({
+          compilerOptions: { baseUrl: '.', paths: { '@ws/util': ['packages/util/src/index.ts'] } },
+        }),
         'packages/util/package.json': json({ name: '@ws/util', version: '1.0.0' }),
         'packages/util/tsconfig.json': json({ extends: '../../tsconfig.base.json' }),
         'packages/util/src/index.ts': 'export const util = 1;\n',
@@ -35,7 +37,8 @@ describe('createDependencies through real nx', () => {
         'packages/core/src/index.ts': "import { util } from '@ws/util';\nexport const core = util;\n",
         'packages/app/package.json': json({ name: '@ws/app', version: '1.0.0' }),
         'packages/app/tsconfig.json': json({ extends: '../../tsconfig.base.json' }),
-        'packages/app/src/main.ts': "import { core } from '@ws/core';\nimport { local } from './local';\nexport const lazy = () => import('../../util/src/index');\n",
+        'packages/app/src/main.ts':
+          "import { core } from '@ws/core';\nimport { local } from './local';\nexport const lazy = () => import('../../util/src/index');\n",
         'packages/app/src/local.ts': 'export const local = 1;\n',
       },
     });

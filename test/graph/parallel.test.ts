@@ -11,9 +11,15 @@ describe('parallel parsing on piscina', () => {
   let root: string;
   beforeAll(() => {
     // The pool runs the compiled worker from dist/: build it if this checkout has not yet.
-    if (!parseWorkerPath()) execFileSync(process.execPath, [path.join(repoRoot(), 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], { cwd: repoRoot() });
+    if (!parseWorkerPath())
+      execFileSync(
+        process.execPath,
+        [path.join(repoRoot(), 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
+        { cwd: repoRoot() },
+      );
     const files: Record<string, string> = {};
-    for (let i = 0; i < 60; i++) files[`src/m${i}.ts`] = `import { v } from './m${(i + 1) % 60}';\nexport const x${i} = require('pkg${i % 3}');\n`;
+    for (let i = 0; i < 60; i++)
+      files[`src/m${i}.ts`] = `import { v } from './m${(i + 1) % 60}';\nexport const x${i} = require('pkg${i % 3}');\n`;
     files['src/bad.ts'] = "import './m1';\nconst s = 'unterminated\n";
     root = writeTree(files);
   });
@@ -23,7 +29,12 @@ describe('parallel parsing on piscina', () => {
     expect(parseWorkerPath()).toBeDefined();
     expect(fs.existsSync(parseWorkerPath() as string)).toBe(true);
     const serial = await buildFileGraph({ workspaceRoot: root, cacheDir: false, parallelThreshold: 1_000_000 });
-    const parallel = await buildFileGraph({ workspaceRoot: root, cacheDir: false, parallelThreshold: 1, parallelMinCores: 1 });
+    const parallel = await buildFileGraph({
+      workspaceRoot: root,
+      cacheDir: false,
+      parallelThreshold: 1,
+      parallelMinCores: 1,
+    });
     expect(serial.stats?.parallel).toBe(false);
     expect(parallel.stats?.parallel).toBe(true);
     expect(parallel.stats?.parsed).toBe(61);

@@ -7,14 +7,20 @@ const json = (v: unknown) => JSON.stringify(v, null, 2);
 /** A workspace exercising every resolution rule; node_modules is deliberately absent except one package. */
 const TREE: Record<string, string> = {
   'package.json': json({ name: 'root', private: true, workspaces: ['packages/*', 'tools/cfg'] }),
-  'tsconfig.base.json': json({ compilerOptions: { baseUrl: '.', paths: { '@lib/*': ['libs/*/src/index.ts'], '@exact': ['libs/exact/main.ts'], '@broken/*': ['nowhere/*'] } } }),
+  'tsconfig.base.json': json({
+    compilerOptions: {
+      baseUrl: '.',
+      paths: { '@lib/*': ['libs/*/src/index.ts'], '@exact': ['libs/exact/main.ts'], '@broken/*': ['nowhere/*'] },
+    },
+  }),
   // A chain: app tsconfig → tools/cfg package (package extends) → ../../tsconfig.base.json.
   'tools/cfg/package.json': json({ name: '@ws/tsconfig', version: '1.0.0', tsconfig: 'base.json' }),
   'tools/cfg/base.json': json({ extends: '../../tsconfig.base.json', compilerOptions: { strict: true } }),
   'node_modules/@ws/tsconfig/package.json': json({ name: '@ws/tsconfig', tsconfig: 'base.json' }),
   'node_modules/@ws/tsconfig/base.json': json({ extends: '../../../tsconfig.base.json' }),
   'node_modules/@broken/installed-pkg/package.json': json({ name: '@broken/installed-pkg' }),
-  'apps/web/tsconfig.json': '// comments and trailing commas are fine\n{ "extends": "@ws/tsconfig", "compilerOptions": { "jsx": "react-jsx", }, }',
+  'apps/web/tsconfig.json':
+    '// comments and trailing commas are fine\n{ "extends": "@ws/tsconfig", "compilerOptions": { "jsx": "react-jsx", }, }',
   'apps/web/src/main.tsx': [
     "import { a } from '@lib/alpha';",
     "import { e } from '@exact';",
@@ -50,7 +56,10 @@ const TREE: Record<string, string> = {
   'libs/alpha/src/index.ts': "export * from './helper';",
   'libs/alpha/src/helper.ts': 'export const a = 1;',
   'libs/exact/main.ts': 'export const e = 1;',
-  'packages/shared/package.json': json({ name: 'shared', exports: { '.': { types: './src/index.ts', default: './dist/index.js' }, './feature': './src/feature/index.ts' } }),
+  'packages/shared/package.json': json({
+    name: 'shared',
+    exports: { '.': { types: './src/index.ts', default: './dist/index.js' }, './feature': './src/feature/index.ts' },
+  }),
   'packages/shared/src/index.ts': 'export const s = 1;',
   'packages/shared/src/feature/index.ts': 'export const sub = 1;',
   'packages/with-main/package.json': json({ name: '@ws/with-main', main: 'lib/main.js' }),
@@ -69,11 +78,23 @@ describe('import resolution on a fixture workspace', () => {
   beforeAll(async () => {
     root = writeTree(TREE);
     // node_modules/ is skipped as a source of files; list the workspace files explicitly (no git here).
-    graph = await buildFileGraph({ workspaceRoot: root, cacheDir: false, files: Object.keys(TREE).filter((f) => !f.startsWith('node_modules/')).map((file) => ({ file })) });
+    graph = await buildFileGraph({
+      workspaceRoot: root,
+      cacheDir: false,
+      files: Object.keys(TREE)
+        .filter((f) => !f.startsWith('node_modules/'))
+        .map((file) => ({ file })),
+    });
   });
   afterAll(() => removeTree(root));
 
-  const resolved = (file: string) => Object.fromEntries(graph.files[file].imports.map((i) => [i.specifier, i.target ?? (i.external ? `external:${i.external}` : 'unresolved')]));
+  const resolved = (file: string) =>
+    Object.fromEntries(
+      graph.files[file].imports.map((i) => [
+        i.specifier,
+        i.target ?? (i.external ? `external:${i.external}` : 'unresolved'),
+      ]),
+    );
 
   it('resolves paths, baseUrl, extends chains (package extends), .js→.ts, index probing and workspace packages', () => {
     expect(resolved('apps/web/src/main.tsx')).toEqual({
@@ -104,7 +125,10 @@ describe('import resolution on a fixture workspace', () => {
 
   it('uses TypeScript defaults where no tsconfig applies above the file but the root one', () => {
     // no-tsconfig/ has no tsconfig of its own: the root tsconfig.base.json (Nx convention) applies.
-    expect(resolved('no-tsconfig/a.js')).toEqual({ './b': 'no-tsconfig/b.js', '@lib/alpha': 'libs/alpha/src/index.ts' });
+    expect(resolved('no-tsconfig/a.js')).toEqual({
+      './b': 'no-tsconfig/b.js',
+      '@lib/alpha': 'libs/alpha/src/index.ts',
+    });
   });
 
   it('summarises a file as the documented FileNode shape', () => {
@@ -116,15 +140,38 @@ describe('import resolution on a fixture workspace', () => {
   });
 
   it('derives project edges with sourceFile, dynamic for import(), and no self edges', async () => {
-    const owner = (f: string) => (f.startsWith('apps/web/') ? 'web' : f.startsWith('libs/alpha/') ? 'alpha' : f.startsWith('packages/shared/') ? 'shared' : undefined);
+    const owner = (f: string) =>
+      f.startsWith('apps/web/')
+        ? 'web'
+        : f.startsWith('libs/alpha/')
+          ? 'alpha'
+          : f.startsWith('packages/shared/')
+            ? 'shared'
+            : undefined;
     const deps = projectDependencies(graph, owner);
-    expect(deps).toContainEqual({ source: 'web', target: 'alpha', type: 'static', sourceFile: 'apps/web/src/main.tsx' });
-    expect(deps).toContainEqual({ source: 'web', target: 'shared', type: 'static', sourceFile: 'apps/web/src/main.tsx' });
+    expect(deps).toContainEqual({
+      source: 'web',
+      target: 'alpha',
+      type: 'static',
+      sourceFile: 'apps/web/src/main.tsx',
+    });
+    expect(deps).toContainEqual({
+      source: 'web',
+      target: 'shared',
+      type: 'static',
+      sourceFile: 'apps/web/src/main.tsx',
+    });
     expect(deps.some((d) => d.source === d.target)).toBe(false);
     const dyn = writeTree({ 'a/x.ts': "import('../b/y');\nimport '../a/z';", 'a/z.ts': '', 'b/y.ts': '' });
     try {
-      const g = await buildFileGraph({ workspaceRoot: dyn, cacheDir: false, files: [{ file: 'a/x.ts' }, { file: 'a/z.ts' }, { file: 'b/y.ts' }] });
-      expect(projectDependencies(g, (f) => f.split('/')[0])).toEqual([{ source: 'a', target: 'b', type: 'dynamic', sourceFile: 'a/x.ts' }]);
+      const g = await buildFileGraph({
+        workspaceRoot: dyn,
+        cacheDir: false,
+        files: [{ file: 'a/x.ts' }, { file: 'a/z.ts' }, { file: 'b/y.ts' }],
+      });
+      expect(projectDependencies(g, (f) => f.split('/')[0])).toEqual([
+        { source: 'a', target: 'b', type: 'dynamic', sourceFile: 'a/x.ts' },
+      ]);
       expect(projectDependencies(g, (f) => f.split('/')[0], ['a/z.ts'])).toEqual([]);
     } finally {
       removeTree(dyn);

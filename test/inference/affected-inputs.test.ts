@@ -24,7 +24,9 @@ describe('inputs make affected and the cache agree: test-only vs production chan
       files: {
         'package.json': json({ name: 'ws', private: true, workspaces: ['packages/*'] }),
         'nx.json': json({ plugins: [{ plugin: 'nx-fleet' }] }),
-        'tsconfig.base.json': json({ compilerOptions: { strict: true, noEmit: true, module: 'esnext', moduleResolution: 'bundler', types: [] } }),
+        'tsconfig.base.json': json({
+          compilerOptions: { strict: true, noEmit: true, module: 'esnext', moduleResolution: 'bundler', types: [] },
+        }),
         ...lib('a', {}),
         ...lib('b', { a: '*' }),
       },
@@ -39,13 +41,23 @@ describe('inputs make affected and the cache agree: test-only vs production chan
   });
 
   it('a production file affects the library and its dependents', () => {
-    expect(affectedTasks(ws, ['build', 'typecheck'], ['packages/a/src/index.ts'])).toEqual(['a:build', 'a:typecheck', 'b:build', 'b:typecheck']);
+    expect(affectedTasks(ws, ['build', 'typecheck'], ['packages/a/src/index.ts'])).toEqual([
+      'a:build',
+      'a:typecheck',
+      'b:build',
+      'b:typecheck',
+    ]);
     // files directly in the project root are production too
     expect(affectedTasks(ws, ['typecheck'], ['packages/a/package.json'])).toEqual(['a:typecheck', 'b:typecheck']);
   });
 
   it('a shared tsconfig outside the projects affects every target that reads it', () => {
-    expect(affectedTasks(ws, ['build', 'typecheck'], ['tsconfig.base.json'])).toEqual(['a:build', 'a:typecheck', 'b:build', 'b:typecheck']);
+    expect(affectedTasks(ws, ['build', 'typecheck'], ['tsconfig.base.json'])).toEqual([
+      'a:build',
+      'a:typecheck',
+      'b:build',
+      'b:typecheck',
+    ]);
   });
 
   it('the task hashes agree: after a test-only change, dependents are cache hits', () => {

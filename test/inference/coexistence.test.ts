@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, type TestWorkspace } from '../rig';
 
 const json = (v: unknown) => JSON.stringify(v, null, 2);
-type Shown = { root: string; targets: Record<string, { executor: string; options: Record<string, unknown>; inputs?: unknown[] }> };
+type Shown = {
+  root: string;
+  targets: Record<string, { executor: string; options: Record<string, unknown>; inputs?: unknown[] }>;
+};
 
 describe('coexistence with Nx core on real nx', () => {
   let ws: TestWorkspace;
@@ -10,8 +13,15 @@ describe('coexistence with Nx core on real nx', () => {
   beforeAll(() => {
     ws = createWorkspace({
       files: {
-        'package.json': json({ name: 'ws', private: true, workspaces: ['packages/*'], devDependencies: { vitest: '*' } }),
-        'nx.json': json({ plugins: [{ plugin: 'nx-fleet', options: { lintTargetName: 'eslint', disabledTargets: ['build'] } }] }),
+        'package.json': json({
+          name: 'ws',
+          private: true,
+          workspaces: ['packages/*'],
+          devDependencies: { vitest: '*' },
+        }),
+        'nx.json': json({
+          plugins: [{ plugin: 'nx-fleet', options: { lintTargetName: 'eslint', disabledTargets: ['build'] } }],
+        }),
         'tsconfig.json': json({ compilerOptions: { strict: true, noEmit: true }, include: ['tools/**/*.ts'] }),
         'tools/gen.ts': 'export {};\n',
         'eslint.config.mjs': 'export default [];\n',
@@ -21,7 +31,11 @@ describe('coexistence with Nx core on real nx', () => {
         'apps/web/src/main.ts': 'export {};\n',
         'apps/web/src/main.spec.ts': 'export {};\n',
         // workspace package with scripts and nx.targets
-        'packages/p/package.json': json({ name: 'p', scripts: { test: 'node check.js' }, nx: { targets: { eslint: { command: 'echo own-lint' } } } }),
+        'packages/p/package.json': json({
+          name: 'p',
+          scripts: { test: 'node check.js' },
+          nx: { targets: { eslint: { command: 'echo own-lint' } } },
+        }),
         'packages/p/tsconfig.json': '{}',
         'packages/p/vitest.config.ts': 'export default {};\n',
         'packages/p/index.ts': 'export {};\n',
@@ -51,11 +65,16 @@ describe('coexistence with Nx core on real nx', () => {
     expect(p.targets.test).toMatchObject({ executor: 'nx:run-script', options: { script: 'test' } });
     expect(p.targets.test.inputs).toBeUndefined();
     expect(p.targets.eslint).toMatchObject({ options: { command: 'echo own-lint' } });
-    expect(p.targets.typecheck).toMatchObject({ options: { command: 'tsc --noEmit -p tsconfig.json', cwd: 'packages/p' } });
+    expect(p.targets.typecheck).toMatchObject({
+      options: { command: 'tsc --noEmit -p tsconfig.json', cwd: 'packages/p' },
+    });
   });
 
   it('fails with an error naming a bad option', () => {
-    ws.write('nx.json', json({ plugins: [{ plugin: 'nx-fleet', options: { disabledTargets: ['deploy'], typecheckTargetName: '' } }] }));
+    ws.write(
+      'nx.json',
+      json({ plugins: [{ plugin: 'nx-fleet', options: { disabledTargets: ['deploy'], typecheckTargetName: '' } }] }),
+    );
     const r = ws.nx(['show', 'projects']);
     ws.git(['checkout', 'nx.json']);
     expect(r.code).not.toBe(0);
@@ -70,7 +89,9 @@ describe('malformed files on real nx', () => {
   beforeAll(() => {
     ws = createWorkspace({
       fixture: 'examples/polyglot',
-      files: { 'libs/core/tsconfig.json': '{\n  "extends": "../../tsconfig.base.json",\n  "include": ["src/**/*.ts"],,\n}\n' },
+      files: {
+        'libs/core/tsconfig.json': '{\n  "extends": "../../tsconfig.base.json",\n  "include": ["src/**/*.ts"],,\n}\n',
+      },
     });
   });
   afterAll(() => ws?.dispose());
@@ -78,9 +99,13 @@ describe('malformed files on real nx', () => {
   it('a malformed tsconfig.json is one warning naming file and line; the graph still builds', () => {
     const r = ws.nx(['show', 'projects', '--json']);
     expect(r.code).toBe(0);
-    expect((JSON.parse(r.stdout) as string[]).sort()).toEqual(expect.arrayContaining(['@polyglot/api', '@polyglot/format', 'core', 'util', 'polyglot-textkit']));
+    expect((JSON.parse(r.stdout) as string[]).sort()).toEqual(
+      expect.arrayContaining(['@polyglot/api', '@polyglot/format', 'core', 'util', 'polyglot-textkit']),
+    );
     const warnings = r.stderr.split('\n').filter((l) => l.includes('nx-fleet ['));
-    expect(warnings).toEqual(['nx-fleet [TSCONFIG_INVALID] libs/core/tsconfig.json:3:30: expected a property name in double quotes, found character ","']);
+    expect(warnings).toEqual([
+      'nx-fleet [TSCONFIG_INVALID] libs/core/tsconfig.json:3:30: expected a property name in double quotes, found character ","',
+    ]);
   });
 
   it('a malformed workspace package.json is reported once (by Nx core, with its line), not again by nx-fleet', () => {

@@ -74,7 +74,11 @@ describe('which folders are projects', () => {
       ['libs/util', 'libs-util'],
       ['libs/web', 'libs-web'],
     ]);
-    expect(byRoot(projects, 'apps/web')).toMatchObject({ source: 'project-json', createdByNxCore: true, userTargets: ['serve'] });
+    expect(byRoot(projects, 'apps/web')).toMatchObject({
+      source: 'project-json',
+      createdByNxCore: true,
+      userTargets: ['serve'],
+    });
     expect(Object.keys(byRoot(projects, 'apps/web')!.targets)).toEqual(['typecheck']);
   });
 
@@ -93,7 +97,11 @@ describe('which folders are projects', () => {
 describe('targets', () => {
   const lib = {
     'libs/util/tsconfig.json': json({ extends: '../../tsconfig.base.json', include: ['src'] }),
-    'libs/util/tsconfig.lib.json': json({ extends: './tsconfig.json', compilerOptions: { noEmit: false, outDir: 'out', declarationDir: '../../types/util' }, exclude: ['**/*.spec.ts', '**/*.test.ts'] }),
+    'libs/util/tsconfig.lib.json': json({
+      extends: './tsconfig.json',
+      compilerOptions: { noEmit: false, outDir: 'out', declarationDir: '../../types/util' },
+      exclude: ['**/*.spec.ts', '**/*.test.ts'],
+    }),
     'libs/util/src/u.ts': 'export const u = 1;',
     'libs/util/src/u.spec.ts': 'import "vitest";',
   };
@@ -106,7 +114,12 @@ describe('targets', () => {
       options: { cwd: 'libs/util' },
       cache: true,
       outputs: [],
-      inputs: ['{projectRoot}/**/*', `^${PRODUCTION_FILES}`, '{workspaceRoot}/tsconfig.base.json', { runtime: expect.stringContaining("require('typescript/package.json')") }],
+      inputs: [
+        '{projectRoot}/**/*',
+        `^${PRODUCTION_FILES}`,
+        '{workspaceRoot}/tsconfig.base.json',
+        { runtime: expect.stringContaining("require('typescript/package.json')") },
+      ],
       metadata: { technologies: ['typescript'], description: expect.any(String), help: { command: 'npx tsc --help' } },
     });
     expect(util.targets.build).toMatchObject({
@@ -119,43 +132,77 @@ describe('targets', () => {
     expect(util.targets.test).toMatchObject({
       command: 'vitest run',
       outputs: ['{projectRoot}/coverage'],
-      metadata: { technologies: ['vitest'], description: expect.stringContaining('test files and the root package.json devDependencies.vitest') },
+      metadata: {
+        technologies: ['vitest'],
+        description: expect.stringContaining('test files and the root package.json devDependencies.vitest'),
+      },
     });
   });
 
   it('hashes all project files for a build whose tsconfig compiles tests too', () => {
-    const util = byRoot(infer({ ...lib, 'libs/util/tsconfig.lib.json': json({ extends: './tsconfig.json', compilerOptions: { noEmit: false, outDir: 'out' }, exclude: ['**/*.spec.ts'] }) }).projects, 'libs/util')!;
+    const util = byRoot(
+      infer({
+        ...lib,
+        'libs/util/tsconfig.lib.json': json({
+          extends: './tsconfig.json',
+          compilerOptions: { noEmit: false, outDir: 'out' },
+          exclude: ['**/*.spec.ts'],
+        }),
+      }).projects,
+      'libs/util',
+    )!;
     expect(util.targets.build.inputs[0]).toBe('{projectRoot}/**/*');
   });
 
   it('builds a composite config in build mode and declares where its .tsbuildinfo goes', () => {
-    const composite = json({ extends: './tsconfig.json', compilerOptions: { noEmit: false, composite: true, outDir: 'out', rootDir: 'src' } });
+    const composite = json({
+      extends: './tsconfig.json',
+      compilerOptions: { noEmit: false, composite: true, outDir: 'out', rootDir: 'src' },
+    });
     const util = byRoot(infer({ ...lib, 'libs/util/tsconfig.lib.json': composite }).projects, 'libs/util')!;
-    expect(util.targets.build).toMatchObject({ command: 'tsc -b tsconfig.lib.json', outputs: ['{projectRoot}/out', '{projectRoot}/tsconfig.lib.tsbuildinfo'] });
+    expect(util.targets.build).toMatchObject({
+      command: 'tsc -b tsconfig.lib.json',
+      outputs: ['{projectRoot}/out', '{projectRoot}/tsconfig.lib.tsbuildinfo'],
+    });
   });
 
   it('infers no build when the tsconfig does not emit or has no outDir', () => {
-    const noOut = infer({ ...lib, 'libs/util/tsconfig.lib.json': json({ extends: './tsconfig.json', compilerOptions: { noEmit: false } }) });
+    const noOut = infer({
+      ...lib,
+      'libs/util/tsconfig.lib.json': json({ extends: './tsconfig.json', compilerOptions: { noEmit: false } }),
+    });
     expect(byRoot(noOut.projects, 'libs/util')!.targets.build).toBeUndefined();
-    const noEmit = infer({ ...lib, 'libs/util/tsconfig.lib.json': json({ extends: './tsconfig.json', compilerOptions: { outDir: 'out' } }) });
+    const noEmit = infer({
+      ...lib,
+      'libs/util/tsconfig.lib.json': json({ extends: './tsconfig.json', compilerOptions: { outDir: 'out' } }),
+    });
     expect(byRoot(noEmit.projects, 'libs/util')!.targets.build).toBeUndefined();
   });
 
   it('type-checks each referenced config of a solution-style tsconfig.json', () => {
     const { projects } = infer({
-      'libs/x/tsconfig.json': json({ files: [], references: [{ path: './tsconfig.lib.json' }, { path: './tsconfig.spec.json' }] }),
+      'libs/x/tsconfig.json': json({
+        files: [],
+        references: [{ path: './tsconfig.lib.json' }, { path: './tsconfig.spec.json' }],
+      }),
       'libs/x/tsconfig.lib.json': json({ include: ['src'] }),
       'libs/x/tsconfig.spec.json': json({ include: ['src'] }),
       'libs/x/src/a.ts': 'export {}',
       'libs/x/package.json': json({ name: 'x' }),
       'package.json': json({ name: 'ws', workspaces: ['libs/*'] }),
     });
-    expect(projects[0].targets.typecheck.command).toBe('tsc --noEmit -p tsconfig.lib.json && tsc --noEmit -p tsconfig.spec.json');
+    expect(projects[0].targets.typecheck.command).toBe(
+      'tsc --noEmit -p tsconfig.lib.json && tsc --noEmit -p tsconfig.spec.json',
+    );
   });
 
   it('never infers over a target the user wrote, and respects a build script', () => {
     const { projects } = infer({
-      'packages/a/package.json': json({ name: 'a', scripts: { test: 'node t.js', build: 'vite build' }, nx: { targets: { lint: { command: 'x' } } } }),
+      'packages/a/package.json': json({
+        name: 'a',
+        scripts: { test: 'node t.js', build: 'vite build' },
+        nx: { targets: { lint: { command: 'x' } } },
+      }),
       'packages/a/tsconfig.json': json({ compilerOptions: { outDir: 'dist' } }),
       'packages/a/vitest.config.ts': '',
       'packages/a/eslint.config.js': '',
@@ -166,7 +213,10 @@ describe('targets', () => {
   });
 
   it('uses the configured target names and leaves out disabled kinds', () => {
-    const util = byRoot(infer(lib, { typecheckTargetName: 'tsc', buildTargetName: 'compile', disabledTargets: ['test'] }).projects, 'libs/util')!;
+    const util = byRoot(
+      infer(lib, { typecheckTargetName: 'tsc', buildTargetName: 'compile', disabledTargets: ['test'] }).projects,
+      'libs/util',
+    )!;
     expect(Object.keys(util.targets).sort()).toEqual(['compile', 'tsc']);
     expect(util.targets.compile.dependsOn).toEqual(['^compile']);
   });
@@ -175,21 +225,41 @@ describe('targets', () => {
     [{ 'p/vitest.config.mts': '' }, 'vitest', 'vitest.config.mts'],
     [{ 'p/jest.config.js': '' }, 'jest', 'jest.config.js'],
     [{ 'p/vite.config.ts': 'export default { test: { globals: true } }' }, 'vitest', 'vite.config.ts (test block)'],
-    [{ 'p/package.json': json({ name: 'p', devDependencies: { jest: '*' } }) }, 'jest', 'package.json devDependencies.jest'],
+    [
+      { 'p/package.json': json({ name: 'p', devDependencies: { jest: '*' } }) },
+      'jest',
+      'package.json devDependencies.jest',
+    ],
     [{ 'p/package.json': json({ name: 'p', jest: {} }) }, 'jest', 'package.json "jest"'],
   ])('detects the test runner from %j', (files, runner, from) => {
-    const { projects } = infer({ 'package.json': json({ name: 'ws', workspaces: ['p'] }), 'p/package.json': json({ name: 'p' }), 'p/a.ts': 'export {}', ...files });
-    expect(projects[0].targets.test).toMatchObject({ command: runner === 'vitest' ? 'vitest run' : 'jest', metadata: { description: expect.stringContaining(from) } });
+    const { projects } = infer({
+      'package.json': json({ name: 'ws', workspaces: ['p'] }),
+      'p/package.json': json({ name: 'p' }),
+      'p/a.ts': 'export {}',
+      ...files,
+    });
+    expect(projects[0].targets.test).toMatchObject({
+      command: runner === 'vitest' ? 'vitest run' : 'jest',
+      metadata: { description: expect.stringContaining(from) },
+    });
   });
 
   it('infers no test target without runner evidence, and no lint without an ESLint config', () => {
-    const { projects } = infer({ 'package.json': json({ name: 'ws', workspaces: ['p'] }), 'p/package.json': json({ name: 'p' }), 'p/a.spec.ts': '', 'p/vite.config.ts': 'export default {}' });
+    const { projects } = infer({
+      'package.json': json({ name: 'ws', workspaces: ['p'] }),
+      'p/package.json': json({ name: 'p' }),
+      'p/a.spec.ts': '',
+      'p/vite.config.ts': 'export default {}',
+    });
     expect(projects[0].targets).toEqual({});
   });
 
   it('lints with the root flat config and hashes it as a workspace file', () => {
     const util = byRoot(infer({ ...lib, 'eslint.config.mjs': 'export default []' }).projects, 'libs/util')!;
-    expect(util.targets.lint).toMatchObject({ command: 'eslint .', inputs: expect.arrayContaining(['{workspaceRoot}/eslint.config.mjs']) });
+    expect(util.targets.lint).toMatchObject({
+      command: 'eslint .',
+      inputs: expect.arrayContaining(['{workspaceRoot}/eslint.config.mjs']),
+    });
   });
 
   it('hashes tool versions through externalDependencies when the lockfile lists them', () => {
@@ -208,7 +278,14 @@ describe('diagnostics', () => {
       'libs/good/tsconfig.json': '{}',
       'libs/good/a.ts': 'export {}',
     });
-    expect(diagnostics).toEqual([{ file: 'libs/bad/tsconfig.json', line: 3, code: 'TSCONFIG_INVALID', message: expect.stringMatching(/^libs\/bad\/tsconfig\.json:3:20: /) }]);
+    expect(diagnostics).toEqual([
+      {
+        file: 'libs/bad/tsconfig.json',
+        line: 3,
+        code: 'TSCONFIG_INVALID',
+        message: expect.stringMatching(/^libs\/bad\/tsconfig\.json:3:20: /),
+      },
+    ]);
     expect(projects.map((p) => p.name)).toEqual(['bad', 'good']);
     expect(byRoot(projects, 'libs/bad')!.targets.typecheck).toBeDefined(); // tsc will name the error when run
   });
@@ -218,7 +295,14 @@ describe('diagnostics', () => {
       'packages/bad/package.json': '{ "name": "bad", oops }',
       'packages/ok/package.json': json({ name: 'ok' }),
     });
-    expect(r.diagnostics).toEqual([{ file: 'packages/bad/package.json', line: 1, code: 'PACKAGE_JSON_INVALID', message: expect.stringContaining('packages/bad/package.json:1:18') }]);
+    expect(r.diagnostics).toEqual([
+      {
+        file: 'packages/bad/package.json',
+        line: 1,
+        code: 'PACKAGE_JSON_INVALID',
+        message: expect.stringContaining('packages/bad/package.json:1:18'),
+      },
+    ]);
     expect(r.projects.map((p) => p.name)).toEqual(['ok']);
     expect(r.nxCoreFiles).toContain('packages/bad/package.json');
   });

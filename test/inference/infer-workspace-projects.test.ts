@@ -7,11 +7,18 @@ describe('inferWorkspaceProjects (what `fleet graph` calls, without Nx)', () => 
   it('infers the polyglot projects with languages and targets', () => {
     const { projects, diagnostics } = inferWorkspaceProjects(path.join(repoRoot(), 'examples/polyglot'));
     expect(diagnostics).toEqual([]);
-    expect(projects.map((p) => ({ name: p.name, root: p.root, languages: p.languages, targets: targetNames(p) }))).toEqual([
+    expect(
+      projects.map((p) => ({ name: p.name, root: p.root, languages: p.languages, targets: targetNames(p) })),
+    ).toEqual([
       { name: '@polyglot/api', root: 'apps/api', languages: ['typescript'], targets: ['build', 'test', 'typecheck'] },
       { name: 'core', root: 'libs/core', languages: ['typescript'], targets: ['test', 'typecheck'] },
       { name: 'util', root: 'libs/util', languages: ['typescript'], targets: ['build', 'test', 'typecheck'] },
-      { name: '@polyglot/format', root: 'packages/format', languages: ['typescript'], targets: ['build', 'test', 'typecheck'] },
+      {
+        name: '@polyglot/format',
+        root: 'packages/format',
+        languages: ['typescript'],
+        targets: ['build', 'test', 'typecheck'],
+      },
       // project.json of the Python trainer (its Python targets come from graph/python)
       { name: 'polyglot-trainer', root: 'python/trainer', languages: [], targets: ['train'] },
     ]);
@@ -31,13 +38,22 @@ describe('inferWorkspaceProjects (what `fleet graph` calls, without Nx)', () => 
     try {
       const { projects, diagnostics } = inferWorkspaceProjects(ws.root);
       expect(projects.map((p) => p.name)).toEqual(['@polyglot/api', 'core', 'util', 'polyglot-trainer']);
-      expect(diagnostics).toEqual([{ file: 'packages/format/package.json', line: 1, code: 'PACKAGE_JSON_INVALID', message: expect.stringContaining(':1:31:') }]);
+      expect(diagnostics).toEqual([
+        {
+          file: 'packages/format/package.json',
+          line: 1,
+          code: 'PACKAGE_JSON_INVALID',
+          message: expect.stringContaining(':1:31:'),
+        },
+      ]);
     } finally {
       ws.dispose();
     }
   });
 
   it('rejects bad options like the plugin does', () => {
-    expect(() => inferWorkspaceProjects(repoRoot(), { testTargetName: '' })).toThrow(/"testTargetName": must NOT have fewer than 1 characters/);
+    expect(() => inferWorkspaceProjects(repoRoot(), { testTargetName: '' })).toThrow(
+      /"testTargetName": must NOT have fewer than 1 characters/,
+    );
   });
 });

@@ -20,14 +20,22 @@ describe('plugin options', () => {
   });
 
   it.each([
-    [{ bogus: 1 }, 'bogus', /^unknown option; known options are: typecheckTargetName, testTargetName, lintTargetName, buildTargetName, disabledTargets, tsconfigProjects, exclude, parallelParseThreshold, executors, docker, python, distributed$/],
+    [
+      { bogus: 1 },
+      'bogus',
+      /^unknown option; known options are: typecheckTargetName, testTargetName, lintTargetName, buildTargetName, disabledTargets, tsconfigProjects, exclude, parallelParseThreshold, executors, docker, python, distributed$/,
+    ],
     [{ executors: 'batch' }, 'executors', /^must be one of "commands", "fleet" \(got "batch"\)$/],
     [{ typecheckTargetName: 5 }, 'typecheckTargetName', /^must be string \(got 5\)$/],
     [{ testTargetName: '' }, 'testTargetName', /^must NOT have fewer than 1 characters \(got ""\)$/],
     [{ lintTargetName: null }, 'lintTargetName', /^must be string \(got null\)$/],
     [{ buildTargetName: ['b'] }, 'buildTargetName', /^must be string \(got \["b"\]\)$/],
     [{ disabledTargets: 'test' }, 'disabledTargets', /^must be array \(got "test"\)$/],
-    [{ disabledTargets: ['deploy'] }, 'disabledTargets.0', /^must be one of "typecheck", "test", "lint", "build" \(got "deploy"\)$/],
+    [
+      { disabledTargets: ['deploy'] },
+      'disabledTargets.0',
+      /^must be one of "typecheck", "test", "lint", "build" \(got "deploy"\)$/,
+    ],
     [{ disabledTargets: ['lint', 'lint'] }, 'disabledTargets', /^must NOT have duplicate items/],
     [{ tsconfigProjects: 'yes' }, 'tsconfigProjects', /^must be boolean \(got "yes"\)$/],
     [{ exclude: ['ok', 1] }, 'exclude.1', /^must be string \(got 1\)$/],

@@ -6,7 +6,17 @@ import { usePython } from '../python/python-workspace';
 interface ShownProject {
   name: string;
   root: string;
-  targets: Record<string, { executor?: string; options?: Record<string, unknown>; inputs?: unknown[]; outputs?: string[]; cache?: boolean; metadata?: Record<string, unknown> }>;
+  targets: Record<
+    string,
+    {
+      executor?: string;
+      options?: Record<string, unknown>;
+      inputs?: unknown[];
+      outputs?: string[];
+      cache?: boolean;
+      metadata?: Record<string, unknown>;
+    }
+  >;
 }
 
 describe('examples/polyglot on real nx', () => {
@@ -19,13 +29,35 @@ describe('examples/polyglot on real nx', () => {
 
   it('lists exactly the inferred projects: no root, nameless or duplicate project', () => {
     expect((JSON.parse(ws.nxOk(['show', 'projects', '--json'])) as string[]).sort()).toEqual([
-      '@polyglot/api', '@polyglot/format', 'api-image', 'base-node', 'core', 'polyglot-textkit', 'polyglot-trainer', 'polyglot-wordservice', 'python-service', 'report-image', 'util',
+      '@polyglot/api',
+      '@polyglot/format',
+      'api-image',
+      'base-node',
+      'core',
+      'polyglot-textkit',
+      'polyglot-trainer',
+      'polyglot-wordservice',
+      'python-service',
+      'report-image',
+      'util',
     ]);
     ws.nxOk(['graph', '--file=graph.json']);
     const graph = JSON.parse(ws.read('graph.json')) as { graph: { nodes: Record<string, { data: { root: string } }> } };
-    const roots = Object.values(graph.graph.nodes).map((n) => n.data.root).sort();
+    const roots = Object.values(graph.graph.nodes)
+      .map((n) => n.data.root)
+      .sort();
     expect(roots).toEqual([
-      'apps/api', 'docker/api-image', 'docker/base-node', 'docker/python-service', 'docker/report-image', 'libs/core', 'libs/util', 'packages/format', 'python/core', 'python/service', 'python/trainer',
+      'apps/api',
+      'docker/api-image',
+      'docker/base-node',
+      'docker/python-service',
+      'docker/report-image',
+      'libs/core',
+      'libs/util',
+      'packages/format',
+      'python/core',
+      'python/service',
+      'python/trainer',
     ]);
   });
 
@@ -40,8 +72,14 @@ describe('examples/polyglot on real nx', () => {
       inputs: expect.arrayContaining(['{projectRoot}/**/*', '{workspaceRoot}/tsconfig.base.json']),
       metadata: { technologies: ['typescript'], description: expect.any(String), help: expect.any(Object) },
     });
-    expect(util.targets.build).toMatchObject({ options: { command: 'tsc -p tsconfig.lib.json' }, outputs: ['{projectRoot}/dist'] });
-    expect(util.targets.test).toMatchObject({ options: { command: 'vitest run' }, metadata: { technologies: ['vitest'] } });
+    expect(util.targets.build).toMatchObject({
+      options: { command: 'tsc -p tsconfig.lib.json' },
+      outputs: ['{projectRoot}/dist'],
+    });
+    expect(util.targets.test).toMatchObject({
+      options: { command: 'vitest run' },
+      metadata: { technologies: ['vitest'] },
+    });
   });
 
   it('adds targets to the projects Nx core creates and keeps the user’s build script', () => {
@@ -49,7 +87,9 @@ describe('examples/polyglot on real nx', () => {
     expect(format.root).toBe('packages/format');
     expect(format.targets.build).toMatchObject({ executor: 'nx:run-script', options: { script: 'build' } });
     expect(format.targets.build.inputs).toBeUndefined();
-    expect(format.targets.test.metadata).toMatchObject({ description: expect.stringContaining('devDependencies.vitest') });
+    expect(format.targets.test.metadata).toMatchObject({
+      description: expect.stringContaining('devDependencies.vitest'),
+    });
     // build: apps/api/tsconfig.app.json emits (docker/api-image copies its output)
     expect(Object.keys(show('@polyglot/api').targets).sort()).toEqual(['build', 'test', 'typecheck']);
   });
@@ -58,13 +98,20 @@ describe('examples/polyglot on real nx', () => {
   it('a change to a leaf library file affects exactly it and its dependents', () => {
     const file = ['libs/util/src/strings.ts'];
     expect(affectedProjects(ws, file)).toEqual(['@polyglot/api', 'api-image', 'core', 'util']); // api-image copies the app's build
-    expect(affectedTasks(ws, ['typecheck'], file)).toEqual(['@polyglot/api:typecheck', 'core:typecheck', 'util:typecheck']);
+    expect(affectedTasks(ws, ['typecheck'], file)).toEqual([
+      '@polyglot/api:typecheck',
+      'core:typecheck',
+      'util:typecheck',
+    ]);
   });
 
   it('a change to a test-only file of a library does not affect its dependents’ build or typecheck', () => {
     expect(affectedTasks(ws, ['build', 'typecheck'], ['libs/util/src/strings.spec.ts'])).toEqual(['util:typecheck']);
     // test tooling config is not production either (and not a project-configuration file for Nx)
-    expect(affectedTasks(ws, ['build', 'typecheck', 'test'], ['libs/util/vitest.config.ts'])).toEqual(['util:test', 'util:typecheck']);
+    expect(affectedTasks(ws, ['build', 'typecheck', 'test'], ['libs/util/vitest.config.ts'])).toEqual([
+      'util:test',
+      'util:typecheck',
+    ]);
   });
 
   it('runs typecheck and test for real; the second run is all cache hits', () => {

@@ -31,7 +31,9 @@ const CONFIG = /(^|\/)(pyproject\.toml|setup\.cfg|setup\.py|requirements[^/]*\.t
 export function analyzeWorkspace(workspace: string) {
   const fs = nodePythonFs(workspace);
   const files = listFiles(workspace);
-  const roots = [...new Set(files.filter((f) => CONFIG.test(f)).map((f) => (f.includes('/') ? f.slice(0, f.lastIndexOf('/')) : '')))];
+  const roots = [
+    ...new Set(files.filter((f) => CONFIG.test(f)).map((f) => (f.includes('/') ? f.slice(0, f.lastIndexOf('/')) : ''))),
+  ];
   const projects: PythonProjectInfo[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const root of roots) {

@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, repoRoot, type TestWorkspace } from '../rig';
 
 function fleet(cwd: string, args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(repoRoot(), 'dist', 'cli', 'main.js'), ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(repoRoot(), 'dist', 'cli', 'main.js'), ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -61,8 +64,16 @@ describe('fleet graph with Python projects', () => {
   afterAll(() => ws?.dispose());
 
   it('lists Python projects with their languages and targets, merged ones included', () => {
-    expect(g.projects['polyglot-textkit']).toEqual({ root: 'python/core', languages: ['python'], targets: ['build', 'lint', 'test'] });
-    expect(g.projects['polyglot-trainer']).toEqual({ root: 'python/trainer', languages: ['python'], targets: ['build', 'test', 'train'] });
+    expect(g.projects['polyglot-textkit']).toEqual({
+      root: 'python/core',
+      languages: ['python'],
+      targets: ['build', 'lint', 'test'],
+    });
+    expect(g.projects['polyglot-trainer']).toEqual({
+      root: 'python/trainer',
+      languages: ['python'],
+      targets: ['build', 'test', 'train'],
+    });
     expect(g.diagnostics).toEqual([]);
   });
 
@@ -72,12 +83,17 @@ describe('fleet graph with Python projects', () => {
       external: [],
       unresolved: [],
     });
-    expect(g.files['python/core/tests/test_counting.py'].imports).toEqual(['python/core/src/textkit/__init__.py', 'python/core/tests/conftest.py']);
+    expect(g.files['python/core/tests/test_counting.py'].imports).toEqual([
+      'python/core/src/textkit/__init__.py',
+      'python/core/tests/conftest.py',
+    ]);
     expect(g.files['python/core/tests/conftest.py'].external).toEqual(['pypi:pytest']);
   });
 
   it('has the Python edges with their source files, as nx has them', () => {
-    const edges = g.dependencies.filter((d) => d.source.startsWith('polyglot-')).map((d) => `${d.source}->${d.target} ${d.sourceFile}`);
+    const edges = g.dependencies
+      .filter((d) => d.source.startsWith('polyglot-'))
+      .map((d) => `${d.source}->${d.target} ${d.sourceFile}`);
     expect(edges).toEqual(
       expect.arrayContaining([
         'polyglot-wordservice->polyglot-textkit python/service/wordservice/api.py',

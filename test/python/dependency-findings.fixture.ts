@@ -76,14 +76,17 @@ export const WORKSPACE_FILES: Record<string, string> = {
   ].join('\n'),
   'packages/app/tests/__init__.py': '',
   'packages/app/tests/utils.py': 'def helper():\n    return 1\n',
-  'packages/app/tests/test_main.py': 'from tests.utils import helper\nimport pytest\n\ndef test_it():\n    assert helper() == 1\n',
+  'packages/app/tests/test_main.py':
+    'from tests.utils import helper\nimport pytest\n\ndef test_it():\n    assert helper() == 1\n',
   'packages/app/scripts/_common.py': 'x = 1\n',
   'packages/app/scripts/run.py': 'from _common import x\nimport _common\nprint(x)\n',
-  'packages/agents/pyproject.toml': '[project]\nname = "agents"\nversion = "0.1.0"\ndependencies = []\n[project.optional-dependencies]\nopenai = ["openai"]\nanthropic = ["anthropic"]\n',
+  'packages/agents/pyproject.toml':
+    '[project]\nname = "agents"\nversion = "0.1.0"\ndependencies = []\n[project.optional-dependencies]\nopenai = ["openai"]\nanthropic = ["anthropic"]\n',
   'packages/agents/src/agents/__init__.py': 'import openai\n\ndef run():\n    return openai\n',
   'packages/agents/tests/__init__.py': '',
   'packages/agents/tests/utils.py': 'def helper():\n    return 2\n',
-  'packages/agents/tests/test_agents.py': 'from tests.utils import helper\n\ndef test_it():\n    assert helper() == 2\n',
+  'packages/agents/tests/test_agents.py':
+    'from tests.utils import helper\n\ndef test_it():\n    assert helper() == 2\n',
   'packages/hatchy/pyproject.toml': [
     '[build-system]',
     'requires = ["hatchling"]',
@@ -98,7 +101,8 @@ export const WORKSPACE_FILES: Record<string, string> = {
     '',
   ].join('\n'),
   'packages/hatchy/src/hatchy/__init__.py': 'import pydantic\nimport typing_extensions\nimport httpx\nimport anyio\n',
-  'packages/opaque/pyproject.toml': '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n[project]\nname = "opaque"\nversion = "0.1.0"\ndynamic = ["dependencies"]\n[tool.hatch.metadata.hooks.custom]\npath = "hook.py"\n',
+  'packages/opaque/pyproject.toml':
+    '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n[project]\nname = "opaque"\nversion = "0.1.0"\ndynamic = ["dependencies"]\n[tool.hatch.metadata.hooks.custom]\npath = "hook.py"\n',
   'packages/opaque/src/opaque/__init__.py': 'import numpy\nimport scipy\n',
 };
 
@@ -107,11 +111,17 @@ type LockEntry = [name: string, version: string, deps: string[], extras: Record<
 function lock(entries: LockEntry[]): string {
   const out = ['version = 1', 'requires-python = ">=3.11"', ''];
   for (const [name, version, deps, extras] of entries) {
-    out.push('[[package]]', `name = "${name}"`, `version = "${version}"`, 'source = { registry = "https://pypi.org/simple" }');
+    out.push(
+      '[[package]]',
+      `name = "${name}"`,
+      `version = "${version}"`,
+      'source = { registry = "https://pypi.org/simple" }',
+    );
     if (deps.length > 0) out.push(`dependencies = [${deps.map((d) => `{ name = "${d}" }`).join(', ')}]`);
     if (Object.keys(extras).length > 0) {
       out.push('', '[package.optional-dependencies]');
-      for (const [extra, list] of Object.entries(extras)) out.push(`${extra} = [${list.map((d) => `{ name = "${d}" }`).join(', ')}]`);
+      for (const [extra, list] of Object.entries(extras))
+        out.push(`${extra} = [${list.map((d) => `{ name = "${d}" }`).join(', ')}]`);
     }
     out.push('');
   }
@@ -129,27 +139,68 @@ interface Installed {
 /** Writes `.venv/lib/python3.11/site-packages` under `root` with real dist-info folders (METADATA, RECORD, direct_url.json). */
 export function writeVenv(root: string): string {
   const site = join(root, '.venv', 'lib', 'python3.11', 'site-packages');
-  writeFileSync(join(mkdir(join(root, '.venv')), 'pyvenv.cfg'), 'home = /usr/bin\ninclude-system-site-packages = false\n');
+  writeFileSync(
+    join(mkdir(join(root, '.venv')), 'pyvenv.cfg'),
+    'home = /usr/bin\ninclude-system-site-packages = false\n',
+  );
   const installed: Installed[] = [
-    { name: 'pymongo', version: '4.8.0', files: { 'pymongo/__init__.py': '', 'bson/__init__.py': '', 'bson/objectid.py': '', 'gridfs/__init__.py': '' } },
-    { name: 'weird-dist', version: '1.0', files: { 'weird_mod/__init__.py': '', 'weird_mod/_native.cpython-311-x86_64-linux-gnu.so': '' } },
-    { name: 'google-api-python-client', version: '2.140.0', files: { 'googleapiclient/__init__.py': '', 'googleapiclient/discovery.py': '', 'apiclient/__init__.py': '' } },
-    { name: 'protobuf', version: '5.27.0', files: { 'google/protobuf/__init__.py': '', 'google/_upb/_message.abi3.so': '' } },
-    { name: 'google-auth', version: '2.34.0', files: { 'google/auth/__init__.py': '', 'google/oauth2/__init__.py': '' } },
+    {
+      name: 'pymongo',
+      version: '4.8.0',
+      files: { 'pymongo/__init__.py': '', 'bson/__init__.py': '', 'bson/objectid.py': '', 'gridfs/__init__.py': '' },
+    },
+    {
+      name: 'weird-dist',
+      version: '1.0',
+      files: { 'weird_mod/__init__.py': '', 'weird_mod/_native.cpython-311-x86_64-linux-gnu.so': '' },
+    },
+    {
+      name: 'google-api-python-client',
+      version: '2.140.0',
+      files: { 'googleapiclient/__init__.py': '', 'googleapiclient/discovery.py': '', 'apiclient/__init__.py': '' },
+    },
+    {
+      name: 'protobuf',
+      version: '5.27.0',
+      files: { 'google/protobuf/__init__.py': '', 'google/_upb/_message.abi3.so': '' },
+    },
+    {
+      name: 'google-auth',
+      version: '2.34.0',
+      files: { 'google/auth/__init__.py': '', 'google/oauth2/__init__.py': '' },
+    },
     { name: 'psycopg-pool', version: '3.2.2', files: { 'psycopg_pool/__init__.py': '' } },
     { name: 'uuid7', version: '0.1.0', files: { 'uuid_extensions/__init__.py': '' } },
     { name: 'dnspython', version: '2.6.1', files: { 'dns/__init__.py': '', 'dns/resolver.py': '' } },
     { name: 'six', version: '1.16.0', files: { 'six.py': '' } },
-    { name: 'agents', version: '0.1.0', files: { '_agents.pth': `${join(root, 'packages/agents/src')}\n` }, editableFrom: join(root, 'packages/agents') },
-    { name: 'app', version: '0.1.0', files: { '__editable___app_0_1_0_finder.py': `MAPPING = {'app': '${join(root, 'packages/app/src/app')}'}\n`, '__editable__.app-0.1.0.pth': 'import __editable___app_0_1_0_finder\n' }, editableFrom: join(root, 'packages/app') },
+    {
+      name: 'agents',
+      version: '0.1.0',
+      files: { '_agents.pth': `${join(root, 'packages/agents/src')}\n` },
+      editableFrom: join(root, 'packages/agents'),
+    },
+    {
+      name: 'app',
+      version: '0.1.0',
+      files: {
+        '__editable___app_0_1_0_finder.py': `MAPPING = {'app': '${join(root, 'packages/app/src/app')}'}\n`,
+        '__editable__.app-0.1.0.pth': 'import __editable___app_0_1_0_finder\n',
+      },
+      editableFrom: join(root, 'packages/app'),
+    },
   ];
   for (const d of installed) {
     const info = mkdir(join(site, `${d.name.replace(/-/g, '_')}-${d.version}.dist-info`));
     const rel = `${d.name.replace(/-/g, '_')}-${d.version}.dist-info`;
     const record = Object.keys(d.files).map((f) => `${f},sha256=x,0`);
-    for (const [f, text] of Object.entries(d.files)) writeFileSync(join(mkdir(dirname(join(site, f))), f.slice(f.lastIndexOf('/') + 1)), text);
+    for (const [f, text] of Object.entries(d.files))
+      writeFileSync(join(mkdir(dirname(join(site, f))), f.slice(f.lastIndexOf('/') + 1)), text);
     writeFileSync(join(info, 'METADATA'), `Metadata-Version: 2.1\nName: ${d.name}\nVersion: ${d.version}\n`);
-    if (d.editableFrom) writeFileSync(join(info, 'direct_url.json'), JSON.stringify({ url: pathToFileURL(d.editableFrom).href, dir_info: { editable: true } }));
+    if (d.editableFrom)
+      writeFileSync(
+        join(info, 'direct_url.json'),
+        JSON.stringify({ url: pathToFileURL(d.editableFrom).href, dir_info: { editable: true } }),
+      );
     record.push(`${rel}/METADATA,,`, `${rel}/RECORD,,`, `__pycache__/x.cpython-311.pyc,,`, `../../../bin/tool,,`);
     writeFileSync(join(info, 'RECORD'), record.join('\n') + '\n');
   }

@@ -4,7 +4,14 @@ import { extractImports } from '../../graph/python';
 const scan = (src: string) => extractImports(src, 'pkg/mod.py');
 /** Compact form: [specifier, level, kind, line] plus flags when set. */
 const brief = (src: string) =>
-  scan(src).imports.map((i) => [i.specifier, i.level, i.kind, i.line, ...(i.weak ? ['weak'] : []), ...(i.typeChecking ? ['tc'] : [])]);
+  scan(src).imports.map((i) => [
+    i.specifier,
+    i.level,
+    i.kind,
+    i.line,
+    ...(i.weak ? ['weak'] : []),
+    ...(i.typeChecking ? ['tc'] : []),
+  ]);
 
 describe('extractImports: statements', () => {
   it('reads import lists with aliases and dotted names', () => {
@@ -134,7 +141,8 @@ describe('extractImports: flags', () => {
   });
 
   it('drops statements carrying the ignore pragma, on any of their lines', () => {
-    const src = 'import a  # fleet: ignore-import\nimport b\nfrom c import (  \n  d,  # fleet: ignore-import\n)\nx = __import__("e")  # fleet: ignore-import';
+    const src =
+      'import a  # fleet: ignore-import\nimport b\nfrom c import (  \n  d,  # fleet: ignore-import\n)\nx = __import__("e")  # fleet: ignore-import';
     expect(brief(src).map((i) => i[0])).toEqual(['b']);
   });
 });
@@ -185,7 +193,12 @@ describe('extractImports: syntax errors', () => {
     const r = scan('import a\nfrom b import c\nx = """\nimport d\n');
     expect(r.imports.map((i) => i.specifier)).toEqual(['a', 'b']);
     expect(r.diagnostics).toEqual([
-      { file: 'pkg/mod.py', line: 3, code: 'PY_SYNTAX_ERROR', message: 'invalid Python syntax: unterminated triple-quoted string literal' },
+      {
+        file: 'pkg/mod.py',
+        line: 3,
+        code: 'PY_SYNTAX_ERROR',
+        message: 'invalid Python syntax: unterminated triple-quoted string literal',
+      },
     ]);
   });
 

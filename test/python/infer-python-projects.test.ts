@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { inferPythonProjects, memoryPythonFs, pythonExternalNodes, type InferPythonProjectsOptions } from '../../graph/python';
+import {
+  inferPythonProjects,
+  memoryPythonFs,
+  pythonExternalNodes,
+  type InferPythonProjectsOptions,
+} from '../../graph/python';
 
 const NAMES = { test: 'test', lint: 'lint', typecheck: 'typecheck', build: 'build' };
 
@@ -21,7 +26,8 @@ describe('inferPythonProjects', () => {
     const r = infer({
       'uv.lock': 'version = 1\n[[package]]\nname = "requests"\nversion = "2.32.3"\n',
       'pyproject.toml': '[tool.uv.workspace]\nmembers = ["libs/*"]\n',
-      'libs/a/pyproject.toml': '[project]\nname = "a"\ndependencies = ["requests>=2"]\n[dependency-groups]\ndev = ["pytest", "mypy"]\n[tool.mypy]\nstrict = true\n',
+      'libs/a/pyproject.toml':
+        '[project]\nname = "a"\ndependencies = ["requests>=2"]\n[dependency-groups]\ndev = ["pytest", "mypy"]\n[tool.mypy]\nstrict = true\n',
       'libs/a/src/a/__init__.py': '',
       'libs/a/tests/test_a.py': '',
       'apps/p/pyproject.toml': '[tool.poetry]\nname = "p"\n[tool.poetry.dependencies]\npython = "^3.11"\n',
@@ -33,16 +39,26 @@ describe('inferPythonProjects', () => {
       ['libs/a', 'a'],
     ]); // the uv workspace root without [project] is no project
     const a = r.projects.find((p) => p.name === 'a');
-    expect(a?.targets.test).toMatchObject({ command: 'uv run python -m pytest', options: { cwd: 'libs/a', env: { PYTHONDONTWRITEBYTECODE: '1' } } });
+    expect(a?.targets.test).toMatchObject({
+      command: 'uv run python -m pytest',
+      options: { cwd: 'libs/a', env: { PYTHONDONTWRITEBYTECODE: '1' } },
+    });
     expect(a?.targets.test.inputs).toContainEqual('{workspaceRoot}/uv.lock');
     expect(a?.targets.test.inputs).toContainEqual({ runtime: 'uv run --project libs/a --no-sync python --version' });
     expect(a?.targets.typecheck?.command).toMatch(/^uv run python -m mypy src --exclude '/);
-    expect(a?.targets.typecheck?.inputs.slice(0, 2)).toEqual(['{projectRoot}/*', '{projectRoot}/**/!(tests|test)/**/!(test_*.py|*_test.py|conftest.py)']);
+    expect(a?.targets.typecheck?.inputs.slice(0, 2)).toEqual([
+      '{projectRoot}/*',
+      '{projectRoot}/**/!(tests|test)/**/!(test_*.py|*_test.py|conftest.py)',
+    ]);
     expect(a?.targets.build).toMatchObject({ command: 'uv build', outputs: ['{projectRoot}/dist'] });
     const p = r.projects.find((x) => x.name === 'p');
     expect(p?.targets.test).toMatchObject({ command: 'poetry run python -m unittest discover' });
     expect(p?.targets.build?.command).toBe('poetry build');
-    expect(r.externalNodes).toEqual({ 'pypi:requests': { type: 'pypi', name: 'pypi:requests', data: { version: '2.32.3', packageName: 'requests' } }, 'pypi:mypy': expect.any(Object), 'pypi:pytest': expect.any(Object) });
+    expect(r.externalNodes).toEqual({
+      'pypi:requests': { type: 'pypi', name: 'pypi:requests', data: { version: '2.32.3', packageName: 'requests' } },
+      'pypi:mypy': expect.any(Object),
+      'pypi:pytest': expect.any(Object),
+    });
   });
 
   it('names collisions deterministically and merges into existing projects without overriding their targets', () => {
@@ -58,7 +74,12 @@ describe('inferPythonProjects', () => {
         'scripts/requirements.txt': 'requests\n', // no Python files: not a project
         'requirements.txt': 'rich\n', // the workspace root needs a distribution to be a project
       },
-      { existing: [{ root: 'apps/web', name: 'web', targets: ['test'] }, { root: 'x', name: 'libs-core', targets: [] }] },
+      {
+        existing: [
+          { root: 'apps/web', name: 'web', targets: ['test'] },
+          { root: 'x', name: 'libs-core', targets: [] },
+        ],
+      },
     );
     expect(r.projects.map((p) => [p.root, p.name ?? '(merged)', Object.keys(p.targets).sort().join()])).toEqual([
       ['apps/web', '(merged)', 'test-python'],
@@ -71,7 +92,14 @@ describe('inferPythonProjects', () => {
   it('gives a pyproject that is not valid TOML a located diagnostic and still names the folder', () => {
     const r = infer({ 'svc/pyproject.toml': '[project]\nname = "svc"\nversion =\n', 'svc/app.py': '' });
     expect(r.projects.map((p) => p.name)).toEqual(['svc']);
-    expect(r.diagnostics).toEqual([{ file: 'svc/pyproject.toml', line: 3, code: 'PY_PYPROJECT_INVALID', message: expect.stringContaining('not valid TOML') }]);
+    expect(r.diagnostics).toEqual([
+      {
+        file: 'svc/pyproject.toml',
+        line: 3,
+        code: 'PY_PYPROJECT_INVALID',
+        message: expect.stringContaining('not valid TOML'),
+      },
+    ]);
   });
 });
 
@@ -82,7 +110,9 @@ describe('pythonExternalNodes', () => {
       name: root,
       normalizedName: root,
       tool: 'pip' as const,
-      dependencies: [{ name: 'Requests', normalized: 'requests', specifier: '', declaredIn: `${root}/requirements.txt` }],
+      dependencies: [
+        { name: 'Requests', normalized: 'requests', specifier: '', declaredIn: `${root}/requirements.txt` },
+      ],
       sourceRoots: [root],
       importPackages: [],
       configFiles: [],

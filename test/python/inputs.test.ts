@@ -7,7 +7,8 @@ type MatchGlobPaths = (globs: string[], paths: string[]) => boolean[];
 
 /** Nx's own glob engine (the one its task hasher and `affected` use), not minimatch. */
 function nxMatch(): MatchGlobPaths {
-  return (require(path.join(repoRoot(), 'node_modules/nx/dist/src/native')) as { matchGlobPaths: MatchGlobPaths }).matchGlobPaths;
+  return (require(path.join(repoRoot(), 'node_modules/nx/dist/src/native')) as { matchGlobPaths: MatchGlobPaths })
+    .matchGlobPaths;
 }
 
 const FILES: Record<string, boolean> = {

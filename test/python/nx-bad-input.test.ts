@@ -26,8 +26,14 @@ describe('bad Python input on real nx', () => {
     // The service is still a project, named after its folder since its name cannot be read.
     expect(projects).toContain('service');
     const lines = fleetLines(r.stderr);
-    expect(lines).toContainEqual(expect.stringMatching(/^nx-fleet: python\/service\/pyproject\.toml:3: pyproject\.toml is not valid TOML: .* \[PY_PYPROJECT_INVALID\]$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^nx-fleet: python\/tools\/report\.py:4: .* \[PY_SYNTAX_ERROR\]$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^nx-fleet: python\/service\/pyproject\.toml:3: pyproject\.toml is not valid TOML: .* \[PY_PYPROJECT_INVALID\]$/,
+      ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^nx-fleet: python\/tools\/report\.py:4: .* \[PY_SYNTAX_ERROR\]$/),
+    );
     expect(lines.filter((l) => l.includes('PY_PYPROJECT_INVALID'))).toHaveLength(1); // once, by createNodes
   });
 

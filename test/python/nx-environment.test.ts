@@ -27,7 +27,9 @@ interface GraphFile {
  */
 describe('a .venv changes no graph, node or hash on real nx', () => {
   let ws: TestWorkspace;
-  const files = Object.fromEntries(Object.entries(WORKSPACE_FILES).filter(([f]) => f !== 'uv.lock' && f !== 'pyproject.toml'));
+  const files = Object.fromEntries(
+    Object.entries(WORKSPACE_FILES).filter(([f]) => f !== 'uv.lock' && f !== 'pyproject.toml'),
+  );
   const snapshot = () => {
     ws.remove('.nx/workspace-data');
     const shown = ws.nx(['show', 'projects']);
@@ -36,14 +38,31 @@ describe('a .venv changes no graph, node or hash on real nx', () => {
     ws.remove('.nx/task-hashes.json');
     ws.nx(['run-many', '-t', 'test,build', '--skip-nx-cache']);
     const hashes = JSON.parse(ws.read('.nx/task-hashes.json')) as Record<string, { hash: string }>;
-    return { graph, hashes: Object.fromEntries(Object.entries(hashes).map(([id, h]) => [id, h.hash])), stderr: shown.stderr };
+    return {
+      graph,
+      hashes: Object.fromEntries(Object.entries(hashes).map(([id, h]) => [id, h.hash])),
+      stderr: shown.stderr,
+    };
   };
   beforeAll(() => {
     ws = createWorkspace({
       files: {
         ...files,
-        'package.json': JSON.stringify({ name: 'envws', private: true, devDependencies: { nx: '^24.0.6', 'nx-fleet': '*' } }),
-        'nx.json': JSON.stringify({ plugins: [{ plugin: 'nx-fleet', options: { python: { interpreter: realPython() } } }, './tools/hash-recorder.js'] }, null, 2),
+        'package.json': JSON.stringify({
+          name: 'envws',
+          private: true,
+          devDependencies: { nx: '^24.0.6', 'nx-fleet': '*' },
+        }),
+        'nx.json': JSON.stringify(
+          {
+            plugins: [
+              { plugin: 'nx-fleet', options: { python: { interpreter: realPython() } } },
+              './tools/hash-recorder.js',
+            ],
+          },
+          null,
+          2,
+        ),
         'tools/hash-recorder.js': HASH_RECORDER,
         '.gitignore': 'node_modules\ndist\n.nx\n.venv\n__pycache__\n',
       },
@@ -61,13 +80,17 @@ describe('a .venv changes no graph, node or hash on real nx', () => {
     expect(withVenv.graph.dependencies).toEqual(without.graph.dependencies);
     expect(Object.keys(without.hashes).length).toBeGreaterThanOrEqual(6);
     expect(withVenv.hashes).toEqual(without.hashes);
-    console.log(`same with and without .venv: ${Object.keys(without.graph.nodes).length} projects, ${Object.keys(without.graph.externalNodes).length} external nodes, ${Object.keys(without.hashes).length} task hashes`);
+    console.log(
+      `same with and without .venv: ${Object.keys(without.graph.nodes).length} projects, ${Object.keys(without.graph.externalNodes).length} external nodes, ${Object.keys(without.hashes).length} task hashes`,
+    );
     // Findings never flood Nx's output: one count line, pointing at fleet graph --json.
     const findingLines = withVenv.stderr.split('\n').filter((l) => /PY_(UNDECLARED|TRANSITIVE)_DEPENDENCY/.test(l));
     expect(findingLines).toHaveLength(1);
     // ...and the .venv did take part: it corrected one finding (weird_mod is installed by the declared weird-dist).
     const count = (stderr: string) => Number(/nx-fleet: .*?(\d+) PY_UNDECLARED_DEPENDENCY/.exec(stderr)?.[1]);
     expect(count(without.stderr) - count(withVenv.stderr)).toBe(1);
-    expect(findingLines[0]).toMatch(/^nx-fleet: \d+ Python dependency findings? \(.*\); run `fleet graph --json` to list them$/);
+    expect(findingLines[0]).toMatch(
+      /^nx-fleet: \d+ Python dependency findings? \(.*\); run `fleet graph --json` to list them$/,
+    );
   });
 });

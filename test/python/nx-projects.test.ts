@@ -7,7 +7,18 @@ interface Shown {
   root: string;
   tags: string[];
   metadata: Record<string, unknown>;
-  targets: Record<string, { executor?: string; command?: string; options: Record<string, unknown>; cache?: boolean; inputs?: unknown[]; outputs?: string[]; metadata?: Record<string, unknown> }>;
+  targets: Record<
+    string,
+    {
+      executor?: string;
+      command?: string;
+      options: Record<string, unknown>;
+      cache?: boolean;
+      inputs?: unknown[];
+      outputs?: string[];
+      metadata?: Record<string, unknown>;
+    }
+  >;
 }
 
 const PRODUCTION = ['{projectRoot}/*', '{projectRoot}/**/!(tests|test)/**/!(test_*.py|*_test.py|conftest.py)'];
@@ -26,10 +37,21 @@ describe('Python projects of examples/polyglot on real nx', () => {
 
   it('names each project after its distribution and records the Python facts in metadata', () => {
     const roots = Object.fromEntries(Object.entries(graph.nodes).map(([name, n]) => [name, n.data.root]));
-    expect(roots).toMatchObject({ 'polyglot-textkit': 'python/core', 'polyglot-wordservice': 'python/service', 'polyglot-trainer': 'python/trainer' });
+    expect(roots).toMatchObject({
+      'polyglot-textkit': 'python/core',
+      'polyglot-wordservice': 'python/service',
+      'polyglot-trainer': 'python/trainer',
+    });
     expect(show('polyglot-textkit').metadata).toMatchObject({
       technologies: ['python'],
-      fleet: { python: { distribution: 'polyglot-textkit', importPackages: ['textkit'], tool: 'setuptools', requiresPython: '>=3.9' } },
+      fleet: {
+        python: {
+          distribution: 'polyglot-textkit',
+          importPackages: ['textkit'],
+          tool: 'setuptools',
+          requiresPython: '>=3.9',
+        },
+      },
     });
   });
 
@@ -38,9 +60,16 @@ describe('Python projects of examples/polyglot on real nx', () => {
     expect(Object.keys(targets).sort()).toEqual(['build', 'lint', 'test']); // no typecheck: neither mypy nor pyright configured
     expect(targets.test).toMatchObject({
       executor: 'nx:run-commands',
-      options: { command: `${py} -m pytest`, cwd: 'python/core', env: { PYTHONPATH: 'src', PYTHONDONTWRITEBYTECODE: '1' } },
+      options: {
+        command: `${py} -m pytest`,
+        cwd: 'python/core',
+        env: { PYTHONPATH: 'src', PYTHONDONTWRITEBYTECODE: '1' },
+      },
       cache: true,
-      metadata: { technologies: ['python', 'pytest'], description: expect.stringContaining('[tool.pytest.ini_options]') },
+      metadata: {
+        technologies: ['python', 'pytest'],
+        description: expect.stringContaining('[tool.pytest.ini_options]'),
+      },
     });
     expect(targets.test.inputs).toEqual([
       '{projectRoot}/**/*',
@@ -49,13 +78,23 @@ describe('Python projects of examples/polyglot on real nx', () => {
       '{workspaceRoot}/conftest.py',
       { runtime: `${py} --version` },
     ]);
-    expect(targets.lint).toMatchObject({ options: { command: `${py} -m ruff check .` }, inputs: ['{projectRoot}/**/*', { runtime: `${py} --version` }] });
+    expect(targets.lint).toMatchObject({
+      options: { command: `${py} -m ruff check .` },
+      inputs: ['{projectRoot}/**/*', { runtime: `${py} --version` }],
+    });
     expect(targets.build).toMatchObject({ options: { command: `${py} -m build` }, outputs: ['{projectRoot}/dist'] });
-    expect(targets.build.inputs).toEqual([...PRODUCTION, ...PRODUCTION.map((p) => `^${p}`), { runtime: `${py} --version` }]);
+    expect(targets.build.inputs).toEqual([
+      ...PRODUCTION,
+      ...PRODUCTION.map((p) => `^${p}`),
+      { runtime: `${py} --version` },
+    ]);
   });
 
   it('puts the source roots of declared first-party dependencies on PYTHONPATH', () => {
-    expect(show('polyglot-wordservice').targets.test.options).toMatchObject({ cwd: 'python/service', env: { PYTHONPATH: '../core/src' } });
+    expect(show('polyglot-wordservice').targets.test.options).toMatchObject({
+      cwd: 'python/service',
+      env: { PYTHONPATH: '../core/src' },
+    });
   });
 
   it('merges into a project.json project: keeps its name, tags and hand-written train target', () => {
@@ -75,13 +114,25 @@ describe('Python projects of examples/polyglot on real nx', () => {
     expect(deps('polyglot-wordservice')).toEqual(['polyglot-textkit:static', 'pypi:pytest:static']);
     expect(deps('polyglot-trainer')).toEqual(['polyglot-textkit:static', 'pypi:pytest:static']);
     expect(deps('polyglot-textkit')).toEqual(['pypi:pytest:static']);
-    expect(graph.externalNodes['pypi:pytest']).toEqual({ type: 'pypi', name: 'pypi:pytest', data: { version: '>=7', packageName: 'pytest' } });
+    expect(graph.externalNodes['pypi:pytest']).toEqual({
+      type: 'pypi',
+      name: 'pypi:pytest',
+      data: { version: '>=7', packageName: 'pytest' },
+    });
   });
 
   it('a change to a module of the core library affects the dependents’ tests and builds', () => {
     const file = ['python/core/src/textkit/slug.py'];
-    expect(python(affectedTasks(ws, ['test'], file))).toEqual(['polyglot-textkit:test', 'polyglot-trainer:test', 'polyglot-wordservice:test']);
-    expect(python(affectedTasks(ws, ['build'], file))).toEqual(['polyglot-textkit:build', 'polyglot-trainer:build', 'polyglot-wordservice:build']);
+    expect(python(affectedTasks(ws, ['test'], file))).toEqual([
+      'polyglot-textkit:test',
+      'polyglot-trainer:test',
+      'polyglot-wordservice:test',
+    ]);
+    expect(python(affectedTasks(ws, ['build'], file))).toEqual([
+      'polyglot-textkit:build',
+      'polyglot-trainer:build',
+      'polyglot-wordservice:build',
+    ]);
   });
 
   it('a test-only change in the core library affects its own test, not the dependents’ build or test', () => {

@@ -26,7 +26,10 @@ describe('running the Python tests of examples/polyglot with real nx and pytest'
   });
 
   it('re-runs only the library after a test-only change, and every dependent after a source change', () => {
-    ws.write('python/core/tests/test_slug.py', `${ws.read('python/core/tests/test_slug.py')}\n\ndef test_added():\n    assert True\n`);
+    ws.write(
+      'python/core/tests/test_slug.py',
+      `${ws.read('python/core/tests/test_slug.py')}\n\ndef test_added():\n    assert True\n`,
+    );
     expect(runTasks(ws, ['run-many', ...PYTHON_TESTS])).toEqual({
       'polyglot-textkit:test': 'run',
       'polyglot-trainer:test': 'hit',
@@ -41,7 +44,10 @@ describe('running the Python tests of examples/polyglot with real nx and pytest'
   });
 
   it('fails the task when a test fails (the cache never hides it)', () => {
-    ws.write('python/service/tests/test_api.py', `${ws.read('python/service/tests/test_api.py')}\n\ndef test_broken():\n    assert 1 == 2\n`);
+    ws.write(
+      'python/service/tests/test_api.py',
+      `${ws.read('python/service/tests/test_api.py')}\n\ndef test_broken():\n    assert 1 == 2\n`,
+    );
     const r = ws.nx(['run', 'polyglot-wordservice:test', '--output-style=static']);
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/1 failed/);

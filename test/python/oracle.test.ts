@@ -21,11 +21,18 @@ interface OracleFile {
 }
 
 function oracle(): { python: string; files: OracleFile[] } {
-  const roots = execFileSync(python as string, ['-c', "import sysconfig; p = sysconfig.get_paths(); print(p['stdlib']); print(p['purelib'])"], { encoding: 'utf8' })
+  const roots = execFileSync(
+    python as string,
+    ['-c', "import sysconfig; p = sysconfig.get_paths(); print(p['stdlib']); print(p['purelib'])"],
+    { encoding: 'utf8' },
+  )
     .trim()
     .split('\n');
   const script = join(__dirname, 'oracle', 'ast_imports.py');
-  const out = execFileSync(python as string, [script, '--max-bytes', String(maxBytes), ...roots], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const out = execFileSync(python as string, [script, '--max-bytes', String(maxBytes), ...roots], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   return JSON.parse(out);
 }
 
@@ -43,14 +50,20 @@ describe.skipIf(!python)('oracle: Python ast on the local stdlib and site-packag
       if (!f.imports) continue;
       compared++;
       const r = extractImports(readFileSync(f.path, 'utf8'), f.path);
-      const ours = r.imports.filter((i) => i.kind !== 'string').map((i) => key([i.specifier, i.level, i.line])).sort();
+      const ours = r.imports
+        .filter((i) => i.kind !== 'string')
+        .map((i) => key([i.specifier, i.level, i.line]))
+        .sort();
       const theirs = f.imports.map(key).sort();
       importsCompared += theirs.length;
       if (r.diagnostics.length === 0 && ours.join('\n') === theirs.join('\n')) agreed++;
-      else if (disagreements.length < 20) disagreements.push(`${f.path}: ours ${ours.length} ast ${theirs.length} ${JSON.stringify(r.diagnostics)}`);
+      else if (disagreements.length < 20)
+        disagreements.push(`${f.path}: ours ${ours.length} ast ${theirs.length} ${JSON.stringify(r.diagnostics)}`);
     }
     // The figures the acceptance criteria ask to see printed.
-    console.log(`oracle (CPython ${version}): ${compared} files compared, ${agreed} agree (${((100 * agreed) / compared).toFixed(2)}%), ${importsCompared} imports; ${notParsedByCPython} files CPython cannot parse, excluded`);
+    console.log(
+      `oracle (CPython ${version}): ${compared} files compared, ${agreed} agree (${((100 * agreed) / compared).toFixed(2)}%), ${importsCompared} imports; ${notParsedByCPython} files CPython cannot parse, excluded`,
+    );
     expect(disagreements).toEqual([]);
     expect(agreed).toBe(compared);
     expect(compared).toBeGreaterThanOrEqual(5000);

@@ -15,7 +15,9 @@ export function realPython(): string {
 
 /** Sets nx-fleet's `python.interpreter` option in the workspace's nx.json (uncommitted). */
 export function usePython(ws: TestWorkspace, interpreter = realPython()): void {
-  const nxJson = JSON.parse(ws.read('nx.json')) as { plugins?: Array<string | { plugin: string; options?: Record<string, unknown> }> };
+  const nxJson = JSON.parse(ws.read('nx.json')) as {
+    plugins?: Array<string | { plugin: string; options?: Record<string, unknown> }>;
+  };
   nxJson.plugins = (nxJson.plugins ?? []).map((p) => {
     const entry = typeof p === 'string' ? { plugin: p } : p;
     return entry.plugin === 'nx-fleet' ? { ...entry, options: { ...entry.options, python: { interpreter } } } : entry;

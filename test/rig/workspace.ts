@@ -200,12 +200,14 @@ export function linkNodeModules(root: string): void {
     if (name === '.bin' || name === '.package-lock.json' || name.startsWith('.')) continue;
     if (name.startsWith('@')) {
       fs.mkdirSync(path.join(nm, name), { recursive: true });
-      for (const sub of fs.readdirSync(path.join(repoNm, name))) linkIfAbsent(path.join(repoNm, name, sub), path.join(nm, name, sub));
+      for (const sub of fs.readdirSync(path.join(repoNm, name)))
+        linkIfAbsent(path.join(repoNm, name, sub), path.join(nm, name, sub));
     } else linkIfAbsent(path.join(repoNm, name), path.join(nm, name));
   }
   linkIfAbsent(repo, path.join(nm, 'nx-fleet'));
   fs.mkdirSync(path.join(nm, '.bin'), { recursive: true });
-  for (const bin of fs.readdirSync(path.join(repoNm, '.bin'))) linkIfAbsent(path.join(repoNm, '.bin', bin), path.join(nm, '.bin', bin));
+  for (const bin of fs.readdirSync(path.join(repoNm, '.bin')))
+    linkIfAbsent(path.join(repoNm, '.bin', bin), path.join(nm, '.bin', bin));
   for (const dir of workspacePackageDirs(root)) {
     let name: string | undefined;
     try {

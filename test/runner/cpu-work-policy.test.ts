@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import {
-  canonicalRequirement, JobQueues, JobSource, queueName, redisConnection, signJob, type Capabilities, type Claim, type CpuWorkPolicy, type GpuInfo, type RequirementInput,
+  canonicalRequirement,
+  JobQueues,
+  JobSource,
+  queueName,
+  redisConnection,
+  signJob,
+  type Capabilities,
+  type Claim,
+  type CpuWorkPolicy,
+  type GpuInfo,
+  type RequirementInput,
 } from '../../runner';
 import { levelKeys } from './support/keys';
 import { startRedis, type RedisProcess } from '../cache/support/redis-server';
@@ -11,9 +21,19 @@ import { startRedis, type RedisProcess } from '../cache/support/redis-server';
  * jobs a GPU agent takes while GPU work waits. Each test uses its own label, so its queues are its own.
  */
 const KEYS = levelKeys();
-const gpu = (index: number): GpuInfo => ({ index, name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559, driverVersion: '550', vendor: 'nvidia' });
+const gpu = (index: number): GpuInfo => ({
+  index,
+  name: 'NVIDIA H100 80GB HBM3',
+  memoryMb: 81559,
+  driverVersion: '550',
+  vendor: 'nvidia',
+});
 const caps = (label: string, gpus: number): Capabilities => ({
-  hostname: gpus ? 'gpu-host' : 'cpu-host', os: 'linux', arch: 'x64', cpus: 8, memoryGb: 32,
+  hostname: gpus ? 'gpu-host' : 'cpu-host',
+  os: 'linux',
+  arch: 'x64',
+  cpus: 8,
+  memoryGb: 32,
   gpus: Array.from({ length: gpus }, (_, i) => gpu(i)),
   labels: ['arch:x64', 'os:linux', label, ...(gpus ? ['gpu', 'gpu:h100', 'gpu:nvidia'] : [])],
 });
@@ -38,19 +58,46 @@ afterAll(async () => {
 /** A fresh label: the test's queues are not shared with other tests. */
 function scope(): { label: string; cpu: RequirementInput; gpu1: RequirementInput; gpu2: RequirementInput } {
   const label = `t${++n}`;
-  return { label, cpu: { labels: [label] }, gpu1: { labels: ['gpu', label], gpus: 1 }, gpu2: { labels: ['gpu', label], gpus: 2 } };
+  return {
+    label,
+    cpu: { labels: [label] },
+    gpu1: { labels: ['gpu', label], gpus: 1 },
+    gpu2: { labels: ['gpu', label], gpus: 2 },
+  };
 }
 
 /** Enqueues like the coordinator does: signed, with a rank priority. */
 async function enqueue(taskId: string, requires: RequirementInput, priority = 1): Promise<void> {
-  const payload = { v: 2 as const, trust: 'trusted', runId: `r-policy-${n}`, taskId, commit: 'c'.repeat(40), project: taskId.split(':')[0], target: taskId.split(':')[1], requirement: canonicalRequirement(requires), attempt: 1 };
+  const payload = {
+    v: 2 as const,
+    trust: 'trusted',
+    runId: `r-policy-${n}`,
+    taskId,
+    commit: 'c'.repeat(40),
+    project: taskId.split(':')[0],
+    target: taskId.split(':')[1],
+    requirement: canonicalRequirement(requires),
+    attempt: 1,
+  };
   expect((await q.enqueue(signJob(payload, KEYS.privateKey), priority)).added).toBe(true);
 }
 
-function source(agentId: string, capabilities: Capabilities, slots: number, policy: CpuWorkPolicy | undefined): JobSource {
+function source(
+  agentId: string,
+  capabilities: Capabilities,
+  slots: number,
+  policy: CpuWorkPolicy | undefined,
+): JobSource {
   const connection = redisConnection(redis.url, agentId);
   connections.push(connection);
-  const s = new JobSource({ agentId, connection, capabilities, slots, settings: { redisUrl: redis.url, lockMs: 5000, stalledIntervalMs: 2500 }, cpuWorkOnGpuAgents: policy });
+  const s = new JobSource({
+    agentId,
+    connection,
+    capabilities,
+    slots,
+    settings: { redisUrl: redis.url, lockMs: 5000, stalledIntervalMs: 2500 },
+    cpuWorkOnGpuAgents: policy,
+  });
   closers.push(() => s.close());
   return s;
 }
@@ -150,7 +197,10 @@ describe('cpuWorkOnGpuAgents with a real redis-server', () => {
     expect(await drain(g)).toEqual([]);
     await finish(g, first);
     const rest = await drain(g);
-    expect(rest.map((c) => [taskOf(c), c.gpus])).toEqual([['big:train', [0, 1]], ['c0:lint', []]]);
+    expect(rest.map((c) => [taskOf(c), c.gpus])).toEqual([
+      ['big:train', [0, 1]],
+      ['c0:lint', []],
+    ]);
     await finish(g, rest);
   });
 

@@ -10,9 +10,17 @@ import { outFile, outputsOf, taskWorkspace, whoFile, type ProjectSpec } from './
  * project joining both chains (d0). build: ^build; test: its own build; lint: ^lint.
  */
 const DEPS: Record<string, string[]> = {
-  a0: [], a1: ['a0'], a2: ['a1'], a3: ['a2'],
-  b0: [], b1: ['b0'], b2: ['b1'],
-  c0: [], c1: ['c0', 'a1'], c2: ['c0', 'b1'], c3: ['c1', 'c2', 'a3'],
+  a0: [],
+  a1: ['a0'],
+  a2: ['a1'],
+  a3: ['a2'],
+  b0: [],
+  b1: ['b0'],
+  b2: ['b1'],
+  c0: [],
+  c1: ['c0', 'a1'],
+  c2: ['c0', 'b1'],
+  c3: ['c1', 'c2', 'a3'],
   d0: ['b2', 'a0'],
 };
 const TARGETS = ['build', 'test', 'lint'];
@@ -34,7 +42,9 @@ function projects(): Record<string, ProjectSpec> {
   );
 }
 
-const taskIds = Object.keys(DEPS).flatMap((p) => TARGETS.map((t) => `${p}:${t}`)).sort();
+const taskIds = Object.keys(DEPS)
+  .flatMap((p) => TARGETS.map((t) => `${p}:${t}`))
+  .sort();
 
 let cluster: Cluster;
 let fixture: ReturnType<typeof taskWorkspace>;
@@ -86,7 +96,9 @@ describe('a DAG of 36 tasks over 3 agents', () => {
     // The same tasks with plain nx in another clone, no remote cache, no local cache.
     const local = agentClone(fixture.bare);
     clones.push(local);
-    local.nxOk(['run-many', '-t', ...TARGETS, '--skip-nx-cache'], { env: { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: undefined, AGENT_NAME: undefined, NX_ISOLATE_PLUGINS: 'false' } });
+    local.nxOk(['run-many', '-t', ...TARGETS, '--skip-nx-cache'], {
+      env: { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: undefined, AGENT_NAME: undefined, NX_ISOLATE_PLUGINS: 'false' },
+    });
     const localStatus = JSON.parse(local.read('tasks.json')) as Record<string, string>;
     expect(Object.keys(localStatus).sort()).toEqual(taskIds);
     expect(Object.values(localStatus).every((s) => s === 'success')).toBe(true);
@@ -97,9 +109,12 @@ describe('a DAG of 36 tasks over 3 agents', () => {
 
     const distributed = outputsOf(ws.root);
     const expected = outputsOf(local.root);
-    expect(Object.keys(expected).sort()).toEqual(taskIds.map((id) => outFile(id.split(':')[0], id.split(':')[1])).sort());
+    expect(Object.keys(expected).sort()).toEqual(
+      taskIds.map((id) => outFile(id.split(':')[0], id.split(':')[1])).sort(),
+    );
     expect(distributed).toEqual(expected);
     // Byte-identical, not only equal as text.
-    for (const f of Object.keys(expected)) expect(fs.readFileSync(ws.path(f)).equals(fs.readFileSync(local.path(f))), f).toBe(true);
+    for (const f of Object.keys(expected))
+      expect(fs.readFileSync(ws.path(f)).equals(fs.readFileSync(local.path(f))), f).toBe(true);
   });
 });

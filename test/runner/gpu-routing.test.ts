@@ -11,8 +11,16 @@ import { outFile, taskWorkspace, whoFile, type ProjectSpec } from './support/tas
 const NEVER_CPU = ['n0', 'n1', 'n2', 'n3', 'n4', 'n5'];
 const PROJECTS: Record<string, ProjectSpec> = {
   base: { targets: { build: {} } },
-  'tr-a': { deps: ['base'], tags: ['gpu'], targets: { train: { dependsOn: ['^build'], reads: [outFile('base', 'build')], sync: 2 } } },
-  'tr-b': { deps: ['base'], tags: ['gpu'], targets: { train: { dependsOn: ['^build'], reads: [outFile('base', 'build')], sync: 2 } } },
+  'tr-a': {
+    deps: ['base'],
+    tags: ['gpu'],
+    targets: { train: { dependsOn: ['^build'], reads: [outFile('base', 'build')], sync: 2 } },
+  },
+  'tr-b': {
+    deps: ['base'],
+    tags: ['gpu'],
+    targets: { train: { dependsOn: ['^build'], reads: [outFile('base', 'build')], sync: 2 } },
+  },
   // CPU-only, but only the GPU agent has the label.
   special: { targets: { check: { requires: { labels: ['special'] } } } },
   ...Object.fromEntries(NEVER_CPU.map((p) => [p, { targets: { build: {} } }])),
@@ -58,7 +66,18 @@ describe('GPU routing with agents as separate processes', () => {
       { id: 'gpu-2', gpus: 2, slots: 3, labels: ['special'], env },
       { id: 'cpu-1', gpus: 0, slots: 2, labels: ['gpu'], env },
     ]);
-    const r = await cluster.run(ws, ['run-many', '-t', 'build', 'train', 'check', '-p', 'base', 'tr-a', 'tr-b', 'special']);
+    const r = await cluster.run(ws, [
+      'run-many',
+      '-t',
+      'build',
+      'train',
+      'check',
+      '-p',
+      'base',
+      'tr-a',
+      'tr-b',
+      'special',
+    ]);
     expect(r.code, r.output).toBe(0);
     const tasks = new Map(r.summary!.tasks.map((t) => [t.taskId, t]));
     expect([...tasks.keys()].sort()).toEqual(['base:build', 'special:check', 'tr-a:train', 'tr-b:train']);
@@ -85,7 +104,8 @@ describe('GPU routing with agents as separate processes', () => {
     // A CPU task on the GPU agent gets no GPU; so does a CPU task anywhere.
     expect(tasks.get('special:check')!.agent).toBe('gpu-2');
     expect(tasks.get('special:check')!.gpus).toEqual([]);
-    for (const id of ['special:check', 'base:build']) expect(who(id), id).toMatchObject({ cuda: '', nvidia: 'void', agent: tasks.get(id)!.agent });
+    for (const id of ['special:check', 'base:build'])
+      expect(who(id), id).toMatchObject({ cuda: '', nvidia: 'void', agent: tasks.get(id)!.agent });
 
     expect(cluster.agents.get('cpu-1')!.output()).not.toMatch(/"task started","runId":"[^"]+","taskId":"tr-/);
   });
@@ -99,7 +119,12 @@ describe('GPU routing with agents as separate processes', () => {
     expect(r.code, r.output).toBe(0);
     const tasks = r.summary!.tasks;
     expect(tasks.map((t) => t.taskId).sort()).toEqual([...NEVER_CPU.map((p) => `${p}:build`), 'tr-n:train'].sort());
-    for (const t of tasks) expect(t, t.taskId).toMatchObject({ status: 'success', attempts: 1, agent: t.taskId === 'tr-n:train' ? 'gpu-never' : 'cpu-only' });
+    for (const t of tasks)
+      expect(t, t.taskId).toMatchObject({
+        status: 'success',
+        attempts: 1,
+        agent: t.taskId === 'tr-n:train' ? 'gpu-never' : 'cpu-only',
+      });
     expect(who('tr-n:train')).toMatchObject({ agent: 'gpu-never', cuda: '0', nvidia: '0' });
     for (const p of NEVER_CPU) expect(who(`${p}:build`).agent).toBe('cpu-only');
     expect(cluster.agents.get('gpu-never')!.output()).not.toMatch(/"task started","runId":"[^"]+","taskId":"n\d/);

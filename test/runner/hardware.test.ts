@@ -6,17 +6,28 @@ import { fleetBin } from '../cache/support/serve-process';
 import { emptyToolDir, fakeNvidiaSmiDir } from './support/fake-gpu-tools';
 
 const dirs: string[] = [];
-const track = (d: string): string => (dirs.push(d), d);
+const track = (d: string): string => {
+  dirs.push(d);
+  return d;
+};
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 function fleetHardware(pathDir: string, extraEnv: Record<string, string> = {}, args: string[] = ['--json']) {
-  const r = spawnSync(process.execPath, [fleetBin(), 'hardware', ...args], { env: { ...process.env, PATH: pathDir, ...extraEnv }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [fleetBin(), 'hardware', ...args], {
+    env: { ...process.env, PATH: pathDir, ...extraEnv },
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('fleet hardware', () => {
   it('reports two GPUs from nvidia-smi, the CUDA version and the derived labels', () => {
-    const dir = track(fakeNvidiaSmiDir([{ name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559 }, { name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559 }]));
+    const dir = track(
+      fakeNvidiaSmiDir([
+        { name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559 },
+        { name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559 },
+      ]),
+    );
     const r = fleetHardware(dir);
     expect(r.code).toBe(0);
     const { capabilities: c, diagnostics } = JSON.parse(r.stdout);
@@ -47,7 +58,11 @@ describe('fleet hardware', () => {
   });
 
   it('malformed nvidia-smi output gives a diagnostic and keeps the good lines', () => {
-    const dir = track(fakeNvidiaSmiDir([], { csv: '0, NVIDIA A100-SXM4-40GB, 40960, 535.1\ngarbage line\n1, NVIDIA A100, lots, 535.1' }));
+    const dir = track(
+      fakeNvidiaSmiDir([], {
+        csv: '0, NVIDIA A100-SXM4-40GB, 40960, 535.1\ngarbage line\n1, NVIDIA A100, lots, 535.1',
+      }),
+    );
     const r = fleetHardware(dir);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
@@ -60,10 +75,12 @@ describe('fleet hardware', () => {
 
   it('adds labels from FLEET_AGENT_LABELS, and --labels wins over it', () => {
     const dir = track(emptyToolDir());
-    expect(JSON.parse(fleetHardware(dir, { FLEET_AGENT_LABELS: 'Fast-Disk, zone:eu' }).stdout).capabilities.labels).toEqual(
-      expect.arrayContaining(['fast-disk', 'zone:eu']),
+    expect(
+      JSON.parse(fleetHardware(dir, { FLEET_AGENT_LABELS: 'Fast-Disk, zone:eu' }).stdout).capabilities.labels,
+    ).toEqual(expect.arrayContaining(['fast-disk', 'zone:eu']));
+    const flagged = JSON.parse(
+      fleetHardware(dir, { FLEET_AGENT_LABELS: 'zone:eu' }, ['--json', '--labels', 'zone:us']).stdout,
     );
-    const flagged = JSON.parse(fleetHardware(dir, { FLEET_AGENT_LABELS: 'zone:eu' }, ['--json', '--labels', 'zone:us']).stdout);
     expect(flagged.capabilities.labels).toContain('zone:us');
     expect(flagged.capabilities.labels).not.toContain('zone:eu');
   });
@@ -86,7 +103,10 @@ describe('hardware helpers', () => {
   ])('slug of %s is %s', (name, slug) => expect(gpuModelSlug(name)).toBe(slug));
 
   it('derives arch and os labels without GPUs', () => {
-    expect(deriveLabels({ os: 'linux', arch: 'arm64', cpus: 4, memoryGb: 8, gpus: [] })).toEqual(['arch:arm64', 'os:linux']);
+    expect(deriveLabels({ os: 'linux', arch: 'arm64', cpus: 4, memoryGb: 8, gpus: [] })).toEqual([
+      'arch:arm64',
+      'os:linux',
+    ]);
   });
 
   it('parses label lists', () => expect(parseLabels(' a, B ,,c ')).toEqual(['a', 'b', 'c']));

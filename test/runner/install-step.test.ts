@@ -28,7 +28,10 @@ describe('agent install step', () => {
   });
 
   it('runs the command once per lockfile content, and reports a failing one with its output', async () => {
-    const d = dir({ 'package-lock.json': '{"v":1}', 'count.js': "require('fs').appendFileSync('ran.txt', 'x'); console.log('hello from install')" });
+    const d = dir({
+      'package-lock.json': '{"v":1}',
+      'count.js': "require('fs').appendFileSync('ran.txt', 'x'); console.log('hello from install')",
+    });
     const lines: string[] = [];
     const cmd = `${JSON.stringify(process.execPath)} count.js`;
     expect(await installIfChanged(d, cmd, (l) => lines.push(l))).toEqual({ ran: true, ok: true });
@@ -37,7 +40,11 @@ describe('agent install step', () => {
     fs.writeFileSync(path.join(d, 'package-lock.json'), '{"v":2}');
     expect(await installIfChanged(d, cmd, () => undefined)).toEqual({ ran: true, ok: true });
     expect(fs.readFileSync(path.join(d, 'ran.txt'), 'utf8')).toBe('xx');
-    const bad = await installIfChanged(d, `${JSON.stringify(process.execPath)} -e "console.error('no registry'); process.exit(3)"`, () => undefined);
+    const bad = await installIfChanged(
+      d,
+      `${JSON.stringify(process.execPath)} -e "console.error('no registry'); process.exit(3)"`,
+      () => undefined,
+    );
     expect(bad).toMatchObject({ ran: true, ok: false });
     expect((bad as { message: string }).message).toMatch(/exited 3: no registry/);
   });

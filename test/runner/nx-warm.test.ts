@@ -8,9 +8,15 @@ import { createWorkspace, repoRoot, TestWorkspace } from '../rig';
 
 // The built modules: a resident process runs dist/runner/nx-warm-child.js beside them.
 const { WarmNx } = require(path.join(repoRoot(), 'dist/runner/nx-warm')) as { WarmNx: typeof WarmNxType };
-const { runNxTask } = require(path.join(repoRoot(), 'dist/runner/nx-task')) as { runNxTask: (o: NxTaskOptions) => Promise<NxTaskOutcome> };
+const { runNxTask } = require(path.join(repoRoot(), 'dist/runner/nx-task')) as {
+  runNxTask: (o: NxTaskOptions) => Promise<NxTaskOutcome>;
+};
 
-const target = (command: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ executor: 'nx:run-commands', options: { command }, ...extra });
+const target = (command: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  executor: 'nx:run-commands',
+  options: { command },
+  ...extra,
+});
 
 /** Resident nx processes (runner/nx-warm.ts) with the real nx on a real workspace. */
 describe('resident nx processes', () => {
@@ -30,7 +36,10 @@ describe('resident nx processes', () => {
           root: 'libs/a',
           targets: {
             // Cached on its source: a resident process must see an edit made after it started.
-            show: target('node -e "console.log(\'VALUE=\' + require(\'fs\').readFileSync(\'libs/a/src/v.txt\', \'utf8\').trim())"', { cache: true, inputs: ['{projectRoot}/src/**/*'], outputs: [] }),
+            show: target(
+              "node -e \"console.log('VALUE=' + require('fs').readFileSync('libs/a/src/v.txt', 'utf8').trim())\"",
+              { cache: true, inputs: ['{projectRoot}/src/**/*'], outputs: [] },
+            ),
             env: target('node -e "console.log(\'ENV=\' + process.env.WARM_TEST_VALUE)"'),
             fail: target('node -e "console.error(\'failing on purpose\'); process.exit(3)"'),
             noeol: target('node -e "process.stdout.write(\'no newline at the end\')"'),
@@ -51,7 +60,10 @@ describe('resident nx processes', () => {
   });
 
   /** Runs a task, waiting (bounded) for a resident process to be ready first. */
-  async function run(taskId: string, env: Record<string, string> = {}): Promise<{ outcome: NxTaskOutcome; lines: string[]; launch: WarmLaunch | undefined }> {
+  async function run(
+    taskId: string,
+    env: Record<string, string> = {},
+  ): Promise<{ outcome: NxTaskOutcome; lines: string[]; launch: WarmLaunch | undefined }> {
     const lines: string[] = [];
     let launch: WarmLaunch | undefined;
     for (let waited = 0; waited < 20_000; waited += 50) {
@@ -61,7 +73,14 @@ describe('resident nx processes', () => {
     }
     expect(launch, 'a resident process became ready').toBeDefined();
     const given = launch;
-    const outcome = await runNxTask({ workdir: ws.root, taskId, env: ws.env(env), onLine: (_s, l) => lines.push(l), launch: () => given, timeoutMs: 60_000 });
+    const outcome = await runNxTask({
+      workdir: ws.root,
+      taskId,
+      env: ws.env(env),
+      onLine: (_s, l) => lines.push(l),
+      launch: () => given,
+      timeoutMs: 60_000,
+    });
     launches.push(launch);
     return { outcome, lines, launch };
   }
@@ -84,7 +103,7 @@ describe('resident nx processes', () => {
     for (const l of [...first.lines, ...second.lines, ...third.lines]) expect(l).not.toContain('\u001e');
   });
 
-  it('a process is given only tasks with the environment of its first (Nx keeps each task\'s environment for the length of a command)', async () => {
+  it("a process is given only tasks with the environment of its first (Nx keeps each task's environment for the length of a command)", async () => {
     const pid = launches.at(-1)!.child.pid;
     // Another environment (as a GPU task's device list): this process is not offered; being the
     // only idle one, it leaves to make room for a fresh process...
@@ -93,7 +112,13 @@ describe('resident nx processes', () => {
     await new Promise((r) => (old.exitCode !== null || old.signalCode !== null ? r(null) : old.once('exit', r)));
     // ...so the agent starts a fresh nx, which sees its own value.
     const lines: string[] = [];
-    const cold = await runNxTask({ workdir: ws.root, taskId: 'a:env', env: ws.env({ WARM_TEST_VALUE: 'other' }), onLine: (_s, l) => lines.push(l), launch: () => undefined });
+    const cold = await runNxTask({
+      workdir: ws.root,
+      taskId: 'a:env',
+      env: ws.env({ WARM_TEST_VALUE: 'other' }),
+      onLine: (_s, l) => lines.push(l),
+      launch: () => undefined,
+    });
     expect(cold).toEqual({ exitCode: 0, signal: null });
     expect(lines).toContain('ENV=other');
     // The next task runs in the fresh process.
@@ -103,7 +128,7 @@ describe('resident nx processes', () => {
     expect(again.lines).toContain('ENV=undefined');
   });
 
-  it('after the checkout\'s files changed, a process runs nothing: the task runs in a fresh nx and sees the change', async () => {
+  it("after the checkout's files changed, a process runs nothing: the task runs in a fresh nx and sees the change", async () => {
     const pid = launches.at(-1)!.child.pid;
     ws.write('libs/a/src/v.txt', 'two\n');
     const changed = await run('a:show');
@@ -113,7 +138,11 @@ describe('resident nx processes', () => {
     expect(changed.lines.join('\n')).not.toMatch(/local cache|existing outputs match the cache/);
     for (const l of changed.lines) expect(l).not.toContain('\u001e');
     // The stale process left; its replacement starts from the files as they are now.
-    await new Promise((r) => changed.launch!.child.exitCode !== null || changed.launch!.child.signalCode !== null ? r(null) : changed.launch!.child.once('exit', r));
+    await new Promise((r) =>
+      changed.launch!.child.exitCode !== null || changed.launch!.child.signalCode !== null
+        ? r(null)
+        : changed.launch!.child.once('exit', r),
+    );
     const next = await run('a:show');
     expect(next.launch!.child.pid).not.toBe(pid);
     expect(next.lines.join('\n')).toMatch(/VALUE=two/);
@@ -144,14 +173,24 @@ describe('resident nx processes', () => {
       if (!launch) await new Promise((r) => setTimeout(r, 50));
     }
     const given = launch;
-    const outcome = await runNxTask({ workdir: ws.root, taskId: 'b:hang', env: ws.env(), onLine: () => undefined, launch: () => given, timeoutMs: 4_000, killGraceMs: 1_000 });
+    const outcome = await runNxTask({
+      workdir: ws.root,
+      taskId: 'b:hang',
+      env: ws.env(),
+      onLine: () => undefined,
+      launch: () => given,
+      timeoutMs: 4_000,
+      killGraceMs: 1_000,
+    });
     expect(outcome).toMatchObject({ stopped: 'timeout' });
     expect(given!.child.exitCode !== null || given!.child.signalCode !== null).toBe(true);
   });
 });
 
-describe('withInProcessPlugins (the environment of the coordinator\'s own nx commands)', () => {
-  const { withInProcessPlugins } = require(path.join(repoRoot(), 'dist/runner/nx-task')) as { withInProcessPlugins: (e: NodeJS.ProcessEnv) => NodeJS.ProcessEnv };
+describe("withInProcessPlugins (the environment of the coordinator's own nx commands)", () => {
+  const { withInProcessPlugins } = require(path.join(repoRoot(), 'dist/runner/nx-task')) as {
+    withInProcessPlugins: (e: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
+  };
   it('loads plugins in-process when Nx runs without a daemon, unless the user chose', () => {
     expect(withInProcessPlugins({ NX_DAEMON: 'false' }).NX_ISOLATE_PLUGINS).toBe('false');
     expect(withInProcessPlugins({ CI: 'true' }).NX_ISOLATE_PLUGINS).toBe('false');

@@ -1,15 +1,43 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import {
-  canonicalRequirement, JobQueues, JobSource, queueName, redisConnection, signJob, type Capabilities, type Claim, type GpuInfo, type RequirementInput,
+  canonicalRequirement,
+  JobQueues,
+  JobSource,
+  queueName,
+  redisConnection,
+  signJob,
+  type Capabilities,
+  type Claim,
+  type GpuInfo,
+  type RequirementInput,
 } from '../../runner';
 import { levelKeys } from './support/keys';
 import { startRedis, type RedisProcess } from '../cache/support/redis-server';
 
 const KEYS = levelKeys();
-const gpu = (index: number): GpuInfo => ({ index, name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559, driverVersion: '550', vendor: 'nvidia' });
-const cpuCaps: Capabilities = { hostname: 'cpu', os: 'linux', arch: 'x64', cpus: 4, memoryGb: 16, gpus: [], labels: ['arch:x64', 'os:linux'] };
-const gpuCaps = (n: number): Capabilities => ({ ...cpuCaps, hostname: 'gpu', gpus: Array.from({ length: n }, (_, i) => gpu(i)), labels: ['arch:x64', 'gpu', 'gpu:h100', 'os:linux'] });
+const gpu = (index: number): GpuInfo => ({
+  index,
+  name: 'NVIDIA H100 80GB HBM3',
+  memoryMb: 81559,
+  driverVersion: '550',
+  vendor: 'nvidia',
+});
+const cpuCaps: Capabilities = {
+  hostname: 'cpu',
+  os: 'linux',
+  arch: 'x64',
+  cpus: 4,
+  memoryGb: 16,
+  gpus: [],
+  labels: ['arch:x64', 'os:linux'],
+};
+const gpuCaps = (n: number): Capabilities => ({
+  ...cpuCaps,
+  hostname: 'gpu',
+  gpus: Array.from({ length: n }, (_, i) => gpu(i)),
+  labels: ['arch:x64', 'gpu', 'gpu:h100', 'os:linux'],
+});
 
 let redis: RedisProcess;
 const connections: Redis[] = [];
@@ -26,13 +54,38 @@ afterAll(async () => {
 
 let run = 0;
 function job(taskId: string, requires: RequirementInput, runId = `r-${run}`) {
-  return signJob({ v: 2, trust: 'trusted', runId, taskId, commit: 'c'.repeat(40), project: taskId.split(':')[0], target: taskId.split(':')[1], requirement: canonicalRequirement(requires), attempt: 1 }, KEYS.privateKey);
+  return signJob(
+    {
+      v: 2,
+      trust: 'trusted',
+      runId,
+      taskId,
+      commit: 'c'.repeat(40),
+      project: taskId.split(':')[0],
+      target: taskId.split(':')[1],
+      requirement: canonicalRequirement(requires),
+      attempt: 1,
+    },
+    KEYS.privateKey,
+  );
 }
 
-function source(agentId: string, capabilities: Capabilities, slots: number, extra: Partial<ConstructorParameters<typeof JobSource>[0]> = {}): JobSource {
+function source(
+  agentId: string,
+  capabilities: Capabilities,
+  slots: number,
+  extra: Partial<ConstructorParameters<typeof JobSource>[0]> = {},
+): JobSource {
   const connection = redisConnection(redis.url, agentId);
   connections.push(connection);
-  const s = new JobSource({ agentId, connection, capabilities, slots, settings: { redisUrl: redis.url, lockMs: 1000, stalledIntervalMs: 300 }, ...extra });
+  const s = new JobSource({
+    agentId,
+    connection,
+    capabilities,
+    slots,
+    settings: { redisUrl: redis.url, lockMs: 1000, stalledIntervalMs: 300 },
+    ...extra,
+  });
   closers.push(() => s.close());
   return s;
 }

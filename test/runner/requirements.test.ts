@@ -1,19 +1,56 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeOptions, validateOptions } from '../../config';
 import {
-  agentTakes, assignGpus, canonicalRequirement, describeRequirement, explainUnsatisfied, globMatch, matchRule, parseRequirement, queueName,
-  requirementKey, resolveRequirement, satisfies, type AssignmentRule, type Capabilities, type GpuInfo,
+  agentTakes,
+  assignGpus,
+  canonicalRequirement,
+  describeRequirement,
+  explainUnsatisfied,
+  globMatch,
+  matchRule,
+  parseRequirement,
+  queueName,
+  requirementKey,
+  resolveRequirement,
+  satisfies,
+  type AssignmentRule,
+  type Capabilities,
+  type GpuInfo,
 } from '../../runner';
 
-const gpu = (index: number, memoryMb = 81559, name = 'NVIDIA H100 80GB HBM3'): GpuInfo => ({ index, name, memoryMb, driverVersion: '550', vendor: 'nvidia' });
-const caps = (over: Partial<Capabilities> = {}): Capabilities => ({
-  hostname: 'h', os: 'linux', arch: 'x64', cpus: 8, memoryGb: 31.3, gpus: [], labels: ['arch:x64', 'os:linux'], ...over,
+const gpu = (index: number, memoryMb = 81559, name = 'NVIDIA H100 80GB HBM3'): GpuInfo => ({
+  index,
+  name,
+  memoryMb,
+  driverVersion: '550',
+  vendor: 'nvidia',
 });
-const task = (project: string, target: string, over: Record<string, unknown> = {}) => ({ project, target, tags: [] as string[], ...over });
+const caps = (over: Partial<Capabilities> = {}): Capabilities => ({
+  hostname: 'h',
+  os: 'linux',
+  arch: 'x64',
+  cpus: 8,
+  memoryGb: 31.3,
+  gpus: [],
+  labels: ['arch:x64', 'os:linux'],
+  ...over,
+});
+const task = (project: string, target: string, over: Record<string, unknown> = {}) => ({
+  project,
+  target,
+  tags: [] as string[],
+  ...over,
+});
 
 describe('requirement model', () => {
   it('canonical form: lower-case unique sorted labels, zeros filled', () => {
-    expect(canonicalRequirement({ labels: ['GPU', 'cuda:12', 'gpu'], gpus: 1 })).toEqual({ labels: ['cuda:12', 'gpu'], gpus: 1, gpuMemoryGb: 0, memoryGb: 0, cpus: 0 });
+    expect(canonicalRequirement({ labels: ['GPU', 'cuda:12', 'gpu'], gpus: 1 })).toEqual({
+      labels: ['cuda:12', 'gpu'],
+      gpus: 1,
+      gpuMemoryGb: 0,
+      memoryGb: 0,
+      cpus: 0,
+    });
   });
 
   it('equal requirements share a queue, different ones do not; no requirement is fleet-any', () => {
@@ -45,7 +82,9 @@ describe('requirement model', () => {
   });
 
   it('describes requirements for messages', () => {
-    expect(describeRequirement(canonicalRequirement({ labels: ['gpu'], gpus: 2, memoryGb: 32 }))).toBe('labels [gpu], gpus >= 2, memoryGb >= 32');
+    expect(describeRequirement(canonicalRequirement({ labels: ['gpu'], gpus: 2, memoryGb: 32 }))).toBe(
+      'labels [gpu], gpus >= 2, memoryGb >= 32',
+    );
     expect(describeRequirement(canonicalRequirement())).toBe('nothing');
   });
 });
@@ -74,37 +113,70 @@ describe('requirement sources and precedence', () => {
   });
 
   it('target metadata.fleet.requires wins over rules and tags', () => {
-    const r = resolveRequirement(task('trainer', 'train', { tags: ['gpu'], metadata: { fleet: { requires: { labels: ['gpu:h100'], gpus: 2 } } } }), { assignmentRules: rules });
-    expect(r).toEqual({ ok: true, source: 'metadata', requirement: canonicalRequirement({ labels: ['gpu:h100'], gpus: 2 }) });
+    const r = resolveRequirement(
+      task('trainer', 'train', { tags: ['gpu'], metadata: { fleet: { requires: { labels: ['gpu:h100'], gpus: 2 } } } }),
+      { assignmentRules: rules },
+    );
+    expect(r).toEqual({
+      ok: true,
+      source: 'metadata',
+      requirement: canonicalRequirement({ labels: ['gpu:h100'], gpus: 2 }),
+    });
   });
 
   it('a matching rule wins over tags', () => {
-    expect(resolveRequirement(task('trainer', 'train', { tags: ['gpu'] }), { assignmentRules: rules })).toMatchObject({ source: 'rule', rule: 1, requirement: { labels: ['b'] } });
+    expect(resolveRequirement(task('trainer', 'train', { tags: ['gpu'] }), { assignmentRules: rules })).toMatchObject({
+      source: 'rule',
+      rule: 1,
+      requirement: { labels: ['b'] },
+    });
   });
 
   it('tag gpu means {labels: [gpu], gpus: 1} by default; tags merge; no source means no requirement', () => {
-    expect(resolveRequirement(task('p', 't', { tags: ['gpu', 'other'] }))).toEqual({ ok: true, source: 'tags', requirement: canonicalRequirement({ labels: ['gpu'], gpus: 1 }) });
+    expect(resolveRequirement(task('p', 't', { tags: ['gpu', 'other'] }))).toEqual({
+      ok: true,
+      source: 'tags',
+      requirement: canonicalRequirement({ labels: ['gpu'], gpus: 1 }),
+    });
     const tagRequirements = { gpu: { labels: ['gpu'], gpus: 1 }, big: { memoryGb: 64, labels: ['x'] } };
     expect(resolveRequirement(task('p', 't', { tags: ['gpu', 'big'] }), { tagRequirements })).toMatchObject({
       requirement: { labels: ['gpu', 'x'], gpus: 1, memoryGb: 64 },
     });
-    expect(resolveRequirement(task('p', 't', { tags: ['gpu'] }), { tagRequirements: {} })).toMatchObject({ source: 'none' });
-    expect(resolveRequirement(task('p', 't'))).toEqual({ ok: true, source: 'none', requirement: canonicalRequirement() });
+    expect(resolveRequirement(task('p', 't', { tags: ['gpu'] }), { tagRequirements: {} })).toMatchObject({
+      source: 'none',
+    });
+    expect(resolveRequirement(task('p', 't'))).toEqual({
+      ok: true,
+      source: 'none',
+      requirement: canonicalRequirement(),
+    });
   });
 
   it('invalid metadata is a failure with a code, not a throw', () => {
-    expect(resolveRequirement(task('p', 't', { metadata: { fleet: { requires: { gpus: 'one' } } } }))).toMatchObject({ ok: false, code: 'FLEET_INVALID_REQUIREMENT' });
+    expect(resolveRequirement(task('p', 't', { metadata: { fleet: { requires: { gpus: 'one' } } } }))).toMatchObject({
+      ok: false,
+      code: 'FLEET_INVALID_REQUIREMENT',
+    });
   });
 });
 
 describe('satisfies and GPU assignment', () => {
-  const gpuBox = caps({ gpus: [gpu(0), gpu(1), gpu(2, 24000, 'NVIDIA L4')], labels: ['arch:x64', 'gpu', 'gpu:h100', 'gpu:l4', 'os:linux'] });
+  const gpuBox = caps({
+    gpus: [gpu(0), gpu(1), gpu(2, 24000, 'NVIDIA L4')],
+    labels: ['arch:x64', 'gpu', 'gpu:h100', 'gpu:l4', 'os:linux'],
+  });
 
   it('needs every label, enough GPUs with enough memory, host memory and CPUs', () => {
     expect(satisfies(gpuBox, canonicalRequirement({ labels: ['gpu'], gpus: 3 }))).toEqual({ ok: true });
-    expect(satisfies(gpuBox, canonicalRequirement({ gpus: 3, gpuMemoryGb: 40 }))).toEqual({ ok: false, unmet: ['3 GPU(s) with >= 40 GB (has 2)'] });
-    expect(satisfies(caps(), canonicalRequirement({ labels: ['gpu', 'arch:x64'], gpus: 1, memoryGb: 64, cpus: 9 }))).toEqual({
-      ok: false, unmet: ['labels [gpu]', '1 GPU(s) (has 0)', 'memoryGb >= 64 (has 31.3)', 'cpus >= 9 (has 8)'],
+    expect(satisfies(gpuBox, canonicalRequirement({ gpus: 3, gpuMemoryGb: 40 }))).toEqual({
+      ok: false,
+      unmet: ['3 GPU(s) with >= 40 GB (has 2)'],
+    });
+    expect(
+      satisfies(caps(), canonicalRequirement({ labels: ['gpu', 'arch:x64'], gpus: 1, memoryGb: 64, cpus: 9 })),
+    ).toEqual({
+      ok: false,
+      unmet: ['labels [gpu]', '1 GPU(s) (has 0)', 'memoryGb >= 64 (has 31.3)', 'cpus >= 9 (has 8)'],
     });
     expect(satisfies(caps(), canonicalRequirement())).toEqual({ ok: true });
   });
@@ -122,8 +194,12 @@ describe('satisfies and GPU assignment', () => {
   });
 
   it('explains why no live agent fits', () => {
-    const text = explainUnsatisfied(canonicalRequirement({ labels: ['gpu'], gpus: 1 }), [{ id: 'cpu-1', capabilities: caps() }]);
-    expect(text).toBe('requires labels [gpu], gpus >= 1\nagent cpu-1 (labels [arch:x64, os:linux], 0 GPU(s), 8 CPUs, 31.3 GiB): lacks labels [gpu]; 1 GPU(s) (has 0)');
+    const text = explainUnsatisfied(canonicalRequirement({ labels: ['gpu'], gpus: 1 }), [
+      { id: 'cpu-1', capabilities: caps() },
+    ]);
+    expect(text).toBe(
+      'requires labels [gpu], gpus >= 1\nagent cpu-1 (labels [arch:x64, os:linux], 0 GPU(s), 8 CPUs, 31.3 GiB): lacks labels [gpu]; 1 GPU(s) (has 0)',
+    );
     expect(explainUnsatisfied(canonicalRequirement({ gpus: 1 }), [])).toContain('no live agents');
   });
 
@@ -134,26 +210,59 @@ describe('satisfies and GPU assignment', () => {
     expect(agentTakes(never, canonicalRequirement({ gpus: 1 }))).toBe(true);
     expect(agentTakes({ ...never, cpuWorkOnGpuAgents: 'when-idle' }, cpuOnly)).toBe(true);
     expect(agentTakes({ capabilities: caps(), cpuWorkOnGpuAgents: 'never' }, canonicalRequirement())).toBe(true);
-    expect(explainUnsatisfied(cpuOnly, [never])).toMatch(/agent gpu-never \(.*\): takes no CPU-only work \(--cpu-work-on-gpu-agents never\)$/);
+    expect(explainUnsatisfied(cpuOnly, [never])).toMatch(
+      /agent gpu-never \(.*\): takes no CPU-only work \(--cpu-work-on-gpu-agents never\)$/,
+    );
   });
 });
 
 describe('distributed plugin options', () => {
   it('accepts rules and tag requirements, default {}', () => {
-    const distributed = { assignmentRules: [{ projects: ['trainer'], targets: ['train'], requires: { labels: ['gpu'], gpus: 1 } }], tagRequirements: { big: { memoryGb: 64 } } };
+    const distributed = {
+      assignmentRules: [{ projects: ['trainer'], targets: ['train'], requires: { labels: ['gpu'], gpus: 1 } }],
+      tagRequirements: { big: { memoryGb: 64 } },
+    };
     expect(validateOptions({ distributed })).toEqual([]);
     expect(normalizeOptions({ distributed }).distributed).toEqual(distributed);
     expect(normalizeOptions(undefined).distributed).toEqual({});
   });
 
   it.each([
-    [{ distributed: { rules: [] } }, 'distributed.rules', /^unknown option; known options are: assignmentRules, tagRequirements$/],
-    [{ distributed: { assignmentRules: [{ projects: ['a'] }] } }, 'distributed.assignmentRules.0', /^must have required property 'requires'/],
-    [{ distributed: { assignmentRules: [{ projects: [], requires: {} }] } }, 'distributed.assignmentRules.0.projects', /^must NOT have fewer than 1 items/],
-    [{ distributed: { assignmentRules: [{ requires: { gpus: 1.5 } }] } }, 'distributed.assignmentRules.0.requires.gpus', /^must be integer \(got 1.5\)$/],
-    [{ distributed: { tagRequirements: { gpu: { gpu: 1 } } } }, 'distributed.tagRequirements.gpu.gpu', /^unknown option; known options are: labels, gpus, gpuMemoryGb, memoryGb, cpus$/],
-    [{ distributed: { tagRequirements: { big: { memoryGb: -1 } } } }, 'distributed.tagRequirements.big.memoryGb', /^must be >= 0 \(got -1\)$/],
-    [{ distributed: { tagRequirements: { x: { labels: ['a b'] } } } }, 'distributed.tagRequirements.x.labels.0', /^must match pattern/],
+    [
+      { distributed: { rules: [] } },
+      'distributed.rules',
+      /^unknown option; known options are: assignmentRules, tagRequirements$/,
+    ],
+    [
+      { distributed: { assignmentRules: [{ projects: ['a'] }] } },
+      'distributed.assignmentRules.0',
+      /^must have required property 'requires'/,
+    ],
+    [
+      { distributed: { assignmentRules: [{ projects: [], requires: {} }] } },
+      'distributed.assignmentRules.0.projects',
+      /^must NOT have fewer than 1 items/,
+    ],
+    [
+      { distributed: { assignmentRules: [{ requires: { gpus: 1.5 } }] } },
+      'distributed.assignmentRules.0.requires.gpus',
+      /^must be integer \(got 1.5\)$/,
+    ],
+    [
+      { distributed: { tagRequirements: { gpu: { gpu: 1 } } } },
+      'distributed.tagRequirements.gpu.gpu',
+      /^unknown option; known options are: labels, gpus, gpuMemoryGb, memoryGb, cpus$/,
+    ],
+    [
+      { distributed: { tagRequirements: { big: { memoryGb: -1 } } } },
+      'distributed.tagRequirements.big.memoryGb',
+      /^must be >= 0 \(got -1\)$/,
+    ],
+    [
+      { distributed: { tagRequirements: { x: { labels: ['a b'] } } } },
+      'distributed.tagRequirements.x.labels.0',
+      /^must match pattern/,
+    ],
   ])('rejects %j naming the option', (raw, option, message) => {
     const problems = validateOptions(raw);
     expect(problems).toHaveLength(1);

@@ -26,8 +26,26 @@ function startAgent(id: string, labels: string[] = [], extra: string[] = []): Fl
   const clone = agentClone(bare);
   temp.push(clone.root);
   // In-process plugins: half of nx's start-up CPU on this 2-core machine; hashes are the same.
-  const env = clone.env({ AGENT_NAME: id, ...KEYS.agentEnv, PID_DIR: pidDir, RELEASE_FILE: path.join(pidDir, 'release'), NX_ISOLATE_PLUGINS: 'false' });
-  const args = ['agent', '--redis', redis.url, '--cache', cache.url, '--slots', '1', '--id', id, '--workdir', clone.root];
+  const env = clone.env({
+    AGENT_NAME: id,
+    ...KEYS.agentEnv,
+    PID_DIR: pidDir,
+    RELEASE_FILE: path.join(pidDir, 'release'),
+    NX_ISOLATE_PLUGINS: 'false',
+  });
+  const args = [
+    'agent',
+    '--redis',
+    redis.url,
+    '--cache',
+    cache.url,
+    '--slots',
+    '1',
+    '--id',
+    id,
+    '--workdir',
+    clone.root,
+  ];
   args.push('--lock-timeout', '6', '--abandon-after', '4', '--install-command', 'node tools/install.js');
   if (labels.length) args.push('--labels', labels.join(','));
   const p = startFleet([...args, ...extra], { cwd: clone.root, env });
@@ -40,12 +58,28 @@ const logs = (): string => [...agents.entries()].map(([id, a]) => `--- ${id}\n${
 interface Summary {
   status: string;
   code?: string;
-  tasks: Array<{ taskId: string; status: string; agent?: string; attempts: number; flaky?: boolean; hash?: string; history: Array<{ agent: string; status: string; code?: string; hash?: string }> }>;
+  tasks: Array<{
+    taskId: string;
+    status: string;
+    agent?: string;
+    attempts: number;
+    flaky?: boolean;
+    hash?: string;
+    history: Array<{ agent: string; status: string; code?: string; hash?: string }>;
+  }>;
 }
 
 function startRun(args: string[]): { p: FleetProcess; summary(): Summary } {
   const file = path.join(pidDir, `summary-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  const p = startFleet(['run', '--summary-json', file, ...args], { cwd: ws.root, env: ws.env({ FLEET_REDIS_URL: redis.url, FLEET_CACHE_URL: cache.url, ...KEYS.coordinatorEnv, NX_ISOLATE_PLUGINS: 'false' }) });
+  const p = startFleet(['run', '--summary-json', file, ...args], {
+    cwd: ws.root,
+    env: ws.env({
+      FLEET_REDIS_URL: redis.url,
+      FLEET_CACHE_URL: cache.url,
+      ...KEYS.coordinatorEnv,
+      NX_ISOLATE_PLUGINS: 'false',
+    }),
+  });
   return { p, summary: () => JSON.parse(fs.readFileSync(file, 'utf8')) as Summary };
 }
 
@@ -151,7 +185,9 @@ describe('fleet run when things go wrong', () => {
     const run = startRun(['--stream', 'run', 'hang:check']);
     const pid = await hangPid();
     // The task is still running: this line can only have come live.
-    expect(await waitUntil(() => run.p.output().includes('hang:check | hang: started'), 30_000), run.p.output()).toBe(true);
+    expect(await waitUntil(() => run.p.output().includes('hang:check | hang: started'), 30_000), run.p.output()).toBe(
+      true,
+    );
     process.kill(run.p.pid, 'SIGINT');
     expect(await finished(run.p, 60_000), run.p.output()).toBe(130);
     expect(await waitUntil(() => !alive(pid), 15_000)).toBe(true);
@@ -171,7 +207,10 @@ describe('fleet run when things go wrong', () => {
   });
 
   it('the install command runs when the lockfile changed, and not otherwise', async () => {
-    const installs = (): number => (fs.existsSync(path.join(pidDir, 'installs-a2.log')) ? fs.readFileSync(path.join(pidDir, 'installs-a2.log'), 'utf8').split('\n').filter(Boolean).length : 0);
+    const installs = (): number =>
+      fs.existsSync(path.join(pidDir, 'installs-a2.log'))
+        ? fs.readFileSync(path.join(pidDir, 'installs-a2.log'), 'utf8').split('\n').filter(Boolean).length
+        : 0;
     const runProbe = async (): Promise<void> => {
       const run = startRun(['run', 'probe:check', '--skip-nx-cache']);
       expect(await finished(run.p), run.p.output()).toBe(0);
@@ -180,7 +219,10 @@ describe('fleet run when things go wrong', () => {
     await runProbe();
     const before = installs();
     expect(before).toBeGreaterThanOrEqual(1);
-    ws.write('package-lock.json', JSON.stringify({ name: 'dte', lockfileVersion: 3, requires: true, packages: { '': { name: 'dte' } } }, null, 2));
+    ws.write(
+      'package-lock.json',
+      JSON.stringify({ name: 'dte', lockfileVersion: 3, requires: true, packages: { '': { name: 'dte' } } }, null, 2),
+    );
     ws.commit('lockfile');
     ws.git(['push', '-q', 'origin', 'HEAD:main']);
     await runProbe();
@@ -204,10 +246,14 @@ describe('fleet run when things go wrong', () => {
   it('a Redis restart (data lost) during a run ends in success: unfinished tasks are queued again', async () => {
     fs.rmSync(path.join(pidDir, 'release'), { force: true });
     const run = startRun(['run', 'slow:slow', '--skip-nx-cache']);
-    expect(await waitUntil(() => fs.readdirSync(pidDir).some((f) => f.endsWith('-slow.pid')), 60_000), logs()).toBe(true);
+    expect(await waitUntil(() => fs.readdirSync(pidDir).some((f) => f.endsWith('-slow.pid')), 60_000), logs()).toBe(
+      true,
+    );
     await redis.down();
     await redis.up();
-    expect(await waitUntil(() => run.p.output().includes("Redis lost this run's data"), 30_000), run.p.output()).toBe(true);
+    expect(await waitUntil(() => run.p.output().includes("Redis lost this run's data"), 30_000), run.p.output()).toBe(
+      true,
+    );
     fs.writeFileSync(path.join(pidDir, 'release'), 'go');
     expect(await finished(run.p), run.p.output() + logs()).toBe(0);
     expect(run.summary().tasks[0].status).toBe('success');
@@ -221,7 +267,9 @@ describe('fleet run when things go wrong', () => {
     ws.commit('slow input');
     ws.git(['push', '-q', 'origin', 'HEAD:main']);
     const run = startRun(['--redis-timeout', '3', 'run', 'slow:slow', '--skip-nx-cache']);
-    expect(await waitUntil(() => fs.readdirSync(pidDir).some((f) => f.endsWith('-slow.pid')), 60_000), logs()).toBe(true);
+    expect(await waitUntil(() => fs.readdirSync(pidDir).some((f) => f.endsWith('-slow.pid')), 60_000), logs()).toBe(
+      true,
+    );
     await redis.down();
     try {
       expect(await finished(run.p, 60_000), run.p.output()).toBe(1);

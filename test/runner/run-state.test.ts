@@ -1,11 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalRequirement, criticalPathLengths, RunState, type PlannedTask, type TaskResult } from '../../runner';
 
-const task = (id: string, deps: string[] = []): PlannedTask => ({ id, project: id.split(':')[0], target: id.split(':')[1], deps, requirement: canonicalRequirement() });
+const task = (id: string, deps: string[] = []): PlannedTask => ({
+  id,
+  project: id.split(':')[0],
+  target: id.split(':')[1],
+  deps,
+  requirement: canonicalRequirement(),
+});
 const policy = { retryFailed: 0, retryFlaky: 1, maxAttempts: 3 };
 
-function result(taskId: string, attempt: number, agent: string, status: 'success' | 'failure', extra: Partial<TaskResult> = {}): TaskResult {
-  return { runId: 'r', taskId, agent, attempt, status, exitCode: status === 'success' ? 0 : 1, startedAt: 1000, endedAt: 2000, gpus: [], hash: 'h1', code: status === 'success' ? undefined : 'FLEET_TASK_EXIT', ...extra };
+function result(
+  taskId: string,
+  attempt: number,
+  agent: string,
+  status: 'success' | 'failure',
+  extra: Partial<TaskResult> = {},
+): TaskResult {
+  return {
+    runId: 'r',
+    taskId,
+    agent,
+    attempt,
+    status,
+    exitCode: status === 'success' ? 0 : 1,
+    startedAt: 1000,
+    endedAt: 2000,
+    gpus: [],
+    hash: 'h1',
+    code: status === 'success' ? undefined : 'FLEET_TASK_EXIT',
+    ...extra,
+  };
 }
 
 function started(s: RunState, taskId: string, attempt: number, agent: string): void {
@@ -37,7 +62,10 @@ describe('RunState', () => {
     started(s, 'a:test', 2, 'y');
     s.apply({ type: 'finished', result: result('a:test', 2, 'y', 'success') });
     expect(s.summaries()[0]).toMatchObject({ status: 'success', attempts: 2, flaky: true, agent: 'y' });
-    expect(s.summaries()[0].history!.map((h) => [h.agent, h.status])).toEqual([['x', 'failure'], ['y', 'success']]);
+    expect(s.summaries()[0].history!.map((h) => [h.agent, h.status])).toEqual([
+      ['x', 'failure'],
+      ['y', 'success'],
+    ]);
   });
 
   it('a pass with a different hash is not flaky', () => {
@@ -50,19 +78,38 @@ describe('RunState', () => {
   });
 
   it('tasks known flaky get --retry-flaky attempts; infrastructure failures get up to maxAttempts; cancels are never retried', () => {
-    const s = new RunState([task('f:test'), task('t:test'), task('c:test')], { ...policy, retryFlaky: 1, maxAttempts: 2 }, new Map(), new Set(['f:test']));
+    const s = new RunState(
+      [task('f:test'), task('t:test'), task('c:test')],
+      { ...policy, retryFlaky: 1, maxAttempts: 2 },
+      new Map(),
+      new Set(['f:test']),
+    );
     s.ready(0);
     expect(s.apply({ type: 'finished', result: result('f:test', 1, 'x', 'failure') }).ended?.retrying).toBe(true);
     expect(s.apply({ type: 'finished', result: result('f:test', 2, 'y', 'failure') }).ended?.retrying).toBe(false);
-    expect(s.apply({ type: 'finished', result: result('t:test', 1, 'x', 'failure', { code: 'FLEET_TASK_TIMEOUT' }) }).ended?.retrying).toBe(true);
-    expect(s.apply({ type: 'finished', result: result('t:test', 2, 'y', 'failure', { code: 'FLEET_TASK_TIMEOUT' }) }).ended?.retrying).toBe(false);
-    expect(s.apply({ type: 'finished', result: result('c:test', 1, 'x', 'failure', { code: 'FLEET_RUN_CANCELLED' }) }).ended?.retrying).toBe(false);
+    expect(
+      s.apply({ type: 'finished', result: result('t:test', 1, 'x', 'failure', { code: 'FLEET_TASK_TIMEOUT' }) }).ended
+        ?.retrying,
+    ).toBe(true);
+    expect(
+      s.apply({ type: 'finished', result: result('t:test', 2, 'y', 'failure', { code: 'FLEET_TASK_TIMEOUT' }) }).ended
+        ?.retrying,
+    ).toBe(false);
+    expect(
+      s.apply({ type: 'finished', result: result('c:test', 1, 'x', 'failure', { code: 'FLEET_RUN_CANCELLED' }) }).ended
+        ?.retrying,
+    ).toBe(false);
     expect(s.get('c:test')!.status).toBe('cancelled');
   });
 
   it('readyAt is when the last dependency ended; queuedAt the first time it was queued', () => {
     const s = new RunState([task('a:build'), task('b:build'), task('c:build', ['a:build', 'b:build'])], policy);
-    expect(s.ready(100).map((t) => t.taskId).sort()).toEqual(['a:build', 'b:build']);
+    expect(
+      s
+        .ready(100)
+        .map((t) => t.taskId)
+        .sort(),
+    ).toEqual(['a:build', 'b:build']);
     s.apply({ type: 'finished', result: result('a:build', 1, 'x', 'success', { endedAt: 300 }) });
     s.apply({ type: 'finished', result: result('b:build', 1, 'y', 'success', { endedAt: 700 }) });
     const [c] = s.ready(900);
@@ -80,17 +127,44 @@ describe('criticalPathLengths', () => {
     const counts = criticalPathLengths(tasks);
     expect(counts.get('a:t')).toBe(3);
     expect(counts.get('d:t')).toBe(1);
-    const weighted = criticalPathLengths(tasks, new Map([['a:t', 100], ['b:t', 100], ['c:t', 100], ['d:t', 5000]]));
+    const weighted = criticalPathLengths(
+      tasks,
+      new Map([
+        ['a:t', 100],
+        ['b:t', 100],
+        ['c:t', 100],
+        ['d:t', 5000],
+      ]),
+    );
     expect(weighted.get('a:t')).toBe(300);
     expect(weighted.get('d:t')).toBe(5000);
     // Unknown tasks count as the median known duration.
-    const partial = criticalPathLengths(tasks, new Map([['d:t', 5000], ['a:t', 100], ['b:t', 300]]));
+    const partial = criticalPathLengths(
+      tasks,
+      new Map([
+        ['d:t', 5000],
+        ['a:t', 100],
+        ['b:t', 300],
+      ]),
+    );
     expect(partial.get('c:t')).toBe(300);
   });
 
   it('RunState releases the longest weighted path first', () => {
     const tasks = [task('a:t'), task('b:t', ['a:t']), task('d:t')];
     expect(new RunState(tasks, policy).ready().map((t) => t.taskId)[0]).toBe('a:t');
-    expect(new RunState(tasks, policy, new Map([['a:t', 10], ['b:t', 10], ['d:t', 900]])).ready().map((t) => t.taskId)[0]).toBe('d:t');
+    expect(
+      new RunState(
+        tasks,
+        policy,
+        new Map([
+          ['a:t', 10],
+          ['b:t', 10],
+          ['d:t', 900],
+        ]),
+      )
+        .ready()
+        .map((t) => t.taskId)[0],
+    ).toBe('d:t');
   });
 });

@@ -24,7 +24,10 @@ const FILES: Record<string, string> = {
   'apps/api/Dockerfile': 'FROM python:3.12-slim\nCOPY uv.lock ./\nCOPY libs ./libs\nCOPY apps/api/app ./app\n',
   'apps/api/app/main.py': 'print("api")\n',
   // built from the root by its own project.json command, though its folder has a package.json too
-  'apps/web/project.json': json({ name: 'web', targets: { image: { command: 'docker build -f apps/web/Dockerfile -t web:dev .' } } }),
+  'apps/web/project.json': json({
+    name: 'web',
+    targets: { image: { command: 'docker build -f apps/web/Dockerfile -t web:dev .' } },
+  }),
   'apps/web/package.json': json({ name: 'web-pkg', private: true }),
   'apps/web/Dockerfile': 'FROM node:22-alpine\nCOPY package.json ./\nCOPY apps/web/server.mjs ./\n',
   'apps/web/server.mjs': 'console.log("web");\n',
@@ -36,7 +39,10 @@ const FILES: Record<string, string> = {
 describe('Docker build contexts from an ancestor folder, through real Nx', () => {
   let ws: TestWorkspace;
   let stderr = '';
-  const target = (project: string): Target => (JSON.parse(ws.nxOk(['show', 'project', project, '--json'])) as { targets: Record<string, Target> }).targets['docker-build'];
+  const target = (project: string): Target =>
+    (JSON.parse(ws.nxOk(['show', 'project', project, '--json'])) as { targets: Record<string, Target> }).targets[
+      'docker-build'
+    ];
   const inputFiles = (task: string): string[] => {
     const out = JSON.parse(ws.nxOk(['show', 'target', 'inputs', task, '--json'])) as { files?: string[] };
     return out.files ?? [];
@@ -54,13 +60,18 @@ describe('Docker build contexts from an ancestor folder, through real Nx', () =>
     expect(t.metadata?.fleet).toMatchObject({ context: '.', contextRule: 'copy-sources', missingSources: [] });
     expect(t.options?.command).toMatch(/ \.$/);
     const files = inputFiles('api:docker-build');
-    for (const f of ['uv.lock', 'libs/shared/events.py', 'libs/shared/nested/deep.py', 'apps/api/app/main.py']) expect(files).toContain(f);
+    for (const f of ['uv.lock', 'libs/shared/events.py', 'libs/shared/nested/deep.py', 'apps/api/app/main.py'])
+      expect(files).toContain(f);
     expect(affectedTasks(ws, ['docker-build'], ['apps/api/app/main.py'])).toContain('api:docker-build');
   });
 
   it("through the repository's own project.json command, ahead of the COPY sources", () => {
     const t = target('web');
-    expect(t.metadata?.fleet).toMatchObject({ context: '.', contextRule: 'build-command', contextOrigin: 'apps/web/project.json (targets.image)' });
+    expect(t.metadata?.fleet).toMatchObject({
+      context: '.',
+      contextRule: 'build-command',
+      contextOrigin: 'apps/web/project.json (targets.image)',
+    });
     const files = inputFiles('web:docker-build');
     expect(files).toContain('package.json');
     expect(files).not.toContain('apps/web/package.json');
@@ -71,7 +82,12 @@ describe('Docker build contexts from an ancestor folder, through real Nx', () =>
     expect(stderr).toMatch(/docker\/bad\/Dockerfile:3: .*no-such-folder.*\[DOCKER_COPY_SOURCE_MISSING\]/);
     expect(stderr.match(/DOCKER_COPY_SOURCE_MISSING/g)).toHaveLength(1);
     expect(target('bad').metadata?.fleet).toMatchObject({ context: 'docker/bad', missingSources: ['no-such-folder'] });
-    const graph = JSON.parse(ws.fleet(['graph', '--json', '--files']).stdout) as { files: Record<string, { imports: string[]; unresolved: string[] }> };
-    expect(graph.files['docker/bad/Dockerfile']).toMatchObject({ imports: ['docker/bad/run.sh'], unresolved: ['no-such-folder'] });
+    const graph = JSON.parse(ws.fleet(['graph', '--json', '--files']).stdout) as {
+      files: Record<string, { imports: string[]; unresolved: string[] }>;
+    };
+    expect(graph.files['docker/bad/Dockerfile']).toMatchObject({
+      imports: ['docker/bad/run.sh'],
+      unresolved: ['no-such-folder'],
+    });
   });
 });

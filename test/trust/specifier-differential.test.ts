@@ -25,7 +25,8 @@ function fixtureFiles(): Array<{ file: string; text: string }> {
       else if (SOURCE.test(e.name)) out.push({ file: r, text: fs.readFileSync(path.join(root, r), 'utf8') });
     }
   };
-  for (const dir of ['examples', 'test', 'graph', 'plugin', 'bench']) if (fs.existsSync(path.join(root, dir))) walk(dir);
+  for (const dir of ['examples', 'test', 'graph', 'plugin', 'bench'])
+    if (fs.existsSync(path.join(root, dir))) walk(dir);
   return out;
 }
 
@@ -36,7 +37,8 @@ function check(file: string, text: string): string | undefined {
   const errors = ours.diagnostics.filter((d) => d.code === 'TS_PARSE_ERROR');
   const mine = ours.imports.map((i) => i.specifier).sort();
   if (errors.length) return `${file}: TS_PARSE_ERROR ${errors.map((e) => `${e.line}: ${e.message}`).join('; ')}`;
-  if (JSON.stringify(mine) !== JSON.stringify(theirs.specifiers)) return `${file}: ours ${JSON.stringify(mine)} vs TypeScript ${JSON.stringify(theirs.specifiers)}`;
+  if (JSON.stringify(mine) !== JSON.stringify(theirs.specifiers))
+    return `${file}: ours ${JSON.stringify(mine)} vs TypeScript ${JSON.stringify(theirs.specifiers)}`;
   return undefined;
 }
 
@@ -51,13 +53,18 @@ describe('import specifiers: differential against TypeScript’s parser', () => 
       const problem = check(c.file, c.text);
       if (problem) failures.push(problem);
     }
-    console.log(`specifier differential (seed ${SEED}): ${cases.length} files, ${judged} parsed by TypeScript without error and compared, ${failures.length} differ`);
+    console.log(
+      `specifier differential (seed ${SEED}): ${cases.length} files, ${judged} parsed by TypeScript without error and compared, ${failures.length} differ`,
+    );
     expect(judged, `seed ${SEED}`).toBeGreaterThanOrEqual(2000);
     expect(failures.slice(0, 10), `seed ${SEED}`).toEqual([]);
   });
 
   it('a JSX element with type arguments keeps the imports after it (issue #12 §3)', () => {
     const text = "import A from './a';\nconst x = <List<Todo> data={items} />;\nimport B from './b';\n";
-    expect(typescriptAnalyzer.extract(text, 'x.tsx')).toEqual({ imports: expect.arrayContaining([expect.objectContaining({ specifier: './b' })]), diagnostics: [] });
+    expect(typescriptAnalyzer.extract(text, 'x.tsx')).toEqual({
+      imports: expect.arrayContaining([expect.objectContaining({ specifier: './b' })]),
+      diagnostics: [],
+    });
   });
 });

@@ -15,7 +15,15 @@ describe('TSX: JSX elements with type arguments, through real Nx', () => {
       files: {
         'package.json': json({ name: 'tsx', private: true, workspaces: ['packages/*'] }),
         'nx.json': json({ plugins: [{ plugin: 'nx-fleet' }] }),
-        'tsconfig.base.json': json({ compilerOptions: { strict: true, jsx: 'react-jsx', module: 'esnext', moduleResolution: 'bundler', noEmit: true } }),
+        'tsconfig.base.json': json({
+          compilerOptions: {
+            strict: true,
+            jsx: 'react-jsx',
+            module: 'esnext',
+            moduleResolution: 'bundler',
+            noEmit: true,
+          },
+        }),
         'packages/ui/package.json': pkg('ui'),
         'packages/ui/tsconfig.json': tsconfig,
         'packages/ui/src/index.ts': 'export const Item = (p: { v: string }) => p.v;\n',
@@ -43,7 +51,9 @@ describe('TSX: JSX elements with type arguments, through real Nx', () => {
 
   it('no TS_PARSE_ERROR, and the import after the element still gives its edge', () => {
     expect(stderr).not.toContain('TS_PARSE_ERROR');
-    const graph = JSON.parse(ws.read('.nx/workspace-data/project-graph.json')) as { dependencies: Record<string, Array<{ target: string }>> };
+    const graph = JSON.parse(ws.read('.nx/workspace-data/project-graph.json')) as {
+      dependencies: Record<string, Array<{ target: string }>>;
+    };
     expect(graph.dependencies.app.map((d) => d.target).sort()).toEqual(['model', 'ui']);
   });
 });

@@ -30,13 +30,24 @@ const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
  * against what was uploaded for that key.
  */
 export async function runLoad(o: LoadOptions): Promise<LoadReport> {
-  const bodies = Array.from({ length: 48 }, (_, i) => randomBytes(Math.round(o.minBytes * (o.maxBytes / o.minBytes) ** (i / 47))));
+  const bodies = Array.from({ length: 48 }, (_, i) =>
+    randomBytes(Math.round(o.minBytes * (o.maxBytes / o.minBytes) ** (i / 47))),
+  );
   const digests = bodies.map(sha);
   const keys = Math.max(50, Math.floor(o.requests / 4));
   const stored = new Set<number>();
   const agent = new http.Agent({ keepAlive: true, maxSockets: o.clients });
   const latencies: number[] = [];
-  const report: LoadReport = { requests: 0, errors: [], mismatches: 0, seconds: 0, p50ms: 0, p99ms: 0, gets: 0, puts: 0 };
+  const report: LoadReport = {
+    requests: 0,
+    errors: [],
+    mismatches: 0,
+    seconds: 0,
+    p50ms: 0,
+    p99ms: 0,
+    gets: 0,
+    puts: 0,
+  };
   let issued = 0;
   const started = performance.now();
   const client = async (): Promise<void> => {
@@ -46,7 +57,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       const body = bodies[key % bodies.length];
       const isPut = !stored.has(key) || Math.random() < 0.2;
       const t0 = performance.now();
-      const r = await once(agent, `${o.url}/v1/cache/${100000 + key}`, isPut ? body : undefined).catch((e: Error) => ({ status: -1, body: Buffer.from(e.message) }));
+      const r = await once(agent, `${o.url}/v1/cache/${100000 + key}`, isPut ? body : undefined).catch((e: Error) => ({
+        status: -1,
+        body: Buffer.from(e.message),
+      }));
       latencies.push(performance.now() - t0);
       report.requests++;
       if (isPut) {
@@ -72,12 +86,20 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
 
 function once(agent: http.Agent, url: string, body?: Buffer): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { agent, method: body ? 'PUT' : 'GET', headers: body ? { 'content-length': body.length, 'content-type': 'application/octet-stream' } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      url,
+      {
+        agent,
+        method: body ? 'PUT' : 'GET',
+        headers: body ? { 'content-length': body.length, 'content-type': 'application/octet-stream' } : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

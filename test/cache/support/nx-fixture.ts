@@ -14,7 +14,9 @@ export function nxCacheWorkspace(opts: { blobBytes?: number } = {}): TestWorkspa
         "const fs = require('fs');",
         "fs.mkdirSync('apps/a/out', { recursive: true });",
         "fs.writeFileSync('apps/a/out/result.txt', 'built ' + 'a'.repeat(2000));",
-        ...(opts.blobBytes ? [`fs.writeFileSync('apps/a/out/blob.bin', require('crypto').randomBytes(${opts.blobBytes}));`] : []),
+        ...(opts.blobBytes
+          ? [`fs.writeFileSync('apps/a/out/blob.bin', require('crypto').randomBytes(${opts.blobBytes}));`]
+          : []),
       ].join('\n'),
       'package.json': JSON.stringify({ name: 'ws', private: true }),
       'nx.json': JSON.stringify({ plugins: ['./tools/record.js'] }),
@@ -28,7 +30,9 @@ export function nxCacheWorkspace(opts: { blobBytes?: number } = {}): TestWorkspa
       'apps/a/project.json': JSON.stringify({
         name: 'a',
         root: 'apps/a',
-        targets: { build: { executor: 'nx:run-commands', cache: true, outputs: ['{projectRoot}/out'], options: { command } } },
+        targets: {
+          build: { executor: 'nx:run-commands', cache: true, outputs: ['{projectRoot}/out'], options: { command } },
+        },
       }),
     },
   });
@@ -43,5 +47,8 @@ export function clearLocal(ws: TestWorkspace): void {
 }
 
 export function nxEnv(url: string, token?: string): Record<string, string> {
-  return { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: url, ...(token ? { NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: token } : {}) };
+  return {
+    NX_SELF_HOSTED_REMOTE_CACHE_SERVER: url,
+    ...(token ? { NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: token } : {}),
+  };
 }

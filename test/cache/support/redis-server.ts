@@ -11,7 +11,11 @@ export interface RedisProcess {
 /** A real redis-server on a free loopback port, no persistence; stopped by its PID. */
 export async function startRedis(): Promise<RedisProcess> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   for (let i = 0; i < 100; i++) {
     if (await canConnect(port)) break;

@@ -40,12 +40,16 @@ export async function startServe(args: string[], env: Record<string, string> = {
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const lines = (): Array<Record<string, unknown>> =>
-    out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
       const l = lines().find((x) => x.msg === 'listening');
       if (l) (clearInterval(timer), resolve(String(l.url)));
-      if (child.exitCode !== null) (clearInterval(timer), reject(new Error(`fleet cache serve exited ${child.exitCode}: ${err}${out}`)));
+      if (child.exitCode !== null)
+        (clearInterval(timer), reject(new Error(`fleet cache serve exited ${child.exitCode}: ${err}${out}`)));
     }, 20);
   });
   return {

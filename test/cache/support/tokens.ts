@@ -5,7 +5,11 @@ import { fleetBin } from './serve-process';
 export function createTokens(file: string, specs: Record<string, string[]>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [label, args] of Object.entries(specs)) {
-    const r = spawnSync(process.execPath, [fleetBin(), 'cache', 'token', 'create', '--tokens', file, '--name', label, ...args], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [fleetBin(), 'cache', 'token', 'create', '--tokens', file, '--name', label, ...args],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`token create failed: ${r.stderr}`);
     out[label] = r.stdout.trim();
   }

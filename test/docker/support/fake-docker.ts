@@ -52,8 +52,20 @@ export function installFakeDocker(ws: TestWorkspace, watch: string[] = []): Fake
   fs.writeFileSync(path.join(bin, 'docker'), SCRIPT, { mode: 0o755 });
   const log = ws.path('.nx/fake-docker/calls.jsonl');
   return {
-    env: (extra = {}) => ({ PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, FAKE_DOCKER_LOG: log, FAKE_DOCKER_WATCH: watch.join(','), ...extra }),
-    calls: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as FakeDockerCall) : []),
+    env: (extra = {}) => ({
+      PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
+      FAKE_DOCKER_LOG: log,
+      FAKE_DOCKER_WATCH: watch.join(','),
+      ...extra,
+    }),
+    calls: () =>
+      fs.existsSync(log)
+        ? fs
+            .readFileSync(log, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as FakeDockerCall)
+        : [],
     reset: () => fs.rmSync(log, { force: true }),
   };
 }

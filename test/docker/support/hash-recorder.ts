@@ -32,7 +32,11 @@ export function installHashRecorder(ws: TestWorkspace): void {
 }
 
 /** Runs nx (which must succeed) and returns what the recorder saw for each task of the run. */
-export function runRecorded(ws: TestWorkspace, args: string[], env: Record<string, string> = {}): Record<string, RecordedTask> {
+export function runRecorded(
+  ws: TestWorkspace,
+  args: string[],
+  env: Record<string, string> = {},
+): Record<string, RecordedTask> {
   ws.remove('.nx/task-hashes.json');
   ws.nxOk(args, { env });
   return JSON.parse(ws.read('.nx/task-hashes.json')) as Record<string, RecordedTask>;

@@ -34,7 +34,14 @@ export interface RunResult {
   output: string;
   summary?: {
     status: string;
-    tasks: Array<{ taskId: string; status: string; agent?: string; attempts: number; gpus: number[]; requirement: { labels: string[]; gpus: number } }>;
+    tasks: Array<{
+      taskId: string;
+      status: string;
+      agent?: string;
+      attempts: number;
+      gpus: number[];
+      requirement: { labels: string[]; gpus: number };
+    }>;
   };
 }
 
@@ -73,10 +80,30 @@ export class Cluster {
   private startAgent(s: AgentSpec): FleetProcess {
     const clone = agentClone(this.bare);
     this.temp.push(clone.root);
-    const smi = fakeNvidiaSmiDir(Array.from({ length: s.gpus ?? 0 }, () => ({ name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559 })));
+    const smi = fakeNvidiaSmiDir(
+      Array.from({ length: s.gpus ?? 0 }, () => ({ name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559 })),
+    );
     this.temp.push(smi);
-    const env = clone.env({ AGENT_NAME: s.id, ...KEYS.agentEnv, PATH: `${smi}${path.delimiter}${process.env.PATH}`, ...FAST_NX, ...s.env });
-    const args = ['agent', '--redis', this.redis.url, '--cache', this.cache.url, '--slots', String(s.slots ?? 2), '--id', s.id, '--workdir', clone.root];
+    const env = clone.env({
+      AGENT_NAME: s.id,
+      ...KEYS.agentEnv,
+      PATH: `${smi}${path.delimiter}${process.env.PATH}`,
+      ...FAST_NX,
+      ...s.env,
+    });
+    const args = [
+      'agent',
+      '--redis',
+      this.redis.url,
+      '--cache',
+      this.cache.url,
+      '--slots',
+      String(s.slots ?? 2),
+      '--id',
+      s.id,
+      '--workdir',
+      clone.root,
+    ];
     if (s.labels?.length) args.push('--labels', s.labels.join(','));
     if (s.policy) args.push('--cpu-work-on-gpu-agents', s.policy);
     const p = startFleet(args, { cwd: clone.root, env });
@@ -98,7 +125,12 @@ export class Cluster {
     const summaryFile = path.join(this.tempDir('fleet-cluster-summary-'), 'summary.json');
     const p = startFleet(['run', '--summary-json', summaryFile, ...nxArgs], {
       cwd: ws.root,
-      env: ws.env({ FLEET_REDIS_URL: this.redis.url, FLEET_CACHE_URL: this.cache.url, ...KEYS.coordinatorEnv, ...FAST_NX }),
+      env: ws.env({
+        FLEET_REDIS_URL: this.redis.url,
+        FLEET_CACHE_URL: this.cache.url,
+        ...KEYS.coordinatorEnv,
+        ...FAST_NX,
+      }),
     });
     const timer = setTimeout(() => void p.stop(1000), timeoutMs);
     const code = await p.exited;

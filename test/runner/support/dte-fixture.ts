@@ -56,7 +56,14 @@ module.exports = { name: 'record', postTasksExecution: async (o, ctx) => {
 `;
 
 /** name → dependencies. A small DAG: 6 builds, and a GPU-tagged trainer on top of two of them. */
-export const BUILD_DEPS: Record<string, string[]> = { p0: [], p1: ['p0'], p2: ['p0'], p3: ['p1', 'p2'], p4: ['p3'], p5: ['p0'] };
+export const BUILD_DEPS: Record<string, string[]> = {
+  p0: [],
+  p1: ['p0'],
+  p2: ['p0'],
+  p3: ['p1', 'p2'],
+  p4: ['p3'],
+  p5: ['p0'],
+};
 
 function project(name: string, deps: string[], target: string, tags: string[] = []): string {
   return JSON.stringify({
@@ -81,7 +88,16 @@ function toolProject(name: string, script: string, extra: Record<string, unknown
   return JSON.stringify({
     name,
     root: `libs/${name}`,
-    targets: { check: { executor: 'nx:run-commands', cache: true, inputs: ['{projectRoot}/**/*'], outputs: ['{projectRoot}/out'], options: { command: `node tools/${script}` }, ...extra } },
+    targets: {
+      check: {
+        executor: 'nx:run-commands',
+        cache: true,
+        inputs: ['{projectRoot}/**/*'],
+        outputs: ['{projectRoot}/out'],
+        options: { command: `node tools/${script}` },
+        ...extra,
+      },
+    },
   });
 }
 
@@ -96,7 +112,9 @@ export interface DteOptions {
 export function dteWorkspace(options: DteOptions = {}): { ws: TestWorkspace; bare: string } {
   const files: Record<string, string> = {
     'package.json': JSON.stringify({ name: 'dte', private: true }),
-    'nx.json': JSON.stringify({ plugins: options.fleetPlugin ? ['./tools/record.js', 'nx-fleet'] : ['./tools/record.js'] }),
+    'nx.json': JSON.stringify({
+      plugins: options.fleetPlugin ? ['./tools/record.js', 'nx-fleet'] : ['./tools/record.js'],
+    }),
     'tools/flaky.js': FLAKY_JS,
     'tools/hang.js': HANG_JS,
     'tools/probe.js': PROBE_JS,
@@ -104,7 +122,9 @@ export function dteWorkspace(options: DteOptions = {}): { ws: TestWorkspace; bar
     'libs/flaky/project.json': toolProject('flaky', 'flaky.js'),
     'libs/hang/project.json': toolProject('hang', 'hang.js'),
     // Only the agent labelled `probe` runs it: the install test knows which agent that is.
-    'libs/probe/project.json': toolProject('probe', 'probe.js', { metadata: { fleet: { requires: { labels: ['probe'] } } } }),
+    'libs/probe/project.json': toolProject('probe', 'probe.js', {
+      metadata: { fleet: { requires: { labels: ['probe'] } } },
+    }),
     'libs/probe/src.txt': 'probe',
     '.gitignore': 'node_modules\n.nx\nout\ntasks.json\n',
     'tools/work.js': WORK_JS,

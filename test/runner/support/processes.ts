@@ -36,7 +36,11 @@ function outputFile(): string {
 export function startFleet(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): FleetProcess {
   const logFile = outputFile();
   const fd = fs.openSync(logFile, 'w');
-  const child = spawn(process.execPath, [fleetBin(), ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, [fleetBin(), ...args], {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: ['ignore', fd, fd],
+  });
   fs.closeSync(fd);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {

@@ -76,7 +76,13 @@ export const whoFile = (project: string, target: string): string => `libs/${proj
 function projectJson(name: string, p: ProjectSpec): string {
   const targets: Record<string, unknown> = {};
   for (const [target, t] of Object.entries(p.targets)) {
-    const command = ['node tools/task.js', target, `libs/${name}`, ...(t.sync ? ['--sync', String(t.sync)] : []), ...(t.reads ?? [])].join(' ');
+    const command = [
+      'node tools/task.js',
+      target,
+      `libs/${name}`,
+      ...(t.sync ? ['--sync', String(t.sync)] : []),
+      ...(t.reads ?? []),
+    ].join(' ');
     targets[target] = {
       executor: 'nx:run-commands',
       cache: true,
@@ -87,11 +93,19 @@ function projectJson(name: string, p: ProjectSpec): string {
       ...(t.requires ? { metadata: { fleet: { requires: t.requires } } } : {}),
     };
   }
-  return JSON.stringify({ name, root: `libs/${name}`, tags: p.tags ?? [], implicitDependencies: p.deps ?? [], targets }, null, 2);
+  return JSON.stringify(
+    { name, root: `libs/${name}`, tags: p.tags ?? [], implicitDependencies: p.deps ?? [], targets },
+    null,
+    2,
+  );
 }
 
 /** The fixture workspace (committed) with a bare repository as its `origin`; `remove()` deletes both. */
-export function taskWorkspace(projects: Record<string, ProjectSpec>): { ws: TestWorkspace; bare: string; remove(): void } {
+export function taskWorkspace(projects: Record<string, ProjectSpec>): {
+  ws: TestWorkspace;
+  bare: string;
+  remove(): void;
+} {
   const files: Record<string, string> = {
     'package.json': JSON.stringify({ name: 'task-fixture', private: true }),
     'nx.json': JSON.stringify({ plugins: ['./tools/record.js'] }),
@@ -110,7 +124,10 @@ export function taskWorkspace(projects: Record<string, ProjectSpec>): { ws: Test
   if (r.status !== 0) throw new Error(`git clone --bare: ${r.stderr}`);
   ws.git(['remote', 'add', 'origin', bare]);
   ws.git(['fetch', '-q', 'origin']);
-  return { ws, bare, remove: () => {
+  return {
+    ws,
+    bare,
+    remove: () => {
       ws.dispose();
       fs.rmSync(bare, { recursive: true, force: true });
     },

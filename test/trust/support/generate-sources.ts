@@ -47,7 +47,8 @@ const JSX_ANY: Fragment[] = [
 
 const TSX_ONLY: Fragment[] = [
   (_, i) => `const list${i} = <List<Todo> data={items} />;`,
-  (_, i) => `const multi${i} = <Table<string, Array<number>> rows={[]}>{(r: string) => <Row<string> value={r} />}</Table>;`,
+  (_, i) =>
+    `const multi${i} = <Table<string, Array<number>> rows={[]}>{(r: string) => <Row<string> value={r} />}</Table>;`,
   (_, i) => `const fn${i} = <Cb<() => void> onDone={() => undefined} />;`,
   (_, i) => `const member${i} = <Ui.Select<'a' | 'b'> value="a" />;`,
   (_, i) => `const gen${i} = <T,>(x: T) => x;`,
@@ -57,7 +58,7 @@ const TSX_ONLY: Fragment[] = [
 const PRELUDE: Record<Kind, string> = {
   ts: '',
   js: '',
-  tsx: "declare const List: any, Table: any, Row: any, Cb: any, Ui: any, Foo: any; type Todo = { id: number }; declare const items: Todo[];\n",
+  tsx: 'declare const List: any, Table: any, Row: any, Cb: any, Ui: any, Foo: any; type Todo = { id: number }; declare const items: Todo[];\n',
 };
 
 function fragmentsFor(kind: Kind): Fragment[] {

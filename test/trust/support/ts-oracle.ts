@@ -17,14 +17,22 @@ export function scriptKind(file: string): ts.ScriptKind {
 export function parseWithTypeScript(text: string, file: string): { specifiers: string[]; parseErrors: number } {
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKind(file));
   const out = [...sf.referencedFiles, ...sf.typeReferenceDirectives].map((r) => r.fileName);
-  const literal = (n: ts.Node | undefined) => (n && (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) ? n.text : undefined);
+  const literal = (n: ts.Node | undefined) =>
+    n && (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) ? n.text : undefined;
   const visit = (node: ts.Node): void => {
     let spec: string | undefined;
     if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) spec = literal(node.moduleSpecifier);
     else if (ts.isExternalModuleReference(node)) spec = literal(node.expression);
     else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) spec = literal(node.argument.literal);
-    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) spec = literal(node.arguments[0]);
-    else if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'require' && node.arguments.length === 1) spec = literal(node.arguments[0]);
+    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword)
+      spec = literal(node.arguments[0]);
+    else if (
+      ts.isCallExpression(node) &&
+      ts.isIdentifier(node.expression) &&
+      node.expression.text === 'require' &&
+      node.arguments.length === 1
+    )
+      spec = literal(node.arguments[0]);
     if (spec !== undefined) out.push(spec);
     ts.forEachChild(node, visit);
   };

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CheckoutResult } from './checkout';
+import { runCheckoutSteps, runGit, type CheckoutResult, type GitResult } from './checkout';
 import { asUser, giveTo, sweepTaskUser, type TaskUser } from './task-user';
 
 /**
@@ -20,26 +19,14 @@ export interface IsolationOptions {
   user?: TaskUser;
 }
 
-function git(o: IsolationOptions, args: string[], input?: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    // safe.directory: the origin may belong to the agent's user, not to the task user.
-    const env = { PATH: process.env.PATH, HOME: o.runHome, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' };
-    const child = spawn('git', ['-c', 'safe.directory=*', '-c', 'core.hooksPath=/dev/null', ...args], {
-      cwd: o.workdir,
-      env,
-      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      ...asUser(o.user),
-    });
-    let output = '';
-    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    child.once('error', (e) => resolve({ code: -1, output: e.message }));
-    child.once('close', (code) => resolve({ code: code ?? -1, output }));
-    if (child.stdin) {
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(input);
-    }
-  });
+function git(o: IsolationOptions, args: string[], input?: string): Promise<GitResult> {
+  // safe.directory: the origin may belong to the agent's user, not to the task user.
+  const env = { PATH: process.env.PATH, HOME: o.runHome, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' };
+  return runGit(
+    ['-c', 'safe.directory=*', '-c', 'core.hooksPath=/dev/null', ...args],
+    { cwd: o.workdir, env, ...asUser(o.user) },
+    input,
+  );
 }
 
 /** Removes `dir` and makes it again, empty, owned by the task user. */
@@ -61,19 +48,5 @@ export async function isolatedCheckout(o: IsolationOptions, commit: string, patc
     ['fetch', '--quiet', '--depth=1', 'origin', commit],
     ['checkout', '--quiet', '--force', '--detach', commit],
   ];
-  for (const args of steps) {
-    const r = await git(o, args);
-    if (r.code !== 0)
-      return {
-        ok: false,
-        code: 'FLEET_CHECKOUT_FAILED',
-        message: `git ${args.join(' ')}: ${r.output.trim().slice(0, 500)}`,
-      };
-  }
-  if (patch) {
-    const r = await git(o, ['apply', '--whitespace=nowarn', '--binary', '-'], patch);
-    if (r.code !== 0)
-      return { ok: false, code: 'FLEET_PATCH_FAILED', message: `git apply: ${r.output.trim().slice(0, 500)}` };
-  }
-  return { ok: true };
+  return runCheckoutSteps((args, input) => git(o, args, input), steps, patch);
 }

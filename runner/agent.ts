@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { syncCheckout } from './checkout';
 import type { Capabilities } from './hardware';
 import { installIfChanged } from './install-step';
-import { isolatedCheckout } from './isolated-checkout';
+import { isolatedCheckout, writeIsolationGitConfig } from './isolated-checkout';
 import type { AgentInfo, JobPayload, RunEvent, SignedJob, TaskFailureCode, TaskResult } from './job';
 import { liveAgents } from './live-agents';
 import { JobSource, type Claim, type CpuWorkPolicy } from './job-source';
@@ -148,6 +148,7 @@ export class Agent {
     this.stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-agent-state-'));
     // The task user may pass through (to its per-run HOME) but not list or read the agent's files.
     fs.chmodSync(this.stateDir, 0o711);
+    if (this.isolate) writeIsolationGitConfig(this.gitConfigFile);
     this.redis = redisConnection(o.redisUrl, `fleet-agent-${this.id}`);
     this.sub = redisConnection(o.redisUrl, `fleet-agent-sub-${this.id}`);
     const lockMs = (o.lockSeconds ?? 30) * 1000;
@@ -181,6 +182,10 @@ export class Agent {
 
   private get runHome(): string {
     return path.join(this.stateDir, 'home');
+  }
+
+  private get gitConfigFile(): string {
+    return path.join(this.stateDir, 'gitconfig');
   }
 
   private async heartbeat(): Promise<void> {
@@ -562,14 +567,23 @@ export class Agent {
     const user = this.o.taskUser;
     const r = this.isolate
       ? await isolatedCheckout(
-          { workdir: this.o.workdir, runHome: this.runHome, originUrl: this.originUrl, user },
+          {
+            workdir: this.o.workdir,
+            runHome: this.runHome,
+            originUrl: this.originUrl,
+            user,
+            gitConfigFile: this.gitConfigFile,
+          },
           commit,
           patch.patch,
         )
       : await syncCheckout(this.o.workdir, commit, patch.patch);
     if (!r.ok) return { code: r.code, message: r.message };
     if (this.isolate) (fs.mkdirSync(this.resultsDir, { recursive: true }), giveTo(user, this.resultsDir));
-    const as = this.isolate ? { env: this.taskEnv([]), uid: user?.uid, gid: user?.gid } : {};
+    // The stamp of an isolated run lives in the run's HOME, made afresh with the checkout.
+    const as = this.isolate
+      ? { env: this.taskEnv([]), uid: user?.uid, gid: user?.gid, stampFile: path.join(this.runHome, '.install-stamp') }
+      : {};
     const installed = await installIfChanged(this.o.workdir, this.o.installCommand, onLine, as);
     if (installed.ran) this.o.log({ msg: 'install', ok: installed.ok, commit });
     if (installed.ran && !installed.ok) return { code: 'FLEET_INSTALL_FAILED', message: installed.message };

@@ -55,11 +55,21 @@ export async function installIfChanged(
   setting: string | undefined,
   onLine: (line: string) => void,
   /** The install runs the repository's scripts: isolated agents give it the task's environment and user. */
-  as: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {},
+  as: {
+    env?: NodeJS.ProcessEnv;
+    uid?: number;
+    gid?: number;
+    /**
+     * Where the stamp is kept instead of the checkout's `.nx`: isolated agents keep it outside the
+     * folder tasks write (a `.nx` the agent made would also be its, and the task user's nx could
+     * not create its workspace data there: EACCES).
+     */
+    stampFile?: string;
+  } = {},
 ): Promise<InstallResult> {
   const plan = planInstall(workdir, setting);
   if (!plan) return { ran: false };
-  const stamp = installStampFile(workdir);
+  const stamp = as.stampFile ?? installStampFile(workdir);
   let previous = '';
   try {
     previous = fs.readFileSync(stamp, 'utf8').trim();

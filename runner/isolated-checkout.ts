@@ -17,11 +17,28 @@ export interface IsolationOptions {
   runHome: string;
   originUrl: string;
   user?: TaskUser;
+  /**
+   * Git's global config for these commands (the agent's, not writable by tasks): `safe.directory=*`
+   * there, because git honours it only from protected config, and `-c` does not reach the
+   * upload-pack of a local-path origin owned by the agent's user.
+   */
+  gitConfigFile: string;
+}
+
+/** Writes the git config {@link isolatedCheckout} uses (owned by the agent, readable by the task user). */
+export function writeIsolationGitConfig(file: string): void {
+  fs.writeFileSync(file, '[safe]\n\tdirectory = *\n[core]\n\thooksPath = /dev/null\n', { mode: 0o644 });
 }
 
 function git(o: IsolationOptions, args: string[], input?: string): Promise<GitResult> {
   // safe.directory: the origin may belong to the agent's user, not to the task user.
-  const env = { PATH: process.env.PATH, HOME: o.runHome, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: o.runHome,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: o.gitConfigFile,
+    GIT_TERMINAL_PROMPT: '0',
+  };
   return runGit(
     ['-c', 'safe.directory=*', '-c', 'core.hooksPath=/dev/null', ...args],
     { cwd: o.workdir, env, ...asUser(o.user) },

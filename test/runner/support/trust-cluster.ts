@@ -70,6 +70,8 @@ export class TrustCluster {
   redis!: RedisProcess;
   cache!: ServeProcess;
   tokens!: CacheTokens;
+  /** The cache server's fs store: `<store>/<namespace>/<shard>/<hash>`. */
+  store!: string;
   readonly keys: Record<'trusted' | 'untrusted', LevelKeys> = {
     trusted: levelKeys('trusted'),
     untrusted: levelKeys('untrusted'),
@@ -118,7 +120,8 @@ export class TrustCluster {
       agentMint: create('pr-agents', ['--mint', 'write', '--read', 'main']),
       coordinatorMint: create('pr-ci', ['--mint', 'read', '--read', 'main']),
     };
-    this.cache = await startServe(['--store', `fs:${path.join(dir, 'store')}`, '--tokens', file]);
+    this.store = path.join(dir, 'store');
+    this.cache = await startServe(['--store', `fs:${this.store}`, '--tokens', file]);
     return this;
   }
 

@@ -103,6 +103,8 @@ export class Coordinator {
   private commit = '';
   private patch = '';
   private patchSha256 = '';
+  /** Tasks Nx caches nothing of (`cache: false`): the replay runs them again, by design. */
+  private uncached = new Set<string>();
   /** Where the coordinator is in the run's two streams. */
   private lastEvent = '0-0';
   private lastLog = '0-0';
@@ -188,6 +190,7 @@ export class Coordinator {
         return fail(graph.code, graph.message);
       }
       const ids = graph.tasks.map((t) => t.id);
+      this.uncached = new Set(graph.tasks.filter((t) => t.cache === false).map((t) => t.id));
       const [durations, flaky] = ids.length
         ? await watch.guard(Promise.all([redis.hmget(runKeys.durations, ...ids), redis.hmget(runKeys.flaky, ...ids)]))
         : [[], []];
@@ -493,8 +496,13 @@ export class Coordinator {
         child.once('close', (c) => resolve(c));
       });
       const misses: ReplayMiss[] = [];
+      const ranAgain: string[] = [];
       for (const r of readAllTaskResults(resultsDir)) {
         if (r.status === 'remote-cache' || r.status.startsWith('local-cache')) continue;
+        if (this.uncached.has(r.taskId)) {
+          ranAgain.push(r.taskId);
+          continue;
+        }
         const miss: ReplayMiss = { taskId: r.taskId, status: r.status };
         if (r.hash) miss.localHash = r.hash;
         const agentHash = state.get(r.taskId)?.hash;
@@ -510,6 +518,10 @@ export class Coordinator {
                 : ''),
         );
       }
+      if (ranAgain.length)
+        this.o.progress(
+          `${ranAgain.length} task(s) that Nx does not cache (cache: false) ran again in the replay, as Nx runs them every time: ${ranAgain.sort().join(', ')}`,
+        );
       return { code, misses };
     } finally {
       fs.rmSync(resultsDir, { recursive: true, force: true });

@@ -13,6 +13,8 @@ export interface PlannedTask {
   requirement: Requirement;
   /** From the target's `metadata.fleet.timeout` (seconds), when given. */
   timeoutMs?: number;
+  /** False when Nx caches no result of it (`cache: false`): the replay runs it again. */
+  cache?: boolean;
 }
 
 export type TaskGraphResult =
@@ -31,7 +33,10 @@ interface NxGraphOutput {
     >;
   };
   tasks?: {
-    tasks?: Record<string, { id: string; target: { project: string; target: string; configuration?: string } }>;
+    tasks?: Record<
+      string,
+      { id: string; cache?: boolean; target: { project: string; target: string; configuration?: string } }
+    >;
     dependencies?: Record<string, Array<string | { id: string }>>;
   };
 }
@@ -80,6 +85,7 @@ export function planTasks(json: string, routing: RoutingOptions): TaskGraphResul
       requirement: resolved.requirement,
     };
     if (typeof timeout === 'number') task.timeoutMs = Math.round(timeout * 1000);
+    if (t.cache === false) task.cache = false;
     tasks.push(task);
   }
   return { ok: true, tasks };

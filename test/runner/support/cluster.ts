@@ -27,6 +27,8 @@ export interface AgentSpec {
   policy?: 'never' | 'when-idle' | 'always';
   /** Extra environment of the agent (and so of the tasks it runs). */
   env?: Record<string, string>;
+  /** Folders put on PATH after the fake nvidia-smi's (e.g. a fake docker). */
+  path?: string[];
 }
 
 export interface RunResult {
@@ -87,7 +89,7 @@ export class Cluster {
     const env = clone.env({
       AGENT_NAME: s.id,
       ...KEYS.agentEnv,
-      PATH: `${smi}${path.delimiter}${process.env.PATH}`,
+      PATH: [smi, ...(s.path ?? []), process.env.PATH].join(path.delimiter),
       ...FAST_NX,
       ...s.env,
     });
@@ -121,7 +123,12 @@ export class Cluster {
   }
 
   /** `fleet run --summary-json F <nxArgs>` in `ws`, bounded; the summary parsed when written. */
-  async run(ws: TestWorkspace, nxArgs: string[], timeoutMs = 150_000): Promise<RunResult> {
+  async run(
+    ws: TestWorkspace,
+    nxArgs: string[],
+    timeoutMs = 150_000,
+    env: Record<string, string> = {},
+  ): Promise<RunResult> {
     const summaryFile = path.join(this.tempDir('fleet-cluster-summary-'), 'summary.json');
     const p = startFleet(['run', '--summary-json', summaryFile, ...nxArgs], {
       cwd: ws.root,
@@ -130,6 +137,7 @@ export class Cluster {
         FLEET_CACHE_URL: this.cache.url,
         ...KEYS.coordinatorEnv,
         ...FAST_NX,
+        ...env,
       }),
     });
     const timer = setTimeout(() => void p.stop(1000), timeoutMs);

@@ -18,6 +18,7 @@ import { redisConnection } from './redis-connection';
 import type { Requirement } from './requirement';
 import { agentTakes } from './satisfies';
 import { runKeys } from './run-keys';
+import { endMarkedProcesses, newRunMark, RUN_MARK_ENV, waitDead } from './run-leftovers';
 import { withoutSecrets } from './secrets';
 import { mintRunToken } from './run-token-client';
 import { verifyJob } from './sign';
@@ -125,6 +126,8 @@ export class Agent {
   private readonly originUrl: string = '';
   private readonly stateDir: string;
   private runToken: { runKey: string; token: string; expiresAt: number } | undefined;
+  /** Isolated agents: the mark every process of the current run inherits (run-leftovers.ts). */
+  private runMark = '';
 
   constructor(private readonly o: AgentOptions) {
     this.id = o.id ?? `${os.hostname()}-${process.pid}`;
@@ -295,6 +298,7 @@ export class Agent {
     if (this.daemon && this.checkout.key) await this.nx(['daemon', '--stop']).catch(() => undefined);
     this.sub.disconnect();
     this.redis.disconnect();
+    if (this.isolate) await this.endLeftovers();
     fs.rmSync(this.resultsDir, { recursive: true, force: true });
     fs.rmSync(this.stateDir, { recursive: true, force: true });
   }
@@ -565,6 +569,7 @@ export class Agent {
     if (!patch.ok) return patch;
     const { commit } = t;
     const user = this.o.taskUser;
+    if (this.isolate) await this.endLeftovers(t.runId);
     const r = this.isolate
       ? await isolatedCheckout(
           {
@@ -594,6 +599,18 @@ export class Agent {
     }
     this.warm?.fill();
     return undefined;
+  }
+
+  /** Ends what the previous isolated run left running, and marks the next run's processes. */
+  private async endLeftovers(runId?: string): Promise<void> {
+    if (this.runMark) {
+      const ended = endMarkedProcesses(this.runMark);
+      if (ended.length) {
+        const gone = await waitDead(ended);
+        this.o.log({ msg: 'ended leftover processes', pids: ended, beforeRun: runId, gone });
+      }
+    }
+    this.runMark = runId === undefined ? '' : newRunMark();
   }
 
   private watch(runId: string): RunWatch {
@@ -768,6 +785,7 @@ export class Agent {
         NX_WORKSPACE_DATA_DIRECTORY: path.join(this.o.workdir, '.nx', 'workspace-data'),
       });
       if (this.o.taskUser) Object.assign(env, { USER: this.o.taskUser.name, LOGNAME: this.o.taskUser.name });
+      if (this.runMark) env[RUN_MARK_ENV] = this.runMark;
     } else if (this.o.cacheToken) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = this.o.cacheToken;
     env.NX_DAEMON = this.daemon ? 'true' : 'false';
     // Without a daemon, isolated plugins cost every task a few plugin-worker processes (half of

@@ -43,6 +43,15 @@ afterAll(async () => {
 
 type Seen = Record<string, boolean>;
 
+/** In /proc and not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) [ZX]/s.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 describe('untrusted runs: nothing survives from one run to the next on an agent', () => {
   it('run 1 plants state as the task; run 2 on the same agents sees none of it (with a task user) or what the docs say (without)', async () => {
     const run1 = await cluster.run(ws, 'untrusted', ['run-many', '-t', 'plant', 'stamp']);
@@ -54,7 +63,7 @@ describe('untrusted runs: nothing survives from one run to the next on an agent'
       // The test hands run 2 the PID (a file of the task user's in /tmp is swept between runs).
       fs.writeFileSync(path.join(cluster.shared, `resident-${pool}.pid`), String(p!.pid), { mode: 0o644 });
       // The resident process is alive after run 1: the check below can fail.
-      expect(fs.existsSync(`/proc/${p!.pid}`)).toBe(true);
+      expect(alive(p!.pid)).toBe(true);
       expect(run1.summary!.tasks.find((t) => t.taskId === `plant-${pool}:plant`)?.agent).toBe(`pr-${pool}`);
     }
 
@@ -65,9 +74,10 @@ describe('untrusted runs: nothing survives from one run to the next on an agent'
       const looked = taskJson<{ seen: Seen }>(run2.output, `plant-${pool}:look`, 'LOOKED');
       expect(looked, run2.output).toBeDefined();
       const seen = looked!.seen;
-      // Without a task user the agent cannot tell the task's processes and shared-temp files
-      // from its own: those survive (docs/distributed.md says so); everything else goes.
-      const survivesWithoutUser = new Set(['resident process', '/tmp file', '/dev/shm file']);
+      // Without a task user the agent cannot tell the task's shared-temp files from its own:
+      // those survive (docs/distributed.md says so); everything else goes. The resident process
+      // carried the run's mark in its environment, so the agent ended it.
+      const survivesWithoutUser = new Set(['/tmp file', '/dev/shm file']);
       const expected = Object.fromEntries(
         Object.keys(seen).map((k) => [k, pool === 's' && survivesWithoutUser.has(k)]),
       );
@@ -84,8 +94,9 @@ describe('untrusted runs: nothing survives from one run to the next on an agent'
     // No git command of the agent ran a planted hook or fsmonitor; the install ran for each run.
     expect(fs.readdirSync(cluster.shared).filter((f) => f.startsWith('ran-'))).toEqual([]);
     for (const pool of POOLS) expect(cluster.installs(`pr-${pool}`), `pr-${pool}`).toBe(2);
-    // The task user's resident process is gone (swept at the next run's checkout); not the other.
-    for (const p of planted) expect(fs.existsSync(`/proc/${p.pid}`), `pool ${p.pool}`).toBe(p.pool === 's');
+    // Both resident processes are gone: the task user's swept with its user, the other by its run mark.
+    for (const p of planted) expect(alive(p.pid), `pool ${p.pool}`).toBe(false);
+    expect(cluster.agents.get('pr-s')!.process.output()).toContain('"msg":"ended leftover processes"');
     console.log(
       `planted state: ${checked} checks over ${POOLS.length} agent(s)${TASK_USER ? '' : ' (not root: no task user, pool u skipped)'}`,
     );

@@ -65,7 +65,8 @@ seen['git config core.fsmonitor'] = git('config', '--get', 'core.fsmonitor') !==
 seen['git origin changed'] = git('remote', 'get-url', 'origin').includes('evil-origin');
 try { require.resolve('planted-pkg', { paths: [process.cwd()] }); seen['require planted-pkg'] = true; } catch { seen['require planted-pkg'] = false; }
 const pid = Number(fs.readFileSync(path.join(shared, 'resident-' + pool + '.pid'), 'utf8'));
-try { process.kill(pid, 0); seen['resident process'] = true; } catch (e) { seen['resident process'] = e.code === 'EPERM'; }
+// Alive: in /proc and not a zombie (killed, waiting to be reaped).
+try { seen['resident process'] = !/^\\d+ \\(.*\\) [ZX]/s.test(fs.readFileSync('/proc/' + pid + '/stat', 'utf8')); } catch { seen['resident process'] = false; }
 fs.mkdirSync('libs/plant-' + pool + '/out', { recursive: true });
 fs.writeFileSync('libs/plant-' + pool + '/out/look.json', JSON.stringify(seen));
 console.log('LOOKED ' + JSON.stringify({ pool, seen }));

@@ -45,12 +45,18 @@ export interface TrustAgent {
 /** The names of the agents' user accounts for tasks: one of its own per agent, made when absent. */
 export function ensureTaskUser(name: string): string | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
-  if (spawnSync('id', ['-u', name]).status === 0) return name;
-  const r = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', name], {
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`useradd ${name}: ${r.stderr}`);
-  return name;
+  let error = '';
+  // Test files run side by side: another one's useradd may hold /etc/passwd's lock for a moment.
+  for (let i = 0; i < 20; i++) {
+    if (spawnSync('id', ['-u', name]).status === 0) return name;
+    const r = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', name], {
+      encoding: 'utf8',
+    });
+    if (r.status === 0) return name;
+    error = r.stderr;
+    spawnSync('sleep', ['0.2']);
+  }
+  throw new Error(`useradd ${name}: ${error}`);
 }
 
 /** A script an agent runs as its install command: links node_modules as `npm ci` would give them. */

@@ -17,3 +17,5 @@ export type { SettingsReport } from './settings-report';
 export { renderSettingsTable, updateReference, generatedSection } from './render-reference';
 export { fleetDisabled } from './fleet-disabled';
 export { sectionSchema } from './section-schema';
+export { SETTINGS_CODES } from './settings-codes';
+export type { SettingsCode } from './settings-codes';

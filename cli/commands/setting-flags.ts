@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import { Option, type Command } from 'commander';
 import {
+  defaultOf,
   fileFlag,
   formatProblem,
   hasFile,
@@ -18,12 +19,19 @@ import { fail } from './cli-options';
 
 const flagAttr = (flag: string): string => new Option(flag).attributeName();
 
+const defaults = (s: SettingSpec): string => {
+  const d = defaultOf(s).replace(/`/g, '');
+  return d === 'required' ? '(required)' : `(default ${d})`;
+};
+
 /** `--flag <value>` (and `--no-flag`, `--flag-file <file>`) for every setting that has them. */
 export function addSettingFlags(cmd: Command, specs: readonly SettingSpec[]): Command {
   for (const s of specs) {
     if (s.flag && (!s.secret || s.deprecatedFlag)) {
       const what = s.secret ? `${s.description} (deprecated: use ${s.env} or ${fileFlag(s)})` : s.description;
-      cmd.addOption(new Option(`${s.flag}${s.valueName ? ` ${s.valueName}` : ''}`, `${what} [${s.env}]`));
+      cmd.addOption(
+        new Option(`${s.flag}${s.valueName ? ` ${s.valueName}` : ''}`, `${what} ${defaults(s)} [${s.env}]`),
+      );
       if (s.negatable) cmd.addOption(new Option(`--no-${s.flag.slice(2)}`, `the opposite of ${s.flag}`));
     }
     if (hasFile(s))

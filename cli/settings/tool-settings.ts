@@ -73,7 +73,7 @@ export const tokenCreateSettings = defineCommandSettings<TokenCreateSettings>({
         "a mint token: issues per-run tokens (untrusted runs) that read --read then the run's namespace and write it (write) or nothing (read)",
     }),
   ],
-  check: (v, at, input) =>
+  check: (v, _at, input) =>
     v.mint && (input.flags.write !== undefined || input.env.FLEET_TOKEN_WRITE)
       ? [
           {

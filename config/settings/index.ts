@@ -14,7 +14,7 @@ export { defineCommandSettings } from './command-settings';
 export type { CommandSettings, CommandSettingsDefinition, CommandSettingsResult, ProblemAt } from './command-settings';
 export { settingsReport, formatSettingsReport } from './settings-report';
 export type { SettingsReport } from './settings-report';
-export { renderSettingsTable, updateReference, generatedSection } from './render-reference';
+export { defaultOf, renderSettingsTable, updateReference, generatedSection } from './render-reference';
 export { fleetDisabled } from './fleet-disabled';
 export { sectionSchema } from './section-schema';
 export { SETTINGS_CODES } from './settings-codes';

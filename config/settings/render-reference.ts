@@ -3,7 +3,8 @@ import { fileEnv, fileFlag, hasFile, type SettingSpec } from './setting-spec';
 
 const code = (s: string): string => `\`${s.replace(/\|/g, '\\|')}\``;
 
-function defaultOf(spec: SettingSpec): string {
+/** The default of a setting in words: `required`, `none`, its computed rule, or the value. */
+export function defaultOf(spec: SettingSpec): string {
   if (spec.required) return 'required';
   if (spec.defaultText) return spec.defaultText;
   if (spec.default === undefined || typeof spec.default === 'function') return 'none';

@@ -20,7 +20,7 @@ const schema = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'config', 'schem
   properties: Record<string, unknown>;
 };
 const envNames = (s: SettingSpec): string[] => [s.env, ...(hasFile(s) ? [fileEnv(s)] : [])];
-const FIX = 'run `npm run build && node dist/scripts/settings-docs.js`';
+const FIX = 'run `npm run settings-docs`';
 
 describe('docs/reference.md and config/schema.json are the declarations', () => {
   it('each command has its generated table, unchanged', () => {

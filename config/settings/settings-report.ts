@@ -39,7 +39,12 @@ const text = (v: ResolvedSetting['shown']): string =>
 
 /** The human form of `fleet config`: one line per setting, `name  value  source`. */
 export function formatSettingsReport(report: SettingsReport): string {
-  const rows = report.settings.map((s) => [s.flag ?? s.env, text(s.value), s.source.name]);
+  const bad = new Set(report.problems.map((p) => p.key));
+  const rows = report.settings.map((s) => [
+    s.flag ?? s.env,
+    bad.has(s.key) && s.value === null && s.source.kind !== 'default' ? '(invalid)' : text(s.value),
+    s.source.name,
+  ]);
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   const lines = [`fleet ${report.command}`];

@@ -102,6 +102,8 @@ describe('fleet config', () => {
       ['FLEET_INVALID_OPTION', '--task-output'],
     ]);
     expect(run.warnings.join('\n')).toMatch(/--cache-token is deprecated/);
+    const human = fleetConfig(['--command', 'run', '--', '--task-output', 'some'], ENV);
+    expect(human.stdout).toMatch(/--task-output\s+\(invalid\)\s+--task-output/);
   });
 
   it('human output: one line per setting with its source; all three commands without --command', () => {
@@ -117,6 +119,7 @@ describe('fleet config', () => {
       /--max-size\s+1000000000 \(953\.7 MiB\)\s+nx\.json plugins\[1\]\.options\.cacheServe\.maxSize/,
     );
     expect(r.stdout).toMatch(/FLEET_SIGNING_KEY: required .*\[FLEET_NO_SIGNING_KEY\]/);
+    expect(r.stdout).toMatch(/FLEET_SIGNING_KEY\s+\(unset\)\s+default/);
   });
 
   it('--command accepts cache-serve and "cache serve"; a bad name or nx.json is located', () => {

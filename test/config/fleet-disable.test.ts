@@ -63,8 +63,13 @@ describe('FLEET_DISABLE', () => {
 
   it('without FLEET_DISABLE (or with FLEET_DISABLE=0) the same fleet run validates its settings and fails', () => {
     for (const env of [{}, { FLEET_DISABLE: '0' }, { FLEET_DISABLE: 'off' }]) {
-      const r = ws.fleet(['run', 'run', 'good:check'], { env: { ...env, FLEET_REDIS_URL: redisUrl } });
+      const r = ws.fleet(['run', '--cache-token', 'tok-on-argv', 'run', 'good:check'], {
+        env: { ...env, FLEET_REDIS_URL: redisUrl },
+      });
       expect(r.code).toBe(1);
+      // The deprecated secret flag still parses, warns once, and its value is never printed.
+      expect(r.stderr.match(/warning: --cache-token is deprecated/g)).toHaveLength(1);
+      expect(r.stdout + r.stderr).not.toContain('tok-on-argv');
       expect(r.stderr).toContain('nx.json plugins[0].options.run.maxAttempts');
       expect(r.stderr).toContain('[FLEET_NO_SIGNING_KEY]');
     }

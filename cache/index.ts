@@ -2,7 +2,15 @@ export { createCacheServer } from './cache-server';
 export type { CacheServer, CacheServerOptions, LogLine } from './cache-server';
 export { startCacheServer } from './start-cache-server';
 export type { RunningCacheServer } from './start-cache-server';
-export { resolveServeSettings, parseStoreSpec, describeStore, SERVE_DEFAULTS } from './serve-settings';
+export {
+  resolveServeSettings,
+  parseStoreSpec,
+  describeStore,
+  serveSettings,
+  SERVE_DEFAULTS,
+  STORE_SETTING,
+  TOKENS_SETTING,
+} from './serve-settings';
 export type { ServeSettings, RawServeOptions, StoreSpec, SettingsResult } from './serve-settings';
 export { FsStore } from './fs-store';
 export type { FsStoreOptions } from './fs-store';
@@ -18,5 +26,5 @@ export type { VerifyReport } from './verify-store';
 export { storeStats } from './store-stats';
 export type { StoreStats } from './store-stats';
 export { parseArtifactHash, parseNamespace } from './artifact-hash';
-export { parseSize, formatSize } from './parse-size';
+export { parseSize, formatSize } from '../config';
 export type * from './types';

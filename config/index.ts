@@ -10,3 +10,4 @@ export type {
 } from './options';
 export { readPluginOptions } from './read-plugin-options';
 export type { PluginOptionsSource } from './read-plugin-options';
+export * from './settings';

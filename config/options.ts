@@ -24,7 +24,18 @@ export interface FleetPluginOptions {
   python?: PythonPluginOptions;
   /** Routing of tasks to agents in distributed runs (docs/distributed.md). */
   distributed?: DistributedPluginOptions;
+  /**
+   * Settings of `fleet run`, `fleet agent` and `fleet cache serve` (docs/configuration.md): keys
+   * and syntax as declared in their settings modules (their schema is generated from them); a flag
+   * or `FLEET_*` variable wins. Secrets are refused here.
+   */
+  run?: CommandSettingsOption;
+  agent?: CommandSettingsOption;
+  cacheServe?: CommandSettingsOption;
 }
+
+/** A command's section: setting key → value (string, number, boolean or list, per its syntax). */
+export type CommandSettingsOption = Record<string, string | number | boolean | string[]>;
 
 /** A task's requirement as written in the options (config/schema.json `definitions.requirement`). */
 export interface RequirementOption {

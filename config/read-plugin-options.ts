@@ -7,6 +7,10 @@ export interface PluginOptionsSource {
   options: FleetPluginOptions;
   /** True when nx.json registers nx-fleet (as a string or an object entry). */
   registered: boolean;
+  /** Its index in nx.json `plugins`, for located messages (`plugins[0].options.run.maxAttempts`). */
+  index?: number;
+  /** Set when nx.json exists but is not JSON: the options are then unknown, not empty. */
+  problem?: string;
 }
 
 /**
@@ -16,17 +20,27 @@ export interface PluginOptionsSource {
  */
 export function readPluginOptions(workspaceRoot: string): PluginOptionsSource {
   let nxJson: { plugins?: unknown[] };
+  const file = path.join(workspaceRoot, 'nx.json');
+  let text: string;
   try {
-    nxJson = JSON.parse(fs.readFileSync(path.join(workspaceRoot, 'nx.json'), 'utf8'));
+    text = fs.readFileSync(file, 'utf8');
   } catch {
     return { options: {}, registered: false };
   }
-  for (const entry of nxJson.plugins ?? []) {
-    if (entry === 'nx-fleet') return { options: {}, registered: true };
+  try {
+    nxJson = JSON.parse(text);
+  } catch (err) {
+    return { options: {}, registered: false, problem: `${file}: not JSON (${(err as Error).message})` };
+  }
+  if (!nxJson || typeof nxJson !== 'object' || (nxJson.plugins !== undefined && !Array.isArray(nxJson.plugins)))
+    return { options: {}, registered: false, problem: `${file}: "plugins" must be an array` };
+  for (const [index, entry] of (nxJson.plugins ?? []).entries()) {
+    if (entry === 'nx-fleet') return { options: {}, registered: true, index };
     if (entry && typeof entry === 'object' && (entry as { plugin?: unknown }).plugin === 'nx-fleet') {
       return {
         options: ((entry as { options?: FleetPluginOptions }).options ?? {}) as FleetPluginOptions,
         registered: true,
+        index,
       };
     }
   }

@@ -14,7 +14,7 @@ import { redisConnection } from './redis-connection';
 import type { RoutingOptions } from './requirements';
 import { runKeys } from './run-keys';
 import { withoutSecrets } from './secrets';
-import { RunState } from './run-state';
+import { DEFAULT_MAX_ATTEMPTS, RunState } from './run-state';
 import { agentTakes, explainUnsatisfied } from './satisfies';
 import { mintRunToken } from './run-token-client';
 import { payloadProblem, signJob } from './sign';
@@ -158,7 +158,7 @@ export class Coordinator {
     const queues = new JobQueues({
       redisUrl: this.o.redisUrl,
       trust: this.trust,
-      maxAttempts: this.o.maxAttempts ?? 3,
+      maxAttempts: this.o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     });
     const events = redisConnection(this.o.redisUrl, `fleet-coordinator-events-${this.runId}`);
     const watch = new RedisWatch(
@@ -201,7 +201,7 @@ export class Coordinator {
       const policy = {
         retryFailed: this.o.retryFailed ?? 0,
         retryFlaky: this.o.retryFlaky ?? 1,
-        maxAttempts: this.o.maxAttempts ?? 3,
+        maxAttempts: this.o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       };
       const run = (state = new RunState(graph.tasks, policy, known, knownFlaky));
       await watch.guard(redis.hset(runKeys.run(this.runId), 'tasks', String(graph.tasks.length)));

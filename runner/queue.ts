@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { SignedJob } from './job';
 import { queueName, type Requirement } from './requirement';
 import { redisConnection } from './redis-connection';
+import { DEFAULT_MAX_ATTEMPTS } from './run-state';
 
 /** Redis hash: queue name → canonical requirement JSON; agents read it to find queues they can serve. */
 export const QUEUE_REGISTRY = 'fleet:queues';
@@ -73,7 +74,7 @@ export class JobQueues {
     if (existing) return { queue: q.name, jobId, added: false };
     // BullMQ priorities: 1 is highest; 0 means none. Callers pass a rank (critical path first).
     // attempts: an agent's explicit infrastructure failure (fail()) is retried like a stalled job.
-    const attempts = this.settings.maxAttempts ?? 3;
+    const attempts = this.settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     // Finished jobs are kept a day: long enough for a run's idempotent re-enqueue, not forever.
     const keep = { age: 86_400 };
     await q.add(taskId.replace(/:/g, '/'), job, {
@@ -147,7 +148,7 @@ export class QueueConsumer {
       lockDuration: this.lockMs,
       stalledInterval: settings.stalledIntervalMs ?? 15_000,
       // A stalled job is an agent that died or lost its lock: redeliver until maxAttempts deliveries.
-      maxStalledCount: (settings.maxAttempts ?? 3) - 1,
+      maxStalledCount: (settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) - 1,
     });
     void this.worker.startStalledCheckTimer().catch(() => undefined);
   }

@@ -32,7 +32,10 @@ export interface RetryPolicy {
 }
 
 const TERMINAL: ReadonlySet<TaskStatus> = new Set(['success', 'failure', 'unschedulable', 'cancelled']);
-const DEFAULT_POLICY: RetryPolicy = { retryFailed: 0, retryFlaky: 1, maxAttempts: 3 };
+/** Attempts in all of a task after infrastructure failures: the one default (`--max-attempts`). */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+const DEFAULT_POLICY: RetryPolicy = { retryFailed: 0, retryFlaky: 1, maxAttempts: DEFAULT_MAX_ATTEMPTS };
 
 /** What applying an event did, for the coordinator's output. */
 export interface Applied {

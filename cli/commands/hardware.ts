@@ -1,5 +1,7 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { detectHardware, parseLabels, type HardwareReport } from '../../runner';
+import { hardwareSettings } from '../settings/tool-settings';
+import { addSettingFlags, resolveFromCommand } from './setting-flags';
 
 function human(r: HardwareReport): string {
   const c = r.capabilities;
@@ -14,15 +16,15 @@ function human(r: HardwareReport): string {
 
 /** `fleet hardware [--json] [--labels a,b]`: what an agent on this machine would offer. */
 export function registerHardwareCommand(program: Command): void {
-  program
+  const cmd = program
     .command('hardware')
     .description('detect GPUs, CPUs, memory, OS and architecture, and the labels an agent here would have')
-    .addOption(new Option('--labels <list>', 'extra comma-separated labels').env('FLEET_AGENT_LABELS'))
-    .option('--json', 'print {capabilities, diagnostics}')
-    .action((o: { labels?: string; json?: boolean }) => {
-      const report = detectHardware({ labels: parseLabels(o.labels) });
-      if (o.json) process.stdout.write(JSON.stringify(report) + '\n');
-      else process.stdout.write(human(report));
-      for (const d of report.diagnostics) process.stderr.write(`fleet: ${d.tool}: ${d.message} [${d.code}]\n`);
-    });
+    .option('--json', 'print {capabilities, diagnostics}');
+  addSettingFlags(cmd, hardwareSettings.settings).action((o: { json?: boolean }, self: Command) => {
+    const { labels } = resolveFromCommand(self, hardwareSettings);
+    const report = detectHardware({ labels: parseLabels(labels.join(',')) });
+    if (o.json) process.stdout.write(JSON.stringify(report) + '\n');
+    else process.stdout.write(human(report));
+    for (const d of report.diagnostics) process.stderr.write(`fleet: ${d.tool}: ${d.message} [${d.code}]\n`);
+  });
 }

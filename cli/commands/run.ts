@@ -1,44 +1,40 @@
+import { spawn } from 'node:child_process';
+import * as os from 'node:os';
 import type { Command } from 'commander';
-import { envOption, fail } from './cli-options';
-import { addRunTrustOptions, runTrust } from './trust-options';
-import { readPluginOptions, validateOptions } from '../../config';
-import { Coordinator, writeSummary, type RunSummary } from '../../runner';
-
-const opt = envOption;
-
-interface RawRunOptions {
-  redis?: string;
-  cache?: string;
-  cacheToken?: string;
-  trust?: string;
-  agentWait?: string;
-  summaryJson?: string;
-  pushRef?: boolean;
-  retryFailed?: string;
-  retryFlaky?: string;
-  maxAttempts?: string;
-  taskTimeout?: string;
-  stream?: boolean;
-  taskOutput?: string;
-  redisTimeout?: string;
-}
-
-function count(name: string, text: string | undefined, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  return Number.isInteger(n) && n >= min ? n : fail(`--${name}: expected a whole number >= ${min}, got "${text}"`);
-}
-
-function seconds(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  return Number.isFinite(n) && n > 0 ? n : fail(`--${name}: expected seconds > 0, got "${text}"`);
-}
+import { fail } from './cli-options';
+import { addSettingFlags, resolveFromCommand } from './setting-flags';
+import { runSettings } from '../settings';
+import { fleetDisabled, readPluginOptions, validateOptions } from '../../config';
+import { Coordinator, resolveNxBin, withoutSecrets, writeSummary, type RunSummary } from '../../runner';
 
 function report(summary: RunSummary): void {
   if (summary.status === 'success') return;
   process.stderr.write(`fleet: run ${summary.runId} ${summary.status}${summary.code ? ` [${summary.code}]` : ''}\n`);
   if (summary.message) process.stderr.write(`${summary.message}\n`);
+}
+
+/**
+ * FLEET_DISABLE=1: the same nx command, run locally by plain nx with fleet's secrets removed from
+ * its environment. Nothing of fleet's settings is read (the bypass must work when they are broken),
+ * Redis is never touched. nx's exit code is the result; a signal gives 128 + its number.
+ */
+function runNxLocally(nxArgs: string[], cwd: string): Promise<number> {
+  process.stderr.write(`[fleet] FLEET_DISABLE is set: running nx ${nxArgs.join(' ')} locally\n`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [resolveNxBin(cwd), ...nxArgs], {
+      cwd,
+      env: withoutSecrets(process.env),
+      stdio: 'inherit',
+    });
+    const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.once('error', (err) => {
+      process.stderr.write(`fleet: cannot start nx: ${err.message}\n`);
+      resolve(1);
+    });
+    child.once('close', (code, signal) => resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
+  });
 }
 
 /** `fleet run [fleet options] <nx command> [nx args]`: the coordinator of a distributed run. */
@@ -50,76 +46,16 @@ export function registerRunCommand(program: Command): void {
     .description('run an nx command on fleet agents, then replay it locally from the remote cache')
     .argument('<nx...>', 'the nx command and its arguments, e.g. affected -t test --base=main')
     .passThroughOptions()
-    .allowUnknownOption()
-    .addOption(opt('--redis <url>', 'redis:// or rediss:// URL shared with the agents', 'FLEET_REDIS_URL'))
-    .addOption(opt('--cache <url>', 'the fleet cache server the agents use', 'FLEET_CACHE_URL'))
-    .addOption(
-      opt('--cache-token <token>', 'token for the cache server (prefer the environment variable)', 'FLEET_CACHE_TOKEN'),
-    )
-    .addOption(
-      opt(
-        '--agent-wait <seconds>',
-        'how long a task may wait for a live agent able to run it (default 300)',
-        'FLEET_AGENT_WAIT',
-      ),
-    )
-    .addOption(opt('--summary-json <file>', 'write a per-task summary', 'FLEET_SUMMARY_JSON'))
-    .addOption(
-      opt(
-        '--push-ref',
-        'push HEAD to refs/fleet/runs/<id> on origin when no branch there contains it',
-        'FLEET_PUSH_REF',
-      ),
-    )
-    .addOption(
-      opt(
-        '--retry-failed <n>',
-        'run a task that failed on its own up to n more times, on another agent (default 0)',
-        'FLEET_RETRY_FAILED',
-      ),
-    )
-    .addOption(
-      opt('--retry-flaky <n>', 'extra attempts for tasks seen flaky in earlier runs (default 1)', 'FLEET_RETRY_FLAKY'),
-    )
-    .addOption(
-      opt(
-        '--max-attempts <n>',
-        'attempts in all after infrastructure failures: timeout, checkout, agent lost (default 3)',
-        'FLEET_MAX_ATTEMPTS',
-      ),
-    )
-    .addOption(
-      opt(
-        '--task-timeout <seconds>',
-        'stop a task after this long (target metadata.fleet.timeout wins)',
-        'FLEET_TASK_TIMEOUT',
-      ),
-    )
-    .addOption(opt('--stream', 'print every output line as it arrives, prefixed by its task', 'FLEET_STREAM'))
-    .addOption(
-      opt(
-        '--task-output <which>',
-        'without --stream, whose output to print when a task ends: all | failed | none (default all)',
-        'FLEET_TASK_OUTPUT',
-      ),
-    )
-    .addOption(
-      opt(
-        '--redis-timeout <seconds>',
-        'fail the run when Redis is unreachable this long (default 60)',
-        'FLEET_REDIS_TIMEOUT',
-      ),
-    );
-  addRunTrustOptions(cmd).action(async (nxArgs: string[], o: RawRunOptions) => {
-    const redisUrl = o.redis ?? fail('--redis (or FLEET_REDIS_URL) is required');
-    const cacheUrl = o.cache ?? fail('--cache (or FLEET_CACHE_URL) is required');
-    const trust = runTrust(o);
-    const agentWait = o.agentWait === undefined ? 300 : Number(o.agentWait);
-    if (!Number.isFinite(agentWait) || agentWait < 0) fail(`--agent-wait: expected seconds >= 0, got "${o.agentWait}"`);
-    const taskOutput = (o.taskOutput ?? 'all') as 'all' | 'failed' | 'none';
-    if (!['all', 'failed', 'none'].includes(taskOutput))
-      fail(`--task-output: expected all, failed or none, got "${o.taskOutput}"`);
+    .allowUnknownOption();
+  addSettingFlags(cmd, runSettings.settings).action(async (nxArgs: string[], _o: unknown, self: Command) => {
     const cwd = process.cwd();
+    const disable = fleetDisabled(process.env);
+    if (disable.problem) fail(disable.problem);
+    if (disable.disabled) {
+      process.exitCode = await runNxLocally(nxArgs, cwd);
+      return;
+    }
+    const s = resolveFromCommand(self, runSettings, cwd);
     const { options } = readPluginOptions(cwd);
     const problems = validateOptions({ distributed: options.distributed ?? {} });
     if (problems.length)
@@ -127,23 +63,12 @@ export function registerRunCommand(program: Command): void {
         `invalid nx-fleet options in nx.json:\n${problems.map((p) => `  - "${p.option}": ${p.message}`).join('\n')}`,
         'FLEET_INVALID_OPTIONS',
       );
+    const { summaryJson, ...settings } = s;
     const coordinator = new Coordinator({
       cwd,
-      redisUrl,
-      cacheUrl,
-      cacheToken: o.cacheToken,
-      ...trust,
+      ...settings,
       nxArgs,
       routing: options.distributed ?? {},
-      agentWaitSeconds: agentWait,
-      pushRef: Boolean(o.pushRef),
-      retryFailed: count('retry-failed', o.retryFailed, 0),
-      retryFlaky: count('retry-flaky', o.retryFlaky, 0),
-      maxAttempts: count('max-attempts', o.maxAttempts, 1),
-      taskTimeoutSeconds: seconds('task-timeout', o.taskTimeout),
-      redisTimeoutSeconds: seconds('redis-timeout', o.redisTimeout),
-      stream: Boolean(o.stream),
-      taskOutput,
       progress: (line) => void process.stderr.write(`[fleet] ${line}\n`),
       output: (line) => void process.stderr.write(`${line}\n`),
     });
@@ -157,7 +82,7 @@ export function registerRunCommand(program: Command): void {
     process.on('SIGINT', () => interrupt('SIGINT'));
     process.on('SIGTERM', () => interrupt('SIGTERM'));
     const summary = await coordinator.run();
-    if (o.summaryJson) writeSummary(o.summaryJson, summary);
+    if (summaryJson) writeSummary(summaryJson, summary);
     report(summary);
     process.exitCode =
       summary.status === 'success' ? 0 : summary.status === 'cancelled' ? 130 : (summary.replayExitCode ?? 1) || 1;

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
+import { fleetDisabled } from '../../config';
 import { checkProject, type CheckRequest } from './check-project';
 import { connectOrStart, type ServerConnection, type TaskOutcome } from './client';
 import { loadTypescript, typescriptPath } from './load-typescript';
@@ -26,15 +27,17 @@ export type RunMode = 'server' | 'in-process' | 'commands';
 /**
  * Runs tasks in the order given (dependency order): through the server when it is up, in this
  * process when it cannot start (said once, in the first task's output), as plain `tsc`
- * commands under FLEET_DISABLE=1.
+ * commands under FLEET_DISABLE=1 (config/settings/fleet-disabled.ts).
  */
 export async function runTypecheckTasks(
   workspaceRoot: string,
   tasks: TypecheckTask[],
 ): Promise<{ mode: RunMode; reports: Record<string, TaskReport> }> {
   const typescript = typescriptPath(workspaceRoot);
-  if (process.env.FLEET_DISABLE === '1')
-    return { mode: 'commands', reports: runAsCommands(workspaceRoot, typescript, tasks) };
+  // A strict boolean like every setting: FLEET_DISABLE=yes bypasses, FLEET_DISABLE=sure fails the tasks.
+  const disable = fleetDisabled(process.env);
+  if (disable.problem) throw Object.assign(new Error(`nx-fleet: ${disable.problem}`), { code: 'FLEET_INVALID_OPTION' });
+  if (disable.disabled) return { mode: 'commands', reports: runAsCommands(workspaceRoot, typescript, tasks) };
   const batchId = randomUUID();
   let connection: ServerConnection | undefined;
   let note = '';

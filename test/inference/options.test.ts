@@ -16,6 +16,9 @@ describe('plugin options', () => {
       docker: {},
       python: { interpreter: 'python3' },
       distributed: {},
+      run: {},
+      agent: {},
+      cacheServe: {},
     });
   });
 
@@ -23,7 +26,7 @@ describe('plugin options', () => {
     [
       { bogus: 1 },
       'bogus',
-      /^unknown option; known options are: typecheckTargetName, testTargetName, lintTargetName, buildTargetName, disabledTargets, tsconfigProjects, exclude, parallelParseThreshold, executors, docker, python, distributed$/,
+      /^unknown option; known options are: typecheckTargetName, testTargetName, lintTargetName, buildTargetName, disabledTargets, tsconfigProjects, exclude, parallelParseThreshold, executors, docker, python, distributed, run, agent, cacheServe$/,
     ],
     [{ executors: 'batch' }, 'executors', /^must be one of "commands", "fleet" \(got "batch"\)$/],
     [{ typecheckTargetName: 5 }, 'typecheckTargetName', /^must be string \(got 5\)$/],

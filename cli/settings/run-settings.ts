@@ -1,0 +1,146 @@
+import type { KeyObject } from 'node:crypto';
+import { defineCommandSettings, setting, valueTypes as t } from '../../config';
+import {
+  CACHE_MINT_TOKEN,
+  CACHE_TOKEN,
+  CACHE_URL,
+  HMAC_GONE,
+  MAX_ATTEMPTS,
+  REDIS_URL,
+  SIGNING_KEY,
+  TRUST,
+} from './shared-settings';
+
+/** `fleet run`'s settings, validated; the CLI adds the nx arguments, routing and callbacks. */
+export interface RunSettings {
+  redisUrl: string;
+  cacheUrl: string;
+  cacheToken?: string;
+  cacheMintToken?: string;
+  trust: string;
+  signingKey: KeyObject;
+  agentWaitSeconds: number;
+  summaryJson?: string;
+  pushRef: boolean;
+  retryFailed: number;
+  retryFlaky: number;
+  maxAttempts: number;
+  taskTimeoutSeconds?: number;
+  stream: boolean;
+  taskOutput: 'all' | 'failed' | 'none';
+  redisTimeoutSeconds: number;
+}
+
+const S = {
+  redisUrl: REDIS_URL,
+  cacheUrl: CACHE_URL,
+  cacheToken: CACHE_TOKEN,
+  cacheMintToken: CACHE_MINT_TOKEN,
+  trust: TRUST,
+  signingKey: SIGNING_KEY,
+  agentWait: setting({
+    key: 'agentWait',
+    flag: '--agent-wait',
+    valueName: '<duration>',
+    env: 'FLEET_AGENT_WAIT',
+    type: t.seconds({ allowZero: true }),
+    default: 300,
+    description: 'how long a queued task may wait for a live agent able to run it before `FLEET_NO_CAPABLE_AGENT`',
+  }),
+  summaryJson: setting({
+    key: 'summaryJson',
+    flag: '--summary-json',
+    valueName: '<file>',
+    env: 'FLEET_SUMMARY_JSON',
+    type: t.text('a file path'),
+    description: 'write a per-task summary there (shape in docs/distributed.md)',
+  }),
+  pushRef: setting({
+    key: 'pushRef',
+    flag: '--push-ref',
+    env: 'FLEET_PUSH_REF',
+    type: t.boolean(),
+    default: false,
+    description:
+      'when no origin branch contains HEAD, push it to `refs/fleet/runs/<id>` instead of refusing (`FLEET_COMMIT_NOT_PUSHED`)',
+  }),
+  retryFailed: setting({
+    key: 'retryFailed',
+    flag: '--retry-failed',
+    valueName: '<n>',
+    env: 'FLEET_RETRY_FAILED',
+    type: t.integer(0),
+    default: 0,
+    description: "extra attempts, on another agent, after a task's own failure",
+  }),
+  retryFlaky: setting({
+    key: 'retryFlaky',
+    flag: '--retry-flaky',
+    valueName: '<n>',
+    env: 'FLEET_RETRY_FLAKY',
+    type: t.integer(0),
+    default: 1,
+    description: 'extra attempts for tasks seen flaky in earlier runs',
+  }),
+  maxAttempts: MAX_ATTEMPTS,
+  taskTimeout: setting({
+    key: 'taskTimeout',
+    flag: '--task-timeout',
+    valueName: '<duration>',
+    env: 'FLEET_TASK_TIMEOUT',
+    type: t.seconds(),
+    description: 'stop a task (its process group) after this long; target `metadata.fleet.timeout` (seconds) wins',
+  }),
+  stream: setting({
+    key: 'stream',
+    flag: '--stream',
+    env: 'FLEET_STREAM',
+    type: t.boolean(),
+    default: false,
+    description: 'print every task output line live, as `<task> | <line>`',
+  }),
+  taskOutput: setting({
+    key: 'taskOutput',
+    flag: '--task-output',
+    valueName: '<which>',
+    env: 'FLEET_TASK_OUTPUT',
+    type: t.oneOf(['all', 'failed', 'none'] as const),
+    default: 'all' as const,
+    description: 'without `--stream`, whose output to print when a task ends',
+  }),
+  redisTimeout: setting({
+    key: 'redisTimeout',
+    flag: '--redis-timeout',
+    valueName: '<duration>',
+    env: 'FLEET_REDIS_TIMEOUT',
+    type: t.seconds(),
+    default: 60,
+    description: 'fail the run with `FLEET_REDIS_UNAVAILABLE` when Redis is unreachable this long',
+  }),
+};
+
+/** `fleet run`: flags > `FLEET_*` > nx.json `run` > defaults. */
+export const runSettings = defineCommandSettings<RunSettings>({
+  command: 'run',
+  section: 'run',
+  settings: Object.values(S),
+  check: (_v, at, input) => (input.env.FLEET_SECRET ? [at(S.signingKey, 'FLEET_NO_SIGNING_KEY', HMAC_GONE)] : []),
+  build: (v) => ({
+    redisUrl: v.redisUrl as string,
+    cacheUrl: v.cacheUrl as string,
+    cacheToken: v.cacheToken as string | undefined,
+    cacheMintToken: v.cacheMintToken as string | undefined,
+    trust: v.trust as string,
+    signingKey: v.signingKey as KeyObject,
+    agentWaitSeconds: v.agentWait as number,
+    summaryJson: v.summaryJson as string | undefined,
+    pushRef: v.pushRef as boolean,
+    retryFailed: v.retryFailed as number,
+    retryFlaky: v.retryFlaky as number,
+    maxAttempts: v.maxAttempts as number,
+    taskTimeoutSeconds: v.taskTimeout as number | undefined,
+    stream: v.stream as boolean,
+    taskOutput: v.taskOutput as RunSettings['taskOutput'],
+    redisTimeoutSeconds: v.redisTimeout as number,
+  }),
+});

@@ -6,6 +6,7 @@ import { ancestorDirs } from './python-tool-config';
 import { joinPath, type PythonFs } from './python-fs';
 import { pythonPathToken } from './python-inputs';
 import { pythonRunner } from './python-runner';
+import { pytestPythonPath } from './pytest-pythonpath';
 import type { PythonTargetContext } from './python-target';
 import type { ReadPythonProject } from './read-python-projects';
 import type { PythonTarget } from './types';
@@ -49,10 +50,16 @@ export function inferPythonTargets(
     const conftests = tools.tools.pytest
       ? ancestorDirs(info.root).map((d) => `{workspaceRoot}/${joinPath(d, 'conftest.py')}`)
       : [];
+    // Folders outside the project that pytest's `pythonpath` setting puts on sys.path: the tests import from them.
+    const pythonPathDirs = tools.tools.pytest
+      ? pytestPythonPath(fs, info.root)
+          .filter((d) => !isInside(d, info.root))
+          .map((d) => `{workspaceRoot}/${joinPath(d, '**/*')}`)
+      : [];
     targets.test = buildPythonTestTarget(ctx, {
       pytestEvidence: tools.tools.pytest,
       testDir: files.testDir,
-      outsideFiles: conftests,
+      outsideFiles: [...conftests, ...pythonPathDirs],
     });
   }
   if (on('lint') && tools.tools.ruff) targets.lint = buildPythonLintTarget(ctx, tools.tools.ruff, outside('ruff'));
@@ -89,4 +96,9 @@ function productionPaths(fs: PythonFs, { info }: ReadPythonProject): string[] {
     paths.add(rel(fs.listDir(dir) ? dir : `${dir}.py`));
   }
   return [...paths].sort();
+}
+
+/** True when `dir` is `root` or inside it (`''` is the workspace root). */
+function isInside(dir: string, root: string): boolean {
+  return root === '' || dir === root || dir.startsWith(`${root}/`);
 }

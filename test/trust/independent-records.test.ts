@@ -1,0 +1,103 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createWorkspace, realPython, repoRoot, usePython, type TestWorkspace } from '../rig';
+import { checkIndependentRecords, type RecordsResult } from './support/check-independent-records';
+import { generateLayout } from './support/generate-layout';
+import { seededRandom } from './support/random';
+
+// Issue #12 §4: every file a tool really reads (TypeScript's program, Vitest's module graph,
+// pytest's open/import records, what COPY/ADD bring into an image) is a file real Nx hashes
+// for that task, and touching it makes that task affected. Checked on examples/polyglot, the
+// Python fixture and generated layouts with random nesting. FLEET_TRUST_LAYOUTS runs more.
+const FIRST_SEED = 4120;
+const LAYOUTS = Number(process.env.FLEET_TRUST_LAYOUTS) || 20;
+const MIN_FILES = 2000;
+
+const totals = { workspaces: 0, tasks: 0, files: 0, affected: 0, typecheck: 0, vitest: 0, pytest: 0, docker: 0 };
+function add(r: RecordsResult): void {
+  totals.workspaces++;
+  totals.tasks += r.tasks;
+  totals.files += r.files;
+  totals.affected += r.affectedChecks;
+  for (const [k, v] of Object.entries(r.checked)) totals[k as keyof typeof r.checked] += v;
+}
+
+function describeMisses(r: RecordsResult, label: string): string {
+  const shown = r.misses.slice(0, 20).map((m) => `  ${m.kind} miss [${m.tool}] ${m.task}: ${m.file}`);
+  return `${label}: ${r.misses.length} misses\n${shown.join('\n')}`;
+}
+
+function expectNoMiss(r: RecordsResult, label: string): void {
+  expect(r.misses.length, describeMisses(r, label)).toBe(0);
+}
+
+describe('independent records: what the tools read is what Nx hashes (issue #12 §4)', () => {
+  const workspaces: TestWorkspace[] = [];
+  afterAll(() => {
+    for (const ws of workspaces) ws.dispose();
+    console.log(
+      `independent records: ${totals.workspaces} workspaces (${LAYOUTS} generated), ${totals.tasks} tasks, ` +
+        `${totals.files} distinct files read; (task, file) pairs checked: typecheck ${totals.typecheck}, ` +
+        `vitest ${totals.vitest}, pytest ${totals.pytest}, docker ${totals.docker}; ` +
+        `per-file nx affected selections ${totals.affected}`,
+    );
+  });
+
+  it('examples/polyglot', () => {
+    const ws = createWorkspace({ fixture: 'examples/polyglot', commit: false });
+    workspaces.push(ws);
+    usePython(ws, realPython());
+    ws.commit('python');
+    const r = checkIndependentRecords(ws);
+    add(r);
+    expect(r.checked.typecheck).toBeGreaterThan(0);
+    expect(r.checked.vitest).toBeGreaterThan(0);
+    expect(r.checked.pytest).toBeGreaterThan(0);
+    expect(r.checked.docker).toBeGreaterThan(0);
+    expectNoMiss(r, 'examples/polyglot');
+  });
+
+  it('the Python fixture workspace (test/python/fixtures/monorepo)', () => {
+    const fixture = path.join(repoRoot(), 'test/python/fixtures/monorepo');
+    expect(fs.existsSync(fixture)).toBe(true);
+    const ws = createWorkspace({
+      fixture: 'test/python/fixtures/monorepo',
+      files: {
+        'package.json': JSON.stringify({ name: 'py-fixture', private: true }),
+        'nx.json': JSON.stringify({
+          plugins: [{ plugin: 'nx-fleet', options: { python: { interpreter: realPython() } } }],
+        }),
+      },
+    });
+    workspaces.push(ws);
+    const r = checkIndependentRecords(ws);
+    add(r);
+    expect(r.tasks).toBeGreaterThan(0);
+    expectNoMiss(r, 'test/python/fixtures/monorepo');
+  });
+
+  it(`${LAYOUTS} generated layouts (seeds ${FIRST_SEED}..${FIRST_SEED + LAYOUTS - 1})`, () => {
+    const before = { ...totals };
+    const failures: string[] = [];
+    for (let i = 0; i < LAYOUTS; i++) {
+      const seed = FIRST_SEED + i;
+      const layout = generateLayout(seededRandom(seed));
+      layout.files['nx.json'] = layout.files['nx.json'].replace('"python3"', JSON.stringify(realPython()));
+      const ws = createWorkspace({ files: layout.files });
+      try {
+        const r = checkIndependentRecords(ws);
+        add(r);
+        if (r.misses.length > 0)
+          failures.push(describeMisses(r, `seed ${seed} (generateLayout(seededRandom(${seed})))`));
+      } finally {
+        ws.dispose();
+      }
+    }
+    expect(failures, failures.join('\n')).toEqual([]);
+    const pairs = (t: typeof totals) => t.typecheck + t.vitest + t.pytest + t.docker;
+    expect(pairs(totals) - pairs(before)).toBeGreaterThanOrEqual(LAYOUTS >= 20 ? MIN_FILES : 0);
+    for (const kind of ['typecheck', 'vitest', 'pytest', 'docker'] as const)
+      expect(totals[kind] - before[kind], kind).toBeGreaterThan(0);
+  });
+});

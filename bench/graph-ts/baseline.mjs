@@ -1,6 +1,6 @@
 // Before/after in the same run (`run.mjs --baseline OTHER/dist/graph/index.js`), mirroring
 // bench/graph-python: the build before a change and this one measured alternately, three rounds,
-// median of each. Measured per build: the file graph cold (fresh cache), warm (no change), a
+// median of each; the rounds alternate which build goes first. Measured per build: the file graph cold (fresh cache), warm (no change), a
 // one-file change as createDependencies gets it (Nx's hashes, filesToProcess = 1 file), and the
 // plugin's createNodes over the tree's project files (dist/plugin/create-nodes.js next to the
 // graph build), where issue #12 changed the targets.
@@ -48,17 +48,29 @@ async function measure(graphIndex, ws, work, label) {
     fs.writeFileSync(path.join(ws, changed), original);
   }
   const configFiles = files.map((f) => f.file).filter((f) => PROJECT_FILES.test(f));
-  const nodes = await wall(() => createNodes[1](configFiles, {}, { workspaceRoot: ws, nxJsonConfiguration: {} }));
-  return { cold, warm, oneFile, nodes };
+  let results = [];
+  const nodes = await wall(async () => {
+    results = await createNodes[1](configFiles, {}, { workspaceRoot: ws, nxJsonConfiguration: {} });
+  });
+  const targets = results.reduce(
+    (n, [, r]) => n + Object.values(r.projects ?? {}).reduce((m, p) => m + Object.keys(p.targets ?? {}).length, 0),
+    0,
+  );
+  return { cold, warm, oneFile, nodes, targets };
 }
 
 export async function beforeAfter(baseline, current, ws, work) {
   const before = [];
   const after = [];
   const load = [os.loadavg()[0]];
+  // Rounds alternate which build goes first, so warm-up and caches favour neither.
   for (let i = 0; i < 3; i++) {
-    before.push(await measure(baseline, ws, work, 'before'));
-    after.push(await measure(current, ws, work, 'after'));
+    const sides = [
+      () => measure(baseline, ws, work, 'before').then((r) => before.push(r)),
+      () => measure(current, ws, work, 'after').then((r) => after.push(r)),
+    ];
+    if (i % 2 === 1) sides.reverse();
+    for (const side of sides) await side();
     load.push(os.loadavg()[0]);
   }
   const median = (runs, key) => runs.map((r) => r[key]).sort((a, b) => a - b)[1];
@@ -74,6 +86,7 @@ export async function beforeAfter(baseline, current, ws, work) {
     `\nbefore/after (median of 3 alternating rounds); load average during the rounds ${load.map((l) => l.toFixed(1)).join(' → ')}`,
   );
   console.log(`uptime: ${uptime}`);
+  console.log(`createNodes targets: before ${before[0].targets}, after ${after[0].targets}`);
   console.log('| measurement | before ms | after ms | after / before |\n|---|---:|---:|---:|');
   for (const r of rows)
     console.log(`| ${r.name} | ${r.before.toFixed(0)} | ${r.after.toFixed(0)} | ${(r.after / r.before).toFixed(2)} |`);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,21 +45,37 @@ describe('independent records: what the tools read is what Nx hashes (issue #12 
     );
   });
 
-  it('examples/polyglot', () => {
+  it('examples/polyglot', async () => {
     const ws = createWorkspace({ fixture: 'examples/polyglot', commit: false });
     workspaces.push(ws);
     usePython(ws, realPython());
     ws.commit('python');
-    const r = checkIndependentRecords(ws);
+    const r = await checkIndependentRecords(ws);
     add(r);
     expect(r.checked.typecheck).toBeGreaterThan(0);
     expect(r.checked.vitest).toBeGreaterThan(0);
     expect(r.checked.pytest).toBeGreaterThan(0);
     expect(r.checked.docker).toBeGreaterThan(0);
     expectNoMiss(r, 'examples/polyglot');
+    // the typecheck record is what the real `tsc --listFilesOnly -p <tsconfig>` lists (plus the tsconfig chain)
+    const tsc = path.join(repoRoot(), 'node_modules/typescript/bin/tsc');
+    for (const [task, rec] of Object.entries(r.records).filter(([, v]) => v.tool === 'typecheck')) {
+      const listed = [...rec.command.matchAll(/-p\s+(\S+)/g)].flatMap((m) =>
+        execFileSync(process.execPath, [tsc, '--listFilesOnly', '-p', m[1]], {
+          cwd: ws.path(rec.cwd),
+          encoding: 'utf8',
+        })
+          .split('\n')
+          .filter((f) => f.startsWith(`${fs.realpathSync(ws.root)}/`) && !f.includes('/node_modules/'))
+          .map((f) => path.relative(fs.realpathSync(ws.root), f)),
+      );
+      expect(rec.files.filter((f) => !/tsconfig[^/]*\.json$/.test(f)).sort(), task).toEqual(
+        [...new Set(listed)].sort(),
+      );
+    }
   });
 
-  it('the Python fixture workspace (test/python/fixtures/monorepo)', () => {
+  it('the Python fixture workspace (test/python/fixtures/monorepo)', async () => {
     const fixture = path.join(repoRoot(), 'test/python/fixtures/monorepo');
     expect(fs.existsSync(fixture)).toBe(true);
     const ws = createWorkspace({
@@ -71,13 +88,13 @@ describe('independent records: what the tools read is what Nx hashes (issue #12 
       },
     });
     workspaces.push(ws);
-    const r = checkIndependentRecords(ws);
+    const r = await checkIndependentRecords(ws);
     add(r);
     expect(r.tasks).toBeGreaterThan(0);
     expectNoMiss(r, 'test/python/fixtures/monorepo');
   });
 
-  it(`${LAYOUTS} generated layouts (seeds ${FIRST_SEED}..${FIRST_SEED + LAYOUTS - 1})`, () => {
+  it(`${LAYOUTS} generated layouts (seeds ${FIRST_SEED}..${FIRST_SEED + LAYOUTS - 1})`, async () => {
     const before = { ...totals };
     const failures: string[] = [];
     for (let i = 0; i < LAYOUTS; i++) {
@@ -86,7 +103,7 @@ describe('independent records: what the tools read is what Nx hashes (issue #12 
       layout.files['nx.json'] = layout.files['nx.json'].replace('"python3"', JSON.stringify(realPython()));
       const ws = createWorkspace({ files: layout.files });
       try {
-        const r = checkIndependentRecords(ws);
+        const r = await checkIndependentRecords(ws);
         add(r);
         if (r.misses.length > 0)
           failures.push(describeMisses(r, `seed ${seed} (generateLayout(seededRandom(${seed})))`));

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestWorkspace } from '../../rig';
@@ -28,6 +28,8 @@ export interface RecordsResult {
   /** Per-file `nx affected` selections made (one per tracked file, all targets). */
   affectedChecks: number;
   misses: Miss[];
+  /** Task → the workspace files its tool read, with the task's command and cwd. */
+  records: Record<string, { tool: RecordKind; files: string[]; command: string; cwd: string }>;
 }
 
 interface ProbeTask {
@@ -54,86 +56,88 @@ const here = __dirname;
  * records, COPY/ADD through `.dockerignore`) must each be a file Nx hashes for that task, and
  * touching it must make that task affected. Nothing here reads nx-fleet's own graph.
  */
-export function checkIndependentRecords(ws: TestWorkspace): RecordsResult {
+export async function checkIndependentRecords(ws: TestWorkspace): Promise<RecordsResult> {
   const tracked = ws.git(['ls-files', '-z', '--cached', '--others', '--exclude-standard']).split('\0').filter(Boolean);
-  const trackedSet = new Set(tracked);
   const tmp = fs.mkdtempSync(path.join(path.dirname(ws.root), 'fleet-records-'));
   try {
-    const probe = runJson<Probe>(ws, tmp, 'nx', process.execPath, [path.join(here, 'nx-probe.cjs')], {
+    const probe = await runJson<Probe>(ws, tmp, 'nx', process.execPath, [path.join(here, 'nx-probe.cjs')], {
       targets: CHECKED_TARGETS,
       files: tracked,
     });
-    const records = new Map<string, { tool: RecordKind; files: string[] }>();
-    const skipped: string[] = [];
-    const tsconfigs: Record<string, string[]> = {};
-    const vitest: Record<string, { dir: string; exclude: string[] }> = {};
-    const pytest: Record<string, { cwd: string; pythonpath: string[]; args: string[] }> = {};
-    for (const [id, task] of Object.entries(probe.tasks)) {
-      const command = task.command ?? '';
-      const cwd = ws.path(task.cwd ?? '.');
-      if (task.target === 'typecheck' && /\btsc\b/.test(command)) {
-        tsconfigs[id] = [...command.matchAll(/-p\s+(\S+)/g)].map((m) => path.resolve(cwd, m[1]));
-      } else if (task.target === 'test' && /\bvitest run\b/.test(command)) {
-        const args = commandArgs(command, 'vitest run');
-        const exclude = args.flatMap((a, i) => (a === '--exclude' ? [args[i + 1]] : []));
-        vitest[id] = { dir: cwd, exclude };
-      } else if (task.target === 'test' && /\bpytest\b/.test(command)) {
-        const extra = (task.env.PYTHONPATH ?? '').split(':').filter(Boolean);
-        pytest[id] = { cwd, pythonpath: extra.map((p) => path.resolve(cwd, p)), args: commandArgs(command, 'pytest') };
-      } else if (task.target === 'docker-build' && parseDockerBuild(command)) {
-        const call = parseDockerBuild(command)!;
-        const read = (f: string) => (trackedSet.has(f) ? ws.read(f) : undefined);
-        records.set(id, {
-          tool: 'docker',
-          files: dockerCopyFiles(call, read(call.dockerfile) ?? '', tracked, read),
-        });
-      } else skipped.push(id);
-    }
-    const js = runJson<Record<string, string[]>>(
-      ws,
-      tmp,
-      'js',
-      process.execPath,
-      [path.join(here, 'js-tools-probe.mjs')],
-      {
-        tsconfigs,
-        vitest,
-      },
-    );
+    const req = toolRequests(ws, probe, tracked);
+    // The two tool probes are independent processes: run them side by side.
+    const [js, py] = await Promise.all([
+      runJson<Record<string, string[]>>(ws, tmp, 'js', process.execPath, [path.join(here, 'js-tools-probe.mjs')], {
+        tsconfigs: req.tsconfigs,
+        vitest: req.vitest,
+      }),
+      Object.keys(req.pytest).length === 0
+        ? Promise.resolve({} as Record<string, string[]>)
+        : runJson<Record<string, string[]>>(ws, tmp, 'py', realPython(), [path.join(here, 'pytest-probe.py')], {
+            workspace: ws.root,
+            runs: req.pytest,
+          }),
+    ]);
+    const records = req.docker;
     for (const [id, files] of Object.entries(js))
       records.set(id, { tool: probe.tasks[id].target === 'typecheck' ? 'typecheck' : 'vitest', files: rel(ws, files) });
-    if (Object.keys(pytest).length > 0) {
-      const py = runJson<Record<string, string[]>>(ws, tmp, 'py', realPython(), [path.join(here, 'pytest-probe.py')], {
-        workspace: ws.root,
-        runs: pytest,
-      });
-      for (const [id, files] of Object.entries(py)) records.set(id, { tool: 'pytest', files: rel(ws, files) });
-    }
-    const checked: Record<RecordKind, number> = { typecheck: 0, vitest: 0, pytest: 0, docker: 0 };
-    const misses: Miss[] = [];
-    const files = new Set<string>();
-    for (const [task, record] of records) {
-      const inputs = new Set(probe.tasks[task].files);
-      for (const file of record.files) {
-        if (!trackedSet.has(file)) continue;
-        files.add(file);
-        checked[record.tool]++;
-        if (!inputs.has(file)) misses.push({ task, file, kind: 'input', tool: record.tool });
-        if (!(probe.affected[file] ?? []).includes(task))
-          misses.push({ task, file, kind: 'affected', tool: record.tool });
-      }
-    }
-    return {
-      checked,
-      files: files.size,
-      tasks: records.size,
-      skipped,
-      affectedChecks: Object.keys(probe.affected).length,
-      misses,
-    };
+    for (const [id, files] of Object.entries(py)) records.set(id, { tool: 'pytest', files: rel(ws, files) });
+    const out: RecordsResult['records'] = {};
+    for (const [id, r] of records)
+      out[id] = { ...r, command: probe.tasks[id].command ?? '', cwd: probe.tasks[id].cwd ?? '.' };
+    return { ...compare(probe, records, new Set(tracked)), tasks: records.size, skipped: req.skipped, records: out };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+type ToolRecords = Map<string, { tool: RecordKind; files: string[] }>;
+
+/** What to ask each tool, read from the task's own command, cwd and env; docker's record is computed here. */
+function toolRequests(ws: TestWorkspace, probe: Probe, tracked: string[]) {
+  const trackedSet = new Set(tracked);
+  const docker: ToolRecords = new Map();
+  const skipped: string[] = [];
+  const tsconfigs: Record<string, string[]> = {};
+  const vitest: Record<string, { dir: string; exclude: string[] }> = {};
+  const pytest: Record<string, { cwd: string; pythonpath: string[]; args: string[] }> = {};
+  for (const [id, task] of Object.entries(probe.tasks)) {
+    const command = task.command ?? '';
+    const cwd = ws.path(task.cwd ?? '.');
+    const call = task.target === 'docker-build' ? parseDockerBuild(command) : undefined;
+    if (task.target === 'typecheck' && /\btsc\b/.test(command)) {
+      tsconfigs[id] = [...command.matchAll(/-p\s+(\S+)/g)].map((m) => path.resolve(cwd, m[1]));
+    } else if (task.target === 'test' && /\bvitest run\b/.test(command)) {
+      const args = commandArgs(command, 'vitest run');
+      vitest[id] = { dir: cwd, exclude: args.flatMap((a, i) => (a === '--exclude' ? [args[i + 1]] : [])) };
+    } else if (task.target === 'test' && /\bpytest\b/.test(command)) {
+      const extra = (task.env.PYTHONPATH ?? '').split(':').filter(Boolean);
+      pytest[id] = { cwd, pythonpath: extra.map((p) => path.resolve(cwd, p)), args: commandArgs(command, 'pytest') };
+    } else if (call) {
+      const read = (f: string) => (trackedSet.has(f) ? ws.read(f) : undefined);
+      docker.set(id, { tool: 'docker', files: dockerCopyFiles(call, read(call.dockerfile) ?? '', tracked, read) });
+    } else skipped.push(id);
+  }
+  return { docker, skipped, tsconfigs, vitest, pytest };
+}
+
+/** Every recorded workspace file must be an input of its task and make that task affected. */
+function compare(probe: Probe, records: ToolRecords, tracked: ReadonlySet<string>) {
+  const checked: Record<RecordKind, number> = { typecheck: 0, vitest: 0, pytest: 0, docker: 0 };
+  const misses: Miss[] = [];
+  const files = new Set<string>();
+  for (const [task, record] of records) {
+    const inputs = new Set(probe.tasks[task].files);
+    for (const file of record.files) {
+      if (!tracked.has(file)) continue;
+      files.add(file);
+      checked[record.tool]++;
+      if (!inputs.has(file)) misses.push({ task, file, kind: 'input', tool: record.tool });
+      if (!(probe.affected[file] ?? []).includes(task))
+        misses.push({ task, file, kind: 'affected', tool: record.tool });
+    }
+  }
+  return { checked, files: files.size, affectedChecks: Object.keys(probe.affected).length, misses };
 }
 
 /** The words after `word` in a shell command (up to `&&`), single and double quotes removed. */
@@ -156,29 +160,34 @@ function rel(ws: TestWorkspace, files: string[]): string[] {
     .filter((f) => !f.startsWith('..') && !f.split('/').includes('node_modules'));
 }
 
-function runJson<T>(ws: TestWorkspace, tmp: string, name: string, bin: string, args: string[], request: unknown): T {
+function runJson<T>(
+  ws: TestWorkspace,
+  tmp: string,
+  name: string,
+  bin: string,
+  args: string[],
+  request: unknown,
+): Promise<T> {
   const req = path.join(tmp, `${name}-request.json`);
   const out = path.join(tmp, `${name}-result.json`);
   fs.writeFileSync(req, JSON.stringify(request));
   const started = Date.now();
-  const r = spawnSync(bin, [...args, req, out], {
-    cwd: ws.root,
-    env: ws.env({ PYTHONDONTWRITEBYTECODE: '1' }),
-    encoding: 'utf8',
-    timeout: 240_000,
-    maxBuffer: 64 * 1024 * 1024,
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, [...args, req, out], { cwd: ws.root, env: ws.env({ PYTHONDONTWRITEBYTECODE: '1' }) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (process.env.FLEET_TRUST_TIMING) console.log(`${name} probe ${Date.now() - started} ms`);
+      if (code !== 0 || !fs.existsSync(out))
+        reject(
+          new Error(`${name} probe failed (${code}) in ${ws.root}\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`),
+        );
+      else resolve(JSON.parse(fs.readFileSync(out, 'utf8')) as T);
+    });
   });
-  if (process.env.FLEET_TRUST_TIMING)
-    console.log(
-      `${name} probe ${Date.now() - started} ms\n${r.stdout
-        .split('\n')
-        .filter((l) => /^(vitest|typescript) /.test(l))
-        .join('\n')}${r.stderr
-        .split('\n')
-        .filter((l) => l.startsWith('pytest '))
-        .join('\n')}`,
-    );
-  if (r.status !== 0 || !fs.existsSync(out))
-    throw new Error(`${name} probe failed (${r.status}) in ${ws.root}\n${r.stdout}\n${r.stderr}`);
-  return JSON.parse(fs.readFileSync(out, 'utf8')) as T;
 }

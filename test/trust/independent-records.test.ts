@@ -10,15 +10,26 @@ import { seededRandom } from './support/random';
 // Issue #12 §4: every file a tool really reads (TypeScript's program, Vitest's module graph,
 // pytest's open/import records, what COPY/ADD bring into an image) is a file real Nx hashes
 // for that task, and touching it makes that task affected. Checked on examples/polyglot, the
-// Python fixture and generated layouts with random nesting. FLEET_TRUST_LAYOUTS runs more.
+// Python fixture, the Dockerfile corpus and generated layouts with random nesting. FLEET_TRUST_LAYOUTS runs more.
 const FIRST_SEED = 4120;
 const LAYOUTS = Number(process.env.FLEET_TRUST_LAYOUTS) || 20;
 const MIN_FILES = 2000;
 
-const totals = { workspaces: 0, tasks: 0, files: 0, affected: 0, typecheck: 0, vitest: 0, pytest: 0, docker: 0 };
+const totals = {
+  workspaces: 0,
+  tasks: 0,
+  skipped: 0,
+  files: 0,
+  affected: 0,
+  typecheck: 0,
+  vitest: 0,
+  pytest: 0,
+  docker: 0,
+};
 function add(r: RecordsResult): void {
   totals.workspaces++;
   totals.tasks += r.tasks;
+  totals.skipped += r.skipped.length;
   totals.files += r.files;
   totals.affected += r.affectedChecks;
   for (const [k, v] of Object.entries(r.checked)) totals[k as keyof typeof r.checked] += v;
@@ -38,7 +49,7 @@ describe('independent records: what the tools read is what Nx hashes (issue #12 
   afterAll(() => {
     for (const ws of workspaces) ws.dispose();
     console.log(
-      `independent records: ${totals.workspaces} workspaces (${LAYOUTS} generated), ${totals.tasks} tasks, ` +
+      `independent records: ${totals.workspaces} workspaces (${LAYOUTS} generated), ${totals.tasks} tasks checked (${totals.skipped} without a record: jest, unittest, the fleet executor), ` +
         `${totals.files} distinct files read; (task, file) pairs checked: typecheck ${totals.typecheck}, ` +
         `vitest ${totals.vitest}, pytest ${totals.pytest}, docker ${totals.docker}; ` +
         `per-file nx affected selections ${totals.affected}`,
@@ -92,6 +103,30 @@ describe('independent records: what the tools read is what Nx hashes (issue #12 
     add(r);
     expect(r.tasks).toBeGreaterThan(0);
     expectNoMiss(r, 'test/python/fixtures/monorepo');
+  });
+
+  it('the Dockerfile corpus (test/docker/corpus), each in its own folder with the sources it copies', async () => {
+    const corpus = path.join(repoRoot(), 'test/docker/corpus');
+    const files: Record<string, string> = {
+      'package.json': JSON.stringify({ name: 'docker-corpus', private: true }),
+      'nx.json': JSON.stringify({ plugins: ['nx-fleet'] }),
+    };
+    for (const name of fs.readdirSync(corpus).filter((n) => n.endsWith('.Dockerfile'))) {
+      const dir = `corpus/${name.replace(/\.Dockerfile$/, '')}`;
+      const text = fs.readFileSync(path.join(corpus, name), 'utf8');
+      files[`${dir}/Dockerfile`] = text;
+      // the plain relative sources of its COPY/ADD lines exist, so that something is really copied
+      for (const m of text.matchAll(/^(?:COPY|ADD)\s+(?!--from)(?:--\S+\s+)*([\w./-]+)\s+\S+\s*$/gim))
+        if (!m[1].startsWith('/') && !m[1].includes('..') && m[1] !== '.')
+          files[`${dir}/${m[1].replace(/\/$/, '')}/f.txt`] = 'x\n';
+      files[`${dir}/extra.txt`] = 'x\n';
+    }
+    const ws = createWorkspace({ files });
+    workspaces.push(ws);
+    const r = await checkIndependentRecords(ws);
+    add(r);
+    expect(r.checked.docker).toBeGreaterThan(0);
+    expectNoMiss(r, 'test/docker/corpus');
   });
 
   it(`${LAYOUTS} generated layouts (seeds ${FIRST_SEED}..${FIRST_SEED + LAYOUTS - 1})`, async () => {

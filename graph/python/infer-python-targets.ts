@@ -11,6 +11,9 @@ import type { PythonTargetContext } from './python-target';
 import type { ReadPythonProject } from './read-python-projects';
 import type { PythonTarget } from './types';
 
+/** The files pytest's rootdir search reads in each folder, in its order. */
+const PYTEST_INI_FILES = ['pytest.ini', '.pytest.ini', 'pyproject.toml', 'tox.ini', 'setup.cfg'];
+
 export type PythonTargetKind = 'test' | 'lint' | 'typecheck' | 'build';
 
 export interface PythonTargetOptions {
@@ -56,10 +59,16 @@ export function inferPythonTargets(
           .filter((d) => !isInside(d, info.root))
           .map((d) => `{workspaceRoot}/${joinPath(d, '**/*')}`)
       : [];
+    // Without an ini file or pyproject table of its own, pytest looks for one in every folder above (its rootdir search).
+    const ownIni = tools.tools.pytest !== undefined && !/^(dependency |conftest\.py$)/.test(tools.tools.pytest);
+    const iniSearch =
+      tools.tools.pytest && !ownIni
+        ? ancestorDirs(info.root).flatMap((d) => PYTEST_INI_FILES.map((n) => `{workspaceRoot}/${joinPath(d, n)}`))
+        : [];
     targets.test = buildPythonTestTarget(ctx, {
       pytestEvidence: tools.tools.pytest,
       testDir: files.testDir,
-      outsideFiles: [...conftests, ...pythonPathDirs],
+      outsideFiles: [...conftests, ...pythonPathDirs, ...iniSearch],
     });
   }
   if (on('lint') && tools.tools.ruff) targets.lint = buildPythonLintTarget(ctx, tools.tools.ruff, outside('ruff'));

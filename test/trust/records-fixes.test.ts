@@ -8,7 +8,8 @@ import { affectedTasks } from '../inference/task-recorder';
 //   typecheck) load: `pk/tests/factories.py`, `src/users.test.fixtures.ts`;
 // - a test runner started in a project's folder collecting the tests of a project nested in
 //   it (vitest's default include, pytest's recursion);
-// - Vitest in a nested package without a config taking the nearest one above it.
+// - Vitest in a nested package without a config taking the nearest one above it;
+// - pytest without a config of its own reading the ini candidates of the folders above.
 const json = (v: unknown) => JSON.stringify(v, null, 2);
 const FILES: Record<string, string> = {
   'package.json': json({ name: 'fixes', private: true, workspaces: ['ts/*', 'ts/outer/plugins/inner'] }),
@@ -43,6 +44,11 @@ const FILES: Record<string, string> = {
   'py/app/sub/sub_pkg/__init__.py': '',
   // importable only with sub's own path: app's run fails if it collects this
   'py/app/sub/tests/test_sub.py': 'import sub_pkg\n\n\ndef test_sub():\n    assert sub_pkg is not None\n',
+  // no pytest config of its own: pytest's rootdir search reads the ini candidates above it
+  'py/app/sub2/pyproject.toml':
+    '[project]\nname = "sub2"\nversion = "0.1.0"\n\n[project.optional-dependencies]\ntest = ["pytest"]\n',
+  'py/app/sub2/sub2_pkg/__init__.py': '',
+  'py/app/sub2/tests/test_sub2.py': 'import sub2_pkg\n\n\ndef test_sub2():\n    assert sub2_pkg is not None\n',
   // TS: a dependency's test-only fixture imported by a test
   'ts/lib/package.json': json({ name: '@w/lib', main: './src/index.ts', devDependencies: { vitest: '*' } }),
   'ts/lib/tsconfig.json': json({ extends: '../../tsconfig.base.json', include: ['src'] }),
@@ -120,8 +126,13 @@ describe('misses found by the independent records, fixed (real Nx)', () => {
   it('a test run leaves the tests of projects nested in its folder to them, and passes', () => {
     expect(command('@w/outer')).toBe("vitest run --exclude 'plugins/inner/**'");
     expect(command('app')).toContain("--ignore='sub'");
-    const r = ws.nx(['run-many', '-t', 'test', '-p', '@w/outer', '@w/inner', 'app', 'sub', '--skip-nx-cache']);
+    const r = ws.nx(['run-many', '-t', 'test', '-p', '@w/outer', '@w/inner', 'app', 'sub', 'sub2', '--skip-nx-cache']);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+  });
+
+  it('pytest without a config of its own reads the ini candidates above it: they are inputs', () => {
+    expect(inputs('sub2:test')).toContain('py/app/pyproject.toml');
+    expect(affectedTasks(ws, ['test'], ['py/app/pyproject.toml'])).toContain('sub2:test');
   });
 
   it('vitest in a nested package without a config reads the nearest one above: it is an input', () => {

@@ -133,7 +133,10 @@ function pyDists(r: Random, files: Record<string, string>): PyDist[] {
     out.push(dist);
     const base = dist.src ? `${dir}/src/${dist.pkg}` : `${dir}/${dist.pkg}`;
     const depth = dir.split('/').length;
-    const usesShared = sharedTools && r.chance(0.6);
+    // without a pytest config of its own pytest searches the folders above for one (rootdir), and
+    // only the PYTHONPATH the plugin gives a direct interpreter finds the dependencies
+    const configured = r.chance(0.7);
+    const usesShared = configured && sharedTools && r.chance(0.6);
     const pythonpath = [
       ...(dist.src ? ['src'] : ['.']),
       // a dependency's source root here, or only in the PYTHONPATH the plugin gives a direct interpreter
@@ -146,11 +149,12 @@ function pyDists(r: Random, files: Record<string, string>): PyDist[] {
       'version = "0.1.0"',
       `dependencies = [${deps.map((d) => `"${d.name}"`).join(', ')}]`,
       '',
-      '[tool.pytest.ini_options]',
-      `pythonpath = [${pythonpath.map((p) => `"${p}"`).join(', ')}]`,
+      ...(configured
+        ? ['[tool.pytest.ini_options]', `pythonpath = [${pythonpath.map((p) => `"${p}"`).join(', ')}]`]
+        : ['[project.optional-dependencies]', 'test = ["pytest"]']),
       '',
     ];
-    if (deps.length > 0) {
+    if (configured && deps.length > 0) {
       toml.push('[tool.uv.sources]');
       for (const d of deps) toml.push(`${d.name} = { path = "${'../'.repeat(depth)}${d.dir}" }`);
       toml.push('');

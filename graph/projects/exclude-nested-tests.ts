@@ -24,8 +24,9 @@ export function nestedProjectDirs(root: string, allRoots: Iterable<string>): str
  * inside it (vitest's default include and pytest's recursion know nothing of Nx), and then
  * reads files that Nx gives to those deeper projects, so the outer task's hash misses them.
  * Each test belongs to the project Nx assigns its file to: the outer command excludes the
- * nested folders (vitest `--exclude`, jest `--testPathIgnorePatterns`, pytest `--ignore`).
- * unittest discovery has no exclusion flag and is left as it is (docs/inference.md).
+ * nested folders (vitest `--exclude`, which adds to the config's list; pytest `--ignore`).
+ * Left as they are (docs/inference.md): jest, whose `--testPathIgnorePatterns` replaces the
+ * config's list instead of adding to it, and unittest discovery, which has no such flag.
  */
 export function excludeNestedTests<T extends TestTargetShape>(target: T, nested: readonly string[]): T {
   if (nested.length === 0) return target;
@@ -33,7 +34,6 @@ export function excludeNestedTests<T extends TestTargetShape>(target: T, nested:
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   let flags: string[];
   if (tech.includes('vitest')) flags = nested.map((d) => `--exclude ${quote(posix.join(d, '**'))}`);
-  else if (tech.includes('jest')) flags = nested.map((d) => `--testPathIgnorePatterns ${quote(`<rootDir>/${d}/`)}`);
   else if (tech.includes('pytest')) flags = nested.map((d) => `--ignore=${quote(d)}`);
   else return target;
   const suffix = ` ${flags.join(' ')}`;

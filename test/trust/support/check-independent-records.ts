@@ -173,7 +173,10 @@ function runJson<T>(
   fs.writeFileSync(req, JSON.stringify(request));
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, [...args, req, out], { cwd: ws.root, env: ws.env({ PYTHONDONTWRITEBYTECODE: '1' }) });
+    // Plugins in the probe's own process (NX_ISOLATE_PLUGINS=false): the same plugin code and
+    // graph (checked equal on examples/polyglot), without a plugin worker to start per workspace.
+    const env = ws.env({ PYTHONDONTWRITEBYTECODE: '1', NX_ISOLATE_PLUGINS: 'false' });
+    const child = spawn(bin, [...args, req, out], { cwd: ws.root, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

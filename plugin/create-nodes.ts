@@ -1,9 +1,12 @@
+import * as posix from 'node:path/posix';
 import type { CreateNodes, CreateNodesResult, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { normalizeOptions, type FleetPluginOptions } from '../config';
 import {
   PROJECT_CONFIG_GLOB,
   createFsReader,
+  excludeNestedTests,
   inferProjects,
+  nestedProjectDirs,
   knownProjects,
   type Diagnostic,
   type InferredProject,
@@ -43,9 +46,36 @@ export const createNodes: CreateNodes<FleetPluginOptions> = [
     // Python project belongs to it, and COPY of a Python project depends on its build.
     const python = createPythonNodes(files, result.projects, options, context.workspaceRoot);
     const known = knownProjects(result.projects, python.projects);
-    return [...tsNodes, ...python.nodes, ...createDockerNodes(files, known, options, context.workspaceRoot)];
+    const nodes = [...tsNodes, ...python.nodes, ...createDockerNodes(files, known, options, context.workspaceRoot)];
+    return withNestedTestsExcluded(nodes, files, options.testTargetName);
   },
 ];
+
+/**
+ * Every test target leaves the tests of projects nested in its folder to those projects
+ * (graph/projects/exclude-nested-tests.ts). Project roots: every result's, and every
+ * project.json's folder (Nx core makes a project of each).
+ */
+function withNestedTestsExcluded(
+  nodes: Array<readonly [string, CreateNodesResult]>,
+  files: readonly string[],
+  testTarget: string,
+): Array<readonly [string, CreateNodesResult]> {
+  const roots = new Set<string>();
+  for (const [, r] of nodes) for (const root of Object.keys(r.projects ?? {})) roots.add(root);
+  for (const f of files) if (f === 'project.json' || f.endsWith('/project.json')) roots.add(posix.dirname(f));
+  return nodes.map(([file, r]) => {
+    const projects = Object.fromEntries(
+      Object.entries(r.projects ?? {}).map(([root, node]) => {
+        const target = node.targets?.[testTarget];
+        const nested = target ? nestedProjectDirs(root, roots) : [];
+        if (!target || nested.length === 0) return [root, node];
+        return [root, { ...node, targets: { ...node.targets, [testTarget]: excludeNestedTests(target, nested) } }];
+      }),
+    );
+    return [file, { ...r, projects }] as const;
+  });
+}
 
 /** Deprecated alias kept for Nx versions that still look for it. */
 export const createNodesV2 = createNodes;

@@ -3,7 +3,9 @@
 // incremental call, parse crossover) and, in the same run, madge 8, dependency-cruiser 17 and
 // Nx's own TypeScript dependency analysis on the same tree. Prints wall and CPU times and
 // ratios, and checks our edge counts against the generator's expectation (exit 1 if not equal).
-// Usage: node bench/graph-ts/run.mjs [--quick] [--no-peers] [--peer-projects N]
+// Usage: node bench/graph-ts/run.mjs [--quick] [--no-peers] [--peer-projects N] [--baseline OTHER/dist/graph/index.js]
+//   --baseline: also measures another build (e.g. the commit before a change) alternately with
+//   this one, three rounds, and prints the medians side by side (bench/graph-ts/baseline.mjs).
 //   --quick: madge and dependency-cruiser run on the first N projects (default 50) and their
 //   time is scaled by the file ratio (they take minutes on the whole tree).
 // Needs `npx tsc -b tsconfig.build.json` first (it loads dist/graph).
@@ -244,6 +246,11 @@ function peerRuns() {
   nxAnalysis();
 }
 
+const baselineAt = args.indexOf('--baseline');
+if (baselineAt >= 0) {
+  const { beforeAfter } = await import('./baseline.mjs');
+  await beforeAfter(path.resolve(args[baselineAt + 1]), path.join(repo, 'dist', 'graph', 'index.js'), ws, work);
+}
 const { cold, ok } = await ours();
 await crossover();
 if (peers) peerRuns();

@@ -1,6 +1,7 @@
 import * as posix from 'node:path/posix';
 import {
   ALL_PROJECT_FILES,
+  DEPENDENCY_TEST_SUPPORT_FILES,
   DEPENDENCY_PRODUCTION_FILES,
   PRODUCTION_FILES,
   excludesTests,
@@ -48,7 +49,8 @@ export function buildBuildTarget({ root, tsconfig, targetName, tools }: BuildTar
     dependsOn: [`^${targetName}`],
     inputs: [
       excludesTests(tsconfig.exclude) ? PRODUCTION_FILES : ALL_PROJECT_FILES,
-      DEPENDENCY_PRODUCTION_FILES,
+      // a program that compiles the tests reads what they import of dependencies' test-only files
+      excludesTests(tsconfig.exclude) ? DEPENDENCY_PRODUCTION_FILES : DEPENDENCY_TEST_SUPPORT_FILES,
       ...workspaceFileInputs(tsconfig.chain, root),
       ...tools(['typescript', ...tsconfig.extendsPackages]),
     ],

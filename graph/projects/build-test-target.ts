@@ -1,4 +1,4 @@
-import { ALL_PROJECT_FILES, DEPENDENCY_PRODUCTION_FILES, workspaceFileInputs } from './inputs';
+import { ALL_PROJECT_FILES, DEPENDENCY_TEST_SUPPORT_FILES, workspaceFileInputs } from './inputs';
 import type { InferredTarget } from './types';
 import type { ToolInputs } from './tool-inputs';
 
@@ -21,7 +21,7 @@ const COMMANDS: Record<TestRunner, { command: string; help: string; example: Rec
 
 /**
  * Runs the project's tests. Hashes every file of the project (tests and their fixtures are
- * inputs here), the production files of dependencies (what the tests import through them),
+ * inputs here), the files of dependencies but their own tests (tests import their test helpers and fixtures too),
  * workspace files the runner reads, and the runner's installed version.
  */
 export function buildTestTarget({
@@ -38,7 +38,7 @@ export function buildTestTarget({
     cache: true,
     inputs: [
       ALL_PROJECT_FILES,
-      DEPENDENCY_PRODUCTION_FILES,
+      DEPENDENCY_TEST_SUPPORT_FILES,
       ...workspaceFileInputs(workspaceFiles, root),
       ...tools([runner]),
     ],

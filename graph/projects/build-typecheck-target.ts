@@ -1,6 +1,7 @@
 import * as posix from 'node:path/posix';
 import {
   ALL_PROJECT_FILES,
+  DEPENDENCY_TEST_SUPPORT_FILES,
   DEPENDENCY_PRODUCTION_FILES,
   PRODUCTION_FILES,
   excludesTests,
@@ -22,7 +23,8 @@ export interface TypecheckTargetInput {
 /**
  * `tsc --noEmit -p <tsconfig>` in the project folder. Hashes the files the program can read:
  * the project's files (only production ones when every checked tsconfig excludes tests),
- * the production files of dependencies (their sources are what imports reach), the tsconfig
+ * the production files of dependencies (all but their own tests when the program compiles
+ * the tests, which import dependencies' test helpers too), the tsconfig
  * chain outside the project, and the installed TypeScript version.
  */
 export function buildTypecheckTarget({
@@ -44,7 +46,8 @@ export function buildTypecheckTarget({
     cache: true,
     inputs: [
       productionOnly ? PRODUCTION_FILES : ALL_PROJECT_FILES,
-      DEPENDENCY_PRODUCTION_FILES,
+      // a program that compiles the tests reads what they import of dependencies' test-only files
+      productionOnly ? DEPENDENCY_PRODUCTION_FILES : DEPENDENCY_TEST_SUPPORT_FILES,
       ...workspaceFileInputs(
         tsconfigs.flatMap((t) => t.chain),
         root,

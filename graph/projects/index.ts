@@ -5,12 +5,19 @@ export { createFsReader } from './fs-reader';
 export { PROJECT_CONFIG_GLOB, PROJECT_CONFIG_FILE_NAMES, isProjectConfigFileName } from './project-config-glob';
 export { buildTypecheckTarget } from './build-typecheck-target';
 export { buildTestTarget } from './build-test-target';
+export { excludeNestedTests, nestedProjectDirs } from './exclude-nested-tests';
 export { buildLintTarget } from './build-lint-target';
 export { buildBuildTarget } from './build-build-target';
 export { resolveTsconfig } from './resolve-tsconfig';
 export { parseJsonc } from '../parse-jsonc';
 export { DiagnosticCodes } from './read-json';
-export { ALL_PROJECT_FILES, PRODUCTION_FILES, DEPENDENCY_PRODUCTION_FILES, TEST_ONLY_FILE_NAMES } from './inputs';
+export {
+  ALL_PROJECT_FILES,
+  PRODUCTION_FILES,
+  DEPENDENCY_PRODUCTION_FILES,
+  DEPENDENCY_TEST_SUPPORT_FILES,
+  TEST_ONLY_FILE_NAMES,
+} from './inputs';
 export { targetNames } from './target-names';
 export type {
   InferenceResult,

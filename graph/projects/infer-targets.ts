@@ -103,6 +103,7 @@ export function inferTargets(
     const workspaceFiles = [
       ...tsconfigs.typecheck.flatMap((t) => t.chain),
       ...rootRunnerFiles(rootNames, runner.runner),
+      ...(runner.runner === 'vitest' && !hasViteConfig(entries) ? ancestorViteConfigs(root) : []),
     ];
     targets[options.testTargetName] = buildTestTarget({ root, ...runner, workspaceFiles, tools: facts.tools });
   }
@@ -122,4 +123,25 @@ export function inferTargets(
     if (build) targets[options.buildTargetName] = build;
   }
   return { targets, hasTsconfig: tsconfigs.typecheck.length > 0, diagnostics };
+}
+
+const VITE_OR_VITEST_CONFIG = /^vite(?:st)?\.config\.[cm]?[jt]s$/;
+
+function hasViteConfig(fileNames: readonly string[]): boolean {
+  return fileNames.some((n) => VITE_OR_VITEST_CONFIG.test(n));
+}
+
+/**
+ * Vitest started in a folder without a config of its own takes the nearest vitest/vite config
+ * above it (it searches upward), so a package nested in another runs with the outer one's.
+ * Globs for every folder above the project, listed whether or not a config exists there yet.
+ */
+export function ancestorViteConfigs(root: WorkspacePath): string[] {
+  const out: string[] = [];
+  if (root === '.') return out;
+  for (let dir = posix.dirname(root); ; dir = posix.dirname(dir)) {
+    const at = (name: string) => (dir === '.' ? name : `${dir}/${name}`);
+    out.push(at('vitest.config.*'), at('vite.config.*'));
+    if (dir === '.') return out;
+  }
 }

@@ -33,6 +33,23 @@ export const PRODUCTION_FILES = `{projectRoot}/**/!(${TEST_ONLY_FILE_NAMES.join(
 /** Production files of every (transitive) dependency project. */
 export const DEPENDENCY_PRODUCTION_FILES = `^${PRODUCTION_FILES}`;
 
+/** Test files proper: what vitest's and jest's default patterns run (`*.spec.ts`, `*.test.mjs`, ...). */
+export const TEST_FILE_NAMES = ['spec', 'test'].flatMap((kind) =>
+  ['ts', 'tsx', 'mts', 'cts', 'js', 'jsx', 'mjs', 'cjs'].map((ext) => `*.${kind}.${ext}`),
+);
+
+/**
+ * Dependency files for a target that reads the project's tests (its test run, a typecheck or
+ * build whose program compiles them): everything of every (transitive) dependency but its own
+ * test files proper, snapshots and test/lint configs. Tests import their dependencies'
+ * test helpers and fixtures (`@acme/core/src/users.test.fixtures`), which the production glob
+ * leaves out (issue #12 §4); a dependency's own `*.spec.ts` is never loaded by a dependent.
+ */
+export const DEPENDENCY_TEST_SUPPORT_FILES = `^{projectRoot}/**/!(${[
+  ...TEST_FILE_NAMES,
+  ...TEST_ONLY_FILE_NAMES.filter((n) => n !== '*.spec.*' && n !== '*.test.*'),
+].join('|')})`;
+
 /** A workspace-relative path as a target input or output token, relative to the project when inside it. */
 export function workspaceToken(path: string, projectRoot: string): string {
   if (projectRoot === '.') return `{projectRoot}/${path}`;

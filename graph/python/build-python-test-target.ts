@@ -1,4 +1,4 @@
-import { PYTHON_ALL_FILES, PYTHON_DEPENDENCY_PRODUCTION_FILES } from './python-inputs';
+import { PYTHON_ALL_FILES, PYTHON_DEPENDENCY_TEST_SUPPORT_FILES } from './python-inputs';
 import { pythonTarget, type PythonTargetContext } from './python-target';
 import type { PythonTarget } from './types';
 
@@ -13,12 +13,12 @@ export interface PythonTestTargetInput {
 
 /**
  * Runs the project's tests: pytest when the project declares or configures it, otherwise
- * `unittest` discovery. Hashes every project file (tests, fixtures, conftest.py), the
- * production files of dependencies (what the tests import through them), the conftest.py
- * files above the project, and (through the context) the lockfile and interpreter version.
+ * `unittest` discovery. Hashes every project file (tests, fixtures, conftest.py), the files
+ * of dependencies but their test modules (the tests import their test helpers too), the conftest.py files above the
+ * project, the folders outside it that pytest's `pythonpath` setting adds, and (through the context) the lockfile and interpreter version.
  */
 export function buildPythonTestTarget(ctx: PythonTargetContext, input: PythonTestTargetInput): PythonTarget {
-  const inputs = [PYTHON_ALL_FILES, ...PYTHON_DEPENDENCY_PRODUCTION_FILES, ...input.outsideFiles];
+  const inputs = [PYTHON_ALL_FILES, PYTHON_DEPENDENCY_TEST_SUPPORT_FILES, ...input.outsideFiles];
   if (input.pytestEvidence) {
     return pythonTarget(ctx, {
       command: ctx.runner.module('pytest'),

@@ -66,7 +66,12 @@ export { pythonExternalNodes } from './python-external-nodes';
 export type { PythonExternalNode, PythonExternalNodes } from './python-external-nodes';
 export { buildPythonGraph } from './build-python-graph';
 export type { BuildPythonGraphOptions, PythonGraph, PythonGraphFile, PythonExternalEdge } from './build-python-graph';
-export { PYTHON_ALL_FILES, PYTHON_PRODUCTION_FILES, PYTHON_DEPENDENCY_PRODUCTION_FILES } from './python-inputs';
+export {
+  PYTHON_ALL_FILES,
+  PYTHON_PRODUCTION_FILES,
+  PYTHON_DEPENDENCY_PRODUCTION_FILES,
+  PYTHON_DEPENDENCY_TEST_SUPPORT_FILES,
+} from './python-inputs';
 export { pythonRunner } from './python-runner';
 export type { PythonRunner } from './python-runner';
 export { pythonAnalyzer, pythonImportsJson } from './python-analyzer';

@@ -6,9 +6,13 @@ import { ancestorDirs } from './python-tool-config';
 import { joinPath, type PythonFs } from './python-fs';
 import { pythonPathToken } from './python-inputs';
 import { pythonRunner } from './python-runner';
+import { pytestPythonPath } from './pytest-pythonpath';
 import type { PythonTargetContext } from './python-target';
 import type { ReadPythonProject } from './read-python-projects';
 import type { PythonTarget } from './types';
+
+/** The files pytest's rootdir search reads in each folder, in its order. */
+const PYTEST_INI_FILES = ['pytest.ini', '.pytest.ini', 'pyproject.toml', 'tox.ini', 'setup.cfg'];
 
 export type PythonTargetKind = 'test' | 'lint' | 'typecheck' | 'build';
 
@@ -49,10 +53,22 @@ export function inferPythonTargets(
     const conftests = tools.tools.pytest
       ? ancestorDirs(info.root).map((d) => `{workspaceRoot}/${joinPath(d, 'conftest.py')}`)
       : [];
+    // Folders outside the project that pytest's `pythonpath` setting puts on sys.path: the tests import from them.
+    const pythonPathDirs = tools.tools.pytest
+      ? pytestPythonPath(fs, info.root)
+          .filter((d) => !isInside(d, info.root))
+          .map((d) => `{workspaceRoot}/${joinPath(d, '**/*')}`)
+      : [];
+    // Without an ini file or pyproject table of its own, pytest looks for one in every folder above (its rootdir search).
+    const ownIni = tools.tools.pytest !== undefined && !/^(dependency |conftest\.py$)/.test(tools.tools.pytest);
+    const iniSearch =
+      tools.tools.pytest && !ownIni
+        ? ancestorDirs(info.root).flatMap((d) => PYTEST_INI_FILES.map((n) => `{workspaceRoot}/${joinPath(d, n)}`))
+        : [];
     targets.test = buildPythonTestTarget(ctx, {
       pytestEvidence: tools.tools.pytest,
       testDir: files.testDir,
-      outsideFiles: conftests,
+      outsideFiles: [...conftests, ...pythonPathDirs, ...iniSearch],
     });
   }
   if (on('lint') && tools.tools.ruff) targets.lint = buildPythonLintTarget(ctx, tools.tools.ruff, outside('ruff'));
@@ -89,4 +105,9 @@ function productionPaths(fs: PythonFs, { info }: ReadPythonProject): string[] {
     paths.add(rel(fs.listDir(dir) ? dir : `${dir}.py`));
   }
   return [...paths].sort();
+}
+
+/** True when `dir` is `root` or inside it (`''` is the workspace root). */
+function isInside(dir: string, root: string): boolean {
+  return root === '' || dir === root || dir.startsWith(`${root}/`);
 }

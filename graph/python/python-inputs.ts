@@ -25,6 +25,15 @@ export const PYTHON_PRODUCTION_FILES: readonly string[] = [
   `{projectRoot}/**/!(${PYTHON_TEST_DIRS.join('|')})/**/!(${PYTHON_TEST_FILE_NAMES.join('|')})`,
 ];
 
+/**
+ * Dependency files for test targets: everything of every (transitive) dependency but its test
+ * modules and conftest.py files. Tests import their dependencies' test helpers
+ * (`from acme_core.tests.factories import make_user`), which the production globs leave out
+ * (issue #12 §4); a dependency's own `test_*.py` and conftest.py are never loaded by a
+ * dependent's pytest (conftest.py files load along the collected paths only).
+ */
+export const PYTHON_DEPENDENCY_TEST_SUPPORT_FILES = `^{projectRoot}/**/!(${PYTHON_TEST_FILE_NAMES.join('|')})`;
+
 /** Production files of every (transitive) dependency project. */
 export const PYTHON_DEPENDENCY_PRODUCTION_FILES: readonly string[] = PYTHON_PRODUCTION_FILES.map((f) => `^${f}`);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeOptions, type FleetPluginOptions } from '../../config';
-import { PRODUCTION_FILES, inferProjects, type InferredProject } from '../../graph';
+import { DEPENDENCY_TEST_SUPPORT_FILES, PRODUCTION_FILES, inferProjects, type InferredProject } from '../../graph';
 import { memoryReader } from './memory-reader';
 
 const json = (v: unknown) => JSON.stringify(v, null, 2);
@@ -116,7 +116,8 @@ describe('targets', () => {
       outputs: [],
       inputs: [
         '{projectRoot}/**/*',
-        `^${PRODUCTION_FILES}`,
+        // tsconfig.json compiles the tests, which may import dependencies' test-only files (issue #12 §4)
+        DEPENDENCY_TEST_SUPPORT_FILES,
         '{workspaceRoot}/tsconfig.base.json',
         { runtime: expect.stringContaining("require('typescript/package.json')") },
       ],
@@ -152,6 +153,7 @@ describe('targets', () => {
       'libs/util',
     )!;
     expect(util.targets.build.inputs[0]).toBe('{projectRoot}/**/*');
+    expect(util.targets.build.inputs[1]).toBe(DEPENDENCY_TEST_SUPPORT_FILES);
   });
 
   it('builds a composite config in build mode and declares where its .tsbuildinfo goes', () => {

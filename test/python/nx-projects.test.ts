@@ -73,7 +73,8 @@ describe('Python projects of examples/polyglot on real nx', () => {
     });
     expect(targets.test.inputs).toEqual([
       '{projectRoot}/**/*',
-      ...PRODUCTION.map((p) => `^${p}`),
+      // dependencies' files but their test modules: tests import their test helpers (issue #12 §4)
+      '^{projectRoot}/**/!(test_*.py|*_test.py|conftest.py)',
       '{workspaceRoot}/python/conftest.py',
       '{workspaceRoot}/conftest.py',
       { runtime: `${py} --version` },

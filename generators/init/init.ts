@@ -67,7 +67,8 @@ export function describeInit(r: InitResult): string[] {
   lines.push(
     r.gitignoreAdded.length ? `  .gitignore: added ${r.gitignoreAdded.join(', ')}.` : '  .gitignore: nothing to add.',
   );
-  for (const p of r.peers) lines.push(`  ${p.plugin}: ${p.message}`);
+  for (const p of r.peers)
+    lines.push(`  ${p.code === 'FLEET_INIT_TARGET_COLLISION' ? 'warning: ' : ''}${p.plugin}: ${p.message} [${p.code}]`);
   return lines;
 }
 

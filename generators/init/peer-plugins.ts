@@ -43,6 +43,7 @@ export const PEER_PLUGINS: PeerPlugin[] = [
       str(o.testTargetName, 'test'),
       str(o.typecheckTargetName, 'typecheck'),
       str(o.serveTargetName, 'serve'),
+      str(o.devTargetName, 'dev'),
       str(o.previewTargetName, 'preview'),
       str(o.serveStaticTargetName, 'serve-static'),
     ],

@@ -240,6 +240,20 @@ describe('workspace detection', () => {
     expect(r.gitignoreAdded.length).toBeGreaterThan(0); // the rest still works
   });
 
+  it('keeps the form and the other fields of an existing entry, and its place in plugins', () => {
+    const tree = treeWith(['nx-fleet', '@nx/jest/plugin']);
+    const r = applyInit(tree);
+    expect(r.registration).toBe('updated');
+    expect(readNxJson(tree)?.plugins).toEqual([
+      { plugin: 'nx-fleet', options: { testTargetName: 'fleet-test' } },
+      '@nx/jest/plugin',
+    ]);
+    const scoped = treeWith([{ plugin: 'nx-fleet', include: ['libs/**'] }]);
+    expect(applyInit(scoped).registration).toBe('unchanged');
+    expect(readNxJson(scoped)?.plugins).toEqual([{ plugin: 'nx-fleet', include: ['libs/**'] }]);
+    expect(describeInit(applyInit(scoped))).toContain('  nx.json: nx-fleet already registered; nothing to change.');
+  });
+
   it.each([
     { gitignore: undefined, added: ['.nx/workspace-data/', '.nx/fleet/', '.nx/fleet-install-stamp', '.fleet/'] },
     { gitignore: 'node_modules\n/.nx\n', added: ['.fleet/'] },

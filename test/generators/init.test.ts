@@ -1,7 +1,7 @@
-// `nx g nx-fleet:init` end to end, as a user gets it: a fresh Nx 24 workspace written by the test,
-// nx-fleet installed with npm from the tarball `npm pack` makes, then the generator run through
-// the workspace's own nx: --dry-run writes nothing, the first run registers the plugin, nx show
-// projects and nx affected work, a second run changes no byte.
+// `nx add nx-fleet` / `nx g nx-fleet:init` end to end, as a user gets it: a fresh Nx 24 workspace
+// written by the test, then `nx add` with the tarball `npm pack` makes (nx add installs it with
+// npm and runs the init generator): nx show projects and nx affected work, a second run changes
+// no byte, --dry-run on the workspace as it was before writes nothing.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -27,8 +27,9 @@ function snapshot(root: string, rel = ''): Record<string, string> {
   return out;
 }
 
-describe('nx g nx-fleet:init on a fresh workspace, nx-fleet installed from its tarball', () => {
+describe('nx add nx-fleet (its tarball) and nx g nx-fleet:init on a fresh workspace', () => {
   let root: string;
+  let tarball: string;
   const run = (cmd: string, args: string[]) => {
     const r = spawnSync(cmd, args, {
       cwd: root,
@@ -79,7 +80,7 @@ describe('nx g nx-fleet:init on a fresh workspace, nx-fleet installed from its t
         name: '@acme/source',
         private: true,
         workspaces: ['packages/*'],
-        devDependencies: { nx: '24.0.6', typescript: '~6.0.3', 'nx-fleet': `file:./${packed}` },
+        devDependencies: { nx: '24.0.6', typescript: '~6.0.3' },
       }),
       'nx.json': json({
         $schema: './node_modules/nx/schemas/nx-schema.json',
@@ -116,39 +117,28 @@ describe('nx g nx-fleet:init on a fresh workspace, nx-fleet installed from its t
       fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
       fs.writeFileSync(path.join(root, f), c);
     }
-    // --offline cannot resolve the version ranges (npm needs the packuments); --prefer-offline
+    // --offline cannot resolve the version ranges (npm needs the packuments); prefer-offline
     // takes everything from npm's cache when it is there.
-    const install = run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts']);
+    const install = run('npm', ['install', '--ignore-scripts']);
     if (install.code !== 0) throw new Error(`npm install failed\n${install.out}`);
     git('init', '-q', '-b', 'main');
     git('add', '-A');
     git('commit', '-q', '-m', 'fresh workspace');
+    tarball = packed;
   }, 150_000);
   afterAll(() => {
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
 
-  it('installs the packed package, whose package.json leads nx to the init generator', () => {
-    const installed = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/nx-fleet/package.json'), 'utf8'));
-    expect(installed.generators).toBe('./generators.json');
-    expect(fs.lstatSync(path.join(root, 'node_modules/nx-fleet')).isSymbolicLink()).toBe(false);
-    const generators = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/nx-fleet/generators.json'), 'utf8'));
-    expect(fs.existsSync(path.join(root, 'node_modules/nx-fleet', generators.generators.init.schema))).toBe(true);
-    expect(nxOk('list', 'nx-fleet')).toMatch(/GENERATORS[\s\S]*\binit : /);
-  });
-
-  it('--dry-run prints the plan and writes nothing', () => {
-    const before = snapshot(root);
-    const out = nxOk('g', 'nx-fleet:init', '--dry-run');
-    expect(out).toContain('nx.json: registered nx-fleet');
-    expect(out).toMatch(/UPDATE nx\.json/);
-    expect(snapshot(root)).toEqual(before);
-  });
-
-  it('registers the plugin with detected options; nx show projects and nx affected work', () => {
-    const out = nxOk('g', 'nx-fleet:init');
+  it('nx add installs the tarball and runs init, which registers the plugin with detected options', () => {
+    const out = nxOk('add', `nx-fleet@file:./${tarball}`);
+    expect(out).toContain('Generating nx-fleet:init');
     expect(out).toContain('services/api/Dockerfile: build context services (from compose.yaml)');
     expect(out).toContain('Python (1 project: pip 1)');
+    expect(fs.lstatSync(path.join(root, 'node_modules/nx-fleet')).isSymbolicLink()).toBe(false);
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).devDependencies['nx-fleet']).toContain(
+      tarball,
+    );
     const nxJson = JSON.parse(fs.readFileSync(path.join(root, 'nx.json'), 'utf8'));
     expect(nxJson.plugins).toEqual([
       { plugin: 'nx-fleet', options: { docker: { projects: { 'services/api/Dockerfile': { context: 'services' } } } } },
@@ -156,12 +146,15 @@ describe('nx g nx-fleet:init on a fresh workspace, nx-fleet installed from its t
     expect(nxJson.namedInputs.production).toEqual(['default']); // the rest of nx.json kept
     const ignore = fs.readFileSync(path.join(root, '.gitignore'), 'utf8').split('\n');
     for (const e of ['.nx/workspace-data/', '.nx/fleet/', '.fleet/']) expect(ignore).toContain(e);
+    expect(nxOk('list', 'nx-fleet')).toMatch(/GENERATORS[\s\S]*\binit : /);
+  });
 
+  it('nx show projects and nx affected work with the plugin registered', () => {
     const projects = (JSON.parse(nxOk('show', 'projects', '--json')) as string[]).sort();
     expect(projects).toEqual(expect.arrayContaining(['@acme/app', '@acme/util', 'acme-py']));
     expect(projects.some((p) => p.includes('api'))).toBe(true);
     git('add', '-A');
-    git('commit', '-q', '-m', 'nx g nx-fleet:init');
+    git('commit', '-q', '-m', 'nx add nx-fleet');
     fs.appendFileSync(
       path.join(root, 'packages/util/src/index.ts'),
       'export const thrice = (n: number): number => n * 3;\n',
@@ -181,5 +174,16 @@ describe('nx g nx-fleet:init on a fresh workspace, nx-fleet installed from its t
     expect(out).not.toMatch(/^(UPDATE|CREATE) /m);
     expect(snapshot(root)).toEqual(before);
     console.log(`init e2e: ${Object.keys(before).length} workspace files compared byte for byte`);
+  });
+
+  it('--dry-run on the workspace as it was before init prints the plan and writes nothing', () => {
+    for (const f of ['nx.json', '.gitignore']) fs.writeFileSync(path.join(root, f), git('show', `HEAD~1:${f}`));
+    const before = snapshot(root);
+    const out = nxOk('g', 'nx-fleet:init', '--dry-run');
+    expect(out).toContain('nx.json: registered nx-fleet');
+    expect(out).toMatch(/^UPDATE nx\.json/m);
+    expect(out).toMatch(/^UPDATE \.gitignore/m);
+    expect(snapshot(root)).toEqual(before);
+    git('checkout', '--', 'nx.json', '.gitignore');
   });
 });

@@ -26,6 +26,8 @@ export interface WorkspaceFacts {
   diagnostics: InitDiagnostic[];
 }
 
+/** Folders never looked into, ignored or not: installed packages, virtualenvs, build and tool caches. */
+const SKIPPED = new Set(['node_modules', 'dist', '.git', '.nx', '.venv', 'venv', '__pycache__', '.tox', '.mypy_cache']);
 const TS_JS = /\.(?:[cm]?[jt]s|[jt]sx)$/;
 const TSCONFIG = /(?:^|\/)tsconfig(?:\.[^/]*)?\.json$/;
 const PYTHON_CONFIG = /(?:^|\/)(?:pyproject\.toml|setup\.py|setup\.cfg)$/;
@@ -47,7 +49,7 @@ export function detectWorkspace(tree: Tree): WorkspaceFacts {
   const pythonRoots = new Set<string>();
   const composeFiles: string[] = [];
   visitNotIgnoredFiles(tree, '', (file) => {
-    if (file.split('/').includes('node_modules')) return;
+    if (file.split('/').some((part) => SKIPPED.has(part))) return;
     const name = baseOf(file);
     if (TS_JS.test(name) || TSCONFIG.test(file)) facts.tsJsFiles++;
     else if (PYTHON_CONFIG.test(file)) pythonRoots.add(dirOf(file));

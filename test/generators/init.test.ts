@@ -152,7 +152,18 @@ describe('nx add nx-fleet (its tarball) and nx g nx-fleet:init on a fresh worksp
   it('nx show projects and nx affected work with the plugin registered', () => {
     const projects = (JSON.parse(nxOk('show', 'projects', '--json')) as string[]).sort();
     expect(projects).toEqual(expect.arrayContaining(['@acme/app', '@acme/util', 'acme-py']));
-    expect(projects.some((p) => p.includes('api'))).toBe(true);
+    // the context init took from compose.yaml is the one nx-fleet's docker-build uses
+    const api = JSON.parse(
+      nxOk(
+        'show',
+        'project',
+        projects.find((p) => p.includes('api'))!,
+        '--json',
+      ),
+    );
+    expect(api.targets['docker-build'].options.command).toMatch(
+      /docker build -f services\/api\/Dockerfile .* services$/,
+    );
     git('add', '-A');
     git('commit', '-q', '-m', 'nx add nx-fleet');
     fs.appendFileSync(

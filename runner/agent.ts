@@ -20,6 +20,7 @@ import { agentTakes } from './satisfies';
 import { runKeys } from './run-keys';
 import { endMarkedProcesses, newRunMark, RUN_MARK_ENV, waitDead } from './run-leftovers';
 import { withoutSecrets } from './secrets';
+import { otherLevelsInRedis } from './shared-redis';
 import { mintRunToken } from './run-token-client';
 import { verifyJob } from './sign';
 import { nxRunArgv, nxTaskArg } from './task-names';
@@ -128,6 +129,8 @@ export class Agent {
   private runToken: { runKey: string; token: string; expiresAt: number } | undefined;
   /** Isolated agents: the mark every process of the current run inherits (run-leftovers.ts). */
   private runMark = '';
+  /** The other levels last warned about (FLEET_REDIS_SHARED). */
+  private sharedWarned = '';
 
   constructor(private readonly o: AgentOptions) {
     this.id = o.id ?? `${os.hostname()}-${process.pid}`;
@@ -202,6 +205,29 @@ export class Agent {
       cpuWorkOnGpuAgents: this.o.cpuWorkOnGpuAgents ?? 'when-idle',
     };
     await this.redis.set(runKeys.agent(this.id), JSON.stringify(info), 'EX', this.o.heartbeatSeconds ?? 15);
+    if (this.isolate) await this.warnIfShared();
+  }
+
+  /**
+   * An isolating (untrusted) agent whose Redis also holds another level's agents or queues: its
+   * tasks, if they ever hold its Redis URL, reach that level's runs (run keys carry no level).
+   * Logged once per new set of levels, as a warning with a stable code.
+   */
+  private async warnIfShared(): Promise<void> {
+    const seen = await otherLevelsInRedis(this.redis, this.trust);
+    const levels = seen.levels.join(',');
+    if (!levels || levels === this.sharedWarned) return;
+    this.sharedWarned = levels;
+    this.o.log({
+      msg: 'WARNING: this Redis is shared with another trust level',
+      level: 'warn',
+      code: 'FLEET_REDIS_SHARED',
+      trust: this.trust,
+      otherLevels: seen.levels,
+      evidence: seen.evidence.slice(0, 10),
+      detail:
+        'run keys carry no trust level, so a task that reaches this Redis reads and deletes the other level’s runs; give pull-request agents a Redis of their own (docs/distributed.md#one-redis-per-trust-level)',
+    });
   }
 
   /** Sleeps up to `ms`, or until a job is added, a slot frees, or the agent stops. */

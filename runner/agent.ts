@@ -50,6 +50,12 @@ export interface AgentOptions {
   slots: number;
   id?: string;
   cpuWorkOnGpuAgents?: CpuWorkPolicy;
+  /**
+   * An isolating agent whose Redis holds another level's agents or queues (FLEET_REDIS_SHARED):
+   * `warn` logs it; `refuse` does not start, or stops (after its running tasks) when it appears
+   * later. Default `warn`.
+   */
+  sharedRedis?: 'warn' | 'refuse';
   maxAttempts?: number;
   /** How long a job stays locked to this agent without renewal (an agent that died is noticed after it). Default 30 s. */
   lockSeconds?: number;
@@ -129,8 +135,9 @@ export class Agent {
   private runToken: { runKey: string; token: string; expiresAt: number } | undefined;
   /** Isolated agents: the mark every process of the current run inherits (run-leftovers.ts). */
   private runMark = '';
-  /** The other levels last warned about (FLEET_REDIS_SHARED). */
+  /** The other levels last warned about (FLEET_REDIS_SHARED), and the refusal under `--shared-redis refuse`. */
   private sharedWarned = '';
+  private refusal: Error | undefined;
 
   constructor(private readonly o: AgentOptions) {
     this.id = o.id ?? `${os.hostname()}-${process.pid}`;
@@ -205,7 +212,7 @@ export class Agent {
       cpuWorkOnGpuAgents: this.o.cpuWorkOnGpuAgents ?? 'when-idle',
     };
     await this.redis.set(runKeys.agent(this.id), JSON.stringify(info), 'EX', this.o.heartbeatSeconds ?? 15);
-    if (this.isolate) await this.warnIfShared();
+    if (this.isolate) await this.checkShared();
   }
 
   /**
@@ -213,14 +220,27 @@ export class Agent {
    * tasks, if they ever hold its Redis URL, reach that level's runs (run keys carry no level).
    * Logged once per new set of levels, as a warning with a stable code.
    */
-  private async warnIfShared(): Promise<void> {
+  private async checkShared(): Promise<void> {
     const seen = await otherLevelsInRedis(this.redis, this.trust);
     const levels = seen.levels.join(',');
     if (!levels || levels === this.sharedWarned) return;
     this.sharedWarned = levels;
+    const refuse = this.o.sharedRedis === 'refuse';
+    if (refuse) {
+      this.refusal = Object.assign(
+        new Error(
+          `this Redis also serves trust level(s) ${seen.levels.join(', ')} (${seen.evidence.slice(0, 3).join('; ')}): an agent of level "${this.trust}" with --shared-redis refuse does not serve it; give it a Redis of its own`,
+        ),
+        { code: 'FLEET_REDIS_SHARED' },
+      );
+      this.stopping = true;
+      this.poke();
+    }
     this.o.log({
-      msg: 'WARNING: this Redis is shared with another trust level',
-      level: 'warn',
+      msg: refuse
+        ? 'REFUSING: this Redis is shared with another trust level'
+        : 'WARNING: this Redis is shared with another trust level',
+      level: refuse ? 'error' : 'warn',
       code: 'FLEET_REDIS_SHARED',
       trust: this.trust,
       otherLevels: seen.levels,
@@ -266,6 +286,11 @@ export class Agent {
   async run(): Promise<void> {
     await this.subscribe();
     await this.source.refresh();
+    if (this.isolate) await this.checkShared();
+    if (this.refusal) {
+      await this.close();
+      throw this.refusal;
+    }
     await this.heartbeat();
     this.o.log({
       msg: 'agent ready',
@@ -310,6 +335,10 @@ export class Agent {
       clearInterval(watchdog);
     }
     await Promise.all(this.inFlight);
+    if (this.refusal) {
+      await this.close();
+      throw this.refusal;
+    }
   }
 
   async stop(): Promise<void> {

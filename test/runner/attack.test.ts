@@ -254,3 +254,18 @@ describe('an untrusted task that tries every token and key it can read', () => {
     }
   }, 240_000);
 });
+
+describe('an untrusted agent on a Redis shared with the trusted level', () => {
+  it('with --shared-redis refuse (FLEET_SHARED_REDIS) does not start: FLEET_REDIS_SHARED, never ready', async () => {
+    const a = cluster.startAgent({ id: 'pr-refuse', trust: 'untrusted', env: { FLEET_SHARED_REDIS: 'refuse' } });
+    const timer = setTimeout(() => void a.process.stop(1000), 45_000);
+    const code = await a.process.exited;
+    clearTimeout(timer);
+    const out = a.process.output();
+    expect(code, out).not.toBe(0);
+    expect(out).toContain('[FLEET_REDIS_SHARED]');
+    expect(out).toContain('agent trusted-a (trusted)');
+    expect(out).not.toContain('agent ready');
+    console.log(`shared redis: untrusted agent with refuse exited ${code} without serving`);
+  }, 60_000);
+});

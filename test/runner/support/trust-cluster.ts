@@ -141,7 +141,8 @@ export class TrustCluster {
     if (!ok) throw new Error(`agents did not start:\n${this.agentLogs()}`);
   }
 
-  private startAgent(s: TrustAgentSpec): TrustAgent {
+  /** Starts one agent without waiting for it. */
+  startAgent(s: TrustAgentSpec): TrustAgent {
     const clone = agentClone(this.bare);
     this.temp.push(clone.root);
     const home = this.tempDir('fleet-agent-home-');

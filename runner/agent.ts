@@ -20,6 +20,7 @@ import { agentTakes } from './satisfies';
 import { runKeys } from './run-keys';
 import { endMarkedProcesses, newRunMark, RUN_MARK_ENV, waitDead } from './run-leftovers';
 import { withoutSecrets } from './secrets';
+import { otherLevelsInRedis } from './shared-redis';
 import { mintRunToken } from './run-token-client';
 import { verifyJob } from './sign';
 import { nxRunArgv, nxTaskArg } from './task-names';
@@ -49,6 +50,12 @@ export interface AgentOptions {
   slots: number;
   id?: string;
   cpuWorkOnGpuAgents?: CpuWorkPolicy;
+  /**
+   * An isolating agent whose Redis holds another level's agents or queues (FLEET_REDIS_SHARED):
+   * `warn` logs it; `refuse` does not start, or stops (after its running tasks) when it appears
+   * later. Default `warn`.
+   */
+  sharedRedis?: 'warn' | 'refuse';
   maxAttempts?: number;
   /** How long a job stays locked to this agent without renewal (an agent that died is noticed after it). Default 30 s. */
   lockSeconds?: number;
@@ -128,6 +135,9 @@ export class Agent {
   private runToken: { runKey: string; token: string; expiresAt: number } | undefined;
   /** Isolated agents: the mark every process of the current run inherits (run-leftovers.ts). */
   private runMark = '';
+  /** The other levels last warned about (FLEET_REDIS_SHARED), and the refusal under `--shared-redis refuse`. */
+  private sharedWarned = '';
+  private refusal: Error | undefined;
 
   constructor(private readonly o: AgentOptions) {
     this.id = o.id ?? `${os.hostname()}-${process.pid}`;
@@ -202,6 +212,42 @@ export class Agent {
       cpuWorkOnGpuAgents: this.o.cpuWorkOnGpuAgents ?? 'when-idle',
     };
     await this.redis.set(runKeys.agent(this.id), JSON.stringify(info), 'EX', this.o.heartbeatSeconds ?? 15);
+    if (this.isolate) await this.checkShared();
+  }
+
+  /**
+   * An isolating (untrusted) agent whose Redis also holds another level's agents or queues: its
+   * tasks, if they ever hold its Redis URL, reach that level's runs (run keys carry no level).
+   * Logged once per new set of levels, as a warning with a stable code.
+   */
+  private async checkShared(): Promise<void> {
+    const seen = await otherLevelsInRedis(this.redis, this.trust);
+    const levels = seen.levels.join(',');
+    if (!levels || levels === this.sharedWarned) return;
+    this.sharedWarned = levels;
+    const refuse = this.o.sharedRedis === 'refuse';
+    if (refuse) {
+      this.refusal = Object.assign(
+        new Error(
+          `this Redis also serves trust level(s) ${seen.levels.join(', ')} (${seen.evidence.slice(0, 3).join('; ')}): an agent of level "${this.trust}" with --shared-redis refuse does not serve it; give it a Redis of its own`,
+        ),
+        { code: 'FLEET_REDIS_SHARED' },
+      );
+      this.stopping = true;
+      this.poke();
+    }
+    this.o.log({
+      msg: refuse
+        ? 'REFUSING: this Redis is shared with another trust level'
+        : 'WARNING: this Redis is shared with another trust level',
+      level: refuse ? 'error' : 'warn',
+      code: 'FLEET_REDIS_SHARED',
+      trust: this.trust,
+      otherLevels: seen.levels,
+      evidence: seen.evidence.slice(0, 10),
+      detail:
+        'run keys carry no trust level, so a task that reaches this Redis reads and deletes the other level’s runs; give pull-request agents a Redis of their own (docs/distributed.md#one-redis-per-trust-level)',
+    });
   }
 
   /** Sleeps up to `ms`, or until a job is added, a slot frees, or the agent stops. */
@@ -240,6 +286,11 @@ export class Agent {
   async run(): Promise<void> {
     await this.subscribe();
     await this.source.refresh();
+    if (this.isolate) await this.checkShared();
+    if (this.refusal) {
+      await this.close();
+      throw this.refusal;
+    }
     await this.heartbeat();
     this.o.log({
       msg: 'agent ready',
@@ -284,6 +335,10 @@ export class Agent {
       clearInterval(watchdog);
     }
     await Promise.all(this.inFlight);
+    if (this.refusal) {
+      await this.close();
+      throw this.refusal;
+    }
   }
 
   async stop(): Promise<void> {

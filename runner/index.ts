@@ -48,4 +48,6 @@ export type { GitState } from './git-state';
 export { resolveTaskUser } from './task-user';
 export type { TaskUser } from './task-user';
 export { withoutSecrets } from './secrets';
+export { otherLevelsInRedis } from './shared-redis';
+export type { SharedRedis } from './shared-redis';
 export { resolveNxBin } from './nx-task';

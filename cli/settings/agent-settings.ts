@@ -28,6 +28,7 @@ export interface AgentSettings {
   workdir: string;
   id?: string;
   cpuWorkOnGpuAgents: CpuWorkPolicy;
+  sharedRedis: 'warn' | 'refuse';
   maxAttempts: number;
   lockSeconds: number;
   abandonAfterSeconds: number;
@@ -112,6 +113,16 @@ const S = {
     type: t.oneOf(['never', 'when-idle', 'always'] as const),
     default: 'when-idle' as const,
     description: 'whether an agent with GPUs takes tasks that need none',
+  }),
+  sharedRedis: setting({
+    key: 'sharedRedis',
+    flag: '--shared-redis',
+    valueName: '<warn|refuse>',
+    env: 'FLEET_SHARED_REDIS',
+    type: t.oneOf(['warn', 'refuse'] as const),
+    default: 'warn' as const,
+    description:
+      'an isolating agent whose Redis holds another trust level’s agents or queues: log `FLEET_REDIS_SHARED`, or refuse to start (and stop when it appears later)',
   }),
   maxAttempts: MAX_ATTEMPTS,
   lockTimeout: setting({
@@ -205,6 +216,7 @@ export const agentSettings = defineCommandSettings<AgentSettings>({
     workdir: v.workdir as string,
     id: v.id as string | undefined,
     cpuWorkOnGpuAgents: v.cpuWorkOnGpuAgents as CpuWorkPolicy,
+    sharedRedis: v.sharedRedis as 'warn' | 'refuse',
     maxAttempts: v.maxAttempts as number,
     lockSeconds: v.lockTimeout as number,
     abandonAfterSeconds: v.abandonAfter as number,

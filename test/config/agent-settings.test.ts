@@ -28,6 +28,7 @@ const SAMPLES: Record<string, Sample> = {
   workdir: { valid: ['/a', '/b'] },
   id: { valid: ['a1', 'a2'] },
   cpuWorkOnGpuAgents: { valid: ['never', 'always'], invalid: 'sometimes' },
+  sharedRedis: { valid: ['refuse', 'warn'], invalid: 'maybe' },
   maxAttempts: { valid: ['2', '4'], invalid: 'three' },
   lockTimeout: { valid: ['30', '1m'], invalid: '0s' },
   abandonAfter: { valid: ['60', '2m'], invalid: 'later' },
@@ -65,6 +66,7 @@ describe('fleet agent settings', () => {
       abandonAfterSeconds: 60,
       installCommand: 'auto',
       cpuWorkOnGpuAgents: 'when-idle',
+      sharedRedis: 'warn',
       warmNx: true,
       labels: [],
     });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +12,7 @@ import { agentClone, BUILD_DEPS, dteWorkspace } from './support/dte-fixture';
 import { fakeNvidiaSmiDir } from './support/fake-gpu-tools';
 import { levelKeys } from './support/keys';
 import { startFleet, waitUntil, type FleetProcess } from './support/processes';
+import { redisUrlFileEnv } from './support/redis-url-file';
 
 const KEYS = levelKeys();
 let redis: RedisProcess;
@@ -23,6 +24,9 @@ const temp: string[] = [];
 const pidDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-dte-pids-'));
 const releaseFile = path.join(pidDir, 'release-slow');
 temp.push(pidDir);
+/** Agents read the Redis URL (with its password) from a file here, not from argv. */
+const redisDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-dte-redis-'));
+temp.push(redisDir);
 
 function startAgent(id: string, gpus: number): FleetProcess {
   const clone = agentClone(bare);
@@ -38,11 +42,10 @@ function startAgent(id: string, gpus: number): FleetProcess {
     PID_DIR: pidDir,
     RELEASE_FILE: releaseFile,
     NX_ISOLATE_PLUGINS: 'false',
+    ...redisUrlFileEnv(redisDir, redis.url),
   });
   const args = [
     'agent',
-    '--redis',
-    redis.url,
     '--cache',
     cache.url,
     '--slots',
@@ -80,7 +83,7 @@ async function fleetRun(args: string[]): Promise<{ code: number | null; output: 
 }
 
 beforeAll(async () => {
-  redis = await startRedis();
+  redis = await startRedis({ password: randomBytes(18).toString('base64url') });
   const store = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-dte-cache-'));
   temp.push(store);
   cache = await startServe(['--store', `fs:${store}`]);

@@ -8,21 +8,25 @@ export interface RedisProcess {
   stop(): Promise<void>;
 }
 
-/** A real redis-server on a free loopback port, no persistence; stopped by its PID. */
-export async function startRedis(): Promise<RedisProcess> {
+/**
+ * A real redis-server on a free loopback port, no persistence; stopped by its PID. With a
+ * password (`requirepass`), the URL carries it and every unauthenticated command gets NOAUTH.
+ * The password goes to redis-server on stdin (a config file `-`), never in its argv.
+ */
+export async function startRedis(opts: { password?: string } = {}): Promise<RedisProcess> {
   const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const child = spawn('redis-server', opts.password ? ['-', ...args] : args, {
+    stdio: [opts.password ? 'pipe' : 'ignore', 'ignore', 'ignore'],
+  });
+  if (opts.password) child.stdin!.end(`requirepass "${opts.password}"\n`);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   for (let i = 0; i < 100; i++) {
     if (await canConnect(port)) break;
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${opts.password ? `:${opts.password}@` : ''}127.0.0.1:${port}`,
     pid: child.pid!,
     stop: async () => {
       if (child.exitCode === null) process.kill(child.pid!, 'SIGTERM');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,6 +9,7 @@ import { agentClone } from './dte-fixture';
 import { fakeNvidiaSmiDir } from './fake-gpu-tools';
 import { levelKeys } from './keys';
 import { startFleet, waitUntil, type FleetProcess } from './processes';
+import { redisUrlFileEnv } from './redis-url-file';
 
 /** The trusted level's key pair of this cluster (one per test file). */
 export const KEYS = levelKeys();
@@ -48,7 +50,7 @@ export interface RunResult {
 }
 
 /**
- * A real redis-server, a real `fleet cache serve` (fs store), and `fleet agent` processes, each in
+ * A real redis-server (with a password, which agents read from a file), a real `fleet cache serve` (fs store), and `fleet agent` processes, each in
  * its own clone of the fixture's bare origin with a fake nvidia-smi first on PATH.
  */
 export class Cluster {
@@ -60,7 +62,7 @@ export class Cluster {
   constructor(private readonly bare: string) {}
 
   async start(): Promise<this> {
-    this.redis = await startRedis();
+    this.redis = await startRedis({ password: randomBytes(18).toString('base64url') });
     const store = this.tempDir('fleet-cluster-cache-');
     this.cache = await startServe(['--store', `fs:${store}`]);
     return this;
@@ -91,12 +93,11 @@ export class Cluster {
       ...KEYS.agentEnv,
       PATH: [smi, ...(s.path ?? []), process.env.PATH].join(path.delimiter),
       ...FAST_NX,
+      ...redisUrlFileEnv(this.tempDir('fleet-cluster-agent-'), this.redis.url),
       ...s.env,
     });
     const args = [
       'agent',
-      '--redis',
-      this.redis.url,
       '--cache',
       this.cache.url,
       '--slots',

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,9 +9,11 @@ import { startRedis, type RedisProcess } from '../../cache/support/redis-server'
 import { agentClone } from './dte-fixture';
 import { levelKeys, type LevelKeys } from './keys';
 import { startFleet, waitUntil, type FleetProcess } from './processes';
+import { redisUrlFileEnv } from './redis-url-file';
 
 /**
- * Trust levels end to end: a real redis-server, a real `fleet cache serve --tokens` (a trusted
+ * Trust levels end to end: a real redis-server with a password (agents read the URL from a file in
+ * their home, never from argv), a real `fleet cache serve --tokens` (a trusted
  * writer of `main`, a trusted read-only token, a write mint for untrusted agents, a read mint for
  * untrusted coordinators) and `fleet agent` processes of either level, each in its own clone and
  * with a home of its own (0700) holding its secrets as an operator would keep them.
@@ -38,7 +41,7 @@ export interface TrustAgent {
   process: FleetProcess;
   /** The agent's clone (its --workdir). */
   workdir: string;
-  /** The agent's HOME (0700): its public key, a copy of its token, a git config. */
+  /** The agent's HOME (0700): its public key, the Redis URL file, a copy of its token, a git config. */
   home: string;
 }
 
@@ -106,7 +109,7 @@ export class TrustCluster {
   }
 
   async start(): Promise<this> {
-    this.redis = await startRedis();
+    this.redis = await startRedis({ password: randomBytes(18).toString('base64url') });
     const dir = this.tempDir('fleet-trust-cache-');
     const file = path.join(dir, 'tokens.yaml');
     const create = (name: string, args: string[]): string => {
@@ -138,7 +141,8 @@ export class TrustCluster {
     if (!ok) throw new Error(`agents did not start:\n${this.agentLogs()}`);
   }
 
-  private startAgent(s: TrustAgentSpec): TrustAgent {
+  /** Starts one agent without waiting for it. */
+  startAgent(s: TrustAgentSpec): TrustAgent {
     const clone = agentClone(this.bare);
     this.temp.push(clone.root);
     const home = this.tempDir('fleet-agent-home-');
@@ -158,6 +162,7 @@ export class TrustCluster {
     const env: NodeJS.ProcessEnv = {
       ...clone.env({ AGENT_NAME: s.id, NX_ISOLATE_PLUGINS: 'false', HOME: home }),
       FLEET_TRUST: s.trust,
+      ...redisUrlFileEnv(home, this.redis.url),
       ...s.env,
     };
     delete env.FLEET_PUBLIC_KEY;
@@ -165,8 +170,6 @@ export class TrustCluster {
     else env.FLEET_CACHE_MINT_TOKEN = token;
     const args = [
       'agent',
-      '--redis',
-      this.redis.url,
       '--cache',
       this.cache.url,
       '--trust',

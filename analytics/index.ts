@@ -1,0 +1,14 @@
+/** The run history: store, recording, explanations, flaky and critical-path analysis. */
+export { recordRun } from './record-run';
+export type { RecordOutcome, RecordRunOptions } from './record-run';
+export type { HookContext } from './hook-context';
+export { loadSqlite } from './load-sqlite';
+export { openRunStore, RunStore } from './run-store';
+export {
+  resolveHistorySettings,
+  historyOptionsFromEnv,
+  parseStrictBoolean,
+  DEFAULT_HISTORY_DB,
+} from './history-settings';
+export type { HistorySettings, RawHistoryOptions } from './history-settings';
+export * from './types';

@@ -12,3 +12,11 @@ export {
 } from './history-settings';
 export type { HistorySettings, RawHistoryOptions } from './history-settings';
 export * from './types';
+export { explainTask } from './explain-task';
+export type { Explanation, ExplainResult, RunRef } from './explain-task';
+export { formatExplanation, describeRun } from './format-explanation';
+export { loadNxInternals } from './nx-internals';
+export type { NxInternals } from './nx-internals';
+export { openHistoryForQuery, findWorkspaceRoot } from './open-history';
+export type { HistoryForQuery, RawQueryOptions } from './open-history';
+export type { ManifestDiff, ChangedFile } from './diff-manifests';

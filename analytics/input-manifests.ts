@@ -1,4 +1,5 @@
 import type { NxInternals, NxProjectGraph, NxTaskGraph, NxTaskLike } from './nx-internals';
+import { canonicalJson } from './content-blob';
 import type { InputManifest } from './types';
 
 export interface ManifestRequest {
@@ -32,6 +33,7 @@ export async function computeInputManifests(req: ManifestRequest): Promise<Map<s
       runtime: [...inp.runtime].sort(),
       external: [...inp.external].sort(),
       depOutputs: [...inp.depOutputs].sort(),
+      command: commandOf(graph, taskGraph.tasks[id]),
     });
   }
   return out;
@@ -64,4 +66,18 @@ function taskGraphFor(req: ManifestRequest): NxTaskGraph {
   }
   merged.roots = Object.keys(merged.tasks).filter((id) => !(merged.dependencies[id] ?? []).length);
   return merged;
+}
+
+/** The target's executor and options (with the task's configuration), canonical JSON. */
+export function commandOf(graph: NxProjectGraph, task: NxTaskLike): string | undefined {
+  const target = graph.nodes[task.target.project]?.data.targets?.[task.target.target] as
+    { executor?: string; command?: string; options?: unknown; configurations?: Record<string, unknown> } | undefined;
+  if (!target) return undefined;
+  const configuration = task.target.configuration;
+  return canonicalJson({
+    executor: target.executor ?? null,
+    command: target.command ?? null,
+    options: target.options ?? null,
+    configuration: configuration ? (target.configurations?.[configuration] ?? null) : null,
+  });
 }

@@ -17,11 +17,18 @@ export interface NxTaskLike {
   target: { project: string; target: string; configuration?: string };
 }
 
+export type TaskEdge = string | { id: string };
+
+export function edgeId(e: TaskEdge): string {
+  return typeof e === 'string' ? e : e.id;
+}
+
 export interface NxTaskGraph {
   roots: string[];
   tasks: Record<string, NxTaskLike>;
-  dependencies: Record<string, string[]>;
-  continuousDependencies: Record<string, string[]>;
+  /** Nx 24: edges `{id}`; older: ids. */
+  dependencies: Record<string, Array<TaskEdge>>;
+  continuousDependencies: Record<string, Array<TaskEdge>>;
 }
 
 export interface NxHashInputs {
@@ -39,6 +46,7 @@ export interface NxHashInputs {
  * output; they are not public API, so every use is guarded and a failure is data.
  */
 export interface NxInternals {
+  readNxJson(root: string): unknown;
   readCachedProjectGraph(): NxProjectGraph;
   createProjectGraphAsync(): Promise<NxProjectGraph>;
   workspaceFiles(
@@ -56,6 +64,8 @@ export interface NxInternals {
   ): Record<string, NxHashInputs>;
   /** Nx's content hash of a file on disk (to check git's copy of an old file against a record). */
   hashFile(file: string): string | null;
+  /** Nx's hash of strings (environment values and runtime outputs are hashed this way). */
+  hashArray(items: string[]): string;
 }
 
 /** Loads the internals from the `nx` that `workspaceRoot` resolves. Throws when they are not there. */
@@ -66,6 +76,7 @@ export function loadNxInternals(workspaceRoot: string): NxInternals {
     readCachedProjectGraph(): NxProjectGraph;
     createProjectGraphAsync(o?: unknown): Promise<NxProjectGraph>;
   };
+  const nxJsonMod = req('config/nx-json.js') as { readNxJson(root: string): unknown };
   const ctx = req('utils/workspace-context.js') as {
     getNxWorkspaceFilesFromContext(
       root: string,
@@ -95,6 +106,7 @@ export function loadNxInternals(workspaceRoot: string): NxInternals {
       inspectInputs(plans: unknown): Record<string, NxHashInputs>;
     };
     hashFile(file: string): string | null;
+    hashArray(items: string[]): string;
   };
   const transform = req('native/transform-objects.js') as { transformProjectGraphForRust(g: unknown): unknown };
   const taskGraphMod = req('tasks-runner/create-task-graph.js') as {
@@ -115,6 +127,7 @@ export function loadNxInternals(workspaceRoot: string): NxInternals {
   ] as const)
     if (typeof fn !== 'function') throw new Error(`this nx has no ${name} (nx-fleet reads inputs through it)`);
   return {
+    readNxJson: (root) => nxJsonMod.readNxJson(root),
     readCachedProjectGraph: () => devkit.readCachedProjectGraph(),
     createProjectGraphAsync: () => devkit.createProjectGraphAsync({ exitOnError: false }),
     async workspaceFiles(root, graph) {
@@ -137,5 +150,6 @@ export function loadNxInternals(workspaceRoot: string): NxInternals {
       return inspector.inspectInputs(planner.getPlansReference(taskIds, taskGraph));
     },
     hashFile: (file) => native.hashFile(file),
+    hashArray: (items) => native.hashArray(items),
   };
 }

@@ -22,6 +22,11 @@ export interface InputManifest {
   runtime: string[];
   external: string[];
   depOutputs: string[];
+  /**
+   * What the task runs: the target's executor and options (and the configuration's), as
+   * canonical JSON. Optional: runs recorded without a project graph lack it.
+   */
+  command?: string;
 }
 
 /** One task of one run. */

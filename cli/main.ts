@@ -6,6 +6,7 @@ import { registerCacheCommand } from './commands/cache';
 import { registerHardwareCommand } from './commands/hardware';
 import { registerAgentCommand } from './commands/agent';
 import { registerRunCommand } from './commands/run';
+import { registerExplainCommand } from './commands/explain';
 
 /** Builds the `fleet` program. Each command lives in cli/commands/<name>.ts and registers itself here. */
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerHardwareCommand(program);
   registerAgentCommand(program);
   registerRunCommand(program);
+  registerExplainCommand(program);
   return program;
 }
 

@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS task_runs (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS task_runs_task ON task_runs (task, start_ms);
 CREATE INDEX IF NOT EXISTS task_runs_hash ON task_runs (hash);
+CREATE INDEX IF NOT EXISTS task_runs_start ON task_runs (start_ms);
 CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
 `;
 

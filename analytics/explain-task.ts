@@ -9,6 +9,8 @@ import type { InputManifest, StoredTaskRun } from './types';
 /** The run an explanation compares with (or the run that produced a cache hit). */
 export interface RunRef {
   runId: string;
+  /** The central store's namespace of the run (absent for local runs). */
+  namespace?: string;
   hash: string;
   cache: string;
   status: string;
@@ -44,6 +46,8 @@ export interface ExplainRequest {
   taskId: string;
   since?: string;
   env: NodeJS.ProcessEnv;
+  /** The central store's producer lookup, for cache hits whose producer this store lacks. */
+  producerLookup?: (hash: string) => Promise<RunRef | null>;
 }
 
 /** Compares a task's current inputs with its last recorded run (or the run `since`). */
@@ -90,6 +94,14 @@ export async function explainTask(req: ExplainRequest): Promise<ExplainResult> {
   addLineCounts(req.workspaceRoot, ref.commit, diff.changed, (f) => oldHashes.get(f), req.internals.hashFile);
   const producerRun = base.run.cache === 'miss' ? null : req.store!.producerOf(base.run.hash);
   const notes: string[] = [];
+  let producer = producerRun ? toRef(req.store!, producerRun) : null;
+  if (!producer && base.run.cache !== 'miss' && req.producerLookup) {
+    try {
+      producer = await req.producerLookup(base.run.hash);
+    } catch (err) {
+      notes.push(`central store: ${(err as Error).message}`);
+    }
+  }
   if (!details) notes.push('the recorded run has no hashDetails: environment and runtime values not compared');
   if (old.command === undefined) notes.push('the recorded run has no command: not compared');
   return {
@@ -97,7 +109,7 @@ export async function explainTask(req: ExplainRequest): Promise<ExplainResult> {
     explanation: {
       task: req.taskId,
       baseline: ref,
-      producer: producerRun ? toRef(req.store!, producerRun) : null,
+      producer,
       identical: isEmptyDiff(diff),
       diff,
       dependencies: dependencyChanges(graph, taskGraph, task.id, project, diff),

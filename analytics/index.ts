@@ -27,3 +27,7 @@ export type { CriticalPath, WorkerIdle, TimedTask } from './critical-path';
 export { runStats, trendStats } from './run-stats';
 export type { RunStats, DayTrend } from './run-stats';
 export { taskDepsFor } from './task-deps';
+export { CentralHistory, runRecordProblem } from './central-history';
+export type { CentralTaskRun } from './central-history';
+export { fetchProducer } from './remote-history';
+export { sendOutbox, postRuns } from './send-outbox';

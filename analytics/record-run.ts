@@ -6,6 +6,7 @@ import { asStatus, cacheSourceOf, type HookContext } from './hook-context';
 import { computeInputManifests } from './input-manifests';
 import { loadSqlite } from './load-sqlite';
 import { loadNxInternals, type NxInternals } from './nx-internals';
+import { enqueueOutbox, startOutboxSender } from './history-outbox';
 import { drainPending, spoolPending } from './pending-runs';
 import { openRunStore, storeFailureCode } from './run-store';
 import { RECORD_FORMAT, type InputManifest, type RunRecord, type TaskRunRecord } from './types';
@@ -84,6 +85,12 @@ export async function recordRun(ctx: HookContext, opts: RecordRunOptions): Promi
         };
       }
       drainPending(resolved.settings.dbPath, store);
+      if (resolved.settings.remote) {
+        // Known manifests go by their content address; the central store has them from their producer.
+        for (const t of run.tasks) if (!t.manifest) t.manifestId = known.get(t.hash) ?? null;
+        enqueueOutbox(resolved.settings.dbPath, run);
+        startOutboxSender(resolved.settings.dbPath, resolved.settings.remote, opts.env);
+      }
       return {
         code: 'RECORDED',
         runId: run.runId,

@@ -130,6 +130,7 @@ export class RunStore {
     );
     const taskRow = db.prepare('SELECT id FROM tasks WHERE task_id = ?');
     const insertBlob = db.prepare('INSERT OR IGNORE INTO blobs (id, body) VALUES (?, ?)');
+    const blobExists = db.prepare('SELECT 1 FROM blobs WHERE id = ?');
     const insertTaskRun =
       db.prepare(`INSERT OR REPLACE INTO task_runs (run, task, attempt, hash, status, cache, start_ms,
       end_ms, exit_code, output_bytes, details_id, manifest_id, agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -151,6 +152,7 @@ export class RunStore {
         insertTask.run(t.taskId, t.project, t.target, t.configuration);
         const taskId = (taskRow.get(t.taskId) as { id: number }).id;
         let manifestId = knownManifests.get(t.hash) ?? null;
+        if (!manifestId && t.manifestId && blobExists.get(t.manifestId)) manifestId = t.manifestId;
         if (t.manifest) {
           const blob = encodeBlob('m', t.manifest);
           insertBlob.run(blob.id, blob.body);
@@ -202,7 +204,9 @@ export class RunStore {
   }
 
   /** Runs, newest first. */
-  listRuns(q: { limit?: number; branch?: string; runId?: string; before?: number } = {}): RunSummary[] {
+  listRuns(
+    q: { limit?: number; branch?: string; runId?: string; before?: number; namespaces?: string[] } = {},
+  ): RunSummary[] {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (clause: string, value: unknown): void => {
@@ -212,6 +216,10 @@ export class RunStore {
     if (q.runId) add('r.run_id = ?', q.runId);
     if (q.branch) add('r.branch = ?', q.branch);
     if (q.before !== undefined) add('r.start_ms < ?', q.before);
+    if (q.namespaces) {
+      where.push(`r.namespace IN (${q.namespaces.map(() => '?').join(',') || "''"})`);
+      params.push(...q.namespaces);
+    }
     const rows = this.db
       .prepare(
         `SELECT r.run_id, r.namespace, r.command, r.branch, r.commit_sha, r.machine, r.start_ms, r.end_ms,
@@ -248,25 +256,40 @@ export class RunStore {
   }
 
   /** A task's runs, newest first; `beforeRun` keeps only runs older than that one. */
-  taskHistory(taskId: string, q: { limit?: number; withManifest?: boolean; runId?: string } = {}): StoredTaskRun[] {
+  taskHistory(
+    taskId: string,
+    q: { limit?: number; withManifest?: boolean; runId?: string; namespaces?: string[] } = {},
+  ): StoredTaskRun[] {
+    const ns = q.namespaces ? `AND r.namespace IN (${q.namespaces.map(() => '?').join(',') || "''"})` : '';
     const rows = this.db
       .prepare(
         `SELECT ${TASK_RUN_COLUMNS} FROM task_runs tr JOIN tasks t ON t.id = tr.task JOIN runs r ON r.id = tr.run
-        WHERE t.task_id = ? ${q.withManifest ? 'AND tr.manifest_id IS NOT NULL' : ''} ${q.runId ? 'AND r.run_id = ?' : ''}
+        WHERE t.task_id = ? ${q.withManifest ? 'AND tr.manifest_id IS NOT NULL' : ''} ${q.runId ? 'AND r.run_id = ?' : ''} ${ns}
         ORDER BY r.start_ms DESC, r.id DESC, tr.attempt DESC LIMIT ?`,
       )
-      .all(...[taskId, ...(q.runId ? [q.runId] : []), q.limit ?? 20]) as TaskRunRow[];
+      .all(...[taskId, ...(q.runId ? [q.runId] : []), ...(q.namespaces ?? []), q.limit ?? 20]) as TaskRunRow[];
     return rows.map(toStoredTaskRun);
   }
 
-  /** The first run that executed (cache miss) a hash: the producer of its cache entry. */
-  producerOf(hash: string): StoredTaskRun | null {
-    const row = this.db
-      .prepare(
-        `SELECT ${TASK_RUN_COLUMNS} FROM task_runs tr JOIN tasks t ON t.id = tr.task JOIN runs r ON r.id = tr.run
-        WHERE tr.hash = ? AND tr.cache = 'miss' AND tr.status = 'success' ORDER BY r.start_ms LIMIT 1`,
-      )
-      .get(hash) as TaskRunRow | undefined;
-    return row ? toStoredTaskRun(row) : null;
+  /**
+   * The first run that executed (cache miss) a hash: the producer of its cache entry. With
+   * namespaces, in their order, as the cache reads them: the first that has it produced it.
+   */
+  producerOf(hash: string, namespaces?: string[]): StoredTaskRun | null {
+    const stmt = this.db.prepare(`SELECT ${TASK_RUN_COLUMNS} FROM task_runs tr JOIN tasks t ON t.id = tr.task
+      JOIN runs r ON r.id = tr.run WHERE tr.hash = ? AND tr.cache = 'miss' AND tr.status = 'success'
+      ${namespaces ? 'AND r.namespace = ?' : ''} ORDER BY r.start_ms LIMIT 1`);
+    for (const ns of namespaces ?? [null]) {
+      const row = stmt.get(...(ns === null ? [hash] : [hash, ns])) as TaskRunRow | undefined;
+      if (row) return toStoredTaskRun(row);
+    }
+    return null;
+  }
+
+  /** The namespace a run id is stored under, if any. */
+  namespaceOf(runId: string): string | null {
+    const row = this.db.prepare('SELECT namespace FROM runs WHERE run_id = ?').get(runId) as
+      { namespace: string } | undefined;
+    return row?.namespace ?? null;
   }
 }

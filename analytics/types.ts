@@ -47,6 +47,8 @@ export interface TaskRunRecord {
   hashDetails: HashDetails | null;
   /** Present when it was computed for this run (or is known from an earlier run of the hash). */
   manifest: InputManifest | null;
+  /** The manifest's content address when it was computed by an earlier run (sent instead of it). */
+  manifestId?: string | null;
   /** Distributed runs: the agent that ran it, the attempt number. */
   agent?: string | null;
   attempt?: number | null;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { explainTask, formatExplanation, loadNxInternals, openHistoryForQuery } from '../../analytics';
+import { explainTask, fetchProducer, formatExplanation, loadNxInternals, openHistoryForQuery } from '../../analytics';
 import { fail } from './cli-options';
 
 /** `fleet explain <project:target> [--since RUN] [--json]`: what differs from the recorded run. */
@@ -24,6 +24,7 @@ export function registerExplainCommand(program: Command): void {
           taskId,
           since: o.since,
           env: process.env,
+          producerLookup: h.settings.remote ? (hash) => fetchProducer(h.settings.remote!, hash) : undefined,
         });
         if (!r.ok) return fail(r.message, r.code);
         if (h.note) r.explanation.notes.push(h.note);

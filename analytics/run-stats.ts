@@ -67,19 +67,19 @@ export interface DayTrend {
   executedMs: number;
 }
 
-/** Daily trends over the window (UTC days), newest first. */
+/**
+ * Daily trends over the window (UTC days, whole days: the day the window starts in is
+ * included), newest first, from the rollups record() keeps.
+ */
 export function trendStats(store: RunStore, q: { days: number; now?: number; target?: string }): DayTrend[] {
-  const since = (q.now ?? Date.now()) - q.days * 86_400_000;
+  const since = new Date((q.now ?? Date.now()) - q.days * 86_400_000).toISOString().slice(0, 10);
+  const until = new Date(q.now ?? Date.now()).toISOString().slice(0, 10);
   const rows = store.db
     .prepare(
-      `SELECT date(tr.start_ms / 1000, 'unixepoch') AS day, count(DISTINCT tr.run) AS runs, count(*) AS task_runs,
-         sum(tr.cache = 'miss') AS executed, sum(tr.cache IN ('local', 'remote')) AS hits,
-         sum(tr.status = 'failure') AS failures, sum(CASE WHEN tr.cache = 'miss' THEN coalesce(tr.end_ms - tr.start_ms, 0) ELSE 0 END) AS ms
-       FROM task_runs tr ${q.target ? 'JOIN tasks t ON t.id = tr.task' : ''}
-       WHERE tr.start_ms >= ? ${q.target ? 'AND t.target = ?' : ''}
-       GROUP BY day ORDER BY day DESC`,
+      `SELECT day, runs, task_runs, executed, hits, failures, executed_ms FROM day_stats
+       WHERE target = ? AND day >= ? AND day <= ? ORDER BY day DESC`,
     )
-    .all(...[since, ...(q.target ? [q.target] : [])]) as Array<Record<string, number | string>>;
+    .all(q.target ?? '*', since, until) as Array<Record<string, number | string>>;
   return rows.map((r) => {
     const taskRuns = Number(r.task_runs);
     const hits = Number(r.hits);
@@ -91,7 +91,7 @@ export function trendStats(store: RunStore, q: { days: number; now?: number; tar
       cacheHits: hits,
       hitRate: taskRuns ? hits / taskRuns : 0,
       failures: Number(r.failures),
-      executedMs: Number(r.ms),
+      executedMs: Number(r.executed_ms),
     };
   });
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeBlob, encodeBlob } from './content-blob';
+import { addDayStats } from './day-stats';
 import { ensureSchema } from './store-schema';
 import type { SqliteConstructor, SqliteDatabase } from './sqlite-types';
 import type { HashDetails, InputManifest, RunRecord, RunSummary, StoredTaskRun } from './types';
@@ -131,6 +132,7 @@ export class RunStore {
     const taskRow = db.prepare('SELECT id FROM tasks WHERE task_id = ?');
     const insertBlob = db.prepare('INSERT OR IGNORE INTO blobs (id, body) VALUES (?, ?)');
     const blobExists = db.prepare('SELECT 1 FROM blobs WHERE id = ?');
+    const detailsOf = db.prepare('SELECT details_id FROM task_runs WHERE hash = ? AND details_id IS NOT NULL LIMIT 1');
     const insertTaskRun =
       db.prepare(`INSERT OR REPLACE INTO task_runs (run, task, attempt, hash, status, cache, start_ms,
       end_ms, exit_code, output_bytes, details_id, manifest_id, agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -158,8 +160,11 @@ export class RunStore {
           insertBlob.run(blob.id, blob.body);
           manifestId = blob.id;
         }
-        let detailsId: string | null = null;
-        if (t.hashDetails) {
+        // Same hash, same hashDetails: reuse the stored key instead of hashing and deflating again.
+        let detailsId = t.hashDetails
+          ? ((detailsOf.get(t.hash) as { details_id: string } | undefined)?.details_id ?? null)
+          : null;
+        if (t.hashDetails && !detailsId) {
           const blob = encodeBlob('d', t.hashDetails);
           insertBlob.run(blob.id, blob.body);
           detailsId = blob.id;
@@ -180,6 +185,7 @@ export class RunStore {
           t.agent ?? null,
         );
       }
+      addDayStats(db, run);
       return { inserted: true };
     })();
   }

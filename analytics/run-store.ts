@@ -282,7 +282,9 @@ export class RunStore {
    * namespaces, in their order, as the cache reads them: the first that has it produced it.
    */
   producerOf(hash: string, namespaces?: string[]): StoredTaskRun | null {
-    const stmt = this.db.prepare(`SELECT ${TASK_RUN_COLUMNS} FROM task_runs tr JOIN tasks t ON t.id = tr.task
+    // INDEXED BY: without ANALYZE statistics SQLite prefers the (cache, time) index here, 1000x slower.
+    const stmt = this.db
+      .prepare(`SELECT ${TASK_RUN_COLUMNS} FROM task_runs tr INDEXED BY task_runs_hash JOIN tasks t ON t.id = tr.task
       JOIN runs r ON r.id = tr.run WHERE tr.hash = ? AND tr.cache = 'miss' AND tr.status = 'success'
       ${namespaces ? 'AND r.namespace = ?' : ''} ORDER BY r.start_ms LIMIT 1`);
     for (const ns of namespaces ?? [null]) {

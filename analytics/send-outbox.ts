@@ -22,7 +22,12 @@ export async function postRuns(url: string, token: string | null, runs: unknown[
  * file taken with O_EXCL, stale after 2 minutes). Files are removed only once the server has
  * answered for them.
  */
-export async function sendOutbox(dir: string, url: string, token: string | null): Promise<number> {
+export async function sendOutbox(
+  dir: string,
+  url: string,
+  token: string | null,
+  retry: { attempts: number; baseDelayMs: number } = { attempts: ATTEMPTS, baseDelayMs: 500 },
+): Promise<number> {
   const lock = path.join(dir, '.lock');
   try {
     fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
@@ -42,8 +47,8 @@ export async function sendOutbox(dir: string, url: string, token: string | null)
       if (!names.length) return sent;
       const runs = names.map((n) => JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as unknown);
       let ok = false;
-      for (let attempt = 0; attempt < ATTEMPTS && !ok; attempt++) {
-        if (attempt) await new Promise((r) => setTimeout(r, 500 * 4 ** (attempt - 1)));
+      for (let attempt = 0; attempt < retry.attempts && !ok; attempt++) {
+        if (attempt) await new Promise((r) => setTimeout(r, retry.baseDelayMs * 4 ** (attempt - 1)));
         ok = await postRuns(url, token, runs).catch(() => false);
       }
       if (!ok) return sent;

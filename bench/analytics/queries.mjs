@@ -1,5 +1,5 @@
 // bench/analytics/queries.mjs: query latencies on a large generated run store, and bytes per
-// recorded task run. Usage: node bench/analytics/queries.mjs [taskRuns=1000000] [dbFile|-] [changeRate=0.002]
+// recorded task run. Usage: node bench/analytics/queries.mjs [taskRuns=1000000] [dbFile|-] [changeRate=0.002] [reuse]
 // Needs `npm run build` first. Prints one JSON report (docs/benchmarks.md, "Run history").
 import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
@@ -64,10 +64,11 @@ const manifestOf = (p) => ({
   command: JSON.stringify({ executor: 'nx:run-commands', options: { command: `tsc -p libs/p${p}` } }),
 });
 
+const reuse = process.argv[5] === 'reuse';
 const genStart = Date.now();
 let taskRuns = 0;
 const allHashes = [];
-for (let r = 0; r < runsNeeded && taskRuns < TARGET_RUNS; r++) {
+for (let r = 0; !reuse && r < runsNeeded && taskRuns < TARGET_RUNS; r++) {
   const start = t0 + Math.floor((r / runsNeeded) * DAYS * 86_400_000);
   const changed = new Set();
   for (let p = 0; p < PROJECTS; p++)
@@ -147,6 +148,12 @@ for (let r = 0; r < runsNeeded && taskRuns < TARGET_RUNS; r++) {
   taskRuns += tasks.length;
 }
 const genMs = Date.now() - genStart;
+// `reuse`: measure the queries again on a store generated before (same seed, same parameters).
+if (reuse)
+  for (const { hash } of store.db
+    .prepare("SELECT DISTINCT hash FROM task_runs WHERE cache = 'miss' LIMIT 100000")
+    .all())
+    allHashes.push(hash);
 store.db.pragma('wal_checkpoint(TRUNCATE)');
 store.close();
 const bytes = fs.statSync(file).size;

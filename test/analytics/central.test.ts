@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  sendOutbox,
   CentralHistory,
   loadSqlite,
   openRunStore,
@@ -179,5 +180,30 @@ describe('central run history in the cache server (real nx, real HTTP)', () => {
       rejected: [{ problem: 'format: expected 1, got 99' }],
     });
     expect((await post('nope', tokens.main)).status).toBe(400);
+  });
+
+  it('the outbox keeps runs while the server is unreachable and sends them, in batches, once it answers', async () => {
+    const box = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-outbox-'));
+    const rec = (i: number) => ({
+      format: RECORD_FORMAT,
+      runId: `outbox-${i}`,
+      namespace: 'x',
+      command: 'nx',
+      argv: [],
+      branch: 'main',
+      commit: null,
+      machine: 'm',
+      startTime: i,
+      endTime: i + 1,
+      tasks: [],
+    });
+    for (let i = 0; i < 120; i++)
+      fs.writeFileSync(path.join(box, `outbox-${String(i).padStart(3, '0')}.json`), JSON.stringify(rec(i)));
+    expect(await sendOutbox(box, 'http://127.0.0.1:9', tokens.main, { attempts: 2, baseDelayMs: 10 })).toBe(0);
+    expect(fs.readdirSync(box).filter((f) => f.endsWith('.json'))).toHaveLength(120);
+    expect(await sendOutbox(box, server.url, tokens.main, { attempts: 2, baseDelayMs: 10 })).toBe(120);
+    expect(fs.readdirSync(box)).toEqual([]);
+    expect(central.namespaceOf('outbox-7')).toBe('main');
+    fs.rmSync(box, { recursive: true, force: true });
   });
 });

@@ -32,24 +32,26 @@ export function flakyTasks(store: RunStore, q: { days: number; now?: number; tar
   const since = now - q.days * 86_400_000;
   // From the window's failures (few) to their hashes' successes, then totals of those tasks
   // only: the window's executed runs are never all read (bench/analytics: 1M task runs).
+  // CROSS JOIN keeps SQLite's order (the few rows outside): left to itself it scanned all task
+  // runs once per query, 1.5 s instead of 40 ms on 1M.
   const rows = store.db
     .prepare(
-      `WITH fails AS (
+      `WITH fails AS MATERIALIZED (
          SELECT DISTINCT task, hash FROM task_runs INDEXED BY task_runs_fail
          WHERE status = 'failure' AND start_ms >= @since AND start_ms <= @now AND cache = 'miss'
-       ), byhash AS (
+       ), byhash AS MATERIALIZED (
          SELECT f.task, f.hash, sum(tr.status = 'success') AS ok, sum(tr.status = 'failure') AS bad,
            max(CASE WHEN tr.status = 'failure' THEN tr.start_ms END) AS last_bad
-         FROM fails f JOIN task_runs tr INDEXED BY task_runs_hash ON tr.hash = f.hash AND tr.task = f.task
+         FROM fails f CROSS JOIN task_runs tr INDEXED BY task_runs_hash ON tr.hash = f.hash AND tr.task = f.task
          WHERE tr.cache = 'miss' AND tr.start_ms >= @since AND tr.start_ms <= @now
          GROUP BY f.task, f.hash HAVING ok > 0
-       ), flaky AS (
+       ), flaky AS MATERIALIZED (
          SELECT task, sum(ok) AS flaky_ok, count(*) AS flaky_hashes, sum(bad) AS reruns, max(last_bad) AS last_seen
          FROM byhash GROUP BY task
        ), totals AS (
          SELECT fl.task, count(*) AS runs, sum(tr.status = 'success') AS successes,
            sum(coalesce(tr.end_ms - tr.start_ms, 0)) AS dur
-         FROM flaky fl JOIN task_runs tr INDEXED BY task_runs_task ON tr.task = fl.task
+         FROM flaky fl CROSS JOIN task_runs tr INDEXED BY task_runs_task ON tr.task = fl.task
          WHERE tr.start_ms >= @since AND tr.start_ms <= @now AND tr.cache = 'miss' AND tr.status IN ('success', 'failure')
          GROUP BY fl.task
        )

@@ -1,5 +1,4 @@
 import type { PostTasksExecutionContext } from '@nx/devkit';
-import { recordRun } from '../analytics';
 import { TASK_RESULTS_DIR_ENV, writeTaskResult } from '../runner/task-results';
 
 /**
@@ -8,6 +7,9 @@ import { TASK_RESULTS_DIR_ENV, writeTaskResult } from '../runner/task-results';
  * replay), records each task's hash and status for fleet.
  */
 export async function postTasksExecution(_options: unknown, context: PostTasksExecutionContext): Promise<void> {
+  // Loaded here, not at the top: Nx loads the plugin for every command, and history's modules
+  // (~20 ms) are needed only once tasks have run.
+  const { recordRun } = require('../analytics') as typeof import('../analytics');
   await recordRun(context, { env: process.env, report: (line) => process.stderr.write(`${line}\n`) });
   const dir = process.env[TASK_RESULTS_DIR_ENV];
   if (!dir) return;

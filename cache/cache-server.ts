@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { historyRoute, type HistoryBackend } from './history-routes';
 import { runTokenRoute } from './run-token-route';
 import { sendJson, sendText } from './http-util';
 import { Metrics } from './metrics';
@@ -28,6 +29,8 @@ export interface CacheServerOptions {
   tls?: { cert: Buffer; key: Buffer };
   /** Read large upload bodies straight from the socket, around Node's HTTP parser (default true; see socket-body.ts). */
   directUploads?: boolean;
+  /** The central run history (`/v1/fleet/history/*`), when the server keeps one. */
+  history?: HistoryBackend;
 }
 
 export interface CacheServer {
@@ -124,6 +127,11 @@ function route(opts: CacheServerOptions, ctx: RequestContext): Promise<void> | v
   if (p.startsWith('/v8/artifacts/'))
     return ((rec.route = 'turbo_artifact'), turboArtifact(ctx, p.slice('/v8/artifacts/'.length)));
   if (p === '/v1/fleet/run-tokens') return ((rec.route = 'run_token'), runTokenRoute(ctx));
+  if (p.startsWith('/v1/fleet/history/') && opts.history)
+    return (
+      (rec.route = 'history'),
+      historyRoute(ctx, (ctx.req.url ?? '').slice('/v1/fleet/history'.length), opts.history)
+    );
   if (p === '/healthz') {
     rec.route = 'healthz';
     const u = opts.store.usage();

@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import { createCacheServer, type CacheServer, type LogLine } from './cache-server';
+import type { HistoryBackend } from './history-routes';
 import { Metrics } from './metrics';
 import { openStore } from './open-store';
 import { describeStore, type ServeSettings } from './serve-settings';
@@ -21,6 +22,7 @@ export interface RunningCacheServer {
 export async function startCacheServer(
   settings: ServeSettings,
   log: (line: LogLine) => void = () => undefined,
+  extras: { history?: HistoryBackend } = {},
 ): Promise<RunningCacheServer> {
   const metrics = new Metrics();
   const tokens = await TokenRegistry.open(settings.tokensFile, (err) =>
@@ -65,6 +67,7 @@ export async function startCacheServer(
     directUploads,
     tls,
     log: settings.log === 'json' ? log : undefined,
+    history: extras.history,
   });
   let addr;
   try {

@@ -7,6 +7,10 @@ import { registerHardwareCommand } from './commands/hardware';
 import { registerAgentCommand } from './commands/agent';
 import { registerRunCommand } from './commands/run';
 import { registerConfigCommand } from './commands/config';
+import { registerExplainCommand } from './commands/explain';
+import { registerRunsCommand } from './commands/runs';
+import { registerFlakyCommand } from './commands/flaky';
+import { registerStatsCommand } from './commands/stats';
 
 /** Builds the `fleet` program. Each command lives in cli/commands/<name>.ts and registers itself here. */
 export function buildProgram(): Command {
@@ -22,6 +26,10 @@ export function buildProgram(): Command {
   registerAgentCommand(program);
   registerRunCommand(program);
   registerConfigCommand(program);
+  registerExplainCommand(program);
+  registerRunsCommand(program);
+  registerFlakyCommand(program);
+  registerStatsCommand(program);
   return program;
 }
 

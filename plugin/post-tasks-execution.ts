@@ -2,10 +2,15 @@ import type { PostTasksExecutionContext } from '@nx/devkit';
 import { TASK_RESULTS_DIR_ENV, writeTaskResult } from '../runner/task-results';
 
 /**
- * Nx calls this after every run. Only when fleet started the run (an agent's task, or the
- * coordinator's replay) does it do anything: it records each task's hash and status for fleet.
+ * Nx calls this after every run. It records the run in the run history (analytics/; never
+ * fails the command), and, when fleet started the run (an agent's task, or the coordinator's
+ * replay), records each task's hash and status for fleet.
  */
 export async function postTasksExecution(_options: unknown, context: PostTasksExecutionContext): Promise<void> {
+  // Loaded here, not at the top: Nx loads the plugin for every command, and history's modules
+  // (~20 ms) are needed only once tasks have run.
+  const { recordRun } = require('../analytics') as typeof import('../analytics');
+  await recordRun(context, { env: process.env, report: (line) => process.stderr.write(`${line}\n`) });
   const dir = process.env[TASK_RESULTS_DIR_ENV];
   if (!dir) return;
   for (const [taskId, r] of Object.entries(context.taskResults)) {

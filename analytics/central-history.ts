@@ -1,0 +1,112 @@
+import type { RunStore } from './run-store';
+import { RECORD_FORMAT, type RunRecord, type StoredTaskRun } from './types';
+
+/** A task run as the central store answers it: with the namespace its run belongs to. */
+export type CentralTaskRun = StoredTaskRun & {
+  namespace: string;
+  commit: string | null;
+  branch: string | null;
+  machine: string;
+};
+
+/** One problem with a posted run record, or null. */
+export function runRecordProblem(v: unknown): string | null {
+  const r = v as Partial<RunRecord> | null;
+  if (!r || typeof r !== 'object') return 'not an object';
+  if (r.format !== RECORD_FORMAT) return `format: expected ${RECORD_FORMAT}, got ${JSON.stringify(r.format)}`;
+  if (typeof r.runId !== 'string' || !/^[\w.:-]{1,128}$/.test(r.runId))
+    return 'runId: expected 1-128 of [A-Za-z0-9_.:-]';
+  if (typeof r.startTime !== 'number' || typeof r.endTime !== 'number') return 'startTime/endTime: expected numbers';
+  if (!Array.isArray(r.tasks)) return 'tasks: expected an array';
+  for (const t of r.tasks) {
+    if (
+      !t ||
+      typeof t.taskId !== 'string' ||
+      typeof t.project !== 'string' ||
+      typeof t.target !== 'string' ||
+      typeof t.hash !== 'string'
+    )
+      return 'tasks: each needs taskId, project, target and hash strings';
+  }
+  return null;
+}
+
+/**
+ * The central run history kept by `fleet cache serve` (it implements cache/history-routes.ts's
+ * HistoryBackend). A posted run always lands in the poster's write namespace, whatever it
+ * claims; a run id already taken by another namespace is refused, one taken by the same is a
+ * duplicate (retries are safe). Reads see only the caller's read namespaces, in their order:
+ * so a pull request's token finds producers in `main` before its own namespace, as the cache
+ * reads entries, and `main` never sees a pull request's runs.
+ */
+export class CentralHistory {
+  constructor(private readonly store: RunStore) {}
+
+  ingest(namespace: string, body: unknown): { status: number; value: unknown } {
+    const runs = (body as { runs?: unknown } | null)?.runs;
+    if (!Array.isArray(runs))
+      return { status: 400, value: { code: 'HISTORY_BAD_BODY', problem: 'expected {runs: [...]}' } };
+    let accepted = 0;
+    let duplicates = 0;
+    const rejected: Array<{ runId: unknown; problem: string }> = [];
+    for (const r of runs) {
+      const problem = runRecordProblem(r);
+      if (problem) {
+        rejected.push({ runId: (r as { runId?: unknown })?.runId ?? null, problem });
+        continue;
+      }
+      const run = { ...(r as RunRecord), namespace };
+      const owner = this.store.namespaceOf(run.runId);
+      if (owner && owner !== namespace) {
+        rejected.push({ runId: run.runId, problem: 'run id taken by another namespace' });
+        continue;
+      }
+      if (this.store.record(run).inserted) accepted++;
+      else duplicates++;
+    }
+    return { status: 200, value: { accepted, duplicates, rejected } };
+  }
+
+  query(route: string, arg: string, params: URLSearchParams, read: string[]): { status: number; value: unknown } {
+    const limit = Math.min(1000, Math.max(1, Number(params.get('limit') ?? '20') || 20));
+    if (route === 'runs')
+      return {
+        status: 200,
+        value: { runs: this.store.listRuns({ limit, branch: params.get('branch') ?? undefined, namespaces: read }) },
+      };
+    if (route === 'producer') {
+      const p = this.store.producerOf(arg, read);
+      return { status: 200, value: { producer: p ? this.withRun(p) : null } };
+    }
+    if (route === 'tasks') {
+      const tasks = this.store.taskHistory(arg, {
+        limit,
+        withManifest: params.get('withManifest') === '1',
+        namespaces: read,
+      });
+      return { status: 200, value: { tasks: tasks.map((t) => this.withRun(t)) } };
+    }
+    if (route === 'manifests') {
+      const visible = this.store.db
+        .prepare(
+          `SELECT 1 FROM task_runs tr JOIN runs r ON r.id = tr.run WHERE tr.manifest_id = ?
+          AND r.namespace IN (${read.map(() => '?').join(',') || "''"}) LIMIT 1`,
+        )
+        .get(arg, ...read);
+      const manifest = visible ? this.store.manifest(arg) : null;
+      return manifest ? { status: 200, value: { manifest } } : { status: 404, value: { code: 'HISTORY_NOT_FOUND' } };
+    }
+    return { status: 404, value: { code: 'HISTORY_NOT_FOUND' } };
+  }
+
+  private withRun(t: StoredTaskRun): CentralTaskRun {
+    const run = this.store.run(t.runId);
+    return {
+      ...t,
+      namespace: run?.namespace ?? '',
+      commit: run?.commit ?? null,
+      branch: run?.branch ?? null,
+      machine: run?.machine ?? '',
+    };
+  }
+}

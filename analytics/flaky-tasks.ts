@@ -1,0 +1,87 @@
+import type { RunStore } from './run-store';
+
+/** One task's flakiness over the window (`fleet flaky --json`, docs/json-output.md). */
+export interface FlakyTask {
+  taskId: string;
+  project: string;
+  target: string;
+  /** Executed runs (cache misses that passed or failed) in the window. */
+  runs: number;
+  successes: number;
+  /** Successes of a hash that also failed in the window. */
+  flakySuccesses: number;
+  /** flakySuccesses ÷ successes. */
+  rate: number;
+  /** Hashes that both failed and passed. */
+  flakyHashes: number;
+  /** Failures of those hashes: each cost a rerun. */
+  reruns: number;
+  meanDurationMs: number;
+  /** reruns × mean duration. */
+  wastedMs: number;
+  lastSeen: number;
+}
+
+/**
+ * Flaky tasks: the same hash (the same inputs) both failed and passed. Only executed runs
+ * count (a cache hit replays a result, it does not test anything again). One SQL pass over
+ * the window.
+ */
+export function flakyTasks(store: RunStore, q: { days: number; now?: number; target?: string }): FlakyTask[] {
+  const now = q.now ?? Date.now();
+  const since = now - q.days * 86_400_000;
+  // From the window's failures (few) to their hashes' successes, then totals of those tasks
+  // only: the window's executed runs are never all read (bench/analytics: 1M task runs).
+  // CROSS JOIN keeps SQLite's order (the few rows outside): left to itself it scanned all task
+  // runs once per query, 1.5 s instead of 40 ms on 1M.
+  const rows = store.db
+    .prepare(
+      `WITH fails AS MATERIALIZED (
+         SELECT DISTINCT task, hash FROM task_runs INDEXED BY task_runs_fail
+         WHERE status = 'failure' AND start_ms >= @since AND start_ms <= @now AND cache = 'miss'
+       ), byhash AS MATERIALIZED (
+         SELECT f.task, f.hash, sum(tr.status = 'success') AS ok, sum(tr.status = 'failure') AS bad,
+           max(CASE WHEN tr.status = 'failure' THEN tr.start_ms END) AS last_bad
+         FROM fails f CROSS JOIN task_runs tr INDEXED BY task_runs_hash ON tr.hash = f.hash AND tr.task = f.task
+         WHERE tr.cache = 'miss' AND tr.start_ms >= @since AND tr.start_ms <= @now
+         GROUP BY f.task, f.hash HAVING ok > 0
+       ), flaky AS MATERIALIZED (
+         SELECT task, sum(ok) AS flaky_ok, count(*) AS flaky_hashes, sum(bad) AS reruns, max(last_bad) AS last_seen
+         FROM byhash GROUP BY task
+       ), totals AS (
+         SELECT fl.task, count(*) AS runs, sum(tr.status = 'success') AS successes,
+           sum(coalesce(tr.end_ms - tr.start_ms, 0)) AS dur
+         FROM flaky fl CROSS JOIN task_runs tr INDEXED BY task_runs_task ON tr.task = fl.task
+         WHERE tr.start_ms >= @since AND tr.start_ms <= @now AND tr.cache = 'miss' AND tr.status IN ('success', 'failure')
+         GROUP BY fl.task
+       )
+       SELECT t.task_id, t.project, t.target, fl.flaky_ok, fl.flaky_hashes, fl.reruns, fl.last_seen,
+         tot.runs, tot.successes, tot.dur
+       FROM flaky fl JOIN totals tot ON tot.task = fl.task JOIN tasks t ON t.id = fl.task
+       ${q.target ? 'WHERE t.target = @target' : ''}`,
+    )
+    .all(q.target ? { since, now, target: q.target } : { since, now }) as Array<Record<string, number | string>>;
+  return rows
+    .map((r) => {
+      const runs = Number(r.runs);
+      const successes = Number(r.successes);
+      const flakySuccesses = Number(r.flaky_ok);
+      const reruns = Number(r.reruns);
+      const meanDurationMs = runs ? Number(r.dur) / runs : 0;
+      return {
+        taskId: String(r.task_id),
+        project: String(r.project),
+        target: String(r.target),
+        runs,
+        successes,
+        flakySuccesses,
+        rate: successes ? flakySuccesses / successes : 0,
+        flakyHashes: Number(r.flaky_hashes),
+        reruns,
+        meanDurationMs: Math.round(meanDurationMs),
+        wastedMs: Math.round(reruns * meanDurationMs),
+        lastSeen: Number(r.last_seen),
+      };
+    })
+    .sort((a, b) => b.rate - a.rate || b.wastedMs - a.wastedMs || (a.taskId < b.taskId ? -1 : 1));
+}

@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { readGitInfo } from './git-info';
+import { historyOptionsFromEnv, resolveHistorySettings } from './history-settings';
+import { asStatus, cacheSourceOf, type HookContext } from './hook-context';
+import { computeInputManifests } from './input-manifests';
+import { loadSqlite } from './load-sqlite';
+import { loadNxInternals, type NxInternals } from './nx-internals';
+import { enqueueOutbox, startOutboxSender } from './history-outbox';
+import { drainPending, spoolPending } from './pending-runs';
+import { openRunStore, storeFailureCode } from './run-store';
+import { RECORD_FORMAT, type InputManifest, type RunRecord, type TaskRunRecord } from './types';
+
+export interface RecordRunOptions {
+  env: NodeJS.ProcessEnv;
+  /** Where the one line saying history is off goes (the plugin passes stderr). */
+  report(line: string): void;
+  /** Test seam: the module id of the SQLite driver (point it at a missing one). */
+  sqliteModule?: string;
+  /** Test seam: Nx internals (default: the workspace's own nx). */
+  internals?: NxInternals;
+}
+
+/** What one call did; never an exception. */
+export type RecordOutcome =
+  | { code: 'RECORDED'; runId: string; tasks: number; manifestsComputed: number; spooled: boolean; ms: number }
+  | { code: 'HISTORY_OFF'; reason: string }
+  | { code: string; message: string };
+
+/**
+ * The postTasksExecution hook's work: turn Nx's task results into a run record and write it to
+ * the local store in one transaction (durable when this returns). Per-file input manifests are
+ * computed only for hashes the store has no manifest for, so a run of cache hits costs a few
+ * milliseconds. Never throws and never fails the Nx command: problems are reported once, as
+ * one line with a code, and history simply does not record.
+ */
+export async function recordRun(ctx: HookContext, opts: RecordRunOptions): Promise<RecordOutcome> {
+  const outcome = await recordRunUntraced(ctx, opts);
+  const trace = opts.env.FLEET_HISTORY_TRACE;
+  if (trace) {
+    try {
+      // bench/analytics reads this: the hook's own time, beside the end-to-end difference.
+      fs.appendFileSync(trace, JSON.stringify(outcome) + '\n');
+    } catch {
+      // A trace that cannot be written is not the command's problem.
+    }
+  }
+  return outcome;
+}
+
+async function recordRunUntraced(ctx: HookContext, opts: RecordRunOptions): Promise<RecordOutcome> {
+  const t0 = performance.now();
+  try {
+    const resolved = resolveHistorySettings(historyOptionsFromEnv(opts.env), ctx.workspaceRoot);
+    if (!resolved.ok) return say(opts, 'HISTORY_BAD_OPTIONS', resolved.problems.join('; '));
+    if (!resolved.settings.enabled) return { code: 'HISTORY_OFF', reason: 'FLEET_HISTORY is off' };
+    const sqlite = loadSqlite(opts.sqliteModule ?? (opts.env.FLEET_HISTORY_SQLITE_MODULE || undefined));
+    if (!sqlite.ok) return say(opts, sqlite.code, sqlite.message);
+    const run = buildRunRecord(ctx, opts.env);
+    const opened = openRunStore({ Database: sqlite.Database, file: resolved.settings.dbPath, busyTimeoutMs: 1500 });
+    if (!opened.ok) {
+      if (opened.code === 'HISTORY_STORE_BUSY') {
+        spoolPending(resolved.settings.dbPath, run);
+        return {
+          code: 'RECORDED',
+          runId: run.runId,
+          tasks: run.tasks.length,
+          manifestsComputed: 0,
+          spooled: true,
+          ms: performance.now() - t0,
+        };
+      }
+      return say(opts, opened.code, `${resolved.settings.dbPath}: ${opened.message}`);
+    }
+    const store = opened.store;
+    try {
+      const known = store.manifestsByHash(run.tasks.map((t) => t.hash));
+      const wanted = run.tasks.filter((t) => !known.has(t.hash) && t.cache !== 'skipped');
+      let computed = 0;
+      if (wanted.length) {
+        const manifests = await manifestsFor(ctx, wanted, opts);
+        for (const t of wanted) {
+          t.manifest = manifests.get(t.taskId) ?? null;
+          if (t.manifest) computed++;
+        }
+      }
+      try {
+        store.record(run, known);
+      } catch (err) {
+        if (storeFailureCode(err) !== 'HISTORY_STORE_BUSY') throw err;
+        spoolPending(resolved.settings.dbPath, run);
+        return {
+          code: 'RECORDED',
+          runId: run.runId,
+          tasks: run.tasks.length,
+          manifestsComputed: computed,
+          spooled: true,
+          ms: performance.now() - t0,
+        };
+      }
+      drainPending(resolved.settings.dbPath, store);
+      if (resolved.settings.remote) {
+        // Known manifests go by their content address; the central store has them from their producer.
+        for (const t of run.tasks) if (!t.manifest) t.manifestId = known.get(t.hash) ?? null;
+        enqueueOutbox(resolved.settings.dbPath, run);
+        startOutboxSender(resolved.settings.dbPath, resolved.settings.remote, opts.env);
+      }
+      return {
+        code: 'RECORDED',
+        runId: run.runId,
+        tasks: run.tasks.length,
+        manifestsComputed: computed,
+        spooled: false,
+        ms: performance.now() - t0,
+      };
+    } finally {
+      store.close();
+    }
+  } catch (err) {
+    return say(opts, 'HISTORY_RECORD_FAILED', err instanceof Error ? err.message : String(err));
+  }
+}
+
+function say(opts: RecordRunOptions, code: string, message: string): RecordOutcome {
+  try {
+    opts.report(
+      `nx-fleet: run history is off for this command: ${message} [${code}] (FLEET_HISTORY=0 turns it off quietly)`,
+    );
+  } catch {
+    // Nothing to do: a closed stderr must not fail the command either.
+  }
+  return { code, message };
+}
+
+async function manifestsFor(
+  ctx: HookContext,
+  wanted: TaskRunRecord[],
+  opts: RecordRunOptions,
+): Promise<Map<string, InputManifest>> {
+  try {
+    const internals = opts.internals ?? loadNxInternals(ctx.workspaceRoot);
+    const graph = internals.readCachedProjectGraph();
+    return await computeInputManifests({
+      internals,
+      workspaceRoot: ctx.workspaceRoot,
+      nxJson: ctx.nxJsonConfiguration,
+      graph,
+      tasks: wanted.map((t) => ctx.taskResults[t.taskId].task),
+    });
+  } catch (err) {
+    // The run is still worth recording without file manifests; explain then says so.
+    opts.report(
+      `nx-fleet: run history records no file inputs for this command: ${(err as Error).message} [HISTORY_INPUTS_UNAVAILABLE]`,
+    );
+    return new Map();
+  }
+}
+
+/** Nx's task results as a run record (no manifests yet). */
+export function buildRunRecord(ctx: HookContext, env: NodeJS.ProcessEnv): RunRecord {
+  const git = readGitInfo(ctx.workspaceRoot, env);
+  const tasks: TaskRunRecord[] = Object.entries(ctx.taskResults).map(([taskId, r]) => ({
+    taskId,
+    project: r.task.target.project,
+    target: r.task.target.target,
+    configuration: r.task.target.configuration ?? null,
+    hash: r.task.hash ?? '',
+    status: asStatus(r.status),
+    cache: cacheSourceOf(r.status),
+    startTime: r.task.startTime ?? null,
+    endTime: r.task.endTime ?? null,
+    exitCode: typeof r.code === 'number' ? r.code : null,
+    outputBytes: Buffer.byteLength(r.terminalOutput ?? ''),
+    hashDetails: r.task.hashDetails ?? null,
+    manifest: null,
+  }));
+  const startTime = ctx.startTime ?? Math.min(...tasks.map((t) => t.startTime ?? Date.now()));
+  const args = ctx.argv.slice(2);
+  return {
+    format: RECORD_FORMAT,
+    runId: `${startTime.toString(36)}-${randomBytes(4).toString('hex')}`,
+    namespace: 'local',
+    command: ['nx', ...args].join(' '),
+    argv: args,
+    branch: git.branch,
+    commit: git.commit,
+    machine: env.FLEET_AGENT_NAME || os.hostname(),
+    startTime,
+    endTime: ctx.endTime ?? Date.now(),
+    tasks,
+  };
+}

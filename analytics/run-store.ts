@@ -1,0 +1,303 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { decodeBlob, encodeBlob } from './content-blob';
+import { addDayStats } from './day-stats';
+import { ensureSchema } from './store-schema';
+import type { SqliteConstructor, SqliteDatabase } from './sqlite-types';
+import type { HashDetails, InputManifest, RunRecord, RunSummary, StoredTaskRun } from './types';
+
+/** Why a store could not be opened or written; the hook reports it once and carries on. */
+export type StoreFailureCode =
+  'HISTORY_STORE_CORRUPT' | 'HISTORY_STORE_BUSY' | 'HISTORY_SCHEMA_NEWER' | 'HISTORY_STORE_ERROR';
+export type StoreOpen = { ok: true; store: RunStore } | { ok: false; code: StoreFailureCode; message: string };
+
+export interface OpenStoreOptions {
+  Database: SqliteConstructor;
+  file: string;
+  readonly?: boolean;
+  /** How long a writer waits for another writer (ms). Short: the hook must not stall Nx. */
+  busyTimeoutMs?: number;
+}
+
+/** Maps SQLite's error codes onto ours. */
+export function storeFailureCode(err: unknown): StoreFailureCode {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return 'HISTORY_STORE_CORRUPT';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'HISTORY_STORE_BUSY';
+  return 'HISTORY_STORE_ERROR';
+}
+
+/** Opens (creating, for writers) the store: WAL, synchronous FULL, schema checked. */
+export function openRunStore(opts: OpenStoreOptions): StoreOpen {
+  let db: SqliteDatabase | undefined;
+  try {
+    if (!opts.readonly) {
+      fs.mkdirSync(path.dirname(opts.file), { recursive: true });
+      const ignore = path.join(path.dirname(opts.file), '.gitignore');
+      if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, '*\n');
+    }
+    db = new opts.Database(opts.file, {
+      readonly: !!opts.readonly,
+      fileMustExist: !!opts.readonly,
+      timeout: opts.busyTimeoutMs ?? 2000,
+    });
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL');
+      // FULL: a run is on disk when record() returns, even if the CI machine is torn down.
+      db.pragma('synchronous = FULL');
+      const schema = ensureSchema(db);
+      if (!schema.ok) {
+        db.close();
+        return schema;
+      }
+    } else db.prepare('SELECT count(*) FROM runs').get();
+    return { ok: true, store: new RunStore(db) };
+  } catch (err) {
+    db?.close();
+    return { ok: false, code: storeFailureCode(err), message: (err as Error).message };
+  }
+}
+
+interface TaskRunRow {
+  run_id: string;
+  task_id: string;
+  project: string;
+  target: string;
+  configuration: string | null;
+  hash: string;
+  status: string;
+  cache: string;
+  start_ms: number | null;
+  end_ms: number | null;
+  exit_code: number | null;
+  output_bytes: number;
+  manifest_id: string | null;
+  agent: string | null;
+  attempt: number;
+}
+
+export const TASK_RUN_COLUMNS = `r.run_id, t.task_id, t.project, t.target, t.configuration, tr.hash, tr.status,
+  tr.cache, tr.start_ms, tr.end_ms, tr.exit_code, tr.output_bytes, tr.manifest_id, tr.agent, tr.attempt`;
+
+/** Turns a joined row (see {@link TASK_RUN_COLUMNS}) into the public shape. */
+export function toStoredTaskRun(r: TaskRunRow): StoredTaskRun {
+  return {
+    runId: r.run_id,
+    taskId: r.task_id,
+    project: r.project,
+    target: r.target,
+    configuration: r.configuration,
+    hash: r.hash,
+    status: r.status as StoredTaskRun['status'],
+    cache: r.cache as StoredTaskRun['cache'],
+    startTime: r.start_ms,
+    endTime: r.end_ms,
+    exitCode: r.exit_code,
+    outputBytes: r.output_bytes,
+    manifestId: r.manifest_id,
+    agent: r.agent,
+    attempt: r.attempt,
+  };
+}
+
+/** The run store: writes whole runs in one transaction, reads by run, task, hash. */
+export class RunStore {
+  constructor(readonly db: SqliteDatabase) {}
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Task hashes among `hashes` whose manifest is already stored: the hook skips those. */
+  manifestsByHash(hashes: string[]): Map<string, string> {
+    const out = new Map<string, string>();
+    const stmt = this.db.prepare(
+      'SELECT manifest_id FROM task_runs WHERE hash = ? AND manifest_id IS NOT NULL LIMIT 1',
+    );
+    for (const h of hashes) {
+      const row = stmt.get(h) as { manifest_id: string } | undefined;
+      if (row) out.set(h, row.manifest_id);
+    }
+    return out;
+  }
+
+  /** Writes a run and its tasks; a run id already stored is left as it is (idempotent). */
+  record(run: RunRecord, knownManifests: Map<string, string> = new Map()): { inserted: boolean } {
+    const db = this.db;
+    const insertRun = db.prepare(`INSERT OR IGNORE INTO runs (run_id, namespace, command, argv, branch, commit_sha,
+      machine, start_ms, end_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const insertTask = db.prepare(
+      'INSERT OR IGNORE INTO tasks (task_id, project, target, configuration) VALUES (?, ?, ?, ?)',
+    );
+    const taskRow = db.prepare('SELECT id FROM tasks WHERE task_id = ?');
+    const insertBlob = db.prepare('INSERT OR IGNORE INTO blobs (id, body) VALUES (?, ?)');
+    const blobExists = db.prepare('SELECT 1 FROM blobs WHERE id = ?');
+    const detailsOf = db.prepare('SELECT details_id FROM task_runs WHERE hash = ? AND details_id IS NOT NULL LIMIT 1');
+    const insertTaskRun =
+      db.prepare(`INSERT OR REPLACE INTO task_runs (run, task, attempt, hash, status, cache, start_ms,
+      end_ms, exit_code, output_bytes, details_id, manifest_id, agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    return db.transaction(() => {
+      const res = insertRun.run(
+        run.runId,
+        run.namespace,
+        run.command,
+        JSON.stringify(run.argv),
+        run.branch,
+        run.commit,
+        run.machine,
+        run.startTime,
+        run.endTime,
+      );
+      if (res.changes === 0) return { inserted: false };
+      const runRow = Number(res.lastInsertRowid);
+      for (const t of run.tasks) {
+        insertTask.run(t.taskId, t.project, t.target, t.configuration);
+        const taskId = (taskRow.get(t.taskId) as { id: number }).id;
+        let manifestId = knownManifests.get(t.hash) ?? null;
+        if (!manifestId && t.manifestId && blobExists.get(t.manifestId)) manifestId = t.manifestId;
+        if (t.manifest) {
+          const blob = encodeBlob('m', t.manifest);
+          insertBlob.run(blob.id, blob.body);
+          manifestId = blob.id;
+        }
+        // Same hash, same hashDetails: reuse the stored key instead of hashing and deflating again.
+        let detailsId = t.hashDetails
+          ? ((detailsOf.get(t.hash) as { details_id: string } | undefined)?.details_id ?? null)
+          : null;
+        if (t.hashDetails && !detailsId) {
+          const blob = encodeBlob('d', t.hashDetails);
+          insertBlob.run(blob.id, blob.body);
+          detailsId = blob.id;
+        }
+        insertTaskRun.run(
+          runRow,
+          taskId,
+          t.attempt ?? 1,
+          t.hash,
+          t.status,
+          t.cache,
+          t.startTime,
+          t.endTime,
+          t.exitCode,
+          t.outputBytes,
+          detailsId,
+          manifestId,
+          t.agent ?? null,
+        );
+      }
+      addDayStats(db, run);
+      return { inserted: true };
+    })();
+  }
+
+  manifest(id: string): InputManifest | null {
+    const row = this.db.prepare('SELECT body FROM blobs WHERE id = ?').get(id) as { body: Buffer } | undefined;
+    return row ? decodeBlob<InputManifest>(row.body) : null;
+  }
+
+  hashDetails(runId: string, taskId: string): HashDetails | null {
+    const row = this.db
+      .prepare(
+        `SELECT b.body FROM task_runs tr JOIN runs r ON r.id = tr.run JOIN tasks t ON t.id = tr.task
+        JOIN blobs b ON b.id = tr.details_id WHERE r.run_id = ? AND t.task_id = ? ORDER BY tr.attempt DESC LIMIT 1`,
+      )
+      .get(runId, taskId) as { body: Buffer } | undefined;
+    return row ? decodeBlob<HashDetails>(row.body) : null;
+  }
+
+  run(runId: string): RunSummary | null {
+    return (this.listRuns({ runId, limit: 1 })[0] as RunSummary | undefined) ?? null;
+  }
+
+  /** Runs, newest first. */
+  listRuns(
+    q: { limit?: number; branch?: string; runId?: string; before?: number; namespaces?: string[] } = {},
+  ): RunSummary[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, value: unknown): void => {
+      where.push(clause);
+      params.push(value);
+    };
+    if (q.runId) add('r.run_id = ?', q.runId);
+    if (q.branch) add('r.branch = ?', q.branch);
+    if (q.before !== undefined) add('r.start_ms < ?', q.before);
+    if (q.namespaces) {
+      where.push(`r.namespace IN (${q.namespaces.map(() => '?').join(',') || "''"})`);
+      params.push(...q.namespaces);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT r.run_id, r.namespace, r.command, r.branch, r.commit_sha, r.machine, r.start_ms, r.end_ms,
+        (SELECT count(*) FROM task_runs tr WHERE tr.run = r.id) AS tasks,
+        (SELECT count(*) FROM task_runs tr WHERE tr.run = r.id AND tr.status = 'failure') AS failed,
+        (SELECT count(*) FROM task_runs tr WHERE tr.run = r.id AND tr.cache IN ('local','remote')) AS hits
+        FROM runs r ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY r.start_ms DESC, r.id DESC LIMIT ?`,
+      )
+      .all(...params, q.limit ?? 20) as Array<Record<string, unknown>>;
+    return rows.map((r) => ({
+      runId: r.run_id as string,
+      namespace: r.namespace as string,
+      command: r.command as string,
+      branch: r.branch as string | null,
+      commit: r.commit_sha as string | null,
+      machine: r.machine as string,
+      startTime: r.start_ms as number,
+      endTime: r.end_ms as number,
+      tasks: r.tasks as number,
+      failed: r.failed as number,
+      cacheHits: r.hits as number,
+    }));
+  }
+
+  /** The tasks of one run. */
+  runTasks(runId: string): StoredTaskRun[] {
+    const rows = this.db
+      .prepare(
+        `SELECT ${TASK_RUN_COLUMNS} FROM task_runs tr JOIN runs r ON r.id = tr.run JOIN tasks t ON t.id = tr.task
+        WHERE r.run_id = ? ORDER BY tr.start_ms, t.task_id`,
+      )
+      .all(runId) as TaskRunRow[];
+    return rows.map(toStoredTaskRun);
+  }
+
+  /** A task's runs, newest first; `beforeRun` keeps only runs older than that one. */
+  taskHistory(
+    taskId: string,
+    q: { limit?: number; withManifest?: boolean; runId?: string; namespaces?: string[] } = {},
+  ): StoredTaskRun[] {
+    const ns = q.namespaces ? `AND r.namespace IN (${q.namespaces.map(() => '?').join(',') || "''"})` : '';
+    const rows = this.db
+      .prepare(
+        `SELECT ${TASK_RUN_COLUMNS} FROM task_runs tr JOIN tasks t ON t.id = tr.task JOIN runs r ON r.id = tr.run
+        WHERE t.task_id = ? ${q.withManifest ? 'AND tr.manifest_id IS NOT NULL' : ''} ${q.runId ? 'AND r.run_id = ?' : ''} ${ns}
+        ORDER BY r.start_ms DESC, r.id DESC, tr.attempt DESC LIMIT ?`,
+      )
+      .all(...[taskId, ...(q.runId ? [q.runId] : []), ...(q.namespaces ?? []), q.limit ?? 20]) as TaskRunRow[];
+    return rows.map(toStoredTaskRun);
+  }
+
+  /**
+   * The first run that executed (cache miss) a hash: the producer of its cache entry. With
+   * namespaces, in their order, as the cache reads them: the first that has it produced it.
+   */
+  producerOf(hash: string, namespaces?: string[]): StoredTaskRun | null {
+    // INDEXED BY: without ANALYZE statistics SQLite prefers the (cache, time) index here, 1000x slower.
+    const stmt = this.db
+      .prepare(`SELECT ${TASK_RUN_COLUMNS} FROM task_runs tr INDEXED BY task_runs_hash JOIN tasks t ON t.id = tr.task
+      JOIN runs r ON r.id = tr.run WHERE tr.hash = ? AND tr.cache = 'miss' AND tr.status = 'success'
+      ${namespaces ? 'AND r.namespace = ?' : ''} ORDER BY r.start_ms LIMIT 1`);
+    for (const ns of namespaces ?? [null]) {
+      const row = stmt.get(...(ns === null ? [hash] : [hash, ns])) as TaskRunRow | undefined;
+      if (row) return toStoredTaskRun(row);
+    }
+    return null;
+  }
+
+  /** The namespace a run id is stored under, if any. */
+  namespaceOf(runId: string): string | null {
+    const row = this.db.prepare('SELECT namespace FROM runs WHERE run_id = ?').get(runId) as
+      { namespace: string } | undefined;
+    return row?.namespace ?? null;
+  }
+}

@@ -1,0 +1,93 @@
+import type { SqliteDatabase } from './sqlite-types';
+
+/**
+ * The store's schema, versioned in `meta.schema_version`. A newer version than this code knows
+ * is refused (an older nx-fleet must not write into a newer layout); an older one is migrated
+ * step by step inside one transaction.
+ *
+ * Sizes: task ids, projects and targets are interned in `tasks`, so a task run is a row of
+ * integers, one hash and two content-address keys. Manifests (per-file input hashes) and
+ * Nx's hashDetails are stored once per distinct content, deflated, keyed by SHA-256.
+ */
+export const SCHEMA_VERSION = 1;
+
+const V1 = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL UNIQUE,
+  namespace TEXT NOT NULL,
+  command TEXT NOT NULL,
+  argv TEXT NOT NULL,
+  branch TEXT,
+  commit_sha TEXT,
+  machine TEXT NOT NULL,
+  start_ms INTEGER NOT NULL,
+  end_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_start ON runs (start_ms);
+CREATE TABLE IF NOT EXISTS tasks (
+  id INTEGER PRIMARY KEY,
+  task_id TEXT NOT NULL UNIQUE,
+  project TEXT NOT NULL,
+  target TEXT NOT NULL,
+  configuration TEXT
+);
+CREATE INDEX IF NOT EXISTS tasks_target ON tasks (target);
+CREATE TABLE IF NOT EXISTS task_runs (
+  run INTEGER NOT NULL,
+  task INTEGER NOT NULL,
+  attempt INTEGER NOT NULL DEFAULT 1,
+  hash TEXT NOT NULL,
+  status TEXT NOT NULL,
+  cache TEXT NOT NULL,
+  start_ms INTEGER,
+  end_ms INTEGER,
+  exit_code INTEGER,
+  output_bytes INTEGER NOT NULL DEFAULT 0,
+  details_id TEXT,
+  manifest_id TEXT,
+  agent TEXT,
+  PRIMARY KEY (run, task, attempt)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS task_runs_task ON task_runs (task, start_ms);
+CREATE INDEX IF NOT EXISTS task_runs_hash ON task_runs (hash);
+-- Flaky starts from the failures in a window (rare), then counts their hashes' successes.
+CREATE INDEX IF NOT EXISTS task_runs_fail ON task_runs (status, start_ms, cache, task, hash);
+-- Daily rollups, kept by record(): trends read a few rows per day instead of every task run.
+-- target '*' is the whole day (a run counts once there, once per target it ran otherwise).
+CREATE TABLE IF NOT EXISTS day_stats (
+  day TEXT NOT NULL,
+  target TEXT NOT NULL,
+  runs INTEGER NOT NULL,
+  task_runs INTEGER NOT NULL,
+  executed INTEGER NOT NULL,
+  hits INTEGER NOT NULL,
+  failures INTEGER NOT NULL,
+  executed_ms INTEGER NOT NULL,
+  PRIMARY KEY (day, target)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
+`;
+
+export type SchemaCheck = { ok: true } | { ok: false; code: 'HISTORY_SCHEMA_NEWER'; message: string };
+
+/** Creates or migrates the schema. */
+export function ensureSchema(db: SqliteDatabase): SchemaCheck {
+  db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+  const current = row ? Number(row.value) : 0;
+  if (current > SCHEMA_VERSION)
+    return {
+      ok: false,
+      code: 'HISTORY_SCHEMA_NEWER',
+      message: `the store has schema ${current}; this nx-fleet knows up to ${SCHEMA_VERSION}`,
+    };
+  if (current < SCHEMA_VERSION) {
+    db.transaction(() => {
+      if (current < 1) db.exec(V1);
+      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    })();
+  }
+  return { ok: true };
+}

@@ -1,0 +1,108 @@
+// bench/analytics/hook.mjs: an Nx command of N tasks (default 500) with and without the run
+// history hook, end to end, side by side (alternating), plus the hook's own time from
+// FLEET_HISTORY_TRACE. Usage: node bench/analytics/hook.mjs [tasks=500] [warmRounds=7] [coldRounds=3]
+// Needs `npm run build`. Prints one JSON report (docs/benchmarks.md, "Run history").
+import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const { createWorkspace, repoRoot } = require('../../dist/test/rig/index.js');
+const N = Number(process.argv[2] ?? 500);
+const WARM = Number(process.argv[3] ?? 7);
+const COLD = Number(process.argv[4] ?? 3);
+
+const files = {
+  'nx.json': JSON.stringify({ plugins: ['nx-fleet'], namedInputs: { default: ['{projectRoot}/**/*'] } }),
+  'package.json': JSON.stringify({ name: 'bench-hook', private: true }),
+};
+for (let i = 0; i < N; i++) {
+  const deps = i % 25 ? [`p${i - 1}`] : [];
+  files[`libs/p${i}/project.json`] = JSON.stringify({
+    name: `p${i}`,
+    root: `libs/p${i}`,
+    implicitDependencies: deps,
+    targets: {
+      build: {
+        executor: 'nx:run-commands',
+        cache: true,
+        dependsOn: ['^build'],
+        inputs: ['default', '^default', { env: 'BENCH_SALT' }],
+        options: { command: 'echo ok' },
+      },
+    },
+  });
+  for (let j = 0; j < 5; j++) files[`libs/p${i}/src/f${j}.ts`] = `export const v = ${i * 10 + j};\n`;
+}
+const ws = createWorkspace({ files });
+const trace = path.join(ws.root, 'trace.jsonl');
+const nxBin = path.join(repoRoot(), 'node_modules', 'nx', 'dist', 'bin', 'nx.js');
+
+function run(history, salt) {
+  const env = ws.env({ FLEET_HISTORY: history ? '1' : '0', FLEET_HISTORY_TRACE: trace, BENCH_SALT: salt });
+  const s = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [nxBin, 'run-many', '-t', 'build', '--parallel=4'], {
+    cwd: ws.root,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  const ms = Number(process.hrtime.bigint() - s) / 1e6;
+  if (r.status !== 0) throw new Error(`nx failed: ${r.stderr.slice(-2000)}`);
+  return ms;
+}
+const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const hookTimes = () =>
+  fs
+    .readFileSync(trace, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((o) => o.code === 'RECORDED');
+
+// Warm: every task a local cache hit whose manifest is stored (the common CI case).
+run(true, 'warm');
+run(false, 'warm');
+fs.rmSync(trace, { force: true });
+const warm = { on: [], off: [] };
+for (let i = 0; i < WARM; i++) {
+  warm.off.push(run(false, 'warm'));
+  warm.on.push(run(true, 'warm'));
+}
+const warmHook = hookTimes();
+fs.rmSync(trace, { force: true });
+// Cold: every hash new (the salt is an input), every task runs, every manifest computed.
+const cold = { on: [], off: [] };
+for (let i = 0; i < COLD; i++) {
+  cold.off.push(run(false, `cold-off-${i}`));
+  cold.on.push(run(true, `cold-on-${i}`));
+}
+const coldHook = hookTimes();
+const dbBytes =
+  fs.statSync(path.join(ws.root, '.nx/fleet/history.db')).size +
+  (fs.statSync(path.join(ws.root, '.nx/fleet/history.db-wal'), { throwIfNoEntry: false })?.size ?? 0);
+const summary = (x, hook) => ({
+  offMedianMs: Math.round(median(x.off)),
+  onMedianMs: Math.round(median(x.on)),
+  addedMedianMs: Math.round(median(x.on) - median(x.off)),
+  hookMedianMs: +median(hook.map((h) => h.ms)).toFixed(1),
+  manifestsComputed: hook.map((h) => h.manifestsComputed),
+  off: x.off.map(Math.round),
+  on: x.on.map(Math.round),
+});
+console.log(
+  JSON.stringify(
+    {
+      tasks: N,
+      cores: os.cpus().length,
+      warm: summary(warm, warmHook),
+      cold: summary(cold, coldHook),
+      storeBytesAfter: dbBytes,
+    },
+    null,
+    2,
+  ),
+);
+ws.dispose();

@@ -1,0 +1,162 @@
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../rig';
+import { generateWorkspace, type GeneratedWorkspace } from './support/generated-workspace';
+import { withStore } from './support/store';
+
+let gen: GeneratedWorkspace;
+let db: string;
+const ALL = ['run-many', '-t', 'build', 'test', 'lint'];
+
+beforeAll(() => {
+  gen = generateWorkspace(6, 20);
+  db = gen.ws.path('.nx/fleet/history.db');
+});
+afterAll(() => gen?.ws.dispose());
+
+function runCount(file = db): number {
+  return withStore(file, (s) => s.listRuns({ limit: 1000 }).length);
+}
+
+function nxAsync(args: string[], env: Record<string, string> = {}): Promise<number> {
+  const nxBin = path.join(repoRoot(), 'node_modules', 'nx', 'dist', 'bin', 'nx.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [nxBin, ...args], {
+      cwd: gen.ws.root,
+      env: gen.ws.env(env),
+      stdio: 'ignore',
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+describe('recording through postTasksExecution (real nx)', () => {
+  it('records every task with a per-file manifest equal to `nx show target inputs` (every task)', () => {
+    const out = gen.ws.nx(ALL);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).not.toMatch(/HISTORY_/);
+    const checked = withStore(db, (s) => {
+      const [run] = s.listRuns({ limit: 1 });
+      expect(run.command).toBe(`nx ${ALL.join(' ')}`);
+      expect(run.branch).toBe('main');
+      expect(run.commit).toBe(gen.ws.git(['rev-parse', 'HEAD']).trim());
+      const tasks = s.runTasks(run.runId);
+      expect(tasks.map((t) => t.taskId).sort()).toEqual([...gen.tasks].sort());
+      let n = 0;
+      for (const t of tasks) {
+        expect(t.cache).toBe('miss');
+        expect(t.hash).toMatch(/^\d+$/);
+        expect(t.manifestId, t.taskId).toBeTruthy();
+        const manifest = s.manifest(t.manifestId!)!;
+        const shown = JSON.parse(gen.ws.nxOk(['show', 'target', 'inputs', t.taskId, '--json'])) as {
+          files: string[];
+          environment?: string[];
+          runtime?: string[];
+        };
+        expect(
+          manifest.files.map(([f]) => f),
+          t.taskId,
+        ).toEqual([...shown.files].sort());
+        expect(manifest.environment).toEqual([...(shown.environment ?? [])].sort());
+        expect(manifest.runtime).toEqual([...(shown.runtime ?? [])].sort());
+        for (const [f, h] of manifest.files) expect(h, f).toMatch(/^\d+$/);
+        expect(s.hashDetails(run.runId, t.taskId)?.nodes).toBeTruthy();
+        n++;
+      }
+      return n;
+    });
+    console.log(`manifest == nx show target inputs: ${checked} tasks checked`);
+    expect(checked).toBe(gen.tasks.length);
+  });
+
+  it('a run of cache hits shares the stored manifests (content-addressed, nothing new stored)', () => {
+    const blobsBefore = withStore(
+      db,
+      (s) => (s.db.prepare('SELECT count(*) AS n FROM blobs').get() as { n: number }).n,
+    );
+    gen.ws.nxOk(ALL);
+    withStore(db, (s) => {
+      const [latest, previous] = s.listRuns({ limit: 2 });
+      const a = new Map(s.runTasks(latest.runId).map((t) => [t.taskId, t]));
+      for (const t of s.runTasks(previous.runId)) {
+        expect(a.get(t.taskId)?.cache).toBe('local');
+        expect(a.get(t.taskId)?.manifestId).toBe(t.manifestId);
+      }
+      expect((s.db.prepare('SELECT count(*) AS n FROM blobs').get() as { n: number }).n).toBe(blobsBefore);
+    });
+  });
+
+  it('two nx commands finishing at once both record', async () => {
+    const before = runCount();
+    const codes = await Promise.all([nxAsync(ALL), nxAsync(['run-many', '-t', 'lint'])]);
+    expect(codes).toEqual([0, 0]);
+    expect(runCount()).toBe(before + 2);
+  });
+
+  it('a missing SQLite module: the command succeeds and says once that history is off', () => {
+    const before = runCount();
+    const r = gen.ws.nx(['run-many', '-t', 'lint'], {
+      env: { FLEET_HISTORY_SQLITE_MODULE: '/nonexistent/better-sqlite3' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(`${r.stdout}${r.stderr}`.match(/HISTORY_SQLITE_UNAVAILABLE/g)).toHaveLength(1);
+    expect(runCount()).toBe(before);
+    // Plugin loading and the graph still work without the driver.
+    const g = gen.ws.nx(['show', 'projects', '--json'], { env: { FLEET_HISTORY_SQLITE_MODULE: '/nonexistent/x' } });
+    expect(JSON.parse(g.stdout)).toHaveLength(gen.projects.length);
+  });
+
+  it('FLEET_HISTORY=0 records nothing, quietly; a value that is not a boolean is one diagnostic', () => {
+    const before = runCount();
+    const off = gen.ws.nx(['run-many', '-t', 'lint'], { env: { FLEET_HISTORY: 'off' } });
+    expect(off.code).toBe(0);
+    expect(off.stderr).not.toMatch(/history/i);
+    const bad = gen.ws.nx(['run-many', '-t', 'lint'], { env: { FLEET_HISTORY: 'maybe' } });
+    expect(bad.code).toBe(0);
+    expect(`${bad.stdout}${bad.stderr}`).toMatch(
+      /FLEET_HISTORY: expected 1\/true\/yes\/on.*"maybe".*\[HISTORY_BAD_OPTIONS\]/,
+    );
+    expect(runCount()).toBe(before);
+  });
+
+  it('a corrupt store never fails the command', () => {
+    const bad = gen.ws.path('corrupt/history.db');
+    fs.mkdirSync(path.dirname(bad), { recursive: true });
+    fs.writeFileSync(bad, 'this is not a database'.repeat(500));
+    const r = gen.ws.nx(['run-many', '-t', 'lint'], { env: { FLEET_HISTORY_DB: bad } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(`${r.stdout}${r.stderr}`.match(/HISTORY_STORE_CORRUPT/g)).toHaveLength(1);
+  });
+
+  it('a locked store never fails the command; the run is kept aside and written by the next one', () => {
+    const locked = gen.ws.path('locked/history.db');
+    fs.mkdirSync(path.dirname(locked), { recursive: true });
+    expect(gen.ws.nx(['run-many', '-t', 'lint'], { env: { FLEET_HISTORY_DB: locked } }).code).toBe(0);
+    // Another process holds the write lock for 20 s (longer than the hook waits).
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const D=require('better-sqlite3');const db=new D(${JSON.stringify(locked)});db.exec('BEGIN EXCLUSIVE');console.log('locked');setTimeout(()=>{},20000)`,
+      ],
+      { cwd: repoRoot(), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      spawnSync('sleep', ['1']);
+      const r = gen.ws.nx(['run-many', '-t', 'lint'], { env: { FLEET_HISTORY_DB: locked } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(
+        fs.readdirSync(path.join(path.dirname(locked), 'pending')).filter((f) => f.endsWith('.json')),
+      ).toHaveLength(1);
+    } finally {
+      holder.kill();
+    }
+    spawnSync('sleep', ['0.5']);
+    expect(gen.ws.nx(['run-many', '-t', 'lint'], { env: { FLEET_HISTORY_DB: locked } }).code).toBe(0);
+    expect(runCount(locked)).toBe(3);
+    expect(fs.readdirSync(path.join(path.dirname(locked), 'pending'))).toEqual([]);
+  });
+});

@@ -30,6 +30,8 @@ export interface ServeSettings {
   log: 'json' | 'off';
   /** Read large upload bodies straight from the socket (see cache/socket-body.ts). */
   directUploads: boolean;
+  /** The central run history's SQLite file (`/v1/fleet/history/*`); unset: no central history. */
+  historyDb?: string;
 }
 
 /** The options as text, keyed like the flags (tests and in-process servers give these). */
@@ -48,6 +50,7 @@ export interface RawServeOptions {
   shutdownTimeout?: string;
   log?: string;
   directUploads?: string;
+  historyDb?: string;
 }
 
 export const SERVE_DEFAULTS = {
@@ -238,6 +241,16 @@ const S = {
     description:
       'read bodies of 2 MiB and more straight from the socket, around the HTTP parser; their answer closes the connection',
   }),
+  historyDb: setting({
+    key: 'historyDb',
+    flag: '--history-db',
+    valueName: '<file>',
+    env: 'FLEET_HISTORY_DB',
+    type: t.text('a file path'),
+    defaultText: 'none (no central run history)',
+    description:
+      "serve the central run history (`/v1/fleet/history/*`, docs/analytics.md) from this SQLite file, with the cache's token scopes",
+  }),
 };
 
 /** `fleet cache serve`: one pure function from flags, `FLEET_*` and nx.json `cacheServe` to settings. */
@@ -271,6 +284,7 @@ export const serveSettings = defineCommandSettings<ServeSettings>({
     shutdownTimeoutMs: Math.round((v.shutdownTimeout as number) * 1000),
     log: v.log as 'json' | 'off',
     directUploads: v.directUploads as boolean,
+    historyDb: v.historyDb as string | undefined,
   }),
 });
 

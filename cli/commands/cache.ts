@@ -13,6 +13,7 @@ import {
   formatVerifyReport,
   type Namespace,
 } from '../../cache';
+import { CentralHistory, loadSqlite, openRunStore } from '../../analytics';
 import { cacheStoreSettings, tokenCreateSettings } from '../settings/tool-settings';
 import { fail } from './cli-options';
 import { addSettingFlags, resolveFromCommand } from './setting-flags';
@@ -69,7 +70,8 @@ function registerServe(cache: Command): void {
   addSettingFlags(serve, serveSettings.settings).action(async (_o: unknown, self: Command) => {
     const settings = resolveFromCommand(self, serveSettings);
     const log = (line: Record<string, unknown>): void => void process.stdout.write(JSON.stringify(line) + '\n');
-    const running = await startCacheServer(settings, log);
+    const history = settings.historyDb ? openCentralHistory(settings.historyDb) : undefined;
+    const running = await startCacheServer(settings, log, { history });
     await new Promise<void>((resolve) => {
       const stop = (signal: string): void => {
         log({ time: new Date().toISOString(), level: 'info', msg: 'shutting down', signal });
@@ -79,6 +81,15 @@ function registerServe(cache: Command): void {
       process.once('SIGINT', () => stop('SIGINT'));
     });
   });
+}
+
+/** The central run history of `--history-db`: a missing driver or a bad file stops the server before it listens. */
+function openCentralHistory(file: string): CentralHistory {
+  const sqlite = loadSqlite();
+  if (!sqlite.ok) return fail(`--history-db: ${sqlite.message}`, sqlite.code);
+  const opened = openRunStore({ Database: sqlite.Database, file });
+  if (!opened.ok) return fail(`--history-db: ${file}: ${opened.message}`, opened.code);
+  return new CentralHistory(opened.store);
 }
 
 function registerToken(cache: Command): void {

@@ -17,6 +17,7 @@ const SAMPLES: Record<string, Sample> = {
   shutdownTimeout: { valid: ['0', '1m'], invalid: '2d' },
   log: { valid: ['off', 'json'], invalid: 'text' },
   directUploads: { valid: ['off', 'on'], invalid: 'maybe' },
+  historyDb: { valid: ['/h.db', '/i.db'] },
 };
 
 describe('fleet cache serve settings', () => {

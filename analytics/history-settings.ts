@@ -1,20 +1,21 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
+import {
+  defineCommandSettings,
+  formatProblem,
+  readPluginOptions,
+  setting,
+  valueTypes as t,
+  type SettingsInput,
+} from '../config';
 
 /** Everything the run history needs, validated, defaults filled in. */
 export interface HistorySettings {
   enabled: boolean;
   /** The local SQLite store (absolute). */
   dbPath: string;
-  /** The central store (`fleet cache serve --history`), when configured. */
+  /** The central store (`fleet cache serve --history-db`), when configured. */
   remote: { url: string; token: string | null } | null;
-}
-
-/** The options as text, from flags or `FLEET_HISTORY*` variables (a flag wins). */
-export interface RawHistoryOptions {
-  history?: string;
-  db?: string;
-  url?: string;
-  token?: string;
 }
 
 export type HistorySettingsResult = { ok: true; settings: HistorySettings } | { ok: false; problems: string[] };
@@ -22,50 +23,92 @@ export type HistorySettingsResult = { ok: true; settings: HistorySettings } | { 
 /** The default store, under Nx's own folder (the store writes a `.gitignore` beside itself). */
 export const DEFAULT_HISTORY_DB = '.nx/fleet/history.db';
 
-const TRUE = new Set(['1', 'true', 'yes', 'on']);
-const FALSE = new Set(['0', 'false', 'no', 'off']);
-
-/** A strict boolean: 1/true/yes/on or 0/false/no/off (any case); anything else is a problem. */
-export function parseStrictBoolean(text: string): boolean | null {
-  const t = text.trim().toLowerCase();
-  if (TRUE.has(t)) return true;
-  if (FALSE.has(t)) return false;
-  return null;
-}
-
-/** Reads the raw options from the environment (`FLEET_HISTORY`, `FLEET_HISTORY_DB`, ...). */
-export function historyOptionsFromEnv(env: NodeJS.ProcessEnv): RawHistoryOptions {
-  return {
-    history: env.FLEET_HISTORY,
-    db: env.FLEET_HISTORY_DB,
-    url: env.FLEET_HISTORY_URL,
-    token: env.FLEET_HISTORY_TOKEN,
-  };
-}
+const S = {
+  enabled: setting({
+    key: 'enabled',
+    env: 'FLEET_HISTORY',
+    type: t.boolean(),
+    default: true,
+    description:
+      'record every Nx command in the run history (on by default: it changes nothing about how tasks run); `FLEET_DISABLE` leaves it on',
+  }),
+  db: setting({
+    key: 'db',
+    flag: '--db',
+    valueName: '<file>',
+    env: 'FLEET_HISTORY_DB',
+    type: t.text('a file path'),
+    defaultText: DEFAULT_HISTORY_DB,
+    description: 'the local run store (SQLite), relative to the workspace root',
+  }),
+  url: setting({
+    key: 'url',
+    env: 'FLEET_HISTORY_URL',
+    type: t.url(['http:', 'https:']),
+    description: 'also send each run to this `fleet cache serve --history-db` (batched, retried, never blocking)',
+  }),
+  token: setting({
+    key: 'token',
+    env: 'FLEET_HISTORY_TOKEN',
+    type: t.text('a token'),
+    secret: true,
+    file: true,
+    description: "the cache token the runs are sent with (the server keeps them in the token's write namespace)",
+  }),
+};
 
 /**
- * Validates the options; every problem is reported at once, named by its variable. History is
- * on by default: it changes nothing about how tasks run. `FLEET_DISABLE` (the executors'
- * bypass) deliberately does not turn it off.
+ * The run history's settings (the hook and `fleet runs|explain|flaky|stats`): `FLEET_HISTORY*`
+ * variables > nx.json `history` section > defaults; the query commands' `--db` flag first.
  */
-export function resolveHistorySettings(raw: RawHistoryOptions, workspaceRoot: string): HistorySettingsResult {
-  const problems: string[] = [];
-  let enabled = true;
-  if (raw.history !== undefined && raw.history !== '') {
-    const b = parseStrictBoolean(raw.history);
-    if (b === null) problems.push(`FLEET_HISTORY: expected 1/true/yes/on or 0/false/no/off, got "${raw.history}"`);
-    else enabled = b;
-  }
-  const dbPath = path.resolve(workspaceRoot, raw.db || DEFAULT_HISTORY_DB);
-  let remote: HistorySettings['remote'] = null;
-  if (raw.url) {
-    try {
-      const u = new URL(raw.url);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
-      remote = { url: raw.url.replace(/\/+$/, ''), token: raw.token || null };
-    } catch {
-      problems.push(`FLEET_HISTORY_URL: expected an http(s) URL, got "${raw.url}"`);
-    }
-  } else if (raw.token) problems.push('FLEET_HISTORY_TOKEN: set without FLEET_HISTORY_URL');
-  return problems.length ? { ok: false, problems } : { ok: true, settings: { enabled, dbPath, remote } };
+export const historySettings = defineCommandSettings<{
+  enabled: boolean;
+  db?: string;
+  url?: string;
+  token?: string;
+}>({
+  command: 'history',
+  section: 'history',
+  settings: Object.values(S),
+  check: (v, at) =>
+    v.token !== undefined && v.url === undefined
+      ? [at(S.token, 'FLEET_INVALID_OPTION', 'set without FLEET_HISTORY_URL')]
+      : [],
+  build: (v) => ({
+    enabled: v.enabled as boolean,
+    db: v.db as string | undefined,
+    url: v.url as string | undefined,
+    token: v.token as string | undefined,
+  }),
+});
+
+/**
+ * Resolves the history settings; every problem at once, each located at its source (the
+ * `history` section is read from `<workspaceRoot>/nx.json`). `flags`: the query commands' flags.
+ */
+export function resolveHistorySettings(
+  env: NodeJS.ProcessEnv,
+  workspaceRoot: string,
+  flags: Record<string, unknown> = {},
+): HistorySettingsResult {
+  const plugin = readPluginOptions(workspaceRoot);
+  const input: SettingsInput = {
+    flags,
+    env,
+    nxJson: plugin.registered
+      ? { index: plugin.index ?? 0, options: plugin.options as Record<string, unknown> }
+      : undefined,
+    ctx: { cwd: workspaceRoot, cpus: 1, hostname: os.hostname(), pid: process.pid },
+  };
+  const r = historySettings.resolve(input);
+  if (!r.ok) return { ok: false, problems: r.problems.map(formatProblem) };
+  const s = r.settings;
+  return {
+    ok: true,
+    settings: {
+      enabled: s.enabled,
+      dbPath: path.resolve(workspaceRoot, s.db ?? DEFAULT_HISTORY_DB),
+      remote: s.url ? { url: s.url.replace(/\/+$/, ''), token: s.token ?? null } : null,
+    },
+  };
 }

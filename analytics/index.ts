@@ -4,13 +4,8 @@ export type { RecordOutcome, RecordRunOptions } from './record-run';
 export type { HookContext } from './hook-context';
 export { loadSqlite } from './load-sqlite';
 export { openRunStore, RunStore } from './run-store';
-export {
-  resolveHistorySettings,
-  historyOptionsFromEnv,
-  parseStrictBoolean,
-  DEFAULT_HISTORY_DB,
-} from './history-settings';
-export type { HistorySettings, RawHistoryOptions } from './history-settings';
+export { resolveHistorySettings, historySettings, DEFAULT_HISTORY_DB } from './history-settings';
+export type { HistorySettings } from './history-settings';
 export * from './types';
 export { explainTask } from './explain-task';
 export type { Explanation, ExplainResult, RunRef } from './explain-task';

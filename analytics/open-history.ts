@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { historyOptionsFromEnv, resolveHistorySettings, type HistorySettings } from './history-settings';
+import { resolveHistorySettings, type HistorySettings } from './history-settings';
 import { loadSqlite } from './load-sqlite';
 import { openRunStore, type RunStore } from './run-store';
 
@@ -41,8 +41,12 @@ export function openHistoryForQuery(cwd: string, env: NodeJS.ProcessEnv, raw: Ra
   const problems: string[] = [];
   const root = findWorkspaceRoot(cwd);
   if (!root) problems.push(`no nx.json in ${cwd} or above: run fleet in an Nx workspace`);
-  const fromEnv = historyOptionsFromEnv(env);
-  const resolved = resolveHistorySettings({ ...fromEnv, history: undefined, db: raw.db ?? fromEnv.db }, root ?? cwd);
+  // Reading is allowed with recording off: FLEET_HISTORY does not apply to the query commands.
+  const resolved = resolveHistorySettings(
+    { ...env, FLEET_HISTORY: undefined },
+    root ?? cwd,
+    raw.db ? { db: raw.db } : {},
+  );
   if (!resolved.ok) problems.push(...resolved.problems);
   const limit = Number(raw.limit ?? '20');
   if (!Number.isInteger(limit) || limit < 1 || limit > 100000)

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { readGitInfo } from './git-info';
-import { historyOptionsFromEnv, resolveHistorySettings } from './history-settings';
+import { resolveHistorySettings } from './history-settings';
 import { asStatus, cacheSourceOf, type HookContext } from './hook-context';
 import { computeInputManifests } from './input-manifests';
 import { loadSqlite } from './load-sqlite';
@@ -52,7 +52,7 @@ export async function recordRun(ctx: HookContext, opts: RecordRunOptions): Promi
 async function recordRunUntraced(ctx: HookContext, opts: RecordRunOptions): Promise<RecordOutcome> {
   const t0 = performance.now();
   try {
-    const resolved = resolveHistorySettings(historyOptionsFromEnv(opts.env), ctx.workspaceRoot);
+    const resolved = resolveHistorySettings(opts.env, ctx.workspaceRoot);
     if (!resolved.ok) return say(opts, 'HISTORY_BAD_OPTIONS', resolved.problems.join('; '));
     if (!resolved.settings.enabled) return { code: 'HISTORY_OFF', reason: 'FLEET_HISTORY is off' };
     const sqlite = loadSqlite(opts.sqliteModule ?? (opts.env.FLEET_HISTORY_SQLITE_MODULE || undefined));

@@ -245,7 +245,7 @@ const S = {
     key: 'historyDb',
     flag: '--history-db',
     valueName: '<file>',
-    env: 'FLEET_HISTORY_DB',
+    env: 'FLEET_CENTRAL_HISTORY_DB',
     type: t.text('a file path'),
     defaultText: 'none (no central run history)',
     description:

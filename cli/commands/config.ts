@@ -15,6 +15,7 @@ const NAMES: Record<string, string> = {
   agent: 'agent',
   'cache-serve': 'cache serve',
   'cache serve': 'cache serve',
+  history: 'history',
 };
 
 /** `fleet config --json` (docs/json-output.md): the stable contract. */
@@ -42,7 +43,7 @@ function selected(name: string | undefined, rest: string[]): Array<{ cmd: Comman
   const cmd = COMMAND_SETTINGS.find((c) => c.command === NAMES[key]);
   if (!cmd)
     return fail(
-      `--command: expected run, agent or cache-serve (or "cache serve"), got "${name}"`,
+      `--command: expected run, agent, cache-serve (or "cache serve") or history, got "${name}"`,
       'FLEET_INVALID_OPTION',
     );
   return [{ cmd, args }];
@@ -62,14 +63,17 @@ function parseFlags(cmd: CommandSettings<unknown>, args: string[]): Record<strin
   return flagValues(parser, cmd.settings);
 }
 
-/** `fleet config [--json] [--command run|agent|cache-serve] [-- <flags of that command>]`. */
+/** `fleet config [--json] [--command run|agent|cache-serve|history] [-- <flags of that command>]`. */
 export function registerConfigCommand(program: Command): void {
   program
     .command('config')
     .description(
       'print the effective settings of fleet run, fleet agent and fleet cache serve, with the source of each value; secrets masked',
     )
-    .option('--command <name>', 'only this command: run, agent or cache-serve ("cache serve" works too)')
+    .option(
+      '--command <name>',
+      'only this command: run, agent, cache-serve ("cache serve" works too) or history (the run history of every Nx command)',
+    )
     .option('--json', 'print {ok, disabled, problems, commands: [{command, ok, settings, problems, warnings}]}')
     .option('--cwd <dir>', 'the workspace root whose nx.json is read', process.cwd())
     .argument('[flags...]', 'after --: flags of the command, resolved as it would resolve them')

@@ -75,7 +75,7 @@ describe('fleet cache serve --history-db (real process, real HTTP)', () => {
     expect((await post(a.url, tokens.main, { notRuns: true })).status).toBe(400);
     await a.stop();
 
-    const b = await startServe([...args], { FLEET_HISTORY_DB: db });
+    const b = await startServe([...args], { FLEET_CENTRAL_HISTORY_DB: db });
     servers.push(b);
     const main = await request(`${b.url}/v1/fleet/history/runs`, { headers: bearer(tokens.main) });
     expect(main.status).toBe(200);

@@ -2,14 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  loadSqlite,
-  openRunStore,
-  resolveHistorySettings,
-  parseStrictBoolean,
-  RECORD_FORMAT,
-  type RunRecord,
-} from '../../analytics';
+import { loadSqlite, openRunStore, resolveHistorySettings, RECORD_FORMAT, type RunRecord } from '../../analytics';
 import { SCHEMA_VERSION } from '../../analytics/store-schema';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-store-'));
@@ -105,8 +98,15 @@ describe('run store', () => {
   });
 });
 
-describe('history settings (one pure function, every problem at once)', () => {
-  it('strict booleans', () => {
+describe('history settings (on the settings layer, every problem at once)', () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-history-settings-'));
+  const withNxJson = (options: unknown): string => {
+    const root = fs.mkdtempSync(path.join(ws, 'ws-'));
+    fs.writeFileSync(path.join(root, 'nx.json'), JSON.stringify({ plugins: [{ plugin: 'nx-fleet', options }] }));
+    return root;
+  };
+
+  it('strict booleans for FLEET_HISTORY', () => {
     const cases: Array<[string, boolean | null]> = [
       ['1', true],
       ['TRUE', true],
@@ -117,25 +117,54 @@ describe('history settings (one pure function, every problem at once)', () => {
       ['No', false],
       ['off', false],
       ['2', null],
-      ['', null],
       ['enabled', null],
     ];
-    for (const [text, want] of cases) expect(parseStrictBoolean(text), text).toBe(want);
+    for (const [text, want] of cases) {
+      const r = resolveHistorySettings({ FLEET_HISTORY: text }, ws);
+      expect(r.ok ? r.settings.enabled : null, text).toBe(want);
+    }
     console.log(`strict boolean: ${cases.length} cases`);
   });
 
-  it('defaults, and all problems reported together', () => {
-    const ok = resolveHistorySettings({}, '/ws');
-    expect(ok).toEqual({ ok: true, settings: { enabled: true, dbPath: '/ws/.nx/fleet/history.db', remote: null } });
-    const bad = resolveHistorySettings({ history: 'perhaps', url: 'ftp://x', token: 't' }, '/ws');
-    expect(bad.ok).toBe(false);
-    expect(!bad.ok && bad.problems).toEqual([
-      'FLEET_HISTORY: expected 1/true/yes/on or 0/false/no/off, got "perhaps"',
-      'FLEET_HISTORY_URL: expected an http(s) URL, got "ftp://x"',
-    ]);
-    expect(resolveHistorySettings({ token: 't' }, '/ws')).toEqual({
-      ok: false,
-      problems: ['FLEET_HISTORY_TOKEN: set without FLEET_HISTORY_URL'],
+  it('defaults, and all problems reported together with their sources', () => {
+    const ok = resolveHistorySettings({}, ws);
+    expect(ok).toEqual({
+      ok: true,
+      settings: { enabled: true, dbPath: path.join(ws, '.nx/fleet/history.db'), remote: null },
     });
+    const bad = resolveHistorySettings({ FLEET_HISTORY: 'perhaps', FLEET_HISTORY_URL: 'ftp://x' }, ws);
+    expect(bad.ok).toBe(false);
+    const problems = bad.ok ? [] : bad.problems;
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/FLEET_HISTORY.*"perhaps"/);
+    expect(problems[1]).toMatch(/FLEET_HISTORY_URL.*ftp:/);
+    const lone = resolveHistorySettings({ FLEET_HISTORY_TOKEN: 't' }, ws);
+    expect(!lone.ok && lone.problems.join()).toMatch(/FLEET_HISTORY_TOKEN.*set without FLEET_HISTORY_URL/);
+  });
+
+  it('precedence: --db flag > FLEET_HISTORY_DB > nx.json history section > default; the token from a file', () => {
+    const root = withNxJson({ history: { enabled: false, db: 'from-nx.db', url: 'http://central:8420/' } });
+    const fromNx = resolveHistorySettings({}, root);
+    expect(fromNx).toEqual({
+      ok: true,
+      settings: {
+        enabled: false,
+        dbPath: path.join(root, 'from-nx.db'),
+        remote: { url: 'http://central:8420', token: null },
+      },
+    });
+    const fromEnv = resolveHistorySettings({ FLEET_HISTORY: 'on', FLEET_HISTORY_DB: 'env.db' }, root);
+    expect(fromEnv.ok && [fromEnv.settings.enabled, fromEnv.settings.dbPath]).toEqual([
+      true,
+      path.join(root, 'env.db'),
+    ]);
+    const fromFlag = resolveHistorySettings({ FLEET_HISTORY_DB: 'env.db' }, root, { db: 'flag.db' });
+    expect(fromFlag.ok && fromFlag.settings.dbPath).toBe(path.join(root, 'flag.db'));
+    const tokenFile = path.join(root, 'token');
+    fs.writeFileSync(tokenFile, 'flc_secret\n');
+    const withToken = resolveHistorySettings({ FLEET_HISTORY_TOKEN_FILE: tokenFile }, root);
+    expect(withToken.ok && withToken.settings.remote).toEqual({ url: 'http://central:8420', token: 'flc_secret' });
+    const badNx = resolveHistorySettings({}, withNxJson({ history: { enabled: 'sometimes' } }));
+    expect(!badNx.ok && badNx.problems.join()).toMatch(/plugins\[0\]\.options\.history\.enabled/);
   });
 });

@@ -134,7 +134,16 @@ describe('fleet config', () => {
       expect(serve.map((c) => c.command)).toEqual(['cache serve']);
       expect(serve[0].settings.find((s) => s.key === 'store')!.value).toBe('redis://:***@h:1');
     }
-    expect(fleetConfig(['--command', 'deploy']).stderr).toContain('--command: expected run, agent or cache-serve');
+    expect(fleetConfig(['--command', 'deploy']).stderr).toContain(
+      '--command: expected run, agent, cache-serve (or "cache serve") or history',
+    );
+    nxJson({ history: { db: 'from-nx.db' } });
+    const h = fleetConfig(['--json', '--command', 'history'], { FLEET_HISTORY: 'off', FLEET_HISTORY_TOKEN: 'flc_x' });
+    const history = (JSON.parse(h.stdout) as Report).commands[0];
+    expect(history.command).toBe('history');
+    expect(h.status).toBe(1); // a token without FLEET_HISTORY_URL
+    expect(history.settings.find((s) => s.key === 'db')!.value).toBe('from-nx.db');
+    expect(h.stdout).not.toContain('flc_x');
     fs.writeFileSync(path.join(dir, 'nx.json'), '{ "plugins": [');
     const bad = fleetConfig(['--json', '--command', 'agent'], { ...ENV, FLEET_PUBLIC_KEY: keys.publicKey });
     expect(bad.status).toBe(1);

@@ -128,6 +128,8 @@ describe.skipIf(process.platform !== 'linux')('nx-fleet:typecheck hygiene on rea
     }
     // The aborted thread is terminated: the server stops burning CPU.
     await sleep(1_000);
+    const serverLog = () => ws.read('.nx/fleet/typecheck-server.log');
+    expect(alive(pid), `the server died on Ctrl-C:\n${serverLog()}`).toBe(true);
     const cpu0 = cpuSeconds(pid);
     await sleep(2_000);
     const busy = cpuSeconds(pid) - cpu0;

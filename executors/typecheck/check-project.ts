@@ -78,6 +78,9 @@ function createHost(state: SharedState, req: CheckRequest, options: TS.CompilerO
   const { ts } = state;
   const host = ts.createCompilerHost(options, true);
   host.getCurrentDirectory = () => req.cwd;
+  // The bucket is needed: TypeScript's registry adds only the module format to the key it is
+  // given, and otherwise returns the file parsed and bound under the first project's options
+  // (moduleDetection, target, jsx, noFallthroughCasesInSwitch...). The corpus fails without it.
   const bucket = state.registry.getKeyForCompilationSettings(options);
   host.getSourceFile = (fileName, languageVersionOrOptions, onError) => {
     let text: string | undefined;

@@ -28,11 +28,15 @@ export async function connectOrStart(
   stopOtherServers(address);
   fs.rmSync(address.socket, { force: true }); // a socket file left by a server that died
   const log = fs.openSync(path.join(address.dir, 'typecheck-server.log'), 'a');
-  const child = spawn(
+  const record = path.join(address.dir, 'typecheck-server.json');
+  // A launcher starts the server and exits (server-main.ts): the server is not our descendant.
+  const launcher = spawn(
     process.execPath,
     [
       path.join(__dirname, 'server-main.js'),
       JSON.stringify({ workspaceRoot, socket: address.socket, key: address.key, typescript }),
+      '--launch',
+      record,
     ],
     {
       detached: true,
@@ -41,20 +45,25 @@ export async function connectOrStart(
     },
   );
   fs.closeSync(log);
-  child.unref();
-  fs.writeFileSync(
-    path.join(address.dir, 'typecheck-server.json'),
-    JSON.stringify({ pid: child.pid, key: address.key, socket: address.socket }),
-  );
-  let exited: number | null | undefined;
-  child.once('exit', (code) => (exited = code));
-  for (let waited = 0; waited < 15_000 && exited === undefined; waited += 50) {
+  launcher.unref();
+  let failed: number | null | undefined;
+  launcher.once('exit', (code) => code !== 0 && (failed = code));
+  for (let waited = 0; waited < 15_000 && failed === undefined; waited += 50) {
     const c = await connect(address.socket).catch(() => undefined);
     if (c) return { connection: c, started: true };
     await new Promise((r) => setTimeout(r, 50));
   }
-  if (exited === undefined) child.kill();
+  stopRecorded(record);
   throw new Error(`the server did not come up (see ${path.join(address.dir, 'typecheck-server.log')})`);
+}
+
+/** A server that did not come up in time is stopped (its launcher recorded its pid). */
+function stopRecorded(record: string): void {
+  try {
+    process.kill((JSON.parse(fs.readFileSync(record, 'utf8')) as { pid: number }).pid, 'SIGTERM');
+  } catch {
+    /* never started, or gone already */
+  }
 }
 
 /** A server of another key (older nx-fleet or TypeScript) in this workspace is stopped. */

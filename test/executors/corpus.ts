@@ -39,7 +39,8 @@ const SEEDS: Array<(i: number) => string> = [
 
 /**
  * Writes `count` projects under `root` with compiler options that differ in lib, target,
- * strict, module resolution, jsx, paths and project references, importing each other's sources
+ * strict, module resolution, jsx, paths, project references, moduleDetection and
+ * noFallthroughCasesInSwitch, importing each other's sources
  * and one shared folder, so that state shared between projects is what could go wrong.
  */
 export function writeCorpus(root: string, count: number): CorpusProject[] {
@@ -59,6 +60,15 @@ export function writeCorpus(root: string, count: number): CorpusProject[] {
     }),
   );
   write('base/src/index.ts', `export const base = 1;\n`);
+  // Two files without imports or exports, included by several projects. Whether they are
+  // scripts (one global scope: TS2451) or modules is decided when the file is parsed
+  // (`moduleDetection`), and the fallthrough error is a binder diagnostic
+  // (`noFallthroughCasesInSwitch`): a parse or bind reused across those options is wrong.
+  write(
+    'shared/scripts/clash-a.ts',
+    `const clash = 1;\nfunction fall(x: number) {\n  switch (x) {\n    case 0:\n      x++;\n    case 1:\n      return x;\n  }\n  return 0;\n}\n`,
+  );
+  write('shared/scripts/clash-b.ts', `const clash = 2;\n`);
   const projects: CorpusProject[] = [];
   for (let i = 0; i < count; i++) {
     const name = `p${String(i).padStart(2, '0')}`;
@@ -78,7 +88,14 @@ export function writeCorpus(root: string, count: number): CorpusProject[] {
     if (i % 4 === 2) Object.assign(options, { allowUnreachableCode: false, allowUnusedLabels: false });
     if (i % 5 === 0 && !clean) options.jsx = i % 10 === 0 ? 'preserve' : 'react-jsx';
     if (i % 3 === 0 && !clean) options.paths = { '@shared/*': ['../shared/src/*'] };
-    const config: Record<string, unknown> = { compilerOptions: options, include: ['src'] };
+    // Odd projects include the shared scripts; each module-resolution family gets both settings.
+    const scripts = i % 2 === 1 && !clean;
+    if (scripts && Math.floor(i / 8) % 2 === 0) options.moduleDetection = 'force';
+    if (scripts && i % 3 === 1) options.noFallthroughCasesInSwitch = true;
+    const config: Record<string, unknown> = {
+      compilerOptions: options,
+      include: scripts ? ['src', '../shared/scripts'] : ['src'],
+    };
     if (i % 7 === 0 && !clean) config.references = [{ path: '../base' }];
     write(`${name}/tsconfig.json`, JSON.stringify(config, null, 2));
     const ext = res.moduleResolution === 'bundler' ? '' : '.js';

@@ -117,7 +117,7 @@ describe('recording through postTasksExecution (real nx)', () => {
     const bad = gen.ws.nx(['run-many', '-t', 'lint'], { env: { FLEET_HISTORY: 'maybe' } });
     expect(bad.code).toBe(0);
     expect(`${bad.stdout}${bad.stderr}`).toMatch(
-      /FLEET_HISTORY: expected 1\/true\/yes\/on.*"maybe".*\[HISTORY_BAD_OPTIONS\]/,
+      /FLEET_HISTORY: expected true or false, got "maybe".*1\/true\/yes\/on.*\[HISTORY_BAD_OPTIONS\]/,
     );
     expect(runCount()).toBe(before);
   });

@@ -43,6 +43,10 @@ describe('nx add nx-fleet (its tarball) and nx g nx-fleet:init on a fresh worksp
         NX_INTERACTIVE: 'false',
         NO_COLOR: '1',
         FORCE_COLOR: '0',
+        // No install scripts, as for the workspace's own install: better-sqlite3 (optional, for
+        // run history) would otherwise fetch a prebuilt binary (no network here) and then compile
+        // for minutes. Without its binding history is off, said once, and nothing else changes.
+        npm_config_ignore_scripts: 'true',
       },
     });
     return { code: r.status, out: `${r.stdout}${r.stderr}` };

@@ -117,7 +117,7 @@ describe('fleet runs, flaky, stats (real nx)', () => {
     expect(days[0].taskRuns).toBe(12);
     const bad = ws.fleet(['runs', '--limit', '0', '--db', ws.path('x.db')], { env: { FLEET_HISTORY_URL: 'nope' } });
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/FLEET_HISTORY_URL: expected an http\(s\) URL/);
+    expect(bad.stderr).toMatch(/FLEET_HISTORY_URL: expected a http:\/\/ or https:\/\/ URL, got "nope"/);
     expect(bad.stderr).toMatch(/--limit: expected an integer from 1 to 100000, got "0"/);
     expect(ws.fleet(['flaky', '--days', 'soon']).stderr).toMatch(/--days: expected a number of days/);
     expect(ws.fleet(['runs', 'no-such-run']).stderr).toMatch(/\[HISTORY_RUN_NOT_FOUND\]/);

@@ -19,6 +19,7 @@ describe('plugin options', () => {
       run: {},
       agent: {},
       cacheServe: {},
+      history: {},
     });
   });
 
@@ -26,7 +27,7 @@ describe('plugin options', () => {
     [
       { bogus: 1 },
       'bogus',
-      /^unknown option; known options are: typecheckTargetName, testTargetName, lintTargetName, buildTargetName, disabledTargets, tsconfigProjects, exclude, parallelParseThreshold, executors, docker, python, distributed, run, agent, cacheServe$/,
+      /^unknown option; known options are: typecheckTargetName, testTargetName, lintTargetName, buildTargetName, disabledTargets, tsconfigProjects, exclude, parallelParseThreshold, executors, docker, python, distributed, run, agent, cacheServe, history$/,
     ],
     [{ executors: 'batch' }, 'executors', /^must be one of "commands", "fleet" \(got "batch"\)$/],
     [{ typecheckTargetName: 5 }, 'typecheckTargetName', /^must be string \(got 5\)$/],

@@ -10,6 +10,10 @@ const NEEDED = [
   ['redis-server', 'redis-server'],
   // The Python examples' tests run pytest with the python3 on PATH.
   ['python3 -c "import pytest"', 'python3-pytest'],
+  // Page tests drive Debian's Chromium through playwright-core.
+  ['chromium', 'chromium'],
+  // gitlab-ci-local copies the repository into its build folder with rsync.
+  ['rsync', 'rsync'],
 ];
 
 const has = (check) =>

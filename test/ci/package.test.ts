@@ -41,7 +41,7 @@ describe('npm pack', () => {
     ];
     for (const f of required) expect(packed, f).toContain(f.replace(/^\.\//, ''));
     const allowed =
-      /^(dist\/(plugin|graph|executors|generators|runner|cache|analytics|dashboard|config|cli)\/|executors\/[^/]+\/schema\.json$|(package|executors|generators)\.json$|config\/schema\.json$|README\.md$|LICENSE$)/;
+      /^(dist\/(plugin|graph|executors|generators|runner|cache|analytics|dashboard|config|cli|web)\/|executors\/[^/]+\/schema\.json$|(package|executors|generators)\.json$|config\/schema\.json$|README\.md$|LICENSE$)/;
     const unexpected = packed.filter((p) => !allowed.test(p));
     expect(unexpected).toEqual([]);
     expect(packed.filter((p) => /^dist\/(test|scripts)\/|tsbuildinfo/.test(p))).toEqual([]);

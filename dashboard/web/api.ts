@@ -1,0 +1,50 @@
+import { useEffect, useState } from 'preact/hooks';
+
+declare global {
+  interface Window {
+    FLEET_DASHBOARD?: { base: string; live: boolean; cache: boolean };
+  }
+}
+
+export const config = (): { base: string; live: boolean; cache: boolean } =>
+  window.FLEET_DASHBOARD ?? { base: '', live: false, cache: false };
+
+export type Loaded<T> = { state: 'loading' } | { state: 'error'; message: string } | { state: 'ok'; value: T };
+
+export async function getJson<T>(path: string): Promise<T> {
+  const res = await fetch(`${config().base}/api/${path}`);
+  const body = (await res.json()) as T & { code?: string; message?: string };
+  if (!res.ok) throw new Error(`${body.message ?? res.statusText} [${body.code ?? res.status}]`);
+  return body;
+}
+
+/** Loads `path` (again whenever it changes; every `refreshMs` when given). */
+export function useApi<T>(path: string | null, refreshMs?: number): Loaded<T> {
+  const [v, setV] = useState<Loaded<T>>({ state: 'loading' });
+  useEffect(() => {
+    if (path === null) return;
+    let alive = true;
+    const load = (): void => {
+      getJson<T>(path).then(
+        (value) => alive && setV({ state: 'ok', value }),
+        (e: Error) => alive && setV({ state: 'error', message: e.message }),
+      );
+    };
+    setV({ state: 'loading' });
+    load();
+    const timer = refreshMs ? setInterval(load, refreshMs) : undefined;
+    return () => {
+      alive = false;
+      if (timer) clearInterval(timer);
+    };
+  }, [path, refreshMs]);
+  return v;
+}
+
+/** The hash route: `#/run/ID?x=y` → {parts: ['run', 'ID'], params}. */
+export function parseHash(hash: string): { parts: string[]; params: URLSearchParams } {
+  const [p, q] = hash.replace(/^#\/?/, '').split('?');
+  return { parts: p ? p.split('/').map(decodeURIComponent) : [], params: new URLSearchParams(q ?? '') };
+}
+
+export const href = (...parts: string[]): string => `#/${parts.map(encodeURIComponent).join('/')}`;

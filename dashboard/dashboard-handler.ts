@@ -23,6 +23,11 @@ export interface DashboardOptions {
   /** The path the dashboard is mounted under (`/dashboard` in the central store); '' at the root. */
   base?: string;
   now?: () => number;
+  /**
+   * Whether trends, flaky tasks and /metrics are served. They are read from rollups over every
+   * namespace, so the central store (where a token sees only its namespaces) turns them off.
+   */
+  aggregates?: boolean;
   /** The app bundle's source (tests); default dist/web/dashboard.js. */
   bundle?: string;
 }
@@ -84,10 +89,25 @@ export function createDashboardHandler(
       if (page === null) {
         const bundle = opts.bundle !== undefined ? { ok: true as const, source: opts.bundle } : readBundle();
         if (!bundle.ok) throw new BadRequest(bundle.message, 500, 'DASHBOARD_BUNDLE_MISSING');
-        page = renderPage({ base, live: !!opts.live, cache: !!opts.cacheUrl, bundle: bundle.source });
+        page = renderPage({
+          base,
+          live: !!opts.live,
+          cache: !!opts.cacheUrl,
+          trends: opts.aggregates !== false,
+          bundle: bundle.source,
+        });
       }
       return { status: 200, text: page, type: 'text/html; charset=utf-8' };
     }
+    const aggregates = (): void => {
+      if (opts.aggregates === false)
+        throw new BadRequest(
+          'trends, flaky tasks and metrics cover every namespace: the central store does not serve them per token (use fleet dashboard on a local store)',
+          404,
+          'DASHBOARD_AGGREGATES_OFF',
+        );
+    };
+    if (pathname === '/metrics') aggregates();
     if (pathname === '/metrics')
       return {
         status: 200,
@@ -137,6 +157,7 @@ export function createDashboardHandler(
       if (!r.ok) throw new BadRequest(r.message, 404, r.code);
       return { status: 200, value: r.value };
     }
+    if ((what === 'trends' || what === 'flaky') && id === undefined) aggregates();
     if (what === 'trends' && id === undefined) return { status: 200, value: trends(int(params, 'days', 14, 1, 3650)) };
     if (what === 'flaky' && id === undefined) {
       const days = int(params, 'days', 14, 1, 3650);

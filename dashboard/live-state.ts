@@ -121,7 +121,11 @@ export function createLiveSource(url: string): { read: () => Promise<LivePage>; 
     read: () => {
       // Not runner's redisConnection (retries forever, for BullMQ): a page must answer, with a
       // 502 when Redis is down, within seconds.
-      redis ??= new Redis(url, { connectionName: 'fleet-dashboard', maxRetriesPerRequest: 1, connectTimeout: 2000 });
+      if (!redis) {
+        redis = new Redis(url, { connectionName: 'fleet-dashboard', maxRetriesPerRequest: 1, connectTimeout: 2000 });
+        // Connection errors reach each request as a rejected command (a 502); the event is not news.
+        redis.on('error', () => undefined);
+      }
       return readLiveState(redis);
     },
     close: async () => {

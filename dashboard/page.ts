@@ -35,8 +35,17 @@ select,input{font:inherit;padding:2px 4px}.cards{display:flex;flex-wrap:wrap;gap
  * (`''` for `fleet dashboard`, `/dashboard` under the central store) and which optional pages
  * are configured.
  */
-export function renderPage(opts: { base: string; live: boolean; cache: boolean; bundle: string }): string {
-  const config = JSON.stringify({ base: opts.base, live: opts.live, cache: opts.cache }).replace(/</g, '\\u003c');
+export function renderPage(opts: {
+  base: string;
+  live: boolean;
+  cache: boolean;
+  trends: boolean;
+  bundle: string;
+}): string {
+  const config = JSON.stringify({ base: opts.base, live: opts.live, cache: opts.cache, trends: opts.trends }).replace(
+    /</g,
+    '\\u003c',
+  );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>nx-fleet dashboard</title><style>${STYLE}</style></head>

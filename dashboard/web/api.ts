@@ -1,19 +1,39 @@
 import { useEffect, useState } from 'preact/hooks';
 
+interface PageConfig {
+  base: string;
+  live: boolean;
+  cache: boolean;
+  trends: boolean;
+}
+
 declare global {
   interface Window {
-    FLEET_DASHBOARD?: { base: string; live: boolean; cache: boolean };
+    FLEET_DASHBOARD?: PageConfig;
   }
 }
 
-export const config = (): { base: string; live: boolean; cache: boolean } =>
-  window.FLEET_DASHBOARD ?? { base: '', live: false, cache: false };
+export const config = (): PageConfig => window.FLEET_DASHBOARD ?? { base: '', live: false, cache: false, trends: true };
+
+/**
+ * The central store's token: given once as `?token=` (then kept in this tab's sessionStorage and
+ * taken out of the address bar), sent as a bearer token with every API call.
+ */
+function token(): string | null {
+  const given = new URLSearchParams(location.search).get('token');
+  if (given) {
+    sessionStorage.setItem('fleet-token', given);
+    history.replaceState(null, '', location.pathname + location.hash);
+  }
+  return sessionStorage.getItem('fleet-token');
+}
 
 export type Loaded<T> = { state: 'loading' } | { state: 'error'; message: string } | { state: 'ok'; value: T };
 
 export async function getJson<T>(path: string): Promise<T> {
-  const res = await fetch(`${config().base}/api/${path}`);
-  const body = (await res.json()) as T & { code?: string; message?: string };
+  const t = token();
+  const res = await fetch(`${config().base}/api/${path}`, t ? { headers: { authorization: `Bearer ${t}` } } : {});
+  const body = (await res.json().catch(() => ({ message: res.statusText }))) as T & { code?: string; message?: string };
   if (!res.ok) throw new Error(`${body.message ?? res.statusText} [${body.code ?? res.status}]`);
   return body;
 }

@@ -52,7 +52,9 @@ export function LiveView() {
         <tbody>
           {l.queues.map((q) => (
             <tr key={`${q.requirement}|${q.trust}`}>
-              <td>{q.requirement}</td>
+              <td class="wrap" title={q.requirement}>
+                {requirementText(q.requirement)}
+              </td>
               <td>{q.trust}</td>
               <td>{q.depth}</td>
             </tr>
@@ -124,4 +126,18 @@ export function CacheView() {
       </table>
     </section>
   );
+}
+
+/** A queue's requirement (canonical JSON, runner/requirement.ts) in words: its non-empty parts. */
+function requirementText(json: string): string {
+  let r: Record<string, unknown>;
+  try {
+    r = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const parts = Object.entries(r)
+    .filter(([, v]) => (Array.isArray(v) ? v.length > 0 : v !== 0 && v !== null && v !== undefined && v !== ''))
+    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`);
+  return parts.length ? parts.join('; ') : 'any agent';
 }

@@ -10,7 +10,7 @@ import { TrendsView } from './trends-view';
 /** The pages, their keys (1-4) and whether this server offers them. */
 const PAGES = [
   { id: 'runs', label: 'Runs', key: '1', on: () => true },
-  { id: 'trends', label: 'Trends', key: '2', on: () => true },
+  { id: 'trends', label: 'Trends', key: '2', on: () => config().trends },
   { id: 'live', label: 'Live', key: '3', on: () => config().live },
   { id: 'cache', label: 'Cache', key: '4', on: () => config().cache },
 ];
@@ -76,7 +76,7 @@ function App() {
   let view;
   if (page === 'run' && id) view = <RunView key={id} runId={id} />;
   else if (page === 'task' && id) view = <TaskView key={id} taskId={id} params={params} />;
-  else if (page === 'trends') view = <TrendsView params={params} />;
+  else if (page === 'trends' && config().trends) view = <TrendsView params={params} />;
   else if (page === 'live' && config().live) view = <LiveView />;
   else if (page === 'cache' && config().cache) view = <CacheView />;
   else view = <RunsView params={params} />;

@@ -56,7 +56,9 @@ export function Gantt({
   const x = (t: number): number => labelW + ((t - start) / span) * plotW;
   const laneIndex = new Map(lanes.map((l, i) => [l, i]));
   const height = AXIS + lanes.length * ROW + 4;
-  const ticks = Array.from({ length: 6 }, (_, i) => start + (span * i) / 5);
+  // One tick label per ~90 px, so labels never run into each other on a narrow window.
+  const steps = Math.max(2, Math.min(5, Math.floor(plotW / 90)));
+  const ticks = Array.from({ length: steps + 1 }, (_, i) => start + (span * i) / steps);
   const ordered = [...tasks].sort(
     (a, b) => laneIndex.get(a.lane)! - laneIndex.get(b.lane)! || (a.startTime ?? end) - (b.startTime ?? end),
   );
@@ -72,7 +74,7 @@ export function Gantt({
       <defs>
         <pattern id="hit" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
           <rect width="6" height="6" fill="#cfe2ff" />
-          <line x1="0" y1="0" x2="0" y2="6" stroke="#0969da" stroke-width="2" />
+          <line x1="0" y1="0" x2="0" y2="6" stroke="#6ea8fe" stroke-width="1.5" />
         </pattern>
       </defs>
       {ticks.map((t, i) => (
@@ -83,7 +85,7 @@ export function Gantt({
             y={14}
             font-size="11"
             fill="#57606a"
-            text-anchor={i === 0 ? 'start' : i === 5 ? 'end' : 'middle'}
+            text-anchor={i === 0 ? 'start' : i === steps ? 'end' : 'middle'}
           >
             {ms(t - start)}
           </text>

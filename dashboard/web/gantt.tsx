@@ -56,9 +56,6 @@ export function Gantt({
   const x = (t: number): number => labelW + ((t - start) / span) * plotW;
   const laneIndex = new Map(lanes.map((l, i) => [l, i]));
   const height = AXIS + lanes.length * ROW + 4;
-  // One tick label per ~90 px, so labels never run into each other on a narrow window.
-  const steps = Math.max(2, Math.min(5, Math.floor(plotW / 90)));
-  const ticks = Array.from({ length: steps + 1 }, (_, i) => start + (span * i) / steps);
   const ordered = [...tasks].sort(
     (a, b) => laneIndex.get(a.lane)! - laneIndex.get(b.lane)! || (a.startTime ?? end) - (b.startTime ?? end),
   );
@@ -77,6 +74,84 @@ export function Gantt({
           <line x1="0" y1="0" x2="0" y2="6" stroke="#6ea8fe" stroke-width="1.5" />
         </pattern>
       </defs>
+      <Axis x={x} start={start} span={span} plotW={plotW} height={height} />
+      {lanes.map((l, i) => (
+        <g key={l} data-lane={l}>
+          <text x={4} y={AXIS + i * ROW + 15} font-size="12" fill="#1b1f24">
+            {l.length > (labelW - 8) / 7 ? `${l.slice(0, Math.floor((labelW - 8) / 7) - 1)}…` : l}
+            <title>{l}</title>
+          </text>
+        </g>
+      ))}
+      {ordered.map((t) => (
+        <Bar key={`${t.taskId}#${t.attempt}`} t={t} x={x} y={AXIS + laneIndex.get(t.lane)! * ROW + 2} labelW={labelW} />
+      ))}
+    </svg>
+  );
+}
+
+/** One task attempt's bar: a link to the task, its marks in text as well as in shape. */
+function Bar({ t, x, y, labelW }: { t: TimelineTask; x: (ms: number) => number; y: number; labelW: number }) {
+  const x0 = t.startTime !== null ? x(t.startTime) : labelW;
+  const w = t.startTime !== null && t.endTime !== null ? Math.max(2, x(t.endTime) - x0) : 8;
+  const marks = `${t.critical ? '★ ' : ''}${t.status === 'failure' ? '✗ ' : ''}${(t.attempt ?? 1) > 1 ? `↻${t.attempt} ` : ''}`;
+  const label = `${marks}${t.taskId}`;
+  const fits = Math.floor((w - 6) / 6.6);
+  return (
+    <g
+      data-nav
+      data-task={t.taskId}
+      data-attempt={t.attempt ?? 1}
+      data-lane={t.lane}
+      data-cache={t.cache}
+      data-status={t.status}
+      data-critical={t.critical ? 'true' : 'false'}
+      tabindex={0}
+      role="link"
+      aria-label={describe(t)}
+      style="cursor:pointer"
+      onClick={() => open(t)}
+      onKeyDown={(e) => e.key === 'Enter' && open(t)}
+    >
+      <title>{describe(t)}</title>
+      <rect
+        x={x0}
+        y={y}
+        width={w}
+        height={ROW - 4}
+        rx={2}
+        fill={fill(t)}
+        stroke={t.critical ? '#9a6700' : t.status === 'failure' ? '#cf222e' : '#6e7781'}
+        stroke-width={t.critical ? 3 : 1}
+        stroke-dasharray={(t.attempt ?? 1) > 1 ? '4 2' : undefined}
+      />
+      {fits >= 3 && (
+        <text x={x0 + 4} y={y + 13} font-size="11" fill="#1b1f24" pointer-events="none">
+          {label.length > fits ? `${label.slice(0, fits - 1)}…` : label}
+        </text>
+      )}
+    </g>
+  );
+}
+
+/** The time axis: a tick per ~90 px (labels never run into each other on a narrow window). */
+function Axis({
+  x,
+  start,
+  span,
+  plotW,
+  height,
+}: {
+  x: (ms: number) => number;
+  start: number;
+  span: number;
+  plotW: number;
+  height: number;
+}) {
+  const steps = Math.max(2, Math.min(5, Math.floor(plotW / 90)));
+  const ticks = Array.from({ length: steps + 1 }, (_, i) => start + (span * i) / steps);
+  return (
+    <>
       {ticks.map((t, i) => (
         <g key={i}>
           <line x1={x(t)} x2={x(t)} y1={AXIS - 4} y2={height} stroke="#eaeef2" />
@@ -91,60 +166,7 @@ export function Gantt({
           </text>
         </g>
       ))}
-      {lanes.map((l, i) => (
-        <g key={l} data-lane={l}>
-          <text x={4} y={AXIS + i * ROW + 15} font-size="12" fill="#1b1f24">
-            {l.length > (labelW - 8) / 7 ? `${l.slice(0, Math.floor((labelW - 8) / 7) - 1)}…` : l}
-            <title>{l}</title>
-          </text>
-        </g>
-      ))}
-      {ordered.map((t) => {
-        const lane = laneIndex.get(t.lane)!;
-        const y = AXIS + lane * ROW + 2;
-        const x0 = t.startTime !== null ? x(t.startTime) : labelW;
-        const w = t.startTime !== null && t.endTime !== null ? Math.max(2, x(t.endTime) - x0) : 8;
-        const marks = `${t.critical ? '★ ' : ''}${t.status === 'failure' ? '✗ ' : ''}${(t.attempt ?? 1) > 1 ? `↻${t.attempt} ` : ''}`;
-        const label = `${marks}${t.taskId}`;
-        const fits = Math.floor((w - 6) / 6.6);
-        return (
-          <g
-            key={`${t.taskId}#${t.attempt}`}
-            data-nav
-            data-task={t.taskId}
-            data-attempt={t.attempt ?? 1}
-            data-lane={t.lane}
-            data-cache={t.cache}
-            data-status={t.status}
-            data-critical={t.critical ? 'true' : 'false'}
-            tabindex={0}
-            role="link"
-            aria-label={describe(t)}
-            style="cursor:pointer"
-            onClick={() => open(t)}
-            onKeyDown={(e) => e.key === 'Enter' && open(t)}
-          >
-            <title>{describe(t)}</title>
-            <rect
-              x={x0}
-              y={y}
-              width={w}
-              height={ROW - 4}
-              rx={2}
-              fill={fill(t)}
-              stroke={t.critical ? '#9a6700' : t.status === 'failure' ? '#cf222e' : '#6e7781'}
-              stroke-width={t.critical ? 3 : 1}
-              stroke-dasharray={(t.attempt ?? 1) > 1 ? '4 2' : undefined}
-            />
-            {fits >= 3 && (
-              <text x={x0 + 4} y={y + 13} font-size="11" fill="#1b1f24" pointer-events="none">
-                {label.length > fits ? `${label.slice(0, fits - 1)}…` : label}
-              </text>
-            )}
-          </g>
-        );
-      })}
-    </svg>
+    </>
   );
 }
 

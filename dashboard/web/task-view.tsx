@@ -23,80 +23,9 @@ export function TaskView({ taskId, params }: { taskId: string; params: URLSearch
   return (
     <section>
       <h1>Task {taskId}</h1>
-      <div class="cards">
-        <div class="card">
-          runs shown<b>{p.history.length}</b>
-        </div>
-        <div class="card">
-          executed<b>{p.durations.executed}</b>
-        </div>
-        <div class="card">
-          p50<b>{ms(p.durations.p50)}</b>
-        </div>
-        <div class="card">
-          p90<b>{ms(p.durations.p90)}</b>
-        </div>
-        <div class="card">
-          flake rate<b id="flake-rate">{pct(p.flakeRate)}</b>
-          {p.flaky ? `${p.flaky.flakySuccesses} of ${p.flaky.successes} successes` : ''}
-        </div>
-      </div>
+      <TaskCards p={p} />
       <h2>History</h2>
-      <div class="scroll">
-        <table id="history">
-          <thead>
-            <tr>
-              <th>from</th>
-              <th>to</th>
-              <th>run</th>
-              <th>result</th>
-              <th>cache</th>
-              <th>duration</th>
-              <th class="hide-narrow">branch</th>
-              <th class="hide-narrow">commit</th>
-              <th class="hide-narrow">hash</th>
-              <th class="hide-narrow">started (UTC)</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.history.map((h) => (
-              <tr key={`${h.runId}#${h.attempt}`} data-run={h.runId} aria-selected={h.runId === from || h.runId === to}>
-                <td>
-                  <input
-                    type="radio"
-                    name="from"
-                    aria-label={`compare from ${h.runId}`}
-                    checked={h.runId === from}
-                    onChange={() => choose('from', h.runId)}
-                  />
-                </td>
-                <td>
-                  <input
-                    type="radio"
-                    name="to"
-                    aria-label={`compare to ${h.runId}`}
-                    checked={h.runId === to}
-                    onChange={() => choose('to', h.runId)}
-                  />
-                </td>
-                <td>
-                  <a data-nav href={href('run', h.runId)}>
-                    {h.runId}
-                  </a>
-                  {(h.attempt ?? 1) > 1 ? ` ↻${h.attempt}` : ''}
-                </td>
-                <td class={h.status === 'failure' ? 'bad' : 'ok'}>{statusText(h.status)}</td>
-                <td>{cacheText(h.cache)}</td>
-                <td>{h.startTime !== null && h.endTime !== null ? ms(h.endTime - h.startTime) : '–'}</td>
-                <td class="hide-narrow">{h.branch ?? '–'}</td>
-                <td class="hide-narrow">{h.commit?.slice(0, 10) ?? '–'}</td>
-                <td class="hide-narrow">{h.hash.slice(0, 12)}</td>
-                <td class="hide-narrow">{when(h.startTime)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <HistoryTable history={p.history} from={from} to={to} choose={choose} />
       {from && to && from !== to ? (
         <Explain taskId={taskId} from={from} to={to} />
       ) : (
@@ -179,5 +108,99 @@ function Explain({ taskId, from, to }: { taskId: string; from: string; to: strin
         </p>
       ))}
     </section>
+  );
+}
+
+function TaskCards({ p }: { p: TaskPage }) {
+  return (
+    <div class="cards">
+      <div class="card">
+        runs shown<b>{p.history.length}</b>
+      </div>
+      <div class="card">
+        executed<b>{p.durations.executed}</b>
+      </div>
+      <div class="card">
+        p50<b>{ms(p.durations.p50)}</b>
+      </div>
+      <div class="card">
+        p90<b>{ms(p.durations.p90)}</b>
+      </div>
+      <div class="card">
+        flake rate<b id="flake-rate">{pct(p.flakeRate)}</b>
+        {p.flaky ? `${p.flaky.flakySuccesses} of ${p.flaky.successes} successes` : ''}
+      </div>
+    </div>
+  );
+}
+
+/** The task's runs, newest first, with the radio buttons that choose the two runs to explain. */
+function HistoryTable({
+  history,
+  from,
+  to,
+  choose,
+}: {
+  history: TaskPage['history'];
+  from: string | null;
+  to: string;
+  choose: (side: 'from' | 'to', runId: string) => void;
+}) {
+  return (
+    <div class="scroll">
+      <table id="history">
+        <thead>
+          <tr>
+            <th>from</th>
+            <th>to</th>
+            <th>run</th>
+            <th>result</th>
+            <th>cache</th>
+            <th>duration</th>
+            <th class="hide-narrow">branch</th>
+            <th class="hide-narrow">commit</th>
+            <th class="hide-narrow">hash</th>
+            <th class="hide-narrow">started (UTC)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {history.map((h) => (
+            <tr key={`${h.runId}#${h.attempt}`} data-run={h.runId} aria-selected={h.runId === from || h.runId === to}>
+              <td>
+                <input
+                  type="radio"
+                  name="from"
+                  aria-label={`compare from ${h.runId}`}
+                  checked={h.runId === from}
+                  onChange={() => choose('from', h.runId)}
+                />
+              </td>
+              <td>
+                <input
+                  type="radio"
+                  name="to"
+                  aria-label={`compare to ${h.runId}`}
+                  checked={h.runId === to}
+                  onChange={() => choose('to', h.runId)}
+                />
+              </td>
+              <td>
+                <a data-nav href={href('run', h.runId)}>
+                  {h.runId}
+                </a>
+                {(h.attempt ?? 1) > 1 ? ` ↻${h.attempt}` : ''}
+              </td>
+              <td class={h.status === 'failure' ? 'bad' : 'ok'}>{statusText(h.status)}</td>
+              <td>{cacheText(h.cache)}</td>
+              <td>{h.startTime !== null && h.endTime !== null ? ms(h.endTime - h.startTime) : '–'}</td>
+              <td class="hide-narrow">{h.branch ?? '–'}</td>
+              <td class="hide-narrow">{h.commit?.slice(0, 10) ?? '–'}</td>
+              <td class="hide-narrow">{h.hash.slice(0, 12)}</td>
+              <td class="hide-narrow">{when(h.startTime)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 /** A series of a chart: its name, its points by day, and a dash pattern and marker, so lines differ without colour. */
 export interface Series {
   name: string;
@@ -71,61 +72,65 @@ export function LineChart({
                 stroke-dasharray={s.dash}
                 points={pts.map((p) => `${x(p.day)},${y(p.y!)}`).join(' ')}
               />
-              {pts.map((p) =>
-                s.marker === 'circle' ? (
-                  <circle key={p.day} cx={x(p.day)} cy={y(p.y!)} r="3.5" fill={c}>
-                    <title>{`${s.name} ${p.day}: ${fmt(p.y!)}`}</title>
-                  </circle>
-                ) : (
-                  <rect
-                    key={p.day}
-                    x={x(p.day) - 3.5}
-                    y={y(p.y!) - 3.5}
-                    width="7"
-                    height="7"
-                    fill="#fff"
-                    stroke={c}
-                    stroke-width="2"
-                  >
-                    <title>{`${s.name} ${p.day}: ${fmt(p.y!)}`}</title>
-                  </rect>
-                ),
-              )}
+              {pts.map((p) => (
+                <Marker key={p.day} shape={s.marker} cx={x(p.day)} cy={y(p.y!)} colour={c}>
+                  <title>{`${s.name} ${p.day}: ${fmt(p.y!)}`}</title>
+                </Marker>
+              ))}
             </g>
           );
         })}
       </svg>
-      <figcaption class="legend">
-        {series.map((s, i) => (
-          <span key={s.name}>
-            <svg width="30" height="10" aria-hidden="true">
-              <line
-                x1="0"
-                x2="30"
-                y1="5"
-                y2="5"
-                stroke={COLOURS[i % COLOURS.length]}
-                stroke-width="2"
-                stroke-dasharray={s.dash}
-              />
-              {s.marker === 'circle' ? (
-                <circle cx="15" cy="5" r="3.5" fill={COLOURS[i % COLOURS.length]} />
-              ) : (
-                <rect
-                  x="11.5"
-                  y="1.5"
-                  width="7"
-                  height="7"
-                  fill="#fff"
-                  stroke={COLOURS[i % COLOURS.length]}
-                  stroke-width="2"
-                />
-              )}
-            </svg>{' '}
-            {s.name}
-          </span>
-        ))}
-      </figcaption>
+      <Legend series={series} />
     </figure>
+  );
+}
+
+/** A point: a filled circle or a hollow square (the two series of a chart differ in shape). */
+function Marker({
+  shape,
+  cx,
+  cy,
+  colour,
+  children,
+}: {
+  shape: Series['marker'];
+  cx: number;
+  cy: number;
+  colour: string;
+  children?: ComponentChildren;
+}) {
+  return shape === 'circle' ? (
+    <circle cx={cx} cy={cy} r="3.5" fill={colour}>
+      {children}
+    </circle>
+  ) : (
+    <rect x={cx - 3.5} y={cy - 3.5} width="7" height="7" fill="#fff" stroke={colour} stroke-width="2">
+      {children}
+    </rect>
+  );
+}
+
+function Legend({ series }: { series: Series[] }) {
+  return (
+    <figcaption class="legend">
+      {series.map((s, i) => (
+        <span key={s.name}>
+          <svg width="30" height="10" aria-hidden="true">
+            <line
+              x1="0"
+              x2="30"
+              y1="5"
+              y2="5"
+              stroke={COLOURS[i % COLOURS.length]}
+              stroke-width="2"
+              stroke-dasharray={s.dash}
+            />
+            <Marker shape={s.marker} cx={15} cy={5} colour={COLOURS[i % COLOURS.length]} />
+          </svg>{' '}
+          {s.name}
+        </span>
+      ))}
+    </figcaption>
   );
 }

@@ -12,34 +12,7 @@ export function LiveView() {
     <section>
       <h1>Live</h1>
       <h2>Agents ({l.agents.length})</h2>
-      <table id="agents">
-        <thead>
-          <tr>
-            <th>agent</th>
-            <th>labels</th>
-            <th>GPUs</th>
-            <th>price</th>
-            <th>trust</th>
-            <th>running</th>
-          </tr>
-        </thead>
-        <tbody>
-          {l.agents.map((a) => (
-            <tr key={a.id} data-agent={a.id}>
-              <td>{a.id}</td>
-              <td class="wrap">
-                {Object.entries(a.labels)
-                  .map(([k, v]) => `${k}=${v}`)
-                  .join(' ') || '–'}
-              </td>
-              <td>{a.gpus}</td>
-              <td>{a.price === null ? '–' : a.price}</td>
-              <td>{a.trust ?? 'trusted'}</td>
-              <td class="wrap">{a.running.join(', ') || 'idle'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <AgentsTable agents={l.agents} />
       <h2>Queues</h2>
       <table id="queues">
         <thead>
@@ -140,4 +113,37 @@ function requirementText(json: string): string {
     .filter(([, v]) => (Array.isArray(v) ? v.length > 0 : v !== 0 && v !== null && v !== undefined && v !== ''))
     .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`);
   return parts.length ? parts.join('; ') : 'any agent';
+}
+
+function AgentsTable({ agents }: { agents: LivePage['agents'] }) {
+  return (
+    <table id="agents">
+      <thead>
+        <tr>
+          <th>agent</th>
+          <th>labels</th>
+          <th>GPUs</th>
+          <th>price</th>
+          <th>trust</th>
+          <th>running</th>
+        </tr>
+      </thead>
+      <tbody>
+        {agents.map((a) => (
+          <tr key={a.id} data-agent={a.id}>
+            <td>{a.id}</td>
+            <td class="wrap">
+              {Object.entries(a.labels)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' ') || '–'}
+            </td>
+            <td>{a.gpus}</td>
+            <td>{a.price === null ? '–' : a.price}</td>
+            <td>{a.trust ?? 'trusted'}</td>
+            <td class="wrap">{a.running.join(', ') || 'idle'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }

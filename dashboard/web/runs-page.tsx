@@ -50,42 +50,48 @@ export function RunsView({ params }: { params: URLSearchParams }) {
         {runs.length} runs{q.toString() ? ' matching the filters' : ''}. <kbd>j</kbd>/<kbd>k</kbd> move,{' '}
         <kbd>Enter</kbd> opens.
       </p>
-      <div class="scroll">
-        <table id="runs">
-          <thead>
-            <tr>
-              <th>run</th>
-              <th>result</th>
-              <th>command</th>
-              <th>branch</th>
-              <th class="hide-narrow">machine</th>
-              <th>tasks</th>
-              <th class="hide-narrow">cached</th>
-              <th>duration</th>
-              <th class="hide-narrow">started (UTC)</th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.map((r) => (
-              <tr key={r.runId} data-run={r.runId}>
-                <td>
-                  <a data-nav href={href('run', r.runId)}>
-                    {r.runId}
-                  </a>
-                </td>
-                <td class={r.failed ? 'bad' : 'ok'}>{r.failed ? `✗ ${r.failed} failed` : '✓ passed'}</td>
-                <td>{r.command}</td>
-                <td>{r.branch ?? '–'}</td>
-                <td class="hide-narrow">{r.machine}</td>
-                <td>{r.tasks}</td>
-                <td class="hide-narrow">{r.cacheHits}</td>
-                <td>{ms(r.endTime - r.startTime)}</td>
-                <td class="hide-narrow">{when(r.startTime)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <RunsTable runs={runs} />
     </section>
+  );
+}
+
+function RunsTable({ runs }: { runs: RunsPage['runs'] }) {
+  return (
+    <div class="scroll">
+      <table id="runs">
+        <thead>
+          <tr>
+            <th>run</th>
+            <th>result</th>
+            <th>command</th>
+            <th>branch</th>
+            <th class="hide-narrow">machine</th>
+            <th>tasks</th>
+            <th class="hide-narrow">cached</th>
+            <th>duration</th>
+            <th class="hide-narrow">started (UTC)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((r) => (
+            <tr key={r.runId} data-run={r.runId}>
+              <td>
+                <a data-nav href={href('run', r.runId)}>
+                  {r.runId}
+                </a>
+              </td>
+              <td class={r.failed ? 'bad' : 'ok'}>{r.failed ? `✗ ${r.failed} failed` : '✓ passed'}</td>
+              <td>{r.command}</td>
+              <td>{r.branch ?? '–'}</td>
+              <td class="hide-narrow">{r.machine}</td>
+              <td>{r.tasks}</td>
+              <td class="hide-narrow">{r.cacheHits}</td>
+              <td>{ms(r.endTime - r.startTime)}</td>
+              <td class="hide-narrow">{when(r.startTime)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -78,7 +78,9 @@ describe('the live page, on a real redis-server with real agents and a real flee
       seen.maxQueued = Math.max(seen.maxQueued, ...q.map((r) => Number(r[2])), 0);
       const a = await rows('#agents tbody tr');
       if (a.some((r) => /s[0-2]:build/.test(r[5]))) seen.runningOnAgent = true;
-      seen.runningStates += (await page.$$('[data-live-run] tr[data-state="running"]')).length > 0 ? 1 : 0;
+      const inProgress = (await page.$$('[data-live-run] tr[data-state="running"]')).length > 0;
+      if (inProgress && !seen.runningStates) await saveScreenshot(page, 'dashboard-live-running');
+      seen.runningStates += inProgress ? 1 : 0;
       done = (await page.$$eval('[data-live-run] [data-run-status]', (e) => e.map((x) => x.textContent))).includes(
         'done',
       );

@@ -224,6 +224,19 @@ describe('dashboard pages in headless Chromium (known runs recorded through RunS
     expect(await page.evaluate("document.activeElement.getAttribute('data-filter')")).toBe('branch');
   });
 
+  it('fits 1280×800: no page-wide horizontal scroll on any page', async () => {
+    for (const [hash, ready] of [
+      ['#/runs', '#runs tbody tr'],
+      ['#/run/run-dag', '#timeline g[data-task]'],
+      ['#/run/run-dist', '#timeline g[data-task]'],
+      ['#/task/c2%3Abuild', '#explain-summary'],
+      ['#/trends?days=7', '#slowest'],
+    ]) {
+      await open(hash, ready);
+      expect([hash, await page.evaluate('document.documentElement.scrollWidth')]).toEqual([hash, 1280]);
+    }
+  });
+
   it('works on a narrow window: no page-wide horizontal scroll, the timeline fits', async () => {
     const narrow = await browser.newPage({ viewport: { width: 400, height: 800 } });
     try {

@@ -18,7 +18,7 @@ header strong{font-size:16px;margin-right:8px}nav a{padding:4px 8px;border-radiu
 nav a[aria-current=page]{background:#eaeef2;font-weight:600;text-decoration:underline}
 main{padding:12px 16px;max-width:1600px}h1{font-size:18px;margin:4px 0 12px}h2{font-size:15px;margin:18px 0 6px}h3{font-size:14px;margin:12px 0 4px}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:3px 8px;border-bottom:1px solid var(--line);white-space:nowrap}
-td.wrap{white-space:normal;word-break:break-all}th{font-weight:600;color:var(--muted)}tr[aria-selected=true]{background:#f3f0ff}
+td.wrap{white-space:normal;word-break:break-all}#cache{max-width:480px}th{font-weight:600;color:var(--muted)}tr[aria-selected=true]{background:#f3f0ff}
 a{color:#0550ae}a:focus-visible,rect:focus-visible,[tabindex]:focus-visible,g:focus-visible{outline:3px solid var(--focus);outline-offset:1px}
 .ok{color:var(--ok)}.bad{color:var(--bad)}.hit{color:var(--hit)}.muted{color:var(--muted)}
 .filters{display:flex;flex-wrap:wrap;gap:8px;margin-bottom:10px}.filters label{display:flex;flex-direction:column;font-size:12px;color:var(--muted)}

@@ -28,7 +28,9 @@ function token(): string | null {
   return sessionStorage.getItem('fleet-token');
 }
 
-export type Loaded<T> = { state: 'loading' } | { state: 'error'; message: string } | { state: 'ok'; value: T };
+/** `path`: the request the value answers (a page may render once more with the previous value after its path changed). */
+export type Loaded<T> =
+  { state: 'loading' } | { state: 'error'; message: string } | { state: 'ok'; value: T; path: string };
 
 export async function getJson<T>(path: string): Promise<T> {
   const t = token();
@@ -46,7 +48,7 @@ export function useApi<T>(path: string | null, refreshMs?: number): Loaded<T> {
     let alive = true;
     const load = (): void => {
       getJson<T>(path).then(
-        (value) => alive && setV({ state: 'ok', value }),
+        (value) => alive && setV({ state: 'ok', value, path }),
         (e: Error) => alive && setV({ state: 'error', message: e.message }),
       );
     };

@@ -10,10 +10,13 @@ export function RunsView({ params }: { params: URLSearchParams }) {
   const q = new URLSearchParams();
   for (const f of FILTERS) if (params.get(f)) q.set(f, params.get(f)!);
   const data = useApi<RunsPage>(`runs?${q}`);
+  // The filters in one order, so a filtered list has one address.
   const set = (name: string, value: string): void => {
-    const next = new URLSearchParams(q);
-    if (value) next.set(name, value);
-    else next.delete(name);
+    const next = new URLSearchParams();
+    for (const f of FILTERS) {
+      const v = f === name ? value : q.get(f);
+      if (v) next.set(f, v);
+    }
     location.hash = `#/runs?${next}`;
   };
   if (data.state !== 'ok') return <Problem loaded={data} />;
@@ -50,15 +53,15 @@ export function RunsView({ params }: { params: URLSearchParams }) {
         {runs.length} runs{q.toString() ? ' matching the filters' : ''}. <kbd>j</kbd>/<kbd>k</kbd> move,{' '}
         <kbd>Enter</kbd> opens.
       </p>
-      <RunsTable runs={runs} />
+      <RunsTable runs={runs} loaded={data.path} />
     </section>
   );
 }
 
-function RunsTable({ runs }: { runs: RunsPage['runs'] }) {
+function RunsTable({ runs, loaded }: { runs: RunsPage['runs']; loaded: string }) {
   return (
     <div class="scroll">
-      <table id="runs">
+      <table id="runs" data-loaded={loaded}>
         <thead>
           <tr>
             <th>run</th>

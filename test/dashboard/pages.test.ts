@@ -31,6 +31,8 @@ afterAll(async () => {
 });
 
 const open = async (hash: string, ready: string): Promise<void> => {
+  // A fresh document each time: a hash-only change would leave the previous page's DOM to match.
+  await page.goto('about:blank');
   await page.goto(`${dash.url}${hash}`);
   await page.waitForSelector(ready);
 };
@@ -67,15 +69,18 @@ describe('dashboard pages in headless Chromium (known runs recorded through RunS
     const filtered = async (f: string, v: string): Promise<Array<string | null>> => {
       await page.selectOption(`select[data-filter="${f}"]`, v);
       await page.waitForFunction(`location.hash.includes(${JSON.stringify(`${f}=`)})`);
-      await page.waitForFunction(`!document.querySelector('[aria-busy]')`);
+      // The table says which request its rows answer: wait for the one of the new hash.
+      await page.waitForFunction(
+        `document.querySelector('#runs')?.getAttribute('data-loaded') === 'runs?' + location.hash.split('?')[1]`,
+      );
       return attr('#runs tbody tr', 'data-run');
     };
     expect(await filtered('status', 'failed')).toEqual(['run-dist', 'run-flaky-1']);
     expect(await filtered('branch', 'feature/x')).toEqual(['run-dist']);
-    await open('#/runs', '#runs tbody tr');
+    await open('#/runs', '#runs[data-loaded="runs?"] tbody tr');
     expect(await filtered('command', 'nx run flaky:test')).toEqual(['run-flaky-3', 'run-flaky-2', 'run-flaky-1']);
     expect(await filtered('status', 'passed')).toEqual(['run-flaky-3', 'run-flaky-2']);
-    await open('#/runs', '#runs tbody tr');
+    await open('#/runs', '#runs[data-loaded="runs?"] tbody tr');
     expect(await filtered('machine', 'laptop')).toEqual(['run-dist']);
   });
 

@@ -72,6 +72,8 @@ describe('fleet dashboard (the real command on a real workspace)', () => {
     expect(bad.stderr).toMatch(/--port: expected an integer from 0 to 65535, got "x"/);
     expect(bad.stderr).toMatch(/--redis: expected a redis:\/\/ or rediss:\/\/ URL, got "http:\/\/nope"/);
     expect(bad.stderr).toMatch(/--cache-url: expected a http:\/\/ or https:\/\/ URL, got "ftp:\/\/x"/);
+    const env = ws.fleet(['dashboard'], { env: { FLEET_DASHBOARD_PORT: 'abc' } });
+    expect(env.stderr).toMatch(/--port: expected an integer from 0 to 65535, got "abc" \(from FLEET_DASHBOARD_PORT\)/);
     const none = ws.fleet(['dashboard', '--port', '0']);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no run history at .* yet: record a run first .*\[HISTORY_STORE_MISSING\]/);

@@ -15,12 +15,16 @@ export const NOW = Date.parse('2026-03-10T12:00:00Z');
 const H = 3_600_000;
 const DAY = 24 * H;
 
-/** The DAG of the `build` runs: c1 and c2 wait for c0, c3 for both; critical path c0 -> c2 -> c3. */
+/** The task DAG of the known runs: c1 and c2 wait for c0, c3 for both; critical path c0 -> c2 -> c3. */
 export const DAG: Record<string, string[]> = {
   'c0:build': [],
   'c1:build': ['c0:build'],
   'c2:build': ['c0:build'],
   'c3:build': ['c1:build', 'c2:build'],
+  // The distributed run's tests: c1:test waits for c0:test.
+  'c0:test': [],
+  'c1:test': ['c0:test'],
+  'c2:test': [],
 };
 
 type TaskOpts = Partial<TaskRunRecord> & { taskId: string; from: number; to: number };

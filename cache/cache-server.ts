@@ -31,7 +31,15 @@ export interface CacheServerOptions {
   directUploads?: boolean;
   /** The central run history (`/v1/fleet/history/*`), when the server keeps one. */
   history?: HistoryBackend;
+  /** The web dashboard under `/dashboard/` over that history (dashboard/ implements it). */
+  dashboard?: DashboardMount;
 }
+
+/**
+ * Serves one dashboard request. `read` is the caller's read namespaces (its token's), or null for
+ * the page itself, which holds no data (the browser then sends the token with each API call).
+ */
+export type DashboardMount = (req: http.IncomingMessage, res: http.ServerResponse, read: string[] | null) => void;
 
 export interface CacheServer {
   readonly server: http.Server;
@@ -132,6 +140,18 @@ function route(opts: CacheServerOptions, ctx: RequestContext): Promise<void> | v
       (rec.route = 'history'),
       historyRoute(ctx, (ctx.req.url ?? '').slice('/v1/fleet/history'.length), opts.history)
     );
+  if ((p === '/dashboard' || p.startsWith('/dashboard/')) && opts.dashboard) {
+    rec.route = 'dashboard';
+    if (p === '/dashboard' || p === '/dashboard/') return opts.dashboard(ctx.req, ctx.res, null);
+    const auth = ctx.tokens.authenticate(ctx.req.headers.authorization);
+    if (!auth.ok) {
+      rec.code = auth.code;
+      ctx.req.resume();
+      return sendText(ctx.res, 401, 'Unauthorized: a known bearer token is required');
+    }
+    rec.token = auth.scope.name;
+    return opts.dashboard(ctx.req, ctx.res, auth.scope.read);
+  }
   if (p === '/healthz') {
     rec.route = 'healthz';
     const u = opts.store.usage();

@@ -1,5 +1,5 @@
 export { createCacheServer } from './cache-server';
-export type { CacheServer, CacheServerOptions, LogLine } from './cache-server';
+export type { CacheServer, CacheServerOptions, DashboardMount, LogLine } from './cache-server';
 export type { HistoryBackend } from './history-routes';
 export { startCacheServer } from './start-cache-server';
 export type { RunningCacheServer } from './start-cache-server';

@@ -1,5 +1,5 @@
 import { promises as fsp } from 'node:fs';
-import { createCacheServer, type CacheServer, type LogLine } from './cache-server';
+import { createCacheServer, type CacheServer, type DashboardMount, type LogLine } from './cache-server';
 import type { HistoryBackend } from './history-routes';
 import { Metrics } from './metrics';
 import { openStore } from './open-store';
@@ -22,7 +22,7 @@ export interface RunningCacheServer {
 export async function startCacheServer(
   settings: ServeSettings,
   log: (line: LogLine) => void = () => undefined,
-  extras: { history?: HistoryBackend } = {},
+  extras: { history?: HistoryBackend; dashboard?: DashboardMount } = {},
 ): Promise<RunningCacheServer> {
   const metrics = new Metrics();
   const tokens = await TokenRegistry.open(settings.tokensFile, (err) =>
@@ -68,6 +68,7 @@ export async function startCacheServer(
     tls,
     log: settings.log === 'json' ? log : undefined,
     history: extras.history,
+    dashboard: extras.dashboard,
   });
   let addr;
   try {

@@ -11,6 +11,7 @@ import { registerExplainCommand } from './commands/explain';
 import { registerRunsCommand } from './commands/runs';
 import { registerFlakyCommand } from './commands/flaky';
 import { registerStatsCommand } from './commands/stats';
+import { registerDashboardCommand } from './commands/dashboard';
 
 /** Builds the `fleet` program. Each command lives in cli/commands/<name>.ts and registers itself here. */
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerRunsCommand(program);
   registerFlakyCommand(program);
   registerStatsCommand(program);
+  registerDashboardCommand(program);
   return program;
 }
 

@@ -11,9 +11,11 @@ import {
   storeStats,
   verifyStore,
   formatVerifyReport,
+  type DashboardMount,
   type Namespace,
 } from '../../cache';
-import { CentralHistory, loadSqlite, openRunStore } from '../../analytics';
+import { CentralHistory, loadSqlite, openRunStore, type RunStore } from '../../analytics';
+import { createDashboardHandler } from '../../dashboard';
 import { cacheStoreSettings, tokenCreateSettings } from '../settings/tool-settings';
 import { fail } from './cli-options';
 import { addSettingFlags, resolveFromCommand } from './setting-flags';
@@ -70,8 +72,11 @@ function registerServe(cache: Command): void {
   addSettingFlags(serve, serveSettings.settings).action(async (_o: unknown, self: Command) => {
     const settings = resolveFromCommand(self, serveSettings);
     const log = (line: Record<string, unknown>): void => void process.stdout.write(JSON.stringify(line) + '\n');
-    const history = settings.historyDb ? openCentralHistory(settings.historyDb) : undefined;
-    const running = await startCacheServer(settings, log, { history });
+    const central = settings.historyDb ? openCentralHistory(settings.historyDb) : undefined;
+    const running = await startCacheServer(settings, log, {
+      history: central?.history,
+      dashboard: central ? centralDashboard(central.store) : undefined,
+    });
     await new Promise<void>((resolve) => {
       const stop = (signal: string): void => {
         log({ time: new Date().toISOString(), level: 'info', msg: 'shutting down', signal });
@@ -84,12 +89,31 @@ function registerServe(cache: Command): void {
 }
 
 /** The central run history of `--history-db`: a missing driver or a bad file stops the server before it listens. */
-function openCentralHistory(file: string): CentralHistory {
+function openCentralHistory(file: string): { history: CentralHistory; store: RunStore } {
   const sqlite = loadSqlite();
   if (!sqlite.ok) return fail(`--history-db: ${sqlite.message}`, sqlite.code);
   const opened = openRunStore({ Database: sqlite.Database, file });
   if (!opened.ok) return fail(`--history-db: ${file}: ${opened.message}`, opened.code);
-  return new CentralHistory(opened.store);
+  return { history: new CentralHistory(opened.store), store: opened.store };
+}
+
+/**
+ * The dashboard at `/dashboard/` over the central history: each token sees its read namespaces'
+ * runs (one handler per set of namespaces). No project graph here, so no critical path; no
+ * trends (their rollups mix namespaces).
+ */
+function centralDashboard(store: RunStore): DashboardMount {
+  const handlers = new Map<string, ReturnType<typeof createDashboardHandler>>();
+  return (req, res, read) => {
+    const key = read ? read.join('\u0000') : '';
+    let h = handlers.get(key);
+    if (!h) {
+      if (handlers.size > 256) handlers.clear();
+      h = createDashboardHandler({ store, namespaces: read ?? [], base: '/dashboard', aggregates: false });
+      handlers.set(key, h);
+    }
+    h(req, res);
+  };
 }
 
 function registerToken(cache: Command): void {

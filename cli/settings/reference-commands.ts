@@ -1,6 +1,7 @@
 import type { CommandSettings } from '../../config';
 import { COMMAND_SETTINGS } from '.';
 import { cacheStoreSettings, hardwareSettings, tokenCreateSettings } from './tool-settings';
+import { dashboardSettings } from './dashboard-settings';
 
 /** Every command with declared settings, as docs/reference.md lists them (`fleet config` covers the first three). */
 export const REFERENCE_COMMANDS: ReadonlyArray<CommandSettings<unknown>> = [
@@ -8,4 +9,5 @@ export const REFERENCE_COMMANDS: ReadonlyArray<CommandSettings<unknown>> = [
   cacheStoreSettings,
   tokenCreateSettings,
   hardwareSettings,
+  dashboardSettings,
 ];

@@ -1,0 +1,142 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSqlite, openRunStore, RECORD_FORMAT, type RunRecord, type RunStore } from '../../analytics';
+import { filterRuns, trendsPage } from '../../dashboard';
+import { prng } from '../analytics/support/generated-workspace';
+
+const NOW = Date.parse('2026-05-20T12:00:00Z');
+const DAY = 86_400_000;
+const BRANCHES = ['main', 'feat/a', 'feat/b'];
+const COMMANDS = ['nx run-many -t build', 'nx affected -t test', 'nx run app:lint'];
+const MACHINES = ['ci-1', 'ci-2', 'laptop'];
+const TARGETS = ['build', 'test', 'lint'];
+
+/** 120 generated runs over 12 days: random branch, command, machine, failures, hits, durations. */
+function generate(): RunRecord[] {
+  const rand = prng(33);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+  return Array.from({ length: 120 }, (_, r) => {
+    const start = NOW - Math.floor(rand() * 12 * DAY);
+    const tasks = Array.from({ length: 1 + Math.floor(rand() * 8) }, (_, i) => {
+      const target = pick(TARGETS);
+      const hit = rand() < 0.4;
+      const failed = !hit && rand() < 0.1;
+      const s = start + i * 1000;
+      return {
+        taskId: `p${i}:${target}`,
+        project: `p${i}`,
+        target,
+        configuration: null,
+        hash: `h${r}-${i}`,
+        status: hit ? ('local-cache' as const) : failed ? ('failure' as const) : ('success' as const),
+        cache: hit ? ('local' as const) : ('miss' as const),
+        startTime: s,
+        endTime: s + (hit ? 5 : 10 + Math.floor(rand() * 5000)),
+        exitCode: failed ? 1 : 0,
+        outputBytes: 0,
+        hashDetails: null,
+        manifest: null,
+      };
+    });
+    return {
+      format: RECORD_FORMAT,
+      runId: `g${r}`,
+      namespace: 'local',
+      command: pick(COMMANDS),
+      argv: [],
+      branch: pick(BRANCHES),
+      commit: null,
+      machine: pick(MACHINES),
+      startTime: start,
+      endTime: start + 60_000,
+      tasks,
+    };
+  });
+}
+
+const nearestRank = (xs: number[], p: number): number | null => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.max(1, Math.ceil(p * s.length)) - 1];
+};
+
+let dir: string;
+let store: RunStore;
+const runs = generate();
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-dash-q-'));
+  const file = path.join(dir, 'h.db');
+  const sqlite = loadSqlite();
+  if (!sqlite.ok) throw new Error(sqlite.message);
+  const w = openRunStore({ Database: sqlite.Database, file });
+  if (!w.ok) throw new Error(w.message);
+  for (const r of runs) w.store.record(r);
+  store = w.store;
+});
+afterAll(() => {
+  store?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('dashboard queries against brute force over the generated runs', () => {
+  it('invariant: filterRuns == filtering every run in JS, for every combination of filters', () => {
+    let cases = 0;
+    const newestFirst = [...runs].sort((a, b) => b.startTime - a.startTime || (a.runId < b.runId ? 1 : -1));
+    for (const branch of [undefined, ...BRANCHES])
+      for (const command of [undefined, ...COMMANDS])
+        for (const machine of [undefined, ...MACHINES])
+          for (const status of [undefined, 'failed', 'passed'] as const) {
+            const expected = newestFirst
+              .filter((r) => (!branch || r.branch === branch) && (!command || r.command === command))
+              .filter((r) => !machine || r.machine === machine)
+              .filter((r) => {
+                const failed = r.tasks.some((t) => t.status === 'failure');
+                return !status || (status === 'failed' ? failed : !failed);
+              })
+              .map((r) => r.runId);
+            const got = filterRuns(store, { branch, command, machine, status, limit: 1000 }).map((r) => r.runId);
+            expect(got).toEqual(expected);
+            cases++;
+          }
+    console.log(`run filters checked against brute force: ${cases} combinations`);
+  });
+
+  it('invariant: trends p50/p90 per target and day, and counts, equal brute force over every window', () => {
+    let cases = 0;
+    for (const days of [1, 3, 7, 12]) {
+      const t = trendsPage(store, { days, now: NOW });
+      const sinceDay = new Date(NOW - days * DAY).toISOString().slice(0, 10);
+      for (const target of TARGETS) {
+        const byDay = new Map<string, { executed: number[]; n: number; hits: number }>();
+        for (const r of runs)
+          for (const task of r.tasks) {
+            const day = new Date(task.startTime!).toISOString().slice(0, 10);
+            if (task.target !== target || day < sinceDay) continue;
+            const d = byDay.get(day) ?? { executed: [], n: 0, hits: 0 };
+            d.n++;
+            if (task.cache === 'local') d.hits++;
+            else d.executed.push(task.endTime! - task.startTime!);
+            byDay.set(day, d);
+          }
+        const got = t.targets.find((x) => x.target === target)?.days ?? [];
+        expect(got.map((d) => d.day).sort()).toEqual([...byDay.keys()].sort());
+        for (const d of got) {
+          const want = byDay.get(d.day)!;
+          expect([d.day, d.taskRuns, d.hits, d.p50, d.p90]).toEqual([
+            d.day,
+            want.n,
+            want.hits,
+            nearestRank(want.executed, 0.5),
+            nearestRank(want.executed, 0.9),
+          ]);
+          cases++;
+        }
+      }
+    }
+    console.log(`trends target-days checked against brute force: ${cases}`);
+    expect(cases).toBeGreaterThan(50);
+  });
+});

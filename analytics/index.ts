@@ -29,3 +29,5 @@ export { sendOutbox, postRuns } from './send-outbox';
 export { distributedRunRecord, recordDistributedRun } from './distributed-run';
 export type { DistributedRun, DistributedRunMeta, DistributedRecordOutcome } from './distributed-run';
 export { knownFlakyTaskIds } from './known-flaky';
+export { nxFlakyHashes } from './nx-task-history';
+export type { NxFlakyCheck } from './nx-task-history';

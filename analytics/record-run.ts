@@ -5,6 +5,7 @@ import { readGitInfo } from './git-info';
 import { resolveHistorySettings } from './history-settings';
 import { asStatus, cacheSourceOf, type HookContext } from './hook-context';
 import { computeInputManifests } from './input-manifests';
+import { inputsKeyOf } from './inputs-key';
 import { loadSqlite } from './load-sqlite';
 import { loadNxInternals, type NxInternals } from './nx-internals';
 import { enqueueOutbox, startOutboxSender } from './history-outbox';
@@ -91,6 +92,12 @@ async function recordRunUntraced(ctx: HookContext, opts: RecordRunOptions): Prom
     const store = opened.store;
     try {
       const known = store.manifestsByHash(run.tasks.map((t) => t.hash));
+      // New hashes whose file inputs are known (only an env or runtime value changed): no expansion.
+      // Keys only for new hashes: a run of known hashes (the common case) hashes nothing more.
+      for (const t of run.tasks) if (!known.has(t.hash)) t.inputsKey = inputsKeyOf(t.hashDetails);
+      const byKey = store.manifestsByInputsKey(run.tasks.flatMap((t) => (t.inputsKey ? [t.inputsKey] : [])));
+      for (const t of run.tasks)
+        if (!known.has(t.hash) && t.inputsKey && byKey.has(t.inputsKey)) known.set(t.hash, byKey.get(t.inputsKey)!);
       const wanted = run.tasks.filter((t) => !known.has(t.hash) && t.cache !== 'skipped');
       phase('knownLookup');
       let computed = 0;

@@ -138,6 +138,23 @@ export class RunStore {
     return out;
   }
 
+  /**
+   * Manifests by inputs key (analytics/inputs-key.ts): a new hash whose file inputs, command and
+   * input names are those of a stored run (only an environment or runtime value changed) has
+   * the same manifest.
+   */
+  manifestsByInputsKey(keys: string[]): Map<string, string> {
+    const out = new Map<string, string>();
+    const stmt = this.db.prepare(
+      'SELECT manifest_id FROM task_runs WHERE inputs_key = ? AND manifest_id IS NOT NULL LIMIT 1',
+    );
+    for (const k of keys) {
+      const row = stmt.get(k) as { manifest_id: string } | undefined;
+      if (row) out.set(k, row.manifest_id);
+    }
+    return out;
+  }
+
   /** Writes a run and its tasks; a run id already stored is left as it is (idempotent). */
   record(run: RunRecord, knownManifests: Map<string, string> = new Map()): { inserted: boolean } {
     const db = this.db;
@@ -152,8 +169,8 @@ export class RunStore {
     const detailsOf = db.prepare('SELECT details_id FROM task_runs WHERE hash = ? AND details_id IS NOT NULL LIMIT 1');
     const insertTaskRun =
       db.prepare(`INSERT OR REPLACE INTO task_runs (run, task, attempt, hash, status, cache, start_ms,
-      end_ms, exit_code, output_bytes, details_id, manifest_id, agent, queued_ms, flaky)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      end_ms, exit_code, output_bytes, details_id, manifest_id, agent, queued_ms, flaky, inputs_key)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     return db.transaction(() => {
       const res = insertRun.run(
         run.runId,
@@ -204,6 +221,7 @@ export class RunStore {
           t.agent ?? null,
           t.queuedTime ?? null,
           t.flaky ? 1 : 0,
+          t.inputsKey ?? null,
         );
       }
       addDayStats(db, run);

@@ -73,12 +73,16 @@ CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, body BLOB NOT NULL) WITHO
 /**
  * v2: distributed runs (`fleet run`). A run says what recorded it (`nx` for the hook, `fleet-run`
  * for the coordinator); a task run says when its attempt was queued and whether it was the
- * passing attempt of a task that failed before with the same hash in that run (flaky).
+ * passing attempt of a task that failed before with the same hash in that run (flaky). And a
+ * task run keeps its inputs key (analytics/inputs-key.ts): a new hash whose file inputs are
+ * those of a stored manifest reuses it instead of expanding inputs again.
  */
 const V2 = `
 ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'nx';
 ALTER TABLE task_runs ADD COLUMN queued_ms INTEGER;
 ALTER TABLE task_runs ADD COLUMN flaky INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE task_runs ADD COLUMN inputs_key TEXT;
+CREATE INDEX IF NOT EXISTS task_runs_inputs ON task_runs (inputs_key) WHERE inputs_key IS NOT NULL;
 `;
 
 export type SchemaCheck = { ok: true } | { ok: false; code: 'HISTORY_SCHEMA_NEWER'; message: string };

@@ -56,6 +56,8 @@ export interface TaskRunRecord {
   queuedTime?: number | null;
   /** Distributed runs: this attempt passed after an earlier one failed with the same hash. */
   flaky?: boolean;
+  /** What the manifest depends on, from hashDetails (analytics/inputs-key.ts); local only. */
+  inputsKey?: string | null;
 }
 
 export interface HashDetails {
@@ -103,7 +105,10 @@ export interface RunSummary {
 }
 
 /** A stored task run as queries return it. */
-export interface StoredTaskRun extends Omit<TaskRunRecord, 'manifest' | 'hashDetails' | 'queuedTime' | 'flaky'> {
+export interface StoredTaskRun extends Omit<
+  TaskRunRecord,
+  'manifest' | 'hashDetails' | 'queuedTime' | 'flaky' | 'inputsKey'
+> {
   runId: string;
   manifestId: string | null;
   queuedTime: number | null;

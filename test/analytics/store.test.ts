@@ -11,6 +11,7 @@ import {
   RECORD_FORMAT,
   type RunRecord,
 } from '../../analytics';
+import { canonicalJson } from '../../analytics/content-blob';
 import { SCHEMA_VERSION } from '../../analytics/store-schema';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-store-'));
@@ -93,7 +94,8 @@ describe('run store', () => {
     w.store.record(run('old', 'h9', [['a/x.ts', '1']]));
     // Back to schema 1's layout: what an nx-fleet before distributed recording wrote.
     w.store.db.exec(`ALTER TABLE runs DROP COLUMN kind; ALTER TABLE task_runs DROP COLUMN queued_ms;
-      ALTER TABLE task_runs DROP COLUMN flaky; UPDATE meta SET value = '1' WHERE key = 'schema_version'`);
+      ALTER TABLE task_runs DROP COLUMN flaky; DROP INDEX task_runs_inputs;
+      ALTER TABLE task_runs DROP COLUMN inputs_key; UPDATE meta SET value = '1' WHERE key = 'schema_version'`);
     w.store.close();
     const r = openRunStore({ Database, file, readonly: true });
     if (!r.ok) throw new Error(r.message);
@@ -221,6 +223,32 @@ describe('run store', () => {
     // The store's own flaky rule sees the same: the agent's timeout is not the task's failure.
     expect(flakyTasks(s, { days: 1, now: 1000 }).map((t) => [t.taskId, t.rate])).toEqual([['a:test:ci', 1]]);
     s.close();
+  });
+
+  it('canonicalJson writes what JSON.stringify with sorted keys writes (content addresses stay the same), generated cases', () => {
+    const reference = (value: unknown): string =>
+      JSON.stringify(value, (_k, v: unknown) =>
+        v && typeof v === 'object' && !Array.isArray(v)
+          ? Object.fromEntries(
+              Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+            )
+          : v,
+      );
+    let seed = 42;
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const keys = ['a', 'B', 'é', 'z', 'a b', '"q"', '10', '9', 'ä\u0000', '\ud83d\ude00', ''];
+    const gen = (depth: number): unknown => {
+      const r = rand();
+      if (depth > 3 || r < 0.3) return [null, 1.5, -0, NaN, 'x\n"', true, undefined, 1e21, 'ü'][Math.floor(rand() * 9)];
+      if (r < 0.6) return Array.from({ length: Math.floor(rand() * 4) }, () => gen(depth + 1));
+      return Object.fromEntries(keys.filter(() => rand() < 0.4).map((k) => [k, gen(depth + 1)]));
+    };
+    let cases = 0;
+    for (; cases < 2000; cases++) {
+      const v = { root: gen(0), at: new Date(1796232744210), nested: [gen(1)] };
+      expect(canonicalJson(v)).toBe(reference(v));
+    }
+    console.log(`canonicalJson == sorted JSON.stringify: ${cases} generated cases checked`);
   });
 
   it('a store with a newer schema is refused with HISTORY_SCHEMA_NEWER', () => {

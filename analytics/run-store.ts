@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeBlob, encodeBlob } from './content-blob';
 import { addDayStats } from './day-stats';
+import { decodeDetails, encodeDetails } from './details-blob';
 import { ensureSchema, SCHEMA_VERSION, storedSchemaVersion } from './store-schema';
 import type { SqliteConstructor, SqliteDatabase } from './sqlite-types';
 import type { HashDetails, InputManifest, RunKind, RunRecord, RunSummary, StoredTaskRun } from './types';
@@ -201,9 +202,9 @@ export class RunStore {
           ? ((detailsOf.get(t.hash) as { details_id: string } | undefined)?.details_id ?? null)
           : null;
         if (t.hashDetails && !detailsId) {
-          const blob = encodeBlob('d', t.hashDetails);
-          insertBlob.run(blob.id, blob.body);
-          detailsId = blob.id;
+          const split = encodeDetails(t.hashDetails, (id) => blobExists.get(id) !== undefined);
+          for (const blob of split.blobs) insertBlob.run(blob.id, blob.body);
+          detailsId = split.id;
         }
         insertTaskRun.run(
           runRow,
@@ -241,7 +242,8 @@ export class RunStore {
         JOIN blobs b ON b.id = tr.details_id WHERE r.run_id = ? AND t.task_id = ? ORDER BY tr.attempt DESC LIMIT 1`,
       )
       .get(runId, taskId) as { body: Buffer } | undefined;
-    return row ? decodeBlob<HashDetails>(row.body) : null;
+    const blob = this.db.prepare('SELECT body FROM blobs WHERE id = ?');
+    return row ? decodeDetails(row.body, (id) => (blob.get(id) as { body: Buffer } | undefined)?.body ?? null) : null;
   }
 
   run(runId: string): RunSummary | null {

@@ -251,6 +251,38 @@ describe('run store', () => {
     console.log(`canonicalJson == sorted JSON.stringify: ${cases} generated cases checked`);
   });
 
+  it('hashDetails that differ only in an env value share their stored base; each reads back whole', () => {
+    const file = path.join(dir, 'details.db');
+    const opened = openRunStore({ Database: sqlite(), file });
+    if (!opened.ok) throw new Error(opened.message);
+    const s = opened.store;
+    const blobs = (): number => (s.db.prepare('SELECT count(*) AS n FROM blobs').get() as { n: number }).n;
+    const details = (salt: string) => ({
+      command: '77',
+      nodes: { 'a:ProjectConfiguration': '1', 'a:libs/a/**/*': '2', 'env:SALT': salt, 'runtime:node -v': '3' },
+      implicitDeps: {},
+      runtime: {},
+    });
+    const withDetails = (runId: string, hash: string, salt: string): RunRecord => {
+      const r = run(runId, hash, [['a/x.ts', '1']]);
+      r.tasks[0].hashDetails = details(salt);
+      return r;
+    };
+    s.record(withDetails('d1', 'h1', 's1'));
+    const after1 = blobs();
+    s.record(withDetails('d2', 'h2', 's2'));
+    // One new blob (the per-hash values; the base and the manifest are shared).
+    expect(blobs()).toBe(after1 + 1);
+    expect(s.hashDetails('d1', 'a:build')).toEqual(details('s1'));
+    expect(s.hashDetails('d2', 'a:build')).toEqual(details('s2'));
+    // A posted record whose hashDetails are not Nx's shape is kept whole.
+    const odd = run('d3', 'h3', [['a/x.ts', '1']]);
+    odd.tasks[0].hashDetails = { command: '1' } as never;
+    s.record(odd);
+    expect(s.hashDetails('d3', 'a:build')).toEqual({ command: '1' });
+    s.close();
+  });
+
   it('a store with a newer schema is refused with HISTORY_SCHEMA_NEWER', () => {
     const file = path.join(dir, 'b.db');
     const Database = sqlite();

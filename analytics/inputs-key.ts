@@ -11,11 +11,21 @@ import type { HashDetails } from './types';
  */
 export function inputsKeyOf(details: HashDetails | null | undefined): string | null {
   if (!details?.nodes) return null;
-  // Names and values joined with NUL (neither holds one), keys sorted: cheaper than JSON.
-  const h = createHash('sha256').update(`${details.command}\0`);
-  for (const k of Object.keys(details.nodes).sort()) {
-    const value = k.startsWith('env:') || k.startsWith('runtime:') ? '' : details.nodes[k];
-    h.update(`${k}\0${value}\0`);
-  }
-  return h.digest('hex').slice(0, 32);
+  // The hook asks twice per new hash (manifest lookup, then storing its details): once is enough.
+  const memo = memos.get(details);
+  if (memo) return memo;
+  const key = computeKey(details);
+  memos.set(details, key);
+  return key;
+}
+
+const memos = new WeakMap<HashDetails, string>();
+
+function computeKey(details: HashDetails): string {
+  // Names and values joined with NUL (neither holds one), keys sorted, hashed in one update.
+  const nodes = details.nodes;
+  const parts = [details.command];
+  for (const k of Object.keys(nodes).sort())
+    parts.push(k, k.startsWith('env:') || k.startsWith('runtime:') ? '' : nodes[k]);
+  return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 32);
 }

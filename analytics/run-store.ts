@@ -202,6 +202,8 @@ export class RunStore {
           ? ((detailsOf.get(t.hash) as { details_id: string } | undefined)?.details_id ?? null)
           : null;
         if (t.hashDetails && !detailsId) {
+          // The base's key is always computed here, never taken from the record: a posted record
+          // must not be able to name the base that other namespaces' details share.
           const split = encodeDetails(t.hashDetails, (id) => blobExists.get(id) !== undefined);
           for (const blob of split.blobs) insertBlob.run(blob.id, blob.body);
           detailsId = split.id;

@@ -17,6 +17,7 @@ export function runRecordProblem(v: unknown): string | null {
   if (typeof r.runId !== 'string' || !/^[\w.:-]{1,128}$/.test(r.runId))
     return 'runId: expected 1-128 of [A-Za-z0-9_.:-]';
   if (typeof r.startTime !== 'number' || typeof r.endTime !== 'number') return 'startTime/endTime: expected numbers';
+  if (r.kind !== undefined && r.kind !== 'nx' && r.kind !== 'fleet-run') return "kind: expected 'nx' or 'fleet-run'";
   if (!Array.isArray(r.tasks)) return 'tasks: expected an array';
   for (const t of r.tasks) {
     if (

@@ -4,7 +4,7 @@ import { computeInputManifests } from './input-manifests';
 import { addLineCounts } from './line-counts';
 import { edgeId, type NxInternals, type NxProjectGraph, type NxTaskGraph } from './nx-internals';
 import type { RunStore } from './run-store';
-import type { InputManifest, StoredTaskRun } from './types';
+import type { HashDetails, InputManifest, StoredTaskRun } from './types';
 
 /** The run an explanation compares with (or the run that produced a cache hit). */
 export interface RunRef {
@@ -25,6 +25,8 @@ export interface RunRef {
 export interface Explanation {
   task: string;
   baseline: RunRef | null;
+  /** With `--run`: the recorded run whose inputs are compared (instead of the inputs now). */
+  run: RunRef | null;
   /** When the baseline was a cache hit: the run that executed that hash, if recorded. */
   producer: RunRef | null;
   identical: boolean;
@@ -45,6 +47,8 @@ export interface ExplainRequest {
   nxJson: unknown;
   taskId: string;
   since?: string;
+  /** Compare this recorded run's inputs with the baseline, instead of the inputs now. */
+  run?: string;
   env: NodeJS.ProcessEnv;
   /** The central store's producer lookup, for cache hits whose producer this store lacks. */
   producerLookup?: (hash: string) => Promise<RunRef | null>;
@@ -63,12 +67,16 @@ export async function explainTask(req: ExplainRequest): Promise<ExplainResult> {
   const taskGraph = req.internals.createTaskGraph(graph, [project], [target], configuration);
   const task = Object.values(taskGraph.tasks).find((t) => t.target.project === project && t.target.target === target);
   if (!task) return { ok: false, code: 'EXPLAIN_UNKNOWN_TASK', message: `${req.taskId}: Nx builds no such task` };
-  const manifests = await computeInputManifests({ ...req, graph, tasks: [task] });
-  const current = manifests.get(task.id);
+  const ids = [req.taskId, task.id];
+  const later = req.run ? findLaterRun(req, ids) : null;
+  if (later && 'code' in later) return later;
+  const current = later
+    ? (req.store!.manifest(later.run.manifestId!) as InputManifest)
+    : (await computeInputManifests({ ...req, graph, tasks: [task] })).get(task.id);
   if (!current)
     return { ok: false, code: 'EXPLAIN_NO_INPUTS', message: `${req.taskId}: Nx's hash plan has no inputs for it` };
   const inputs = { files: current.files.length, environment: current.environment, runtime: current.runtime };
-  const base = findBaseline(req, [req.taskId, task.id]);
+  const base = findBaseline(req, ids, later?.run);
   if ('code' in base) return base;
   if (!base.run) {
     const notes = [req.store ? `no recorded run of ${req.taskId} with file inputs` : 'no run history store here'];
@@ -77,6 +85,7 @@ export async function explainTask(req: ExplainRequest): Promise<ExplainResult> {
       explanation: {
         task: req.taskId,
         baseline: null,
+        run: later ? toRef(req.store!, later.run) : null,
         producer: null,
         identical: false,
         diff: null,
@@ -88,10 +97,21 @@ export async function explainTask(req: ExplainRequest): Promise<ExplainResult> {
   }
   const old = req.store!.manifest(base.run.manifestId!) as InputManifest;
   const details = req.store!.hashDetails(base.run.runId, base.run.taskId);
-  const diff = diffManifests(old, current, { before: details, now: currentValueHashes(req, current) });
+  const laterDetails = later ? req.store!.hashDetails(later.run.runId, later.run.taskId) : null;
+  const now = later ? recordedValueHashes(current, laterDetails, details) : currentValueHashes(req, current);
+  const diff = diffManifests(old, current, { before: details, now });
   const ref = toRef(req.store!, base.run);
+  const laterRef = later ? toRef(req.store!, later.run) : null;
   const oldHashes = new Map(old.files);
-  addLineCounts(req.workspaceRoot, ref.commit, diff.changed, (f) => oldHashes.get(f), req.internals.hashFile);
+  const newHashes = new Map(current.files);
+  addLineCounts(
+    req.workspaceRoot,
+    ref.commit,
+    diff.changed,
+    (f) => oldHashes.get(f),
+    req.internals.hashFile,
+    laterRef ? { commit: laterRef.commit, recordedHash: (f) => newHashes.get(f) } : undefined,
+  );
   const producerRun = base.run.cache === 'miss' ? null : req.store!.producerOf(base.run.hash);
   const notes: string[] = [];
   let producer = producerRun ? toRef(req.store!, producerRun) : null;
@@ -103,12 +123,15 @@ export async function explainTask(req: ExplainRequest): Promise<ExplainResult> {
     }
   }
   if (!details) notes.push('the recorded run has no hashDetails: environment and runtime values not compared');
+  if (later && !laterDetails)
+    notes.push(`run ${later.run.runId} has no hashDetails: environment and runtime values not compared`);
   if (old.command === undefined) notes.push('the recorded run has no command: not compared');
   return {
     ok: true,
     explanation: {
       task: req.taskId,
       baseline: ref,
+      run: laterRef,
       producer,
       identical: isEmptyDiff(diff),
       diff,
@@ -119,12 +142,43 @@ export async function explainTask(req: ExplainRequest): Promise<ExplainResult> {
   };
 }
 
+/** `--run`: the task's recorded run there (with its manifest). */
+function findLaterRun(
+  req: ExplainRequest,
+  ids: string[],
+): { run: StoredTaskRun } | { ok: false; code: string; message: string } {
+  for (const id of new Set(ids)) {
+    const [run] = req.store?.taskHistory(id, { withManifest: true, runId: req.run, limit: 1 }) ?? [];
+    if (run) return { run };
+  }
+  const known = req.store?.run(req.run!);
+  return {
+    ok: false,
+    code: 'EXPLAIN_RUN_NOT_FOUND',
+    message: known
+      ? `--run ${req.run}: ${req.taskId} has no recorded file inputs in that run`
+      : `--run ${req.run}: no such run in the store`,
+  };
+}
+
+/**
+ * The run to compare with: `--since`, or the task's last recorded run (before the `--run` one,
+ * when given: the run before it, so `--run B` alone says what changed into B).
+ */
 function findBaseline(
   req: ExplainRequest,
   ids: string[],
+  later?: StoredTaskRun,
 ): { run: StoredTaskRun | null } | { ok: false; code: string; message: string } {
   if (!req.store) return { run: null };
   for (const id of new Set(ids)) {
+    if (later && !req.since) {
+      const runs = req.store.taskHistory(id, { withManifest: true, limit: 1000 });
+      const at = runs.findIndex((r) => r.runId === later.runId);
+      const before = at < 0 ? undefined : runs.slice(at + 1).find((r) => r.runId !== later.runId);
+      if (before) return { run: before };
+      continue;
+    }
     const [run] = req.store.taskHistory(id, { withManifest: true, runId: req.since, limit: 1 });
     if (run) return { run };
   }
@@ -145,6 +199,22 @@ function toRef(store: RunStore, t: StoredTaskRun): RunRef {
     machine: run?.machine ?? '',
     agent: t.agent ?? null,
     startTime: t.startTime,
+  };
+}
+
+/**
+ * A recorded run's environment and runtime hashes (its hashDetails), in the shape of the current
+ * ones; a value it lacks counts as unchanged (the baseline's own).
+ */
+function recordedValueHashes(
+  m: InputManifest,
+  details: HashDetails | null,
+  baseline: HashDetails | null,
+): { env: Record<string, string>; runtime: Record<string, string> } {
+  const pick = (key: string): string => details?.nodes[key] ?? baseline?.nodes[key] ?? '';
+  return {
+    env: Object.fromEntries(m.environment.map((n) => [n, pick(`env:${n}`)])),
+    runtime: Object.fromEntries(m.runtime.map((c) => [c, pick(`runtime:${c}`)])),
   };
 }
 

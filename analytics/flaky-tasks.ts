@@ -20,6 +20,8 @@ export interface FlakyTask {
   /** reruns × mean duration. */
   wastedMs: number;
   lastSeen: number;
+  /** The hashes that both failed and passed (what Nx's own task history is asked about). */
+  hashes: string[];
 }
 
 /**
@@ -46,7 +48,7 @@ export function flakyTasks(store: RunStore, q: { days: number; now?: number; tar
          WHERE tr.cache = 'miss' AND tr.start_ms >= @since AND tr.start_ms <= @now
          GROUP BY f.task, f.hash HAVING ok > 0
        ), flaky AS MATERIALIZED (
-         SELECT task, sum(ok) AS flaky_ok, count(*) AS flaky_hashes, sum(bad) AS reruns, max(last_bad) AS last_seen
+         SELECT task, sum(ok) AS flaky_ok, count(*) AS flaky_hashes, group_concat(hash) AS hash_list, sum(bad) AS reruns, max(last_bad) AS last_seen
          FROM byhash GROUP BY task
        ), totals AS (
          SELECT fl.task, count(*) AS runs, sum(tr.status = 'success') AS successes,
@@ -55,7 +57,7 @@ export function flakyTasks(store: RunStore, q: { days: number; now?: number; tar
          WHERE tr.start_ms >= @since AND tr.start_ms <= @now AND tr.cache = 'miss' AND tr.status IN ('success', 'failure')
          GROUP BY fl.task
        )
-       SELECT t.task_id, t.project, t.target, fl.flaky_ok, fl.flaky_hashes, fl.reruns, fl.last_seen,
+       SELECT t.task_id, t.project, t.target, fl.flaky_ok, fl.flaky_hashes, fl.hash_list, fl.reruns, fl.last_seen,
          tot.runs, tot.successes, tot.dur
        FROM flaky fl JOIN totals tot ON tot.task = fl.task JOIN tasks t ON t.id = fl.task
        ${q.target ? 'WHERE t.target = @target' : ''}`,
@@ -81,6 +83,7 @@ export function flakyTasks(store: RunStore, q: { days: number; now?: number; tar
         meanDurationMs: Math.round(meanDurationMs),
         wastedMs: Math.round(reruns * meanDurationMs),
         lastSeen: Number(r.last_seen),
+        hashes: String(r.hash_list).split(',').sort(),
       };
     })
     .sort((a, b) => b.rate - a.rate || b.wastedMs - a.wastedMs || (a.taskId < b.taskId ? -1 : 1));

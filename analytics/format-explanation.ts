@@ -13,18 +13,21 @@ export function describeRun(r: RunRef): string {
 export function formatExplanation(e: Explanation): string {
   const out: string[] = [];
   if (!e.baseline) {
-    out.push(`${e.task}: nothing to compare with: ${e.notes.join('; ')}`);
+    out.push(`${e.run ? `${e.task} in run ${e.run.runId}` : e.task}: nothing to compare with: ${e.notes.join('; ')}`);
     out.push(
-      `  its inputs now: ${e.inputs.files} files; environment: ${e.inputs.environment.join(', ') || 'none'}; runtime: ${e.inputs.runtime.join(', ') || 'none'}`,
+      `  its inputs ${e.run ? 'then' : 'now'}: ${e.inputs.files} files; environment: ${e.inputs.environment.join(', ') || 'none'}; runtime: ${e.inputs.runtime.join(', ') || 'none'}`,
     );
     return out.join('\n') + '\n';
   }
+  const subject = e.run ? `${e.task} in ${describeRun(e.run)}, hash ${e.run.hash}` : e.task;
   out.push(
-    `${e.task}: compared with ${describeRun(e.baseline)}, hash ${e.baseline.hash}, ${e.baseline.cache === 'miss' ? 'ran' : `${e.baseline.cache} cache hit`}`,
+    `${subject}: compared with ${describeRun(e.baseline)}, hash ${e.baseline.hash}, ${e.baseline.cache === 'miss' ? 'ran' : `${e.baseline.cache} cache hit`}`,
   );
   if (e.producer) out.push(`  its cache entry was produced by ${describeRun(e.producer)}`);
   if (e.identical) {
-    out.push('  nothing differs: the same inputs (files, environment, runtime, command) as then');
+    out.push(
+      `  nothing differs: the same inputs (files, environment, runtime, command) as ${e.run ? 'in that run' : 'then'}`,
+    );
     return out.join('\n') + '\n';
   }
   const d = e.diff!;

@@ -26,3 +26,8 @@ export { CentralHistory, runRecordProblem } from './central-history';
 export type { CentralTaskRun } from './central-history';
 export { fetchProducer } from './remote-history';
 export { sendOutbox, postRuns } from './send-outbox';
+export { distributedRunRecord, recordDistributedRun } from './distributed-run';
+export type { DistributedRun, DistributedRunMeta, DistributedRecordOutcome } from './distributed-run';
+export { knownFlakyTaskIds } from './known-flaky';
+export { nxFlakyHashes } from './nx-task-history';
+export type { NxFlakyCheck } from './nx-task-history';

@@ -9,6 +9,8 @@ export interface ManifestRequest {
   graph: NxProjectGraph;
   /** The tasks whose inputs are wanted (the Nx Task objects where the hook has them). */
   tasks: NxTaskLike[];
+  /** Trace seam: marks the end of a step (record-run.ts's phase timings). */
+  phase?(name: string): void;
 }
 
 /**
@@ -19,10 +21,14 @@ export interface ManifestRequest {
  */
 export async function computeInputManifests(req: ManifestRequest): Promise<Map<string, InputManifest>> {
   const { internals, graph } = req;
+  const phase = req.phase ?? ((): void => undefined);
   const files = await internals.workspaceFiles(req.workspaceRoot, graph);
+  phase('workspaceFiles');
   const taskGraph = taskGraphFor(req);
+  phase('taskGraph');
   const ids = req.tasks.map((t) => t.id).filter((id) => taskGraph.tasks[id]);
   const inputs = internals.inspectInputs(req.nxJson, graph, files, req.workspaceRoot, taskGraph, ids);
+  phase('inspectInputs');
   const out = new Map<string, InputManifest>();
   for (const id of ids) {
     const inp = inputs[id];
@@ -36,6 +42,7 @@ export async function computeInputManifests(req: ManifestRequest): Promise<Map<s
       command: commandOf(graph, taskGraph.tasks[id]),
     });
   }
+  phase('buildManifests');
   return out;
 }
 

@@ -5,6 +5,7 @@ import { readGitInfo } from './git-info';
 import { resolveHistorySettings } from './history-settings';
 import { asStatus, cacheSourceOf, type HookContext } from './hook-context';
 import { computeInputManifests } from './input-manifests';
+import { inputsKeyOf } from './inputs-key';
 import { loadSqlite } from './load-sqlite';
 import { loadNxInternals, type NxInternals } from './nx-internals';
 import { enqueueOutbox, startOutboxSender } from './history-outbox';
@@ -41,7 +42,7 @@ export async function recordRun(ctx: HookContext, opts: RecordRunOptions): Promi
   if (trace) {
     try {
       // bench/analytics reads this: the hook's own time, beside the end-to-end difference.
-      fs.appendFileSync(trace, JSON.stringify(outcome) + '\n');
+      fs.appendFileSync(trace, JSON.stringify({ ...outcome, phases }) + '\n');
     } catch {
       // A trace that cannot be written is not the command's problem.
     }
@@ -49,16 +50,31 @@ export async function recordRun(ctx: HookContext, opts: RecordRunOptions): Promi
   return outcome;
 }
 
+/** Where the hook's time goes (FLEET_HISTORY_TRACE only: bench/analytics prints it). */
+const phases: Record<string, number> = {};
+let phaseStart = 0;
+function phase(name: string): void {
+  const now = performance.now();
+  phases[name] = +((phases[name] ?? 0) + now - phaseStart).toFixed(2);
+  phaseStart = now;
+}
+
 async function recordRunUntraced(ctx: HookContext, opts: RecordRunOptions): Promise<RecordOutcome> {
   const t0 = performance.now();
+  phaseStart = t0;
+  for (const k of Object.keys(phases)) delete phases[k];
   try {
     const resolved = resolveHistorySettings(opts.env, ctx.workspaceRoot);
     if (!resolved.ok) return say(opts, 'HISTORY_BAD_OPTIONS', resolved.problems.join('; '));
     if (!resolved.settings.enabled) return { code: 'HISTORY_OFF', reason: 'FLEET_HISTORY is off' };
+    phase('settings');
     const sqlite = loadSqlite(opts.sqliteModule ?? (opts.env.FLEET_HISTORY_SQLITE_MODULE || undefined));
     if (!sqlite.ok) return say(opts, sqlite.code, sqlite.message);
+    phase('loadSqlite');
     const run = buildRunRecord(ctx, opts.env);
+    phase('buildRecord');
     const opened = openRunStore({ Database: sqlite.Database, file: resolved.settings.dbPath, busyTimeoutMs: 1500 });
+    phase('openStore');
     if (!opened.ok) {
       if (opened.code === 'HISTORY_STORE_BUSY') {
         spoolPending(resolved.settings.dbPath, run);
@@ -76,7 +92,14 @@ async function recordRunUntraced(ctx: HookContext, opts: RecordRunOptions): Prom
     const store = opened.store;
     try {
       const known = store.manifestsByHash(run.tasks.map((t) => t.hash));
+      // New hashes whose file inputs are known (only an env or runtime value changed): no expansion.
+      // Keys only for new hashes: a run of known hashes (the common case) hashes nothing more.
+      for (const t of run.tasks) if (!known.has(t.hash)) t.inputsKey = inputsKeyOf(t.hashDetails);
+      const byKey = store.manifestsByInputsKey(run.tasks.flatMap((t) => (t.inputsKey ? [t.inputsKey] : [])));
+      for (const t of run.tasks)
+        if (!known.has(t.hash) && t.inputsKey && byKey.has(t.inputsKey)) known.set(t.hash, byKey.get(t.inputsKey)!);
       const wanted = run.tasks.filter((t) => !known.has(t.hash) && t.cache !== 'skipped');
+      phase('knownLookup');
       let computed = 0;
       if (wanted.length) {
         const manifests = await manifestsFor(ctx, wanted, opts);
@@ -85,8 +108,10 @@ async function recordRunUntraced(ctx: HookContext, opts: RecordRunOptions): Prom
           if (t.manifest) computed++;
         }
       }
+      phase('manifests');
       try {
         store.record(run, known);
+        phase('record');
       } catch (err) {
         if (storeFailureCode(err) !== 'HISTORY_STORE_BUSY') throw err;
         spoolPending(resolved.settings.dbPath, run);
@@ -100,6 +125,7 @@ async function recordRunUntraced(ctx: HookContext, opts: RecordRunOptions): Prom
         };
       }
       drainPending(resolved.settings.dbPath, store);
+      phase('drainPending');
       if (resolved.settings.remote) {
         // Known manifests go by their content address; the central store has them from their producer.
         for (const t of run.tasks) if (!t.manifest) t.manifestId = known.get(t.hash) ?? null;
@@ -140,8 +166,11 @@ async function manifestsFor(
 ): Promise<Map<string, InputManifest>> {
   try {
     const internals = opts.internals ?? loadNxInternals(ctx.workspaceRoot);
+    phase('loadNxInternals');
     const graph = internals.readCachedProjectGraph();
+    phase('readProjectGraph');
     return await computeInputManifests({
+      phase,
       internals,
       workspaceRoot: ctx.workspaceRoot,
       nxJson: ctx.nxJsonConfiguration,

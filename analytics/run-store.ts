@@ -2,9 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeBlob, encodeBlob } from './content-blob';
 import { addDayStats } from './day-stats';
-import { ensureSchema } from './store-schema';
+import { decodeDetails, encodeDetails } from './details-blob';
+import { ensureSchema, SCHEMA_VERSION, storedSchemaVersion } from './store-schema';
 import type { SqliteConstructor, SqliteDatabase } from './sqlite-types';
-import type { HashDetails, InputManifest, RunRecord, RunSummary, StoredTaskRun } from './types';
+import type { HashDetails, InputManifest, RunKind, RunRecord, RunSummary, StoredTaskRun } from './types';
 
 /** Why a store could not be opened or written; the hook reports it once and carries on. */
 export type StoreFailureCode =
@@ -50,7 +51,19 @@ export function openRunStore(opts: OpenStoreOptions): StoreOpen {
         db.close();
         return schema;
       }
-    } else db.prepare('SELECT count(*) FROM runs').get();
+    } else {
+      db.prepare('SELECT count(*) FROM runs').get();
+      if (storedSchemaVersion(db) < SCHEMA_VERSION) {
+        // A store of an older nx-fleet: the readers' queries need its new columns. Migrate it
+        // once through a writer (the next hook would), then read on.
+        db.close();
+        db = undefined;
+        const writer = openRunStore({ ...opts, readonly: false });
+        if (!writer.ok) return writer;
+        writer.store.close();
+        return openRunStore(opts);
+      }
+    }
     return { ok: true, store: new RunStore(db) };
   } catch (err) {
     db?.close();
@@ -74,10 +87,13 @@ interface TaskRunRow {
   manifest_id: string | null;
   agent: string | null;
   attempt: number;
+  queued_ms: number | null;
+  flaky: number;
 }
 
 export const TASK_RUN_COLUMNS = `r.run_id, t.task_id, t.project, t.target, t.configuration, tr.hash, tr.status,
-  tr.cache, tr.start_ms, tr.end_ms, tr.exit_code, tr.output_bytes, tr.manifest_id, tr.agent, tr.attempt`;
+  tr.cache, tr.start_ms, tr.end_ms, tr.exit_code, tr.output_bytes, tr.manifest_id, tr.agent, tr.attempt,
+  tr.queued_ms, tr.flaky`;
 
 /** Turns a joined row (see {@link TASK_RUN_COLUMNS}) into the public shape. */
 export function toStoredTaskRun(r: TaskRunRow): StoredTaskRun {
@@ -97,6 +113,8 @@ export function toStoredTaskRun(r: TaskRunRow): StoredTaskRun {
     manifestId: r.manifest_id,
     agent: r.agent,
     attempt: r.attempt,
+    queuedTime: r.queued_ms,
+    flaky: r.flaky === 1,
   };
 }
 
@@ -121,11 +139,28 @@ export class RunStore {
     return out;
   }
 
+  /**
+   * Manifests by inputs key (analytics/inputs-key.ts): a new hash whose file inputs, command and
+   * input names are those of a stored run (only an environment or runtime value changed) has
+   * the same manifest.
+   */
+  manifestsByInputsKey(keys: string[]): Map<string, string> {
+    const out = new Map<string, string>();
+    const stmt = this.db.prepare(
+      'SELECT manifest_id FROM task_runs WHERE inputs_key = ? AND manifest_id IS NOT NULL LIMIT 1',
+    );
+    for (const k of keys) {
+      const row = stmt.get(k) as { manifest_id: string } | undefined;
+      if (row) out.set(k, row.manifest_id);
+    }
+    return out;
+  }
+
   /** Writes a run and its tasks; a run id already stored is left as it is (idempotent). */
   record(run: RunRecord, knownManifests: Map<string, string> = new Map()): { inserted: boolean } {
     const db = this.db;
     const insertRun = db.prepare(`INSERT OR IGNORE INTO runs (run_id, namespace, command, argv, branch, commit_sha,
-      machine, start_ms, end_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      machine, start_ms, end_ms, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const insertTask = db.prepare(
       'INSERT OR IGNORE INTO tasks (task_id, project, target, configuration) VALUES (?, ?, ?, ?)',
     );
@@ -135,7 +170,8 @@ export class RunStore {
     const detailsOf = db.prepare('SELECT details_id FROM task_runs WHERE hash = ? AND details_id IS NOT NULL LIMIT 1');
     const insertTaskRun =
       db.prepare(`INSERT OR REPLACE INTO task_runs (run, task, attempt, hash, status, cache, start_ms,
-      end_ms, exit_code, output_bytes, details_id, manifest_id, agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      end_ms, exit_code, output_bytes, details_id, manifest_id, agent, queued_ms, flaky, inputs_key)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     return db.transaction(() => {
       const res = insertRun.run(
         run.runId,
@@ -147,6 +183,7 @@ export class RunStore {
         run.machine,
         run.startTime,
         run.endTime,
+        run.kind ?? 'nx',
       );
       if (res.changes === 0) return { inserted: false };
       const runRow = Number(res.lastInsertRowid);
@@ -165,9 +202,11 @@ export class RunStore {
           ? ((detailsOf.get(t.hash) as { details_id: string } | undefined)?.details_id ?? null)
           : null;
         if (t.hashDetails && !detailsId) {
-          const blob = encodeBlob('d', t.hashDetails);
-          insertBlob.run(blob.id, blob.body);
-          detailsId = blob.id;
+          // The base's key is always computed here, never taken from the record: a posted record
+          // must not be able to name the base that other namespaces' details share.
+          const split = encodeDetails(t.hashDetails, (id) => blobExists.get(id) !== undefined);
+          for (const blob of split.blobs) insertBlob.run(blob.id, blob.body);
+          detailsId = split.id;
         }
         insertTaskRun.run(
           runRow,
@@ -183,6 +222,9 @@ export class RunStore {
           detailsId,
           manifestId,
           t.agent ?? null,
+          t.queuedTime ?? null,
+          t.flaky ? 1 : 0,
+          t.inputsKey ?? null,
         );
       }
       addDayStats(db, run);
@@ -202,7 +244,8 @@ export class RunStore {
         JOIN blobs b ON b.id = tr.details_id WHERE r.run_id = ? AND t.task_id = ? ORDER BY tr.attempt DESC LIMIT 1`,
       )
       .get(runId, taskId) as { body: Buffer } | undefined;
-    return row ? decodeBlob<HashDetails>(row.body) : null;
+    const blob = this.db.prepare('SELECT body FROM blobs WHERE id = ?');
+    return row ? decodeDetails(row.body, (id) => (blob.get(id) as { body: Buffer } | undefined)?.body ?? null) : null;
   }
 
   run(runId: string): RunSummary | null {
@@ -228,7 +271,7 @@ export class RunStore {
     }
     const rows = this.db
       .prepare(
-        `SELECT r.run_id, r.namespace, r.command, r.branch, r.commit_sha, r.machine, r.start_ms, r.end_ms,
+        `SELECT r.run_id, r.namespace, r.kind, r.command, r.branch, r.commit_sha, r.machine, r.start_ms, r.end_ms,
         (SELECT count(*) FROM task_runs tr WHERE tr.run = r.id) AS tasks,
         (SELECT count(*) FROM task_runs tr WHERE tr.run = r.id AND tr.status = 'failure') AS failed,
         (SELECT count(*) FROM task_runs tr WHERE tr.run = r.id AND tr.cache IN ('local','remote')) AS hits
@@ -238,6 +281,7 @@ export class RunStore {
     return rows.map((r) => ({
       runId: r.run_id as string,
       namespace: r.namespace as string,
+      kind: r.kind as RunKind,
       command: r.command as string,
       branch: r.branch as string | null,
       commit: r.commit_sha as string | null,
@@ -255,7 +299,7 @@ export class RunStore {
     const rows = this.db
       .prepare(
         `SELECT ${TASK_RUN_COLUMNS} FROM task_runs tr JOIN runs r ON r.id = tr.run JOIN tasks t ON t.id = tr.task
-        WHERE r.run_id = ? ORDER BY tr.start_ms, t.task_id`,
+        WHERE r.run_id = ? ORDER BY tr.start_ms, t.task_id, tr.attempt`,
       )
       .all(runId) as TaskRunRow[];
     return rows.map(toStoredTaskRun);

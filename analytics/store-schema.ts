@@ -9,7 +9,7 @@ import type { SqliteDatabase } from './sqlite-types';
  * integers, one hash and two content-address keys. Manifests (per-file input hashes) and
  * Nx's hashDetails are stored once per distinct content, deflated, keyed by SHA-256.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const V1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -70,13 +70,33 @@ CREATE TABLE IF NOT EXISTS day_stats (
 CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
 `;
 
+/**
+ * v2: distributed runs (`fleet run`). A run says what recorded it (`nx` for the hook, `fleet-run`
+ * for the coordinator); a task run says when its attempt was queued and whether it was the
+ * passing attempt of a task that failed before with the same hash in that run (flaky). And a
+ * task run keeps its inputs key (analytics/inputs-key.ts): a new hash whose file inputs are
+ * those of a stored manifest reuses it instead of expanding inputs again.
+ */
+const V2 = `
+ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'nx';
+ALTER TABLE task_runs ADD COLUMN queued_ms INTEGER;
+ALTER TABLE task_runs ADD COLUMN flaky INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE task_runs ADD COLUMN inputs_key TEXT;
+CREATE INDEX IF NOT EXISTS task_runs_inputs ON task_runs (inputs_key) WHERE inputs_key IS NOT NULL;
+`;
+
 export type SchemaCheck = { ok: true } | { ok: false; code: 'HISTORY_SCHEMA_NEWER'; message: string };
+
+/** The schema version a store says it has (0: none). */
+export function storedSchemaVersion(db: SqliteDatabase): number {
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+  return row ? Number(row.value) : 0;
+}
 
 /** Creates or migrates the schema. */
 export function ensureSchema(db: SqliteDatabase): SchemaCheck {
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-  const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
-  const current = row ? Number(row.value) : 0;
+  const current = storedSchemaVersion(db);
   if (current > SCHEMA_VERSION)
     return {
       ok: false,
@@ -86,6 +106,7 @@ export function ensureSchema(db: SqliteDatabase): SchemaCheck {
   if (current < SCHEMA_VERSION) {
     db.transaction(() => {
       if (current < 1) db.exec(V1);
+      if (current < 2) db.exec(V2);
       db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     })();
   }

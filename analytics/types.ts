@@ -52,6 +52,12 @@ export interface TaskRunRecord {
   /** Distributed runs: the agent that ran it, the attempt number. */
   agent?: string | null;
   attempt?: number | null;
+  /** Distributed runs: when this attempt was queued for an agent (epoch ms). */
+  queuedTime?: number | null;
+  /** Distributed runs: this attempt passed after an earlier one failed with the same hash. */
+  flaky?: boolean;
+  /** What the manifest depends on, from hashDetails (analytics/inputs-key.ts); local only. */
+  inputsKey?: string | null;
 }
 
 export interface HashDetails {
@@ -61,10 +67,15 @@ export interface HashDetails {
   runtime?: Record<string, string>;
 }
 
-/** One Nx command. */
+/** What recorded a run: the plugin's hook (one Nx command) or `fleet run` (a distributed run). */
+export type RunKind = 'nx' | 'fleet-run';
+
+/** One Nx command, or one distributed run (`kind: 'fleet-run'`, one task run per attempt). */
 export interface RunRecord {
   format: typeof RECORD_FORMAT;
   runId: string;
+  /** Absent: `nx`. */
+  kind?: RunKind;
   /** The write namespace (central store); `local` in a local store. */
   namespace: string;
   command: string;
@@ -81,6 +92,7 @@ export interface RunRecord {
 export interface RunSummary {
   runId: string;
   namespace: string;
+  kind: RunKind;
   command: string;
   branch: string | null;
   commit: string | null;
@@ -93,7 +105,12 @@ export interface RunSummary {
 }
 
 /** A stored task run as queries return it. */
-export interface StoredTaskRun extends Omit<TaskRunRecord, 'manifest' | 'hashDetails'> {
+export interface StoredTaskRun extends Omit<
+  TaskRunRecord,
+  'manifest' | 'hashDetails' | 'queuedTime' | 'flaky' | 'inputsKey'
+> {
   runId: string;
   manifestId: string | null;
+  queuedTime: number | null;
+  flaky: boolean;
 }

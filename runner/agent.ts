@@ -755,7 +755,8 @@ export class Agent {
           launch: launch || undefined,
         });
         const endedAt = Date.now();
-        const hash = readTaskResult(this.resultsDir, nxTask)?.hash;
+        const recorded = readTaskResult(this.resultsDir, nxTask);
+        const hash = recorded?.hash;
         this.o.log({ msg: 'task finished', runId: p.runId, taskId: p.taskId, outcome, hash, warm, reused });
         if ('error' in outcome)
           return {
@@ -792,6 +793,7 @@ export class Agent {
           exitCode: outcome.exitCode,
           endedAt,
           hash,
+          ...(recorded?.status ? { nxStatus: recorded.status } : {}),
           code: outcome.exitCode === 0 ? undefined : 'FLEET_TASK_EXIT',
         };
       } finally {

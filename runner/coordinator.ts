@@ -44,6 +44,11 @@ export interface CoordinatorOptions {
   retryFailed?: number;
   /** Extra attempts for tasks seen flaky in earlier runs. Default 1. */
   retryFlaky?: number;
+  /**
+   * Task ids known flaky from elsewhere than Redis (the CLI reads the run history store's
+   * `fleet flaky`): they get the --retry-flaky attempts too.
+   */
+  knownFlaky?: ReadonlySet<string>;
   /** Attempts in all after infrastructure failures (timeout, checkout). Default 3. */
   maxAttempts?: number;
   /** Stop a task after this long (target `metadata.fleet.timeout` wins). */
@@ -198,6 +203,10 @@ export class Coordinator {
         ids.flatMap((id, i) => (durations[i] ? [[id, Number(durations[i])] as [string, number]] : [])),
       );
       const knownFlaky = new Set(ids.filter((_, i) => flaky[i]));
+      const fromHistory = ids.filter((id) => this.o.knownFlaky?.has(id) && !knownFlaky.has(id));
+      for (const id of fromHistory) knownFlaky.add(id);
+      if (fromHistory.length && (this.o.retryFlaky ?? 1) > 0)
+        this.o.progress(`known flaky from the run history store: ${fromHistory.sort().join(', ')}`);
       const policy = {
         retryFailed: this.o.retryFailed ?? 0,
         retryFlaky: this.o.retryFlaky ?? 1,

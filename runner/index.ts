@@ -23,6 +23,7 @@ export type {
 export { agentTakes, assignGpus, explainUnsatisfied, satisfies } from './satisfies';
 export type { Satisfaction } from './satisfies';
 export { globMatch } from './glob-match';
+export { INFRASTRUCTURE_FAILURES } from './job';
 export type { AgentInfo, JobPayload, LogLine, RunEvent, SignedJob, TaskResult, TaskStatus, TaskSummary } from './job';
 export { canonicalJson, payloadProblem, signJob, verifyJob, TRUST_LEVEL } from './sign';
 export type { JobRefusal, TrustKey, VerifiedJob } from './sign';

@@ -79,6 +79,8 @@ export interface TaskResult {
   endedAt: number;
   gpus: number[];
   hash?: string;
+  /** Nx's own status of the task in the agent's `nx run` (`remote-cache`, `success`, ...): the cache source. */
+  nxStatus?: string;
   code?: TaskFailureCode;
   message?: string;
 }
@@ -115,6 +117,10 @@ export interface AttemptSummary {
   endedAt: number;
   hash?: string;
   code?: string;
+  /** When this attempt was queued for an agent. */
+  queuedAt?: number;
+  /** Nx's own status in the agent's `nx run` (`remote-cache`, `local-cache`, `success`, ...). */
+  nxStatus?: string;
 }
 
 /** Per task in `fleet run --summary-json`: the stable contract (docs/distributed.md). */

@@ -19,6 +19,8 @@ interface TaskState extends TaskSummary {
   avoid: string[];
   /** When the coordinator first saw no live agent able to run it (for --agent-wait). */
   unservedSince?: number;
+  /** When the current attempt was queued (`queuedAt` is the first attempt's). */
+  attemptQueuedAt?: number;
 }
 
 /** When a failed task runs again. */
@@ -102,6 +104,7 @@ export class RunState {
     s.status = 'queued';
     s.jobId = jobId;
     s.queuedAt ??= at;
+    s.attemptQueuedAt = at;
   }
 
   done(): boolean {
@@ -166,6 +169,8 @@ export class RunState {
     };
     if (r.hash) attempt.hash = r.hash;
     if (r.code) attempt.code = r.code;
+    if (s.attemptQueuedAt !== undefined) attempt.queuedAt = s.attemptQueuedAt;
+    if (r.nxStatus) attempt.nxStatus = r.nxStatus;
     s.history!.push(attempt);
     Object.assign(s, {
       agent: r.agent,
@@ -208,7 +213,8 @@ export class RunState {
 
   summaries(): TaskSummary[] {
     return this.all().map(
-      ({ task: _task, unservedSince: _u, attempt: _a, jobId: _j, avoid: _v, ...summary }) => summary,
+      ({ task: _task, unservedSince: _u, attempt: _a, jobId: _j, avoid: _v, attemptQueuedAt: _q, ...summary }) =>
+        summary,
     );
   }
 }

@@ -73,13 +73,28 @@ for (let i = 0; i < WARM; i++) {
 }
 const warmHook = hookTimes();
 fs.rmSync(trace, { force: true });
-// Cold: every hash new (the salt is an input), every task runs, every manifest computed.
+// Cold, environment changed: every hash new (the salt is an env input), every task runs; the
+// file inputs are those of earlier runs (their manifests are found by inputs key).
 const cold = { on: [], off: [] };
 for (let i = 0; i < COLD; i++) {
   cold.off.push(run(false, `cold-off-${i}`));
   cold.on.push(run(true, `cold-on-${i}`));
 }
 const coldHook = hookTimes();
+fs.rmSync(trace, { force: true });
+// Cold, files changed: a source file of every chain's first project changes before each run, so
+// every hash is new and so is every task's file set (no manifest can be reused).
+const touched = { on: [], off: [] };
+const touch = (tag) => {
+  for (let i = 0; i < N; i += 25) ws.write(`libs/p${i}/src/f0.ts`, `export const v = '${tag}';\n`);
+};
+for (let i = 0; i < COLD; i++) {
+  touch(`off-${i}`);
+  touched.off.push(run(false, 'files'));
+  touch(`on-${i}`);
+  touched.on.push(run(true, 'files'));
+}
+const filesHook = hookTimes();
 const dbBytes =
   fs.statSync(path.join(ws.root, '.nx/fleet/history.db')).size +
   (fs.statSync(path.join(ws.root, '.nx/fleet/history.db-wal'), { throwIfNoEntry: false })?.size ?? 0);
@@ -89,6 +104,13 @@ const summary = (x, hook) => ({
   addedMedianMs: Math.round(median(x.on) - median(x.off)),
   hookMedianMs: +median(hook.map((h) => h.ms)).toFixed(1),
   manifestsComputed: hook.map((h) => h.manifestsComputed),
+  // Where the hook's time goes: the median of each step over the rounds (FLEET_HISTORY_TRACE).
+  phasesMedianMs: Object.fromEntries(
+    [...new Set(hook.flatMap((h) => Object.keys(h.phases ?? {})))].map((k) => [
+      k,
+      +median(hook.map((h) => h.phases?.[k] ?? 0)).toFixed(1),
+    ]),
+  ),
   off: x.off.map(Math.round),
   on: x.on.map(Math.round),
 });
@@ -99,6 +121,7 @@ console.log(
       cores: os.cpus().length,
       warm: summary(warm, warmHook),
       cold: summary(cold, coldHook),
+      coldFiles: summary(touched, filesHook),
       storeBytesAfter: dbBytes,
     },
     null,

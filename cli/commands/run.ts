@@ -6,6 +6,7 @@ import { addSettingFlags, resolveFromCommand } from './setting-flags';
 import { runSettings } from '../settings';
 import { fleetDisabled, readPluginOptions, validateOptions } from '../../config';
 import { Coordinator, resolveNxBin, withoutSecrets, writeSummary, type RunSummary } from '../../runner';
+import { flakyFromHistory, recordInHistory } from './run-history';
 
 function report(summary: RunSummary): void {
   if (summary.status === 'success') return;
@@ -64,12 +65,14 @@ export function registerRunCommand(program: Command): void {
         'FLEET_INVALID_OPTIONS',
       );
     const { summaryJson, ...settings } = s;
+    const progress = (line: string): void => void process.stderr.write(`[fleet] ${line}\n`);
     const coordinator = new Coordinator({
       cwd,
       ...settings,
+      knownFlaky: flakyFromHistory(cwd, progress),
       nxArgs,
       routing: options.distributed ?? {},
-      progress: (line) => void process.stderr.write(`[fleet] ${line}\n`),
+      progress,
       output: (line) => void process.stderr.write(`${line}\n`),
     });
     // First Ctrl-C: cancel cleanly (agents stop the run's tasks). A second one: leave now.
@@ -81,7 +84,9 @@ export function registerRunCommand(program: Command): void {
     };
     process.on('SIGINT', () => interrupt('SIGINT'));
     process.on('SIGTERM', () => interrupt('SIGTERM'));
+    const startTime = Date.now();
     const summary = await coordinator.run();
+    recordInHistory(summary, { cwd, nxArgs, startTime, endTime: Date.now(), progress });
     if (summaryJson) writeSummary(summaryJson, summary);
     report(summary);
     process.exitCode =

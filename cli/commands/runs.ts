@@ -1,8 +1,15 @@
 import type { Command } from 'commander';
-import { openHistoryForQuery } from '../../analytics';
+import { openHistoryForQuery, type StoredTaskRun } from '../../analytics';
 import { fail } from './cli-options';
 
 const iso = (ms: number | null): string => (ms ? new Date(ms).toISOString() : '-');
+
+/** Distributed runs: which agent, which attempt, how long it waited in the queue, flaky. */
+function agentPart(t: StoredTaskRun): string {
+  if (!t.agent) return '';
+  const waited = t.queuedTime !== null && t.startTime !== null ? `, queued ${t.startTime - t.queuedTime} ms` : '';
+  return `  on ${t.agent} (attempt ${t.attempt}${waited})${t.flaky ? ' flaky' : ''}`;
+}
 
 /** `fleet runs [RUN] [--limit N] [--branch B] [--json]`: recorded runs, or one run's tasks. */
 export function registerRunsCommand(program: Command): void {
@@ -28,7 +35,7 @@ export function registerRunsCommand(program: Command): void {
           );
           for (const t of tasks)
             process.stdout.write(
-              `  ${t.taskId.padEnd(32)} ${t.status.padEnd(12)} ${t.cache.padEnd(7)} ${t.startTime !== null && t.endTime !== null ? `${t.endTime - t.startTime} ms` : ''}\n`,
+              `  ${t.taskId.padEnd(32)} ${t.status.padEnd(12)} ${t.cache.padEnd(7)} ${t.startTime !== null && t.endTime !== null ? `${t.endTime - t.startTime} ms` : ''}${agentPart(t)}\n`,
             );
           return;
         }

@@ -80,7 +80,7 @@ const S = {
     env: 'FLEET_RETRY_FLAKY',
     type: t.integer(0),
     default: 1,
-    description: 'extra attempts for tasks seen flaky in earlier runs',
+    description: 'extra attempts for tasks seen flaky in earlier runs (in Redis, or in the run history store)',
   }),
   maxAttempts: MAX_ATTEMPTS,
   taskTimeout: setting({

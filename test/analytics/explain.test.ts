@@ -139,4 +139,59 @@ describe('fleet explain (real nx)', () => {
     console.log(`explain names exactly the changed input files: ${cases} cases checked`);
     expect(cases).toBe(18);
   });
+  it('between two recorded runs (--run B --since A): exactly the files changed between them, not later edits', () => {
+    const db = gen.ws.path('.nx/fleet/history.db');
+    const lastRun = (): string => withStore(db, (s) => s.listRuns({ limit: 1 })[0].runId);
+    const inputsOf = (runId: string, task: string): Set<string> =>
+      withStore(db, (s) => {
+        const [t] = s.taskHistory(task, { withManifest: true, runId, limit: 1 });
+        return new Set(s.manifest(t.manifestId!)!.files.map(([f]) => f));
+      });
+    const rand = prng(7);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+    let cases = 0;
+    for (let round = 0; round < 3; round++) {
+      const task = pick(gen.tasks.filter((t) => t.endsWith(':build')));
+      gen.ws.nxOk(['run', task]);
+      const a = lastRun();
+      const edited = new Set<string>();
+      for (let k = 0; k < 3; k++) {
+        const file = pick(gen.files);
+        if (!fs.existsSync(gen.ws.path(file))) continue;
+        gen.ws.write(file, gen.ws.read(file) + `// between ${round}\n`);
+        edited.add(file);
+      }
+      const added = `libs/${task.split(':')[0]}/src/between${round}.ts`;
+      gen.ws.write(added, 'export const b = 1;\n');
+      edited.add(added);
+      gen.ws.commit(`between runs ${round}`);
+      gen.ws.nxOk(['run', task], { env: { GEN_MODE: `round-${round}` } });
+      const b = lastRun();
+      // Edits after B are not between A and B.
+      gen.ws.write(`libs/${task.split(':')[0]}/src/after${round}.ts`, 'export const later = 1;\n');
+      const before = inputsOf(a, task);
+      const after = inputsOf(b, task);
+      const expected = [...edited].filter((f) => before.has(f) || after.has(f)).sort();
+      for (const extra of [
+        ['--run', b, '--since', a],
+        ['--run', b],
+      ]) {
+        const e = explain(task, {}, extra);
+        expect(e.run?.runId).toBe(b);
+        expect(e.baseline?.runId).toBe(a);
+        expect(named(e), `round ${round}, ${task} ${extra.join(' ')}`).toEqual(expected);
+        expect(e.diff?.added).toContain(added);
+        expect(e.diff?.environment).toEqual([{ name: 'GEN_MODE', change: 'changed' }]);
+        // Committed edits in both runs: git gives the line counts between the two commits.
+        for (const c of e.diff!.changed) expect(c, c.file).toMatchObject({ linesAdded: 1, linesRemoved: 0 });
+        cases++;
+      }
+      revert();
+    }
+    console.log(`explain --run B --since A names exactly the files changed between them: ${cases} cases checked`);
+    expect(cases).toBe(6);
+    const bad = gen.ws.fleet(['explain', 'p0:build', '--run', 'no-such-run']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--run no-such-run: no such run in the store \[EXPLAIN_RUN_NOT_FOUND\]/);
+  });
 });

@@ -89,6 +89,46 @@ describe('recording through postTasksExecution (real nx)', () => {
     });
   });
 
+  it('a new hash from an environment value alone reuses the manifest by inputs key; a changed file computes it again', () => {
+    const trace = gen.ws.path('trace-inputs-key.jsonl');
+    const outcome = (): { manifestsComputed: number; tasks: number } => {
+      const lines = fs.readFileSync(trace, 'utf8').trim().split('\n');
+      return JSON.parse(lines[lines.length - 1]);
+    };
+    const latest = () =>
+      withStore(db, (s) => {
+        const [previous, before] = s.listRuns({ limit: 2 });
+        const old = new Map(s.runTasks(before.runId).map((t) => [t.taskId, t]));
+        return s.runTasks(previous.runId).map((t) => ({ t, old: old.get(t.taskId)!, m: s.manifest(t.manifestId!)! }));
+      });
+    gen.ws.nxOk(ALL, { env: { GEN_MODE: 'inputs-key', FLEET_HISTORY_TRACE: trace } });
+    const envOnly = latest();
+    const rehashed = envOnly.filter(({ t, old }) => t.hash !== old.hash);
+    expect(rehashed.length).toBeGreaterThan(0);
+    expect(outcome().manifestsComputed).toBe(0);
+    let checked = 0;
+    for (const { t, old, m } of rehashed) {
+      expect(t.manifestId, t.taskId).toBe(old.manifestId);
+      const shown = JSON.parse(gen.ws.nxOk(['show', 'target', 'inputs', t.taskId, '--json'])) as { files: string[] };
+      expect(m.files.map(([f]) => f)).toEqual([...shown.files].sort());
+      checked++;
+    }
+    const file = gen.files.find((f) => f.startsWith('libs/p0/'))!;
+    gen.ws.write(file, gen.ws.read(file) + '// inputs key\n');
+    try {
+      gen.ws.nxOk(ALL, { env: { GEN_MODE: 'inputs-key', FLEET_HISTORY_TRACE: trace } });
+      expect(outcome().manifestsComputed).toBeGreaterThan(0);
+      const p0 = latest().find(({ t }) => t.taskId === 'p0:build')!;
+      expect(p0.t.manifestId).not.toBe(p0.old.manifestId);
+      expect(new Map(p0.m.files).get(file)).not.toBe(
+        new Map(envOnly.find(({ t }) => t.taskId === 'p0:build')!.m.files).get(file),
+      );
+    } finally {
+      gen.ws.git(['checkout', '-q', '--', '.']);
+    }
+    console.log(`manifests reused by inputs key, equal to nx show target inputs: ${checked} tasks checked`);
+  });
+
   it('two nx commands finishing at once both record', async () => {
     const before = runCount();
     const codes = await Promise.all([nxAsync(ALL), nxAsync(['run-many', '-t', 'lint'])]);

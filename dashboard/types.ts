@@ -11,8 +11,12 @@ export type CacheSource = 'local' | 'remote' | 'miss' | 'skipped';
 export type NxTaskStatus =
   'success' | 'failure' | 'local-cache' | 'local-cache-kept-existing' | 'remote-cache' | 'skipped' | 'stopped';
 
+/** What recorded a run: the plugin's hook (one Nx command) or `fleet run` (a distributed run). */
+export type RunKind = 'nx' | 'fleet-run';
+
 export interface RunSummary {
   runId: string;
+  kind: RunKind;
   namespace: string;
   command: string;
   branch: string | null;
@@ -41,6 +45,10 @@ export interface StoredTaskRun {
   manifestId: string | null;
   agent?: string | null;
   attempt?: number | null;
+  /** Distributed runs: when this attempt was queued for an agent (epoch ms). */
+  queuedTime: number | null;
+  /** Distributed runs: this attempt passed after an earlier one failed with the same hash. */
+  flaky: boolean;
 }
 
 export interface RunStats {
@@ -78,6 +86,8 @@ export interface FlakyTask {
   meanDurationMs: number;
   wastedMs: number;
   lastSeen: number;
+  /** The hashes that both failed and passed. */
+  hashes: string[];
 }
 
 export interface ManifestDiff {

@@ -23,6 +23,8 @@ function generated(rand: () => number, n: number): StoredTaskRun[] {
       manifestId: null,
       agent: rand() < 0.3 ? `agent-${Math.floor(rand() * 3)}` : null,
       attempt: 1,
+      queuedTime: null,
+      flaky: false,
     };
   });
 }

@@ -16,13 +16,16 @@ const duration = (t: TimedTask): number =>
   t.startTime !== null && t.endTime !== null ? Math.max(0, t.endTime - t.startTime) : 0;
 
 /**
- * The longest chain of dependent tasks by summed duration: no task on it could have started
+ * The longest chain of dependent tasks by summed duration (a task's attempts summed): no task on it could have started
  * earlier, so it bounds the run's duration whatever the parallelism. `deps` maps a task to the
  * tasks it waits for (ids outside `tasks` are ignored). A cycle cannot occur in an Nx task
  * graph; it is broken, not followed, if one is given.
  */
 export function criticalPath(tasks: TimedTask[], deps: Record<string, string[]>): CriticalPath {
-  const byId = new Map(tasks.map((t) => [t.taskId, t]));
+  // A retried task (distributed runs record one entry per attempt) holds its dependents back for
+  // every attempt: its time on the path is the sum of its attempts' durations.
+  const byId = new Map<string, number>();
+  for (const t of tasks) byId.set(t.taskId, (byId.get(t.taskId) ?? 0) + duration(t));
   const best = new Map<string, { total: number; prev: string | null }>();
   const visiting = new Set<string>();
   const solve = (id: string): number => {
@@ -41,17 +44,17 @@ export function criticalPath(tasks: TimedTask[], deps: Record<string, string[]>)
       }
     }
     visiting.delete(id);
-    const total = longest + duration(byId.get(id)!);
+    const total = longest + byId.get(id)!;
     best.set(id, { total, prev });
     return total;
   };
   let end: string | null = null;
   let max = -1;
-  for (const t of [...tasks].sort((a, b) => (a.taskId < b.taskId ? -1 : 1))) {
-    const v = solve(t.taskId);
+  for (const id of [...byId.keys()].sort()) {
+    const v = solve(id);
     if (v > max) {
       max = v;
-      end = t.taskId;
+      end = id;
     }
   }
   const chain: string[] = [];

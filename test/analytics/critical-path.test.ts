@@ -17,6 +17,16 @@ describe('critical path', () => {
     expect(criticalPath(tasks, deps)).toEqual({ tasks: ['a', 'c', 'd'], durationMs: 1100 });
   });
 
+  it('a retried task counts every attempt: its dependents waited for the failed one too', () => {
+    const tasks: TimedTask[] = [
+      { taskId: 'a', startTime: 0, endTime: 400 },
+      { taskId: 'b', startTime: 400, endTime: 600 },
+      { taskId: 'b', startTime: 600, endTime: 900 },
+      { taskId: 'c', startTime: 0, endTime: 800 },
+    ];
+    expect(criticalPath(tasks, { b: ['a'] })).toEqual({ tasks: ['a', 'b'], durationMs: 900 });
+  });
+
   it('invariant: equals the longest path found by enumerating every path (random DAGs)', () => {
     const rand = prng(5);
     let n = 0;

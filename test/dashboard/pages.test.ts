@@ -149,9 +149,10 @@ describe('dashboard pages in headless Chromium (known runs recorded through RunS
     expect(await attr('#timeline g[data-task="c2:test"]', 'data-cache')).toEqual(['remote']);
     expect((await attr('#timeline g[data-task="c2:test"]', 'aria-label'))[0]).toContain('◆ remote hit');
     expect(await page.getAttribute('#timeline g[data-task="c2:test"] rect', 'fill')).toBe('url(#hit)');
-    // The critical path runs through the retry: c0:test, then c1:test (its last attempt, 300 ms).
+    // The critical path runs through the retry: c0:test (400 ms), then c1:test, both of its
+    // attempts (200 + 300 ms): c1's dependents waited for the failed attempt too.
     expect(await texts('#critical-path li')).toEqual(['c0:test', 'c1:test']);
-    expect(await page.textContent('#critical-ms')).toBe('700 ms');
+    expect(await page.textContent('#critical-ms')).toBe('900 ms');
     await saveScreenshot(page, 'dashboard-run-distributed');
     await page.click('#timeline g[data-task="c0:test"]');
     await page.waitForSelector('#history tbody tr');

@@ -34,7 +34,7 @@ export function projectOwner(projects: Pick<InferredProject, 'name' | 'root'>[])
 }
 
 /** Computes the whole `fleet graph` result for a workspace, without Nx: TS/JS, then Python, then Docker (as the plugin does). */
-export async function computeGraph(root: string, withFiles: boolean): Promise<GraphJson> {
+export async function computeGraph(root: string, withFiles: boolean, withLines = false): Promise<GraphJson> {
   const options = normalizeOptions(readPluginOptions(root).options);
   const listed = discoverFiles(root);
   const fileList = listed.map((f) => f.file);
@@ -88,7 +88,9 @@ export async function computeGraph(root: string, withFiles: boolean): Promise<Gr
   };
   if (!withFiles) return result;
   const files: Record<string, FileNode> = { ...python.files, ...docker.files };
-  for (const f of Object.keys(graph.files)) files[f] = toFileNode(graph.files[f]);
+  for (const f of Object.keys(graph.files)) files[f] = toFileNode(graph.files[f], withLines);
+  // Python and Docker nodes always carry their lines; the contract has them only with --lines.
+  if (!withLines) for (const [f, n] of Object.entries(files)) if (n.lines) files[f] = withoutLines(n);
   // Key order of the contract: projects, files, dependencies, diagnostics.
   return {
     projects: result.projects,
@@ -100,6 +102,10 @@ export async function computeGraph(root: string, withFiles: boolean): Promise<Gr
     dependencies: result.dependencies,
     diagnostics: result.diagnostics,
   };
+}
+
+function withoutLines({ imports, external, unresolved }: FileNode): FileNode {
+  return { imports, external, unresolved };
 }
 
 /** Adds Docker targets to the projects they belong to, and the image projects nx-fleet creates. */
@@ -162,8 +168,9 @@ export function registerGraphCommand(program: Command): void {
     .option('--cwd <dir>', 'workspace root', process.cwd())
     .option('--json', 'print the documented JSON shape (docs/json-output.md)')
     .option('--files', 'include the file-level graph')
-    .action(async (opts: { cwd: string; json?: boolean; files?: boolean }) => {
-      const graph = await computeGraph(path.resolve(opts.cwd), Boolean(opts.files));
+    .option('--lines', "with --files: each file's `lines` (the line of the first import of each target)")
+    .action(async (opts: { cwd: string; json?: boolean; files?: boolean; lines?: boolean }) => {
+      const graph = await computeGraph(path.resolve(opts.cwd), Boolean(opts.files), Boolean(opts.lines));
       process.stdout.write(opts.json ? `${JSON.stringify(graph, null, 2)}\n` : humanReadable(graph));
     });
 }

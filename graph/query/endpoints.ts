@@ -28,7 +28,7 @@ export function resolveEndpoint(g: GraphIndex, text: string): Endpoint | Unknown
 
 function suggest(g: GraphIndex, text: string): string[] {
   const base = text.split('/').pop() ?? text;
-  const byName = g.projects.filter((p) => p.includes(text) || text.includes(p));
+  const byName = g.projects.filter((p) => p.includes(text));
   const byFile = g.files.filter((f) => f.endsWith(`/${base}`) || f === base || f.includes(text));
   return [...byName, ...byFile].slice(0, 3);
 }

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { normalizeOptions, readPluginOptions } from '../../config';
@@ -17,6 +18,7 @@ import {
 } from '../../graph';
 import { dockerWorkspaceGraph, inferWorkspaceDockerProjects, type DockerWorkspaceGraph } from '../../graph/docker';
 import { pythonWorkspaceGraph, withPythonProjects } from '../../graph/python';
+import { buildViewData, graphPage, serveGraph } from '../../graph/view';
 
 /** `fleet graph --json` (docs/json-output.md): the contract. */
 export interface GraphJson {
@@ -160,6 +162,43 @@ function humanReadable(g: GraphJson): string {
   return `${out.join('\n')}\n`;
 }
 
+interface GraphOptions {
+  cwd: string;
+  json?: boolean;
+  files?: boolean;
+  lines?: boolean;
+  html?: string;
+  serve?: boolean;
+  port: string;
+}
+
+/** `--html FILE` and `--serve`: the page of the graph with its layout (graph/view). */
+async function graphPageCommand(opts: GraphOptions): Promise<void> {
+  const root = path.resolve(opts.cwd);
+  const compute = async () => buildViewData(path.basename(root), await computeGraph(root, true, true));
+  if (opts.html !== undefined) {
+    const data = await compute();
+    const file = path.resolve(opts.html);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, graphPage(data));
+    process.stdout.write(
+      `wrote ${file}: ${Object.keys(data.graph.projects).length} projects, ${data.layout.fileX.length} files (layout ${data.layout.stats.ms} ms)\n`,
+    );
+    return;
+  }
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`fleet: --port ${opts.port}: not a port number [FLEET_GRAPH_BAD_PORT]\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const server = await serveGraph({ root, port, compute, log: (l) => process.stderr.write(`fleet graph: ${l}\n`) });
+  process.stdout.write(`fleet graph: serving ${server.url}\n`);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
 /** `fleet graph [--cwd DIR] [--json] [--files]`: the inferred projects and file graph. */
 export function registerGraphCommand(program: Command): void {
   program
@@ -169,7 +208,11 @@ export function registerGraphCommand(program: Command): void {
     .option('--json', 'print the documented JSON shape (docs/json-output.md)')
     .option('--files', 'include the file-level graph')
     .option('--lines', "with --files: each file's `lines` (the line of the first import of each target)")
-    .action(async (opts: { cwd: string; json?: boolean; files?: boolean; lines?: boolean }) => {
+    .option('--html <file>', 'write the interactive graph page to FILE (self-contained, offline; docs/graph.md)')
+    .option('--serve', 'serve the interactive graph page on loopback, updated when files change')
+    .option('--port <port>', 'with --serve: the port (default 4300; 0 picks a free one)', '4300')
+    .action(async (opts: GraphOptions) => {
+      if (opts.html !== undefined || opts.serve) return graphPageCommand(opts);
       const graph = await computeGraph(path.resolve(opts.cwd), Boolean(opts.files), Boolean(opts.lines));
       process.stdout.write(opts.json ? `${JSON.stringify(graph, null, 2)}\n` : humanReadable(graph));
     });

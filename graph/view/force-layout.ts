@@ -28,7 +28,10 @@ const MAX_ITERATIONS = 600;
 
 function seeded(seed: number): () => number {
   let s = seed >>> 0 || 1;
-  return () => ((s = Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5), ((s >>> 0) % 100000) / 100000);
+  return () => {
+    s = Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5;
+    return ((s >>> 0) % 100000) / 100000;
+  };
 }
 
 /** Runs ForceAtlas2 in batches until the mean displacement of a batch is below `epsilon` × the spread. */
@@ -118,7 +121,10 @@ export function forceLayout(input: ForceInput): ForceResult {
     const a = top.getNodeAttributes(c);
     let cx = 0;
     let cy = 0;
-    g.forEachNode((_, p) => ((cx += p.x), (cy += p.y)));
+    g.forEachNode((_, p) => {
+      cx += p.x;
+      cy += p.y;
+    });
     cx /= list.length;
     cy /= list.length;
     let r = 0;

@@ -63,7 +63,12 @@ export function layeredLayout(input: LayeredInput): Record<string, LayeredNode> 
   for (let v = 0; v < n; v++) layers[maxLayer - layer[v]].push(v);
   for (const l of layers) l.sort((a, b) => input.nodes[a].localeCompare(input.nodes[b]));
   const neighbours: number[][] = input.nodes.map(() => []);
-  out.forEach((ts, s) => ts.forEach((t) => (neighbours[s].push(t), neighbours[t].push(s))));
+  out.forEach((ts, s) =>
+    ts.forEach((t) => {
+      neighbours[s].push(t);
+      neighbours[t].push(s);
+    }),
+  );
   const pos = new Float64Array(n);
   const place = () => layers.forEach((l) => l.forEach((v, i) => (pos[v] = i)));
   place();

@@ -56,6 +56,11 @@ function App({ data }: { data: ViewData }) {
     v?.draw();
     setTick((t) => t + 1);
   };
+  /** Applies a change to the view, then draws. */
+  const change = (apply: () => unknown) => {
+    apply();
+    redraw();
+  };
 
   useEffect(() => {
     const v = new GraphView(canvas.current!, labels.current!, data, params.get('renderer') !== 'canvas');
@@ -163,7 +168,7 @@ function App({ data }: { data: ViewData }) {
             <select
               data-testid="color-by"
               value={view.colorBy}
-              onChange={(e) => ((view.colorBy = (e.target as HTMLSelectElement).value as ColorBy), redraw())}
+              onChange={(e) => change(() => (view.colorBy = (e.target as HTMLSelectElement).value as ColorBy))}
             >
               <option value="project">project</option>
               <option value="language">language</option>
@@ -174,7 +179,7 @@ function App({ data }: { data: ViewData }) {
               type="checkbox"
               data-testid="toggle-externals"
               checked={view.showExternals}
-              onChange={(e) => ((view.showExternals = (e.target as HTMLInputElement).checked), redraw())}
+              onChange={(e) => change(() => (view.showExternals = (e.target as HTMLInputElement).checked))}
             />{' '}
             packages
           </label>
@@ -183,7 +188,7 @@ function App({ data }: { data: ViewData }) {
               type="checkbox"
               data-testid="toggle-images"
               checked={view.showImages}
-              onChange={(e) => ((view.showImages = (e.target as HTMLInputElement).checked), redraw())}
+              onChange={(e) => change(() => (view.showImages = (e.target as HTMLInputElement).checked))}
             />{' '}
             images
           </label>
@@ -215,7 +220,16 @@ function App({ data }: { data: ViewData }) {
               {p}
             </button>
           ))}
-          <button onClick={() => (view.clear(), setFocus(undefined), redraw())}>clear</button>
+          <button
+            onClick={() =>
+              change(() => {
+                view.clear();
+                setFocus(undefined);
+              })
+            }
+          >
+            clear
+          </button>
         </nav>
         {panel === 'search' && (
           <section>
@@ -243,7 +257,13 @@ function App({ data }: { data: ViewData }) {
             <ul data-testid="search-results">
               {hits.map((h) => (
                 <li key={h}>
-                  <a href="#" onClick={(e) => (e.preventDefault(), doFocus(h))}>
+                  <a
+                    href="#"
+                    onClick={(e) => {
+                      e.preventDefault();
+                      doFocus(h);
+                    }}
+                  >
                     {h}
                   </a>
                 </li>
@@ -282,7 +302,7 @@ function App({ data }: { data: ViewData }) {
             />
             <button
               data-testid="why-run"
-              onClick={() => (setWhyResult(view.why(whyFrom.trim(), whyTo.trim())), redraw())}
+              onClick={() => change(() => setWhyResult(view.why(whyFrom.trim(), whyTo.trim())))}
             >
               why
             </button>
@@ -311,7 +331,7 @@ function App({ data }: { data: ViewData }) {
         )}
         {panel === 'cycles' && (
           <section>
-            <button data-testid="cycles-run" onClick={() => (setCycles(view.cycles()), redraw())}>
+            <button data-testid="cycles-run" onClick={() => change(() => setCycles(view.cycles()))}>
               find cycles
             </button>
             {cycles && (

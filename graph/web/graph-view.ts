@@ -351,8 +351,8 @@ function score(name: string, q: string): number {
   return name.toLowerCase() === q ? 0 : base.startsWith(q) ? 1 : 2;
 }
 
-/** The last two segments of a path: enough to tell files apart in a neighbourhood. */
+/** The last three segments of a path: enough to tell `core/src/index.ts` from `util/src/index.ts`. */
 function shortName(path: string): string {
   const parts = path.split('/');
-  return parts.length <= 2 ? path : parts.slice(-2).join('/');
+  return parts.length <= 3 ? path : parts.slice(-3).join('/');
 }

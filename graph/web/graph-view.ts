@@ -11,6 +11,9 @@ import { LANGUAGE_COLORS, languageOf, projectColor } from './palette';
 import { createRenderer, type Frame, type Renderer, type View } from './renderer';
 
 export type Mode = 'projects' | 'files';
+
+/** Above this many edges a highlight hides the other edges instead of dimming them. */
+const DIM_EDGE_LIMIT = 5000;
 export type ColorBy = 'project' | 'language';
 
 /** What is highlighted, and why: the rest of the graph is dimmed. */
@@ -210,7 +213,10 @@ export class GraphView {
       const t = this.edges[2 * e + 1];
       if (!this.visible(s) || !this.visible(t)) continue;
       if (!h) edgeClass[e] = 2;
-      else edgeClass[e] = h.edges.has(`${this.names[s]}\0${this.names[t]}`) ? 3 : 1;
+      // Dimmed context edges only on smaller graphs: on 20,000 files they cost a software-GL
+      // rasteriser most of a focus frame and show as an even grey haze anyway.
+      else if (h.edges.has(`${this.names[s]}\0${this.names[t]}`)) edgeClass[e] = 3;
+      else edgeClass[e] = this.edges.length > 2 * DIM_EDGE_LIMIT ? 0 : 1;
     }
     const frame: Frame = {
       count: n,

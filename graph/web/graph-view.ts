@@ -22,6 +22,8 @@ export interface Highlight {
   nodes: Set<string>;
   /** Highlighted edges as `from\0to` node names. */
   edges: Set<string>;
+  /** Nodes whose labels go first (the focused node, the ends of a why chain). */
+  primary?: string[];
 }
 
 /** Everything the page draws, over one graph: nodes of both modes, filters, the camera. */
@@ -244,7 +246,9 @@ export class GraphView {
       const first = [...this.highlight.nodes].filter(
         (nm) => this.nodeIndex.has(nm) && this.visible(this.nodeIndex.get(nm) as number),
       );
-      for (const nm of first.slice(0, 300)) list.unshift(at(nm, true) as Label);
+      const primary = (this.highlight.primary ?? []).filter((nm) => first.includes(nm));
+      const ordered = [...primary, ...first.filter((nm) => !primary.includes(nm)).slice(0, 300)];
+      list.unshift(...ordered.map((nm) => at(nm, true) as Label));
     }
     return list.filter((l): l is Label => l !== undefined);
   }
@@ -274,7 +278,7 @@ export class GraphView {
       const edges = new Set<string>();
       for (const p of depth.keys())
         for (const e of this.g.projectOut.get(p) ?? []) if (depth.has(e.to)) edges.add(`${e.from}\0${e.to}`);
-      this.highlight = { kind: 'focus', nodes: new Set(depth.keys()), edges };
+      this.highlight = { kind: 'focus', nodes: new Set(depth.keys()), edges, primary: [name] };
       return { node: name, neighbours: list(depth).filter((x) => x.name !== name) };
     }
     const id = this.g.fileId.get(name);
@@ -287,7 +291,7 @@ export class GraphView {
     const edges = new Set<string>();
     for (const i of near.keys())
       for (const j of this.g.out[i]) if (near.has(j)) edges.add(`${this.g.files[i]}\0${this.g.files[j]}`);
-    this.highlight = { kind: 'focus', nodes, edges };
+    this.highlight = { kind: 'focus', nodes, edges, primary: [name] };
     return { node: name, neighbours: list(depth).filter((x) => x.name !== name) };
   }
 
@@ -302,7 +306,7 @@ export class GraphView {
     const nodes = new Set<string>([r.from, r.to]);
     const edges = new Set<string>();
     for (const s of r.chain) (nodes.add(s.from), nodes.add(s.to), edges.add(`${s.from}\0${s.to}`));
-    this.highlight = { kind: 'why', nodes: r.found ? nodes : new Set([r.from, r.to]), edges };
+    this.highlight = { kind: 'why', nodes: r.found ? nodes : new Set([r.from, r.to]), edges, primary: [r.from, r.to] };
     return r;
   }
 

@@ -107,6 +107,8 @@ describe('the graph page in headless Chromium (WebGL and Canvas 2D)', () => {
           [...expected].sort(),
         );
         expect(await page.evaluate('fleetGraph.view.mode')).toBe('files');
+        // The focused node's label is always drawn (first in line), and no two labels overlap.
+        expect(await page.evaluate('fleetGraph.view.placedLabels.map((l) => l.text)')).toContain('util/src/strings.ts');
         expect(await page.evaluate(INKED_PIXELS)).toBeGreaterThan(200);
         await saveScreenshot(page, `graph-focus-${renderer}`);
         await page.close();

@@ -14,6 +14,8 @@ export type Mode = 'projects' | 'files';
 
 /** Above this many edges a highlight hides the other edges instead of dimming them. */
 const DIM_EDGE_LIMIT = 5000;
+/** Up to this many file nodes every label that fits is drawn. */
+const SMALL_GRAPH = 300;
 export type ColorBy = 'project' | 'language';
 
 /** What is highlighted, and why: the rest of the graph is dimmed. */
@@ -241,7 +243,17 @@ export class GraphView {
       return p && { text: this.mode === 'files' ? shortName(name) : name, x: p.x, y: p.y, bold };
     };
     const list: Label[] = [];
-    if (this.mode === 'projects') for (const p of this.names) list.push(at(p, this.highlight?.nodes.has(p)) as Label);
+    if (this.mode === 'projects')
+      for (const p of this.names) {
+        const lit = this.highlight?.nodes.has(p);
+        list.push({ ...(at(p, lit) as Label), dim: this.highlight !== undefined && !lit });
+      }
+    // Small file graphs get every label that fits; large ones only the highlighted nodes'.
+    if (this.mode === 'files' && this.names.length <= SMALL_GRAPH)
+      this.names.forEach((nm, i) => {
+        if (this.visible(i))
+          list.push({ ...(at(nm) as Label), dim: this.highlight !== undefined && !this.highlight.nodes.has(nm) });
+      });
     if (this.highlight) {
       const first = [...this.highlight.nodes].filter(
         (nm) => this.nodeIndex.has(nm) && this.visible(this.nodeIndex.get(nm) as number),

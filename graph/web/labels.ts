@@ -7,6 +7,8 @@ export interface Label {
   x: number;
   y: number;
   bold?: boolean;
+  /** Context label while something else is highlighted: drawn grey. */
+  dim?: boolean;
 }
 
 export interface PlacedLabel extends Label {
@@ -42,7 +44,7 @@ export function drawLabels(
     ctx.font = `${p.bold ? '600 ' : ''}12px system-ui, sans-serif`;
     ctx.fillStyle = 'rgba(255,255,255,0.85)';
     ctx.fillRect(p.left, p.top, p.width, p.height);
-    ctx.fillStyle = '#1d2330';
+    ctx.fillStyle = p.dim ? '#9aa0ad' : '#1d2330';
     ctx.fillText(p.text, p.left + 3, p.top + 2);
   }
   return placed;

@@ -114,6 +114,27 @@ describe('the graph page in headless Chromium (WebGL and Canvas 2D)', () => {
         await page.close();
       });
 
+      it('polyglot: language filter, packages and images toggles change what is drawn by what the data says', async () => {
+        const page = await open(browsers[renderer], smallPage, '#files');
+        const drawn = async () => Number((await page.getByTestId('visible').textContent())?.split(' ')[0]);
+        const files = (await page.evaluate('fleetGraph.view.g.files')) as string[];
+        const externals = (await page.evaluate('fleetGraph.view.data.layout.externals')) as string[];
+        const images = externals.filter((e) => e.startsWith('image:'));
+        expect(images.length).toBeGreaterThan(0);
+        expect(await drawn()).toBe(files.length);
+        await page.locator('[data-language=python]').uncheck();
+        expect(await drawn()).toBe(files.filter((f) => !/\.pyi?$/.test(f)).length);
+        await page.locator('[data-language=python]').check();
+        await page.getByTestId('toggle-externals').check();
+        expect(await drawn()).toBe(files.length + externals.length - images.length);
+        await page.getByTestId('toggle-images').check();
+        expect(await drawn()).toBe(files.length + externals.length);
+        await page.getByTestId('color-by').selectOption('language');
+        expect(await page.evaluate('fleetGraph.view.colorBy')).toBe('language');
+        if (renderer === 'webgl') await saveScreenshot(page, 'graph-files-by-language');
+        await page.close();
+      });
+
       it('polyglot: why lists the chain `fleet why` prints, with its lines', async () => {
         const cli = JSON.parse(
           ws.fleet(['why', 'apps/api/src/index.ts', 'libs/util/src/strings.ts', '--json']).stdout,

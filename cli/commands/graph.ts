@@ -179,8 +179,16 @@ async function graphPageCommand(opts: GraphOptions): Promise<void> {
   if (opts.html !== undefined) {
     const data = await compute();
     const file = path.resolve(opts.html);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, graphPage(data));
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, graphPage(data));
+    } catch (err) {
+      process.stderr.write(
+        `fleet: ${opts.html}: cannot write: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} [FLEET_GRAPH_WRITE_FAILED]\n`,
+      );
+      process.exitCode = 1;
+      return;
+    }
     process.stdout.write(
       `wrote ${file}: ${Object.keys(data.graph.projects).length} projects, ${data.layout.fileX.length} files (layout ${data.layout.stats.ms} ms)\n`,
     );
@@ -192,7 +200,18 @@ async function graphPageCommand(opts: GraphOptions): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const server = await serveGraph({ root, port, compute, log: (l) => process.stderr.write(`fleet graph: ${l}\n`) });
+  let server: Awaited<ReturnType<typeof serveGraph>>;
+  try {
+    server = await serveGraph({ root, port, compute, log: (l) => process.stderr.write(`fleet graph: ${l}\n`) });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES') throw err;
+    process.stderr.write(
+      `fleet: --port ${port}: ${code === 'EADDRINUSE' ? 'already in use' : 'not allowed'} [FLEET_GRAPH_PORT_UNAVAILABLE]\n`,
+    );
+    process.exitCode = 2;
+    return;
+  }
   process.stdout.write(`fleet graph: serving ${server.url}\n`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);

@@ -92,10 +92,15 @@ export async function serveGraph(options: GraphServerOptions): Promise<GraphServ
       send(res, 500, 'text/plain', `${(err as Error).message}\n`);
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+    });
+  } catch (err) {
+    watcher.close();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}/`,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { createWorkspace, launchChromium, repoRoot, saveScreenshot, type TestWorkspace } from '../rig';
@@ -79,5 +80,29 @@ describe('fleet graph --serve: the live page over real HTTP on loopback', () => 
     await saveScreenshot(page, 'graph-serve-affected');
     await page.close();
     expect(log).toContain('graph updated');
+  });
+
+  it('a port in use, a bad port and an unwritable --html file: one diagnostic each, nothing left running', () => {
+    const bin = path.join(repoRoot(), 'dist', 'cli', 'main.js');
+    const port = new URL(url).port;
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [bin, 'graph', ...args], {
+        cwd: ws.root,
+        env: ws.env(),
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    const busy = run(['--serve', '--port', port]);
+    expect(busy.status).toBe(2);
+    expect(busy.stderr).toBe(`fleet: --port ${port}: already in use [FLEET_GRAPH_PORT_UNAVAILABLE]\n`);
+    const bad = run(['--serve', '--port', 'http']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe('fleet: --port http: not a port number [FLEET_GRAPH_BAD_PORT]\n');
+    fs.writeFileSync(ws.path('a-file'), '');
+    const unwritable = run(['--html', 'a-file/graph.html']);
+    expect(unwritable.status).toBe(1);
+    expect(unwritable.stderr).toMatch(
+      /^fleet: a-file\/graph\.html: cannot write: E\w+ \[FLEET_GRAPH_WRITE_FAILED\]\n$/,
+    );
   });
 });

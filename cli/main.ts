@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerGraphCommand } from './commands/graph';
 import { registerImportsCommand } from './commands/imports';
+import { registerWhyCommand } from './commands/why';
+import { registerAffectedCommand } from './commands/affected';
 import { registerCacheCommand } from './commands/cache';
 import { registerHardwareCommand } from './commands/hardware';
 import { registerAgentCommand } from './commands/agent';
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerGraphCommand(program);
   registerImportsCommand(program);
+  registerWhyCommand(program);
+  registerAffectedCommand(program);
   registerCacheCommand(program);
   registerHardwareCommand(program);
   registerAgentCommand(program);

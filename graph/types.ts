@@ -47,6 +47,12 @@ export interface FileNode {
   external: string[];
   /** Specifiers that resolve nowhere (deduplicated, sorted). */
   unresolved: string[];
+  /**
+   * 1-based line of the first import that leads to each entry of `imports` and `external`
+   * (`fleet graph --files --lines`, `fleet why`, the graph page). An entry with no line (a
+   * conftest.py chain, a Dockerfile's context file reached by a glob of no single line) is absent.
+   */
+  lines?: Record<string, number>;
 }
 
 /** Everything known about one file after analysis (what the on-disk cache stores per file). */

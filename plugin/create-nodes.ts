@@ -1,3 +1,4 @@
+import { fleetTargetGroups } from './target-groups';
 import * as posix from 'node:path/posix';
 import type { CreateNodes, CreateNodesResult, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { normalizeOptions, type FleetPluginOptions } from '../config';
@@ -82,12 +83,14 @@ export const createNodesV2 = createNodes;
 
 function toProjectNode(project: InferredProject): ProjectNode {
   const targets = project.targets as Record<string, TargetConfiguration>;
-  if (project.createdByNxCore) return { targets };
+  if (project.createdByNxCore)
+    return { targets, metadata: { ...fleetTargetGroups(targets), technologies: project.languages } };
   return {
     name: project.name,
     root: project.root,
     targets,
     metadata: {
+      ...fleetTargetGroups(targets),
       technologies: project.languages,
       description: `${project.languages.join(', ')} project inferred by nx-fleet from ${project.configFile}`,
     },

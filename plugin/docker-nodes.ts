@@ -1,3 +1,4 @@
+import { fleetTargetGroups } from './target-groups';
 import type { CreateNodesResult, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { NormalizedOptions } from '../config';
 import { createFsReader } from '../graph';
@@ -32,12 +33,13 @@ export function createDockerNodes(
 
 function toProjectNode(p: InferredDockerProject): ProjectNode {
   const targets = p.targets as unknown as Record<string, TargetConfiguration>;
-  if (!p.createsProject) return { targets };
+  if (!p.createsProject) return { targets, metadata: { ...fleetTargetGroups(targets), technologies: ['docker'] } };
   return {
     name: p.name,
     root: p.root,
     targets,
     metadata: {
+      ...fleetTargetGroups(targets),
       technologies: ['docker'],
       description: `Docker image project inferred by nx-fleet from ${p.dockerfiles.join(', ')}`,
     },

@@ -1,3 +1,4 @@
+import { fleetTargetGroups } from './target-groups';
 import * as path from 'node:path';
 import type { CreateNodesResult, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { NormalizedOptions } from '../config';
@@ -62,7 +63,7 @@ export function createPythonNodes(
 function toProjectNode(p: InferredPythonProject): ProjectNode {
   const node: ProjectNode = {
     targets: p.targets as unknown as Record<string, TargetConfiguration>,
-    metadata: p.metadata,
+    metadata: { ...p.metadata, ...fleetTargetGroups(p.targets) },
   };
   if (p.name === undefined) return node;
   return { name: p.name, root: p.root, ...node };

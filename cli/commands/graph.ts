@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { normalizeOptions, readPluginOptions } from '../../config';
@@ -17,6 +18,7 @@ import {
 } from '../../graph';
 import { dockerWorkspaceGraph, inferWorkspaceDockerProjects, type DockerWorkspaceGraph } from '../../graph/docker';
 import { pythonWorkspaceGraph, withPythonProjects } from '../../graph/python';
+import { buildViewData, graphPage, serveGraph } from '../../graph/view';
 
 /** `fleet graph --json` (docs/json-output.md): the contract. */
 export interface GraphJson {
@@ -34,7 +36,7 @@ export function projectOwner(projects: Pick<InferredProject, 'name' | 'root'>[])
 }
 
 /** Computes the whole `fleet graph` result for a workspace, without Nx: TS/JS, then Python, then Docker (as the plugin does). */
-export async function computeGraph(root: string, withFiles: boolean): Promise<GraphJson> {
+export async function computeGraph(root: string, withFiles: boolean, withLines = false): Promise<GraphJson> {
   const options = normalizeOptions(readPluginOptions(root).options);
   const listed = discoverFiles(root);
   const fileList = listed.map((f) => f.file);
@@ -88,7 +90,9 @@ export async function computeGraph(root: string, withFiles: boolean): Promise<Gr
   };
   if (!withFiles) return result;
   const files: Record<string, FileNode> = { ...python.files, ...docker.files };
-  for (const f of Object.keys(graph.files)) files[f] = toFileNode(graph.files[f]);
+  for (const f of Object.keys(graph.files)) files[f] = toFileNode(graph.files[f], withLines);
+  // Python and Docker nodes always carry their lines; the contract has them only with --lines.
+  if (!withLines) for (const [f, n] of Object.entries(files)) if (n.lines) files[f] = withoutLines(n);
   // Key order of the contract: projects, files, dependencies, diagnostics.
   return {
     projects: result.projects,
@@ -100,6 +104,10 @@ export async function computeGraph(root: string, withFiles: boolean): Promise<Gr
     dependencies: result.dependencies,
     diagnostics: result.diagnostics,
   };
+}
+
+function withoutLines({ imports, external, unresolved }: FileNode): FileNode {
+  return { imports, external, unresolved };
 }
 
 /** Adds Docker targets to the projects they belong to, and the image projects nx-fleet creates. */
@@ -154,6 +162,62 @@ function humanReadable(g: GraphJson): string {
   return `${out.join('\n')}\n`;
 }
 
+interface GraphOptions {
+  cwd: string;
+  json?: boolean;
+  files?: boolean;
+  lines?: boolean;
+  html?: string;
+  serve?: boolean;
+  port: string;
+}
+
+/** `--html FILE` and `--serve`: the page of the graph with its layout (graph/view). */
+async function graphPageCommand(opts: GraphOptions): Promise<void> {
+  const root = path.resolve(opts.cwd);
+  const compute = async () => buildViewData(path.basename(root), await computeGraph(root, true, true));
+  if (opts.html !== undefined) {
+    const data = await compute();
+    const file = path.resolve(opts.html);
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, graphPage(data));
+    } catch (err) {
+      process.stderr.write(
+        `fleet: ${opts.html}: cannot write: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} [FLEET_GRAPH_WRITE_FAILED]\n`,
+      );
+      process.exitCode = 1;
+      return;
+    }
+    process.stdout.write(
+      `wrote ${file}: ${Object.keys(data.graph.projects).length} projects, ${data.layout.fileX.length} files (layout ${data.layout.stats.ms} ms)\n`,
+    );
+    return;
+  }
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`fleet: --port ${opts.port}: not a port number [FLEET_GRAPH_BAD_PORT]\n`);
+    process.exitCode = 2;
+    return;
+  }
+  let server: Awaited<ReturnType<typeof serveGraph>>;
+  try {
+    server = await serveGraph({ root, port, compute, log: (l) => process.stderr.write(`fleet graph: ${l}\n`) });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES') throw err;
+    process.stderr.write(
+      `fleet: --port ${port}: ${code === 'EADDRINUSE' ? 'already in use' : 'not allowed'} [FLEET_GRAPH_PORT_UNAVAILABLE]\n`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  process.stdout.write(`fleet graph: serving ${server.url}\n`);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
 /** `fleet graph [--cwd DIR] [--json] [--files]`: the inferred projects and file graph. */
 export function registerGraphCommand(program: Command): void {
   program
@@ -162,8 +226,13 @@ export function registerGraphCommand(program: Command): void {
     .option('--cwd <dir>', 'workspace root', process.cwd())
     .option('--json', 'print the documented JSON shape (docs/json-output.md)')
     .option('--files', 'include the file-level graph')
-    .action(async (opts: { cwd: string; json?: boolean; files?: boolean }) => {
-      const graph = await computeGraph(path.resolve(opts.cwd), Boolean(opts.files));
+    .option('--lines', "with --files: each file's `lines` (the line of the first import of each target)")
+    .option('--html <file>', 'write the interactive graph page to FILE (self-contained, offline; docs/graph.md)')
+    .option('--serve', 'serve the interactive graph page on loopback, updated when files change')
+    .option('--port <port>', 'with --serve: the port (default 4300; 0 picks a free one)', '4300')
+    .action(async (opts: GraphOptions) => {
+      if (opts.html !== undefined || opts.serve) return graphPageCommand(opts);
+      const graph = await computeGraph(path.resolve(opts.cwd), Boolean(opts.files), Boolean(opts.lines));
       process.stdout.write(opts.json ? `${JSON.stringify(graph, null, 2)}\n` : humanReadable(graph));
     });
 }

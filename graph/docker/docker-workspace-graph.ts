@@ -5,6 +5,7 @@ import { reachableContextFiles } from './context-files';
 import { loadDockerignoreSync } from './dockerignore';
 import { IMAGE_PREFIX } from './docker-analyzer';
 import { parseImageRef } from './image-ref';
+import { firstLines } from '../to-file-node';
 import type { InferredDockerProject } from './infer-docker-projects';
 import { dockerProjectEdges, type GraphProject, type KnownWorkspaceProject } from './workspace-docker-projects';
 
@@ -57,11 +58,22 @@ function dockerfileNode(workspaceRoot: string, facts: DockerTargetFacts, files: 
     path.join(workspaceRoot, facts.dockerfile),
   );
   const reached = reachableContextFiles(inContext, sources, ignore).map((f) => `${context}${f}`);
-  const external = facts.reads.images.map((i) => {
+  const images = facts.reads.images.map((i) => {
     const ref = parseImageRef(i.ref);
-    return `${IMAGE_PREFIX}${ref.valid ? ref.canonical : i.ref}`;
+    return { name: `${IMAGE_PREFIX}${ref.valid ? ref.canonical : i.ref}`, line: i.line };
+  });
+  const external = images.map((i) => i.name);
+  // The line of each reached file: the first COPY/ADD source (in file order) that reaches it.
+  const pairs: Array<[string, number]> = images.map((i) => [i.name, i.line]);
+  facts.reads.sources.forEach((s, i) => {
+    for (const f of reachableContextFiles(inContext, [sources[i]], ignore)) pairs.push([`${context}${f}`, s.line]);
   });
   // A source that matches nothing is listed, never dropped (DOCKER_COPY_SOURCE_MISSING says where).
   const unresolved = [...new Set(facts.missingSources ?? [])].sort();
-  return { imports: [...new Set(reached)].sort(), external: [...new Set(external)].sort(), unresolved };
+  return {
+    imports: [...new Set(reached)].sort(),
+    external: [...new Set(external)].sort(),
+    unresolved,
+    lines: firstLines(pairs),
+  };
 }

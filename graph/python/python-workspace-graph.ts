@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { discoverFiles } from '../discover-files';
+import { firstLines } from '../to-file-node';
 import type { Diagnostic, FileNode, ProjectDependency, WorkspacePath } from '../types';
 import { buildPythonGraph, type PythonGraphFile } from './build-python-graph';
 import { inferPythonProjects, type InferredPythonProject } from './infer-python-projects';
@@ -87,11 +88,23 @@ function fileNode({ dependencies }: PythonGraphFile): FileNode {
     if (resolution.kind === 'unresolved' || resolution.kind === 'ambiguous')
       unresolved.add('.'.repeat(imp.level) + imp.specifier);
   }
+  const pairs: Array<[string | undefined, number]> = [];
+  for (const { import: imp, resolution } of dependencies.resolutions) {
+    if (resolution.kind === 'first-party') for (const t of resolution.targets) pairs.push([t.file, imp.line]);
+    else if (resolution.kind === 'third-party') pairs.push([`pypi:${resolution.distribution}`, imp.line]);
+  }
   return {
     imports: dependencies.files,
     external: dependencies.external.map((d) => `pypi:${d}`),
     unresolved: [...unresolved].sort(),
+    // Only entries of imports/external: a conftest.py chain file has no import line.
+    lines: onlyListed(firstLines(pairs), [...dependencies.files, ...dependencies.external.map((d) => `pypi:${d}`)]),
   };
+}
+
+function onlyListed(lines: Record<string, number>, listed: string[]): Record<string, number> {
+  const keep = new Set(listed);
+  return Object.fromEntries(Object.entries(lines).filter(([k]) => keep.has(k)));
 }
 
 /** `fleet graph` project entries with the Python ones added: `python` joins the languages of a merged project; sorted by name. */

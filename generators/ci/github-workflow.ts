@@ -180,5 +180,5 @@ export function githubWorkflow(o: CiOptions): string {
     `#   fleet-untrusted: secrets ${S.redisUrl}, ${S.signingKey}, ${S.runMintToken}, ${S.agentMintToken}; variable ${S.publicKey}`,
     `#   repository variables: ${o.cacheUrl ? '' : `${S.cacheUrl}, `}FLEET_CACHE_READ_TOKEN (optional, read main, for fork pull requests). See docs/ci.md.`,
   ].join('\n');
-  return `${header}\n${stringify(doc, { lineWidth: 0 })}`;
+  return `${header}\n${stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }

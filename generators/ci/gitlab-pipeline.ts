@@ -93,5 +93,5 @@ export function gitlabPipeline(o: CiOptions): string {
     `#   unprotected (merge requests, untrusted): FLEET_UNTRUSTED_REDIS_URL, FLEET_UNTRUSTED_SIGNING_KEY, ${S.runMintToken}, ${S.agentMintToken}; FLEET_UNTRUSTED_PUBLIC_KEY`,
     `#   ${o.cacheUrl ? `${S.cacheUrl} is set below` : `${S.cacheUrl} (not secret)`}; optional FLEET_CACHE_READ_TOKEN (read main) for local runs. See docs/ci.md.`,
   ].join('\n');
-  return `${header}\n${stringify(doc, { lineWidth: 0 })}`;
+  return `${header}\n${stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }

@@ -191,7 +191,8 @@ describe('the generated GitHub workflow, run step by step', () => {
     expect(job(r, 'agents-1').status).toBe('skipped');
     const main = job(r, 'main');
     expect(main.log).not.toContain('fleet run');
-    expect(main.log).toMatch(/remote cache/);
+    // p0-p2 were built on main: read from the remote cache with the read-only token.
+    for (const p of ['p0', 'p1', 'p2']) expect(main.log).toMatch(new RegExp(`nx run ${p}:build\\s+\\[remote cache\\]`));
     expect(buildOutputs(main.dir)).toEqual(
       fullLocalRun(w, featureSha, ['affected', '-t', 'build', `--base=${mainSha}`, `--head=${featureSha}`]),
     );
@@ -208,6 +209,15 @@ describe('the generated GitHub workflow, run step by step', () => {
     expect(job(r, 'main').log).toContain('environment fleet-trusted does not allow refs/pull/1/merge');
     expect(storeNamespaces(w.store)).toEqual(before);
   }, 120_000);
+
+  it("without the head checkout (GitHub's default: the merge commit) fleet run refuses: FLEET_COMMIT_NOT_PUSHED", async () => {
+    const edited = w.ws
+      .read('.github/workflows/ci.yml')
+      .replaceAll('${{ github.event.pull_request.head.sha || github.sha }}', '${{ github.sha }}');
+    const r = await run(pullRequest(REPO), { sha: mergeSha, ref: 'refs/pull/1/merge' }, { workflowText: edited });
+    expect(r.ok).toBe(false);
+    expect(job(r, 'main').log).toContain('FLEET_COMMIT_NOT_PUSHED');
+  }, 300_000);
 
   it('the step runner fails on what it cannot run', async () => {
     const text = w.ws.read('.github/workflows/ci.yml');

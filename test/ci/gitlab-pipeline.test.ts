@@ -160,4 +160,34 @@ describe('the generated .gitlab-ci.yml, run by gitlab-ci-local', () => {
     // p3 and p4, built from the merge request's code.
     expect(after[added[0]]).toBe(2);
   }, 300_000);
+
+  it("merge request from a fork: the fork's project has none of these variables: no agents, a local run reading the cache, nothing written", async () => {
+    const before = storeNamespaces(w.store);
+    w.ws.git(['checkout', '-q', 'feature']);
+    const featureSha = w.ws.git(['rev-parse', 'HEAD']).trim();
+    const r = await runGitlabPipeline(
+      w.ws.root,
+      {
+        CI_PROJECT_ID: '7',
+        CI_PIPELINE_SOURCE: 'merge_request_event',
+        CI_COMMIT_REF_PROTECTED: 'false',
+        CI_MERGE_REQUEST_DIFF_BASE_SHA: mainSha,
+        CI_MERGE_REQUEST_SOURCE_PROJECT_ID: '99',
+        FLEET_CACHE_READ_TOKEN: w.tokens.reader,
+      },
+      jobEnv(),
+    );
+    w.ws.git(['checkout', '-q', 'main']);
+    expect(r.code, r.output.slice(-8000)).toBe(0);
+    expect(r.output).toContain('nx-fleet: trust untrusted, distributed false');
+    expect(r.output).toMatch(/fleet-agent: \[1\/2\] > nx-fleet: no agents for this pipeline/);
+    expect(r.output).not.toContain('fleet run --summary-json');
+    for (const p of ['p0', 'p1', 'p2']) expect(r.output).toMatch(new RegExp(`nx run ${p}:build\\s+\\[remote cache\\]`));
+    const dir = r.builds.find((b) => fs.existsSync(path.join(b, 'libs', 'p4', 'out', 'result.json')));
+    expect(dir, r.output.slice(-4000)).toBeDefined();
+    expect(buildOutputs(dir!)).toEqual(
+      fullLocalRun(w, featureSha, ['affected', '-t', 'build', `--base=${mainSha}`, `--head=${featureSha}`]),
+    );
+    expect(storeNamespaces(w.store)).toEqual(before);
+  }, 300_000);
 });

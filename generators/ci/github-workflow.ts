@@ -68,11 +68,9 @@ function agentJob(o: CiOptions, kind: 'cpu' | 'gpu', count: number): Record<stri
   };
 }
 
-/** `.github/workflows/ci.yml`. */
-export function githubWorkflow(o: CiOptions): string {
+/** The main job: the coordinator (`fleet run`), or a local nx run for forks and without agents. */
+function mainJob(o: CiOptions): Record<string, unknown> {
   const distributed = o.agents + o.gpuAgents > 0;
-  const env: Record<string, string> = { NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_DAEMON: 'false' };
-  env[S.cacheUrl] = o.cacheUrl ?? `\${{ vars.${S.cacheUrl} }}`;
   const mainEnv: Record<string, string> = {
     FLEET_TRUST: '${{ needs.plan.outputs.trust }}',
     FLEET_DISTRIBUTE: '${{ needs.plan.outputs.distribute }}',
@@ -139,31 +137,39 @@ export function githubWorkflow(o: CiOptions): string {
   };
   if (o.redis === 'service' && distributed)
     main.services = { redis: { image: 'redis:7-alpine', ports: ['6379:6379'] } };
-  const jobs: Record<string, unknown> = {
-    plan: {
-      'runs-on': 'ubuntu-latest',
-      outputs: {
-        trust: '${{ steps.plan.outputs.trust }}',
-        environment: '${{ steps.plan.outputs.environment }}',
-        distribute: '${{ steps.plan.outputs.distribute }}',
+  return main;
+}
+
+/** The `plan` job: the trust level, its environment and whether to distribute, as outputs. */
+const planJob = (o: CiOptions): Record<string, unknown> => ({
+  'runs-on': 'ubuntu-latest',
+  outputs: {
+    trust: '${{ steps.plan.outputs.trust }}',
+    environment: '${{ steps.plan.outputs.environment }}',
+    distribute: '${{ steps.plan.outputs.distribute }}',
+  },
+  steps: [
+    {
+      id: 'plan',
+      env: {
+        EVENT: '${{ github.event_name }}',
+        REF: '${{ github.ref }}',
+        HEAD_REPO: '${{ github.event.pull_request.head.repo.full_name }}',
+        REPO: '${{ github.repository }}',
       },
-      steps: [
-        {
-          id: 'plan',
-          env: {
-            EVENT: '${{ github.event_name }}',
-            REF: '${{ github.ref }}',
-            HEAD_REPO: '${{ github.event.pull_request.head.repo.full_name }}',
-            REPO: '${{ github.repository }}',
-          },
-          run: planScript(o),
-        },
-      ],
+      run: planScript(o),
     },
-  };
+  ],
+});
+
+/** `.github/workflows/ci.yml`. */
+export function githubWorkflow(o: CiOptions): string {
+  const env: Record<string, string> = { NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_DAEMON: 'false' };
+  env[S.cacheUrl] = o.cacheUrl ?? `\${{ vars.${S.cacheUrl} }}`;
+  const jobs: Record<string, unknown> = { plan: planJob(o) };
   if (o.redis === 'external' && o.agents > 0) jobs.agents = agentJob(o, 'cpu', o.agents);
   if (o.gpuAgents > 0) jobs['gpu-agents'] = agentJob(o, 'gpu', o.gpuAgents);
-  jobs.main = main;
+  jobs.main = mainJob(o);
   const doc = {
     name: 'CI',
     // pull_request, never pull_request_target: a pull request's code runs without this

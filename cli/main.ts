@@ -4,6 +4,7 @@ import { registerGraphCommand } from './commands/graph';
 import { registerImportsCommand } from './commands/imports';
 import { registerWhyCommand } from './commands/why';
 import { registerAffectedCommand } from './commands/affected';
+import { registerWatchCommand } from './commands/watch';
 import { registerCacheCommand } from './commands/cache';
 import { registerHardwareCommand } from './commands/hardware';
 import { registerAgentCommand } from './commands/agent';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerImportsCommand(program);
   registerWhyCommand(program);
   registerAffectedCommand(program);
+  registerWatchCommand(program);
   registerCacheCommand(program);
   registerHardwareCommand(program);
   registerAgentCommand(program);

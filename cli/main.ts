@@ -5,6 +5,7 @@ import { registerImportsCommand } from './commands/imports';
 import { registerWhyCommand } from './commands/why';
 import { registerAffectedCommand } from './commands/affected';
 import { registerWatchCommand } from './commands/watch';
+import { registerAffectedTestsCommand } from './commands/affected-tests';
 import { registerCacheCommand } from './commands/cache';
 import { registerHardwareCommand } from './commands/hardware';
 import { registerAgentCommand } from './commands/agent';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerWhyCommand(program);
   registerAffectedCommand(program);
   registerWatchCommand(program);
+  registerAffectedTestsCommand(program);
   registerCacheCommand(program);
   registerHardwareCommand(program);
   registerAgentCommand(program);

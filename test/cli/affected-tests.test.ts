@@ -50,17 +50,37 @@ const FILES: Record<string, string> = {
     "import { expect, it } from 'vitest';\nconst names = ['double', 'triple'];\nit('dyn', async () => {\n  const out = [];\n  for (const n of names) out.push((await import(`./plugins/${n}.ts`)).run(1));\n  expect(out).toEqual([2, 3]);\n});\n",
 };
 
+/** A generated project: a chain of 10 modules, m<i> importing m<i-1>, one test file each. */
+const G = 'libs/gen';
+for (let i = 0; i < 10; i++) {
+  FILES[`${G}/src/m${i}.ts`] =
+    i === 0
+      ? `export function f0(x: number): number {\n  return x + 1;\n}\n`
+      : `import { f${i - 1} } from './m${i - 1}';\nexport function f${i}(x: number): number {\n  return f${i - 1}(x) * 2 + ${i};\n}\n`;
+  FILES[`${G}/src/m${i}.test.ts`] =
+    `import { expect, it } from 'vitest';\nimport { f${i} } from './m${i}';\n` +
+    `it('f${i}', () => expect(f${i}(1)).toBe(${Array.from({ length: i }, (_, k) => k + 1).reduce((v, k) => v * 2 + k, 2)}));\n`;
+}
+FILES[`${G}/package.json`] = JSON.stringify({ name: '@m/gen', version: '0.0.0' });
+FILES[`${G}/tsconfig.json`] = JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src'] });
+FILES[`${G}/vitest.config.ts`] = "import { defineConfig } from 'vitest/config';\nexport default defineConfig({});\n";
+
 interface Mutant {
   kind: string;
   file: string;
   content: string;
+  /** The project folder whose suite is run in full. */
+  project: string;
 }
 
 /** Every `+ - *` and integer literal of the code files, one mutant each; data, snapshot, setup and config edits. */
 function mutants(ws: TestWorkspace): Mutant[] {
   const out: Mutant[] = [];
-  const code = Object.keys(FILES).filter((f) => f.startsWith(`${P}/src/`) && /\.ts$/.test(f) && !/\.test\.ts$/.test(f));
+  const code = Object.keys(FILES).filter(
+    (f) => (f.startsWith(`${P}/src/`) || f.startsWith(`${G}/src/`)) && /\.ts$/.test(f) && !/\.test\.ts$/.test(f),
+  );
   for (const file of code) {
+    const project = file.startsWith(G) ? G : P;
     const text = FILES[file];
     const kind = file.includes('setup')
       ? 'setup file'
@@ -70,27 +90,37 @@ function mutants(ws: TestWorkspace): Mutant[] {
     for (const m of text.matchAll(/(?<=\s)[+*-](?=\s)|\b\d+\b/g)) {
       const i = m.index as number;
       const repl = m[0] === '+' ? '-' : m[0] === '-' ? '+' : m[0] === '*' ? '+' : String(Number(m[0]) + 1);
-      out.push({ kind, file, content: text.slice(0, i) + repl + text.slice(i + m[0].length) });
+      out.push({ kind, file, project, content: text.slice(0, i) + repl + text.slice(i + m[0].length) });
     }
   }
   const data = `${P}/src/fixtures/data.json`;
-  out.push({ kind: 'fixture read via fs', file: data, content: '{ "values": [1, 2, 4], "sum": 6 }\n' });
-  out.push({ kind: 'fixture read via fs', file: data, content: '{ "values": [1, 2, 3, 0], "sum": 6 }\n' });
-  out.push({ kind: 'fixture read via fs', file: data, content: '{ "values": [1, 2, 3], "sum": 7 }\n' });
+  out.push({ kind: 'fixture read via fs', file: data, content: '{ "values": [1, 2, 4], "sum": 6 }\n', project: P });
+  out.push({ kind: 'fixture read via fs', file: data, content: '{ "values": [1, 2, 3, 0], "sum": 6 }\n', project: P });
+  out.push({ kind: 'fixture read via fs', file: data, content: '{ "values": [1, 2, 3], "sum": 7 }\n', project: P });
   const snap = `${P}/src/__snapshots__/snap.test.ts.snap`;
-  out.push({ kind: 'snapshot', file: snap, content: ws.read(snap).replace('n=1', 'n=2') });
+  out.push({ kind: 'snapshot', file: snap, content: ws.read(snap).replace('n=1', 'n=2'), project: P });
   const config = `${P}/vitest.config.ts`;
-  out.push({ kind: 'config', file: config, content: FILES[config].replace("['./src/test-setup.ts']", '[]') });
+  out.push({
+    kind: 'config',
+    file: config,
+    content: FILES[config].replace("['./src/test-setup.ts']", '[]'),
+    project: P,
+  });
   return out;
 }
 
 /** The test files (project-relative src/...) that fail in a full vitest run of the project. */
-function failingTests(ws: TestWorkspace, ci = true): string[] {
+function failingTests(ws: TestWorkspace, project: string, ci = true, related?: string): string[] {
   const report = ws.path('.vitest-mutant.json');
   const r = spawnSync(
     process.execPath,
-    [path.join(repoRoot(), 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=json', `--outputFile=${report}`],
-    { cwd: ws.path(P), env: ws.env({ CI: ci ? 'true' : undefined }), encoding: 'utf8', timeout: 120_000 },
+    [
+      path.join(repoRoot(), 'node_modules/vitest/vitest.mjs'),
+      ...(related ? ['related', ws.path(related), '--run'] : ['run']),
+      '--reporter=json',
+      `--outputFile=${report}`,
+    ],
+    { cwd: ws.path(project), env: ws.env({ CI: ci ? 'true' : undefined }), encoding: 'utf8', timeout: 120_000 },
   );
   const json = JSON.parse(fs.readFileSync(report, 'utf8')) as {
     testResults: Array<{ name: string; status: string }>;
@@ -98,7 +128,7 @@ function failingTests(ws: TestWorkspace, ci = true): string[] {
   if (r.status !== 0 && json.testResults.every((t) => t.status === 'passed'))
     throw new Error(`vitest failed outside the tests:\n${r.stdout}\n${r.stderr}`);
   return json.testResults
-    .filter((t) => t.status !== 'passed')
+    .filter((t) => related !== undefined || t.status !== 'passed')
     .map((t) => path.relative(ws.root, t.name).split(path.sep).join('/'))
     .sort();
 }
@@ -108,7 +138,8 @@ describe('fleet affected-tests: safety by mutation testing', () => {
   beforeAll(() => {
     ws = createWorkspace({ files: FILES });
     // The snapshot is written by a first, green run.
-    expect(failingTests(ws, false)).toEqual([]);
+    expect(failingTests(ws, P, false)).toEqual([]);
+    expect(failingTests(ws, G, false)).toEqual([]);
     ws.commit('snapshot');
   }, 120_000);
   afterAll(() => ws.dispose());
@@ -118,13 +149,14 @@ describe('fleet affected-tests: safety by mutation testing', () => {
     const all = mutants(ws);
     const counted: Record<string, number> = {};
     let caught = 0;
+    const related = { mutants: 0, safe: 0, selected: 0, total: 0, ours: 0 };
     let selected = 0;
     let total = 0;
     for (const m of all) {
       const original = ws.read(m.file);
       ws.write(m.file, m.content);
       try {
-        const failing = failingTests(ws);
+        const failing = failingTests(ws, m.project);
         if (failing.length === 0) continue; // no test catches it: it does not count
         const s = selectTests(graph, [m.file], (f) => (fs.existsSync(ws.path(f)) ? ws.read(f) : undefined));
         const chosen = s.projects.flatMap((p) => p.selected.map((f) => f.file));
@@ -134,6 +166,15 @@ describe('fleet affected-tests: safety by mutation testing', () => {
         counted[m.kind] = (counted[m.kind] ?? 0) + 1;
         selected += chosen.length;
         total += s.totalFiles;
+        // The peer on the same mutant: the test files `vitest related <file>` runs.
+        if (m.file.endsWith('.ts')) {
+          const rel = failingTests(ws, m.project, true, m.file);
+          related.mutants++;
+          if (failing.every((f) => rel.includes(f))) related.safe++;
+          related.selected += rel.length;
+          related.total += s.totalFiles;
+          related.ours += chosen.length;
+        }
       } finally {
         ws.write(m.file, original);
       }
@@ -142,7 +183,12 @@ describe('fleet affected-tests: safety by mutation testing', () => {
       `mutants: ${all.length} made, ${caught} caught by some test (by kind: ${JSON.stringify(counted)}); ` +
         `every failing test file selected in ${caught}/${caught}; share of test files selected ${((100 * selected) / total).toFixed(0)}%`,
     );
-    expect(caught).toBeGreaterThanOrEqual(10);
+    console.log(
+      `vitest related on the same ${related.mutants} TS mutants: safe on ${related.safe}/${related.mutants}, ` +
+        `share selected ${((100 * related.selected) / related.total).toFixed(0)}% (fleet affected-tests: ` +
+        `${related.mutants}/${related.mutants} safe, ${((100 * related.ours) / related.total).toFixed(0)}%)`,
+    );
+    expect(caught).toBeGreaterThanOrEqual(30);
     expect(Object.keys(counted).length).toBeGreaterThanOrEqual(5);
   }, 600_000);
 

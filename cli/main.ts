@@ -4,6 +4,8 @@ import { registerGraphCommand } from './commands/graph';
 import { registerImportsCommand } from './commands/imports';
 import { registerWhyCommand } from './commands/why';
 import { registerAffectedCommand } from './commands/affected';
+import { registerWatchCommand } from './commands/watch';
+import { registerAffectedTestsCommand } from './commands/affected-tests';
 import { registerCacheCommand } from './commands/cache';
 import { registerHardwareCommand } from './commands/hardware';
 import { registerAgentCommand } from './commands/agent';
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerImportsCommand(program);
   registerWhyCommand(program);
   registerAffectedCommand(program);
+  registerWatchCommand(program);
+  registerAffectedTestsCommand(program);
   registerCacheCommand(program);
   registerHardwareCommand(program);
   registerAgentCommand(program);

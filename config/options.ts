@@ -14,6 +14,8 @@ export interface FleetPluginOptions {
   disabledTargets?: TargetKind[];
   /** Whether a tsconfig.json folder without package.json/project.json becomes a project. */
   tsconfigProjects?: boolean;
+  /** Per-file test targets `<test>--<file>` and a parent `<test>-ci` (docs/test-selection.md); default false. */
+  perFileTestTargets?: boolean;
   exclude?: string[];
   parallelParseThreshold?: number;
   /** How inferred typecheck targets run (docs/local-execution.md); default `commands`. */

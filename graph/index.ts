@@ -11,3 +11,5 @@ export type { ExtractFailure } from './extract-file-imports';
 export { knownProjects } from './known-projects';
 export { discoverFiles } from './discover-files';
 export type { DiscoveredFile } from './discover-files';
+export { importClosure, perFileTestTargets } from './projects/per-file-test-targets';
+export type { PerFileTestTargets, PerFileTestTargetsInput } from './projects/per-file-test-targets';

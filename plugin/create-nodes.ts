@@ -11,6 +11,9 @@ import {
   knownProjects,
   type Diagnostic,
   type InferredProject,
+  buildFileGraph,
+  discoverFiles,
+  perFileTestTargets,
 } from '../graph';
 import { DOCKERFILE_GLOB, isDockerfileName } from '../graph/docker';
 import { createDockerNodes } from './docker-nodes';
@@ -29,7 +32,7 @@ type ProjectNode = Omit<ProjectConfiguration, 'root'> & { root?: string };
  */
 export const createNodes: CreateNodes<FleetPluginOptions> = [
   `{${PROJECT_CONFIG_GLOB},${DOCKERFILE_GLOB},${PYTHON_PROJECT_GLOB}}`,
-  (files, rawOptions, context) => {
+  async (files, rawOptions, context) => {
     const options = normalizeOptions(rawOptions);
     // No result cache: inference reads a few small JSON files and folder listings per
     // project, about what hashing them for a cache key would cost.
@@ -48,9 +51,62 @@ export const createNodes: CreateNodes<FleetPluginOptions> = [
     const python = createPythonNodes(files, result.projects, options, context.workspaceRoot);
     const known = knownProjects(result.projects, python.projects);
     const nodes = [...tsNodes, ...python.nodes, ...createDockerNodes(files, known, options, context.workspaceRoot)];
-    return withNestedTestsExcluded(nodes, files, options.testTargetName);
+    const withNested = withNestedTestsExcluded(nodes, files, options.testTargetName);
+    return options.perFileTestTargets ? withPerFileTestTargets(withNested, context.workspaceRoot, options) : withNested;
   },
 ];
+
+/**
+ * `perFileTestTargets`: the inferred test target of each project gets its per-file targets and
+ * `<test>-ci` (graph/projects/per-file-test-targets.ts), from the workspace's file graph (cached
+ * on disk by content hash, the same graph createDependencies reads).
+ */
+async function withPerFileTestTargets(
+  nodes: Array<readonly [string, CreateNodesResult]>,
+  workspaceRoot: string,
+  options: ReturnType<typeof normalizeOptions>,
+): Promise<Array<readonly [string, CreateNodesResult]>> {
+  const listed = discoverFiles(workspaceRoot);
+  const graph = await buildFileGraph({
+    workspaceRoot,
+    files: listed,
+    exclude: options.exclude,
+    parallelThreshold: options.parallelParseThreshold,
+  });
+  const imports = (f: string): string[] | undefined =>
+    graph.files[f]?.imports.flatMap((i) => (i.target === undefined ? [] : [i.target]));
+  const unresolved = (f: string): boolean =>
+    graph.files[f]?.imports.some((i) => i.target === undefined && i.external === undefined) ?? false;
+  const all = listed.map((f) => f.file);
+  return nodes.map(([file, r]) => {
+    const projects = Object.fromEntries(
+      Object.entries(r.projects ?? {}).map(([root, node]) => {
+        const test = node.targets?.[options.testTargetName] as TargetConfiguration | undefined;
+        if (!test || typeof test.command !== 'string') return [root, node];
+        const prefix = root === '.' ? '' : `${root}/`;
+        const { targets } = perFileTestTargets({
+          root,
+          testTargetName: options.testTargetName,
+          testTarget: test as Parameters<typeof perFileTestTargets>[0]['testTarget'],
+          projectFiles: all.filter((f) => f.startsWith(prefix) && ownedBy(f, root, nodes)),
+          imports,
+          unresolved,
+        });
+        return [root, { ...node, targets: { ...node.targets, ...(targets as Record<string, TargetConfiguration>) } }];
+      }),
+    );
+    return [file, { ...r, projects }] as const;
+  });
+}
+
+/** A file belongs to the project with the longest root containing it (not to a project nested in it). */
+function ownedBy(file: string, root: string, nodes: Array<readonly [string, CreateNodesResult]>): boolean {
+  for (const [, r] of nodes)
+    for (const other of Object.keys(r.projects ?? {}))
+      if (other.length > root.length && (root === '.' || other.startsWith(`${root}/`)) && file.startsWith(`${other}/`))
+        return false;
+  return true;
+}
 
 /**
  * Every test target leaves the tests of projects nested in its folder to those projects

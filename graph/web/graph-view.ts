@@ -8,7 +8,7 @@ import { why } from '../query/why';
 import type { ViewData } from '../view/types';
 import { drawLabels, type Label, type PlacedLabel } from './labels';
 import { LANGUAGE_COLORS, languageOf, projectColor } from './palette';
-import { createRenderer, type Frame, type Renderer, type View } from './renderer';
+import { createRenderer, type Frame, type Renderer, type RendererChoice, type View } from './renderer';
 
 export type Mode = 'projects' | 'files';
 
@@ -57,9 +57,9 @@ export class GraphView {
     private readonly canvas: HTMLCanvasElement,
     private readonly labelCanvas: HTMLCanvasElement,
     data: ViewData,
-    preferWebgl: boolean,
+    choice: RendererChoice,
   ) {
-    this.renderer = createRenderer(canvas, preferWebgl);
+    this.renderer = createRenderer(canvas, choice);
     this.labelCtx = labelCanvas.getContext('2d') as CanvasRenderingContext2D;
     this.setData(data);
   }

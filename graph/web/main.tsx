@@ -4,6 +4,7 @@ import type { AffectedResult, ChainStep, Cycle, ProjectStep, WhyResult } from '.
 import type { ViewData } from '../view/types';
 import { GraphView, type ColorBy, type Mode } from './graph-view';
 import { LANGUAGE_COLORS } from './palette';
+import type { RendererChoice } from './renderer';
 
 /** The page's test and automation surface: what the DOM shows, as data (test/graph-view). */
 interface FleetGraphApi {
@@ -20,6 +21,11 @@ declare global {
 }
 
 const params = new URLSearchParams(location.search);
+
+/** `?renderer=webgl|canvas` forces one renderer; anything else lets the page choose. */
+function rendererChoice(value: string | null): RendererChoice {
+  return value === 'webgl' || value === 'canvas' ? value : 'auto';
+}
 const served = document.body.dataset.served === 'true';
 
 async function loadData(): Promise<ViewData> {
@@ -63,7 +69,7 @@ function App({ data }: { data: ViewData }) {
   };
 
   useEffect(() => {
-    const v = new GraphView(canvas.current!, labels.current!, data, params.get('renderer') !== 'canvas');
+    const v = new GraphView(canvas.current!, labels.current!, data, rendererChoice(params.get('renderer')));
     const box = stage.current!.getBoundingClientRect();
     v.resize(box.width, box.height);
     const started = performance.now();
@@ -145,7 +151,9 @@ function App({ data }: { data: ViewData }) {
         <h1>nx-fleet graph</h1>
         <p class="meta" data-testid="summary">
           {g.projects.length} projects · {g.files.length} files · {data.layout.externals.length} externals ·{' '}
-          <span data-testid="renderer">{view.renderer.kind}</span>
+          <span data-testid="renderer" title={view.renderer.note}>
+            {view.renderer.kind}
+          </span>
         </p>
         <div class="row">
           <button

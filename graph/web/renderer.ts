@@ -26,6 +26,8 @@ export interface Frame {
 
 export interface Renderer {
   readonly kind: 'webgl' | 'canvas';
+  /** Why this renderer: shown on the page (`data-testid=renderer-note`). */
+  readonly note: string;
   resize(width: number, height: number, dpr: number): void;
   draw(frame: Frame): void;
   /** Waits for the GPU to finish the last frame (for honest timings). */
@@ -39,12 +41,41 @@ export const EDGE_RGBA: Array<[number, number, number, number]> = [
   [230, 80, 40, 0.95],
 ];
 
-export function createRenderer(canvas: HTMLCanvasElement, preferWebgl = true): Renderer {
-  if (preferWebgl) {
-    const gl = canvas.getContext('webgl', { antialias: true, preserveDrawingBuffer: true });
-    if (gl) return new WebglRenderer(canvas, gl);
-  }
-  return new CanvasRenderer(canvas);
+/** `?renderer=`: `auto` (the default), or one renderer forced. */
+export type RendererChoice = 'auto' | 'webgl' | 'canvas';
+
+/** A WebGL implementation that rasterises on the CPU (Chromium without a GPU, Mesa without one). */
+export const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software/i;
+
+/**
+ * What WebGL this browser gives, probed on a throw-away canvas (a canvas that has handed out a
+ * WebGL context can never give a 2D one): null without WebGL, else the renderer's name.
+ */
+export function probeWebgl(): string | null {
+  const probe = document.createElement('canvas').getContext('webgl');
+  if (!probe) return null;
+  const info = probe.getExtension('WEBGL_debug_renderer_info');
+  const name = String(info ? probe.getParameter(info.UNMASKED_RENDERER_WEBGL) : probe.getParameter(probe.RENDERER));
+  probe.getExtension('WEBGL_lose_context')?.loseContext();
+  return name;
+}
+
+/**
+ * WebGL where the browser has a GPU behind it; Canvas 2D where it has no WebGL, or only a
+ * software rasteriser (there Canvas 2D draws the same frame faster: docs/benchmarks.md,
+ * graph-view). `choice` forces one; a forced WebGL without WebGL still falls back.
+ */
+export function createRenderer(canvas: HTMLCanvasElement, choice: RendererChoice = 'auto'): Renderer {
+  if (choice === 'canvas') return new CanvasRenderer(canvas, 'Canvas 2D (forced)');
+  const gl = probeWebgl();
+  if (gl === null) return new CanvasRenderer(canvas, 'Canvas 2D: this browser gives no WebGL');
+  if (choice === 'auto' && SOFTWARE_GL.test(gl))
+    return new CanvasRenderer(
+      canvas,
+      `Canvas 2D: WebGL here is a software rasteriser (${gl}); ?renderer=webgl forces it`,
+    );
+  const context = canvas.getContext('webgl', { antialias: true, preserveDrawingBuffer: true });
+  return context ? new WebglRenderer(canvas, context, `WebGL (${gl})`) : new CanvasRenderer(canvas, 'Canvas 2D');
 }
 
 const VERTEX = `
@@ -88,6 +119,7 @@ class WebglRenderer implements Renderer {
   constructor(
     private readonly canvas: HTMLCanvasElement,
     private readonly gl: WebGLRenderingContext,
+    readonly note: string,
   ) {
     this.points = this.program(VERTEX, FRAGMENT_POINTS);
     this.lines = this.program(VERTEX, FRAGMENT_LINES);
@@ -191,7 +223,10 @@ class CanvasRenderer implements Renderer {
   private height = 1;
   private dpr = 1;
 
-  constructor(private readonly canvas: HTMLCanvasElement) {
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    readonly note: string,
+  ) {
     this.ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
   }
 

@@ -16,16 +16,19 @@ const CYCLE = {
   'libs/util/src/cycle-b.ts': "import { a } from './cycle-a';\nexport const b = a;\n",
 };
 
+// WebGL is forced (`?renderer=webgl`): left to choose, the page draws with Canvas 2D where WebGL
+// is a software rasteriser, as in this headless Chromium (tested below).
 const MODES = [
-  { renderer: 'webgl', args: [] as string[] },
-  { renderer: 'canvas', args: ['--disable-webgl'] },
+  { renderer: 'webgl', args: [] as string[], query: '?renderer=webgl' },
+  { renderer: 'canvas', args: ['--disable-webgl'], query: '' },
 ];
+const QUERY = new Map<Browser, string>();
 
 async function open(browser: Browser, file: string, hash = ''): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`file://${file}${hash}`);
+  await page.goto(`file://${file}${QUERY.get(browser) ?? ''}${hash}`);
   await page.waitForFunction('window.fleetGraph && window.fleetGraph.ready', null, { timeout: 120_000 });
   expect(errors).toEqual([]);
   return page;
@@ -54,7 +57,10 @@ describe('the graph page in headless Chromium (WebGL and Canvas 2D)', () => {
     smallPage = writePage(ws.root, ws.path('.graph/polyglot.html'));
     large = generateLargeWorkspace();
     largePage = writePage(large, path.join(large, '.graph', 'large.html'));
-    for (const m of MODES) browsers[m.renderer] = await launchChromium(m.args);
+    for (const m of MODES) {
+      browsers[m.renderer] = await launchChromium(m.args);
+      QUERY.set(browsers[m.renderer], m.query);
+    }
   }, 240_000);
   afterAll(async () => {
     for (const b of Object.values(browsers)) await b.close();
@@ -66,6 +72,31 @@ describe('the graph page in headless Chromium (WebGL and Canvas 2D)', () => {
     const html = fs.readFileSync(smallPage, 'utf8');
     expect(html).toContain('id="fleet-graph-data"');
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.w3\.org)/);
+  });
+
+  it('left to choose, the page draws with WebGL only where a GPU draws it, else Canvas 2D, and says why', async () => {
+    const page = await browsers.webgl.newPage();
+    await page.goto(`file://${smallPage}`);
+    await page.waitForFunction('window.fleetGraph && window.fleetGraph.ready', null, { timeout: 120_000 });
+    const gl = (await page.evaluate(`(() => {
+      const c = document.createElement('canvas').getContext('webgl');
+      const i = c && c.getExtension('WEBGL_debug_renderer_info');
+      return c ? String(c.getParameter(i ? i.UNMASKED_RENDERER_WEBGL : c.RENDERER)) : null;
+    })()`)) as string | null;
+    expect(gl).not.toBeNull();
+    const software = /swiftshader|llvmpipe|softpipe|software/i.test(gl!);
+    console.log(`this Chromium's WebGL: ${gl} (${software ? 'software' : 'GPU'})`);
+    expect(await page.getByTestId('renderer').textContent()).toBe(software ? 'canvas' : 'webgl');
+    expect(await page.getByTestId('renderer').getAttribute('title')).toContain(
+      software ? 'software rasteriser' : 'WebGL (',
+    );
+    await page.close();
+    const none = await browsers.canvas.newPage();
+    await none.goto(`file://${smallPage}`);
+    await none.waitForFunction('window.fleetGraph && window.fleetGraph.ready', null, { timeout: 120_000 });
+    expect(await none.getByTestId('renderer').textContent()).toBe('canvas');
+    expect(await none.getByTestId('renderer').getAttribute('title')).toContain('no WebGL');
+    await none.close();
   });
 
   for (const { renderer } of MODES) {

@@ -134,7 +134,9 @@ export function normalizeCiOptions(o: CiGeneratorSchema, exists: (file: string) 
     redis,
     installCommand,
     installCommandGiven: o.installCommand !== undefined,
-    slots: count('slots', o.slots, 2, 1, 256),
+    // 1: an agent's slots share a checkout and can race restoring a shared dependency's outputs
+    // (docs/distributed.md, Limits).
+    slots: count('slots', o.slots, 1, 1, 256),
     idleExit: count('idle-exit', o.idleExit, 120, 10, 86400),
   };
 }

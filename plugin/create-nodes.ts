@@ -1,4 +1,5 @@
 import { fleetTargetGroups } from './target-groups';
+import { pluginLog } from './plugin-log';
 import * as posix from 'node:path/posix';
 import type { CreateNodes, CreateNodesResult, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { normalizeOptions, type FleetPluginOptions } from '../config';
@@ -158,5 +159,5 @@ function toProjectNode(project: InferredProject): ProjectNode {
  * which already names the file, line and column: one diagnostic per bad file, not two.
  */
 function reportDiagnostics(diagnostics: Diagnostic[]): void {
-  for (const d of diagnostics) console.warn(`nx-fleet [${d.code}] ${d.message}`);
+  for (const d of diagnostics) pluginLog(`nx-fleet [${d.code}] ${d.message}`);
 }

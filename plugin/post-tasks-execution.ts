@@ -1,4 +1,5 @@
 import type { PostTasksExecutionContext } from '@nx/devkit';
+import { pluginLog } from './plugin-log';
 import { TASK_RESULTS_DIR_ENV, writeTaskResult } from '../runner/task-results';
 
 /**
@@ -10,7 +11,7 @@ export async function postTasksExecution(_options: unknown, context: PostTasksEx
   // Loaded here, not at the top: Nx loads the plugin for every command, and history's modules
   // (~20 ms) are needed only once tasks have run.
   const { recordRun } = require('../analytics') as typeof import('../analytics');
-  await recordRun(context, { env: process.env, report: (line) => process.stderr.write(`${line}\n`) });
+  await recordRun(context, { env: process.env, report: pluginLog });
   const dir = process.env[TASK_RESULTS_DIR_ENV];
   if (!dir) return;
   for (const [taskId, r] of Object.entries(context.taskResults)) {

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { pluginLog } from './plugin-log';
 import { DependencyType, type CreateDependenciesContext, type RawProjectGraphDependency } from '@nx/devkit';
 import type { NormalizedOptions } from '../config';
 import {
@@ -50,7 +51,7 @@ export function pythonDependencies(
   });
   const { problems, summary } = summarizeDependencyFindings(graph.diagnostics);
   reportFileDiagnostics(problems);
-  if (summary) console.warn(`nx-fleet: ${summary}`);
+  if (summary) pluginLog(`nx-fleet: ${summary}`);
   const nameOfRoot = new Map(Object.entries(ctx.projects).map(([name, p]) => [p.root === '.' ? '' : p.root, name]));
   const edges = new Map<string, RawProjectGraphDependency>();
   const add = (sourceFile: string, target: string | undefined) => {

@@ -1,4 +1,5 @@
 import { fleetTargetGroups } from './target-groups';
+import { pluginLog } from './plugin-log';
 import * as path from 'node:path';
 import type { CreateNodesResult, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { NormalizedOptions } from '../config';
@@ -50,7 +51,7 @@ export function createPythonNodes(
   });
   const { problems, summary } = summarizeDependencyFindings(result.diagnostics);
   reportFileDiagnostics(problems);
-  if (summary) console.warn(`nx-fleet: ${summary}`);
+  if (summary) pluginLog(`nx-fleet: ${summary}`);
   const out: Array<readonly [string, CreateNodesResult]> = result.projects.map(
     (p) => [p.configFile, { projects: { [p.root]: toProjectNode(p) } }] as const,
   );

@@ -85,7 +85,7 @@ export async function explainTask(req: ExplainRequest): Promise<ExplainResult> {
       explanation: {
         task: req.taskId,
         baseline: null,
-        run: later ? toRef(req.store!, later.run) : null,
+        run: later ? runRefOf(req.store!, later.run) : null,
         producer: null,
         identical: false,
         diff: null,
@@ -100,8 +100,8 @@ export async function explainTask(req: ExplainRequest): Promise<ExplainResult> {
   const laterDetails = later ? req.store!.hashDetails(later.run.runId, later.run.taskId) : null;
   const now = later ? recordedValueHashes(current, laterDetails, details) : currentValueHashes(req, current);
   const diff = diffManifests(old, current, { before: details, now });
-  const ref = toRef(req.store!, base.run);
-  const laterRef = later ? toRef(req.store!, later.run) : null;
+  const ref = runRefOf(req.store!, base.run);
+  const laterRef = later ? runRefOf(req.store!, later.run) : null;
   const oldHashes = new Map(old.files);
   const newHashes = new Map(current.files);
   addLineCounts(
@@ -114,7 +114,7 @@ export async function explainTask(req: ExplainRequest): Promise<ExplainResult> {
   );
   const producerRun = base.run.cache === 'miss' ? null : req.store!.producerOf(base.run.hash);
   const notes: string[] = [];
-  let producer = producerRun ? toRef(req.store!, producerRun) : null;
+  let producer = producerRun ? runRefOf(req.store!, producerRun) : null;
   if (!producer && base.run.cache !== 'miss' && req.producerLookup) {
     try {
       producer = await req.producerLookup(base.run.hash);
@@ -187,7 +187,8 @@ function findBaseline(
   return { run: null };
 }
 
-function toRef(store: RunStore, t: StoredTaskRun): RunRef {
+/** A recorded task run as the run an explanation names (also the dashboard's explain sides). */
+export function runRefOf(store: RunStore, t: StoredTaskRun): RunRef {
   const run = store.run(t.runId);
   return {
     runId: t.runId,

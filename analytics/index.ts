@@ -7,7 +7,7 @@ export { openRunStore, RunStore } from './run-store';
 export { resolveHistorySettings, historySettings, DEFAULT_HISTORY_DB } from './history-settings';
 export type { HistorySettings } from './history-settings';
 export * from './types';
-export { explainTask } from './explain-task';
+export { explainTask, runRefOf } from './explain-task';
 export type { Explanation, ExplainResult, RunRef } from './explain-task';
 export { formatExplanation, describeRun } from './format-explanation';
 export { loadNxInternals } from './nx-internals';

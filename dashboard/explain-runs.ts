@@ -1,6 +1,6 @@
 import { diffManifests, isEmptyDiff } from '../analytics/diff-manifests';
-import type { HashDetails, RunStore, StoredTaskRun } from '../analytics';
-import type { ExplainSide, RunsExplanation } from './types';
+import { runRefOf, type HashDetails, type RunStore, type StoredTaskRun } from '../analytics';
+import type { RunsExplanation } from './types';
 
 export type RunsExplainResult = { ok: true; value: RunsExplanation } | { ok: false; code: string; message: string };
 
@@ -34,8 +34,8 @@ export function explainRuns(store: RunStore, taskId: string, fromRun: string, to
     ok: true,
     value: {
       task: taskId,
-      from: side(store, from!),
-      to: side(store, to!),
+      from: runRefOf(store, from!),
+      to: runRefOf(store, to!),
       sameHash: from!.hash === to!.hash,
       identical: diff ? isEmptyDiff(diff) : from!.hash === to!.hash,
       diff,
@@ -53,18 +53,4 @@ function valueHashes(d: HashDetails | null): { env: Record<string, string>; runt
     else if (k.startsWith('runtime:')) runtime[k.slice(8)] = v;
   }
   return { env, runtime };
-}
-
-function side(store: RunStore, t: StoredTaskRun): ExplainSide {
-  const run = store.run(t.runId);
-  return {
-    runId: t.runId,
-    hash: t.hash,
-    cache: t.cache,
-    status: t.status,
-    branch: run?.branch ?? null,
-    commit: run?.commit ?? null,
-    machine: run?.machine ?? '',
-    startTime: t.startTime,
-  };
 }

@@ -150,6 +150,7 @@ export interface ExplainSide {
   branch: string | null;
   commit: string | null;
   machine: string;
+  agent: string | null;
   startTime: number | null;
 }
 

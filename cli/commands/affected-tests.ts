@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { selectTests, type TestSelection } from '../../graph/test-selection';
-import { AffectedInputError, changedFiles } from './affected';
-import { loadGraphIndex, toWorkspacePath } from './why';
+import { changedFromOptions, reportingInputErrors, withChangeOptions, type ChangeOptions } from './affected';
+import { loadGraphIndex } from './why';
 
 function humanReadable(s: TestSelection): string {
   const out = [`${s.changed.length} changed files; ${s.selectedFiles} of ${s.totalFiles} test files selected`];
@@ -33,40 +33,25 @@ function humanReadable(s: TestSelection): string {
 
 /** `fleet affected-tests (--base B [--head H] | --files F...) [--cwd DIR] [--json]`: test selection to the file. */
 export function registerAffectedTestsCommand(program: Command): void {
-  program
-    .command('affected-tests')
-    .description(
-      'print the test files (vitest, jest, pytest) a change can break; all of a project when the graph cannot see the change',
-    )
-    .option('--base <ref>', 'compare against this git ref (from the merge base)')
-    .option('--head <ref>', 'with --base: the other end (default: the working tree and untracked files)')
-    .option('--files <files...>', 'the changed files, instead of git')
-    .option('--cwd <dir>', 'workspace root', process.cwd())
-    .option('--json', 'print the JSON shape (docs/json-output.md)')
-    .action(async (opts: { base?: string; head?: string; files?: string[]; cwd: string; json?: boolean }) => {
+  withChangeOptions(
+    program
+      .command('affected-tests')
+      .description(
+        'print the test files (vitest, jest, pytest) a change can break; all of a project when the graph cannot see the change',
+      ),
+  ).action((opts: ChangeOptions) =>
+    reportingInputErrors(async () => {
       const root = path.resolve(opts.cwd);
-      try {
-        if (!opts.files === !opts.base)
-          throw new AffectedInputError(
-            'FLEET_AFFECTED_NO_CHANGE',
-            'give the change: --base <ref> [--head <ref>] or --files <files...>',
-          );
-        const changed = opts.files
-          ? opts.files.map((f) => toWorkspacePath(root, f))
-          : changedFiles(root, opts.base as string, opts.head);
-        const read = (f: string): string | undefined => {
-          try {
-            return fs.readFileSync(path.join(root, f), 'utf8');
-          } catch {
-            return undefined;
-          }
-        };
-        const result = selectTests(await loadGraphIndex(root), changed, read);
-        process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : humanReadable(result));
-      } catch (err) {
-        if (!(err instanceof AffectedInputError)) throw err;
-        process.stderr.write(`fleet: ${err.message} [${err.code}]\n`);
-        process.exitCode = 2;
-      }
-    });
+      const changed = changedFromOptions(root, opts);
+      const read = (f: string): string | undefined => {
+        try {
+          return fs.readFileSync(path.join(root, f), 'utf8');
+        } catch {
+          return undefined;
+        }
+      };
+      const result = selectTests(await loadGraphIndex(root), changed, read);
+      process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : humanReadable(result));
+    }),
+  );
 }

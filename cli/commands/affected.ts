@@ -67,44 +67,71 @@ function humanReadable(r: AffectedResult): string {
 
 /** `fleet affected [--base B [--head H] | --files F...] [--cwd DIR] [--json]`. */
 export function registerAffectedCommand(program: Command): void {
-  program
-    .command('affected')
-    .description(
-      'print the files, projects, tasks and test files a change affects, each with the chain that makes it affected',
-    )
+  withChangeOptions(
+    program
+      .command('affected')
+      .description(
+        'print the files, projects, tasks and test files a change affects, each with the chain that makes it affected',
+      ),
+  ).action((opts: ChangeOptions) =>
+    reportingInputErrors(async () => {
+      const root = path.resolve(opts.cwd);
+      const changed = changedFromOptions(root, opts);
+      const g = await loadGraphIndex(root);
+      if (opts.files) {
+        const unknown = changed.filter((f) => !g.fileId.has(f) && !fs.existsSync(path.join(root, f)));
+        if (unknown.length > 0)
+          throw new AffectedInputError(
+            'FLEET_AFFECTED_UNKNOWN_FILE',
+            `${unknown.join(', ')}: not a file of the workspace (paths are relative to ${root} or to the current folder)`,
+          );
+      }
+      const result = affectedBy(g, changed);
+      process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : humanReadable(result));
+    }),
+  );
+}
+
+/** The change options `fleet affected` and `fleet affected-tests` share. */
+export interface ChangeOptions {
+  base?: string;
+  head?: string;
+  files?: string[];
+  cwd: string;
+  json?: boolean;
+}
+
+/** Adds `--base/--head/--files/--cwd/--json` (one wording for both commands). */
+export function withChangeOptions(cmd: Command): Command {
+  return cmd
     .option('--base <ref>', 'compare against this git ref (from the merge base, as nx affected)')
     .option('--head <ref>', 'with --base: the other end (default: the working tree and untracked files)')
     .option('--files <files...>', 'the changed files, instead of git')
     .option('--cwd <dir>', 'workspace root', process.cwd())
-    .option('--json', 'print the documented JSON shape (docs/json-output.md)')
-    .action(async (opts: { base?: string; head?: string; files?: string[]; cwd: string; json?: boolean }) => {
-      const root = path.resolve(opts.cwd);
-      try {
-        if (opts.files && opts.base)
-          throw new AffectedInputError('FLEET_AFFECTED_NO_CHANGE', 'give --files or --base, not both');
-        if (!opts.files && !opts.base)
-          throw new AffectedInputError(
-            'FLEET_AFFECTED_NO_CHANGE',
-            'give the change: --base <ref> [--head <ref>] or --files <files...>',
-          );
-        const changed = opts.files
-          ? opts.files.map((f) => toWorkspacePath(root, f))
-          : changedFiles(root, opts.base as string, opts.head);
-        const g = await loadGraphIndex(root);
-        if (opts.files) {
-          const unknown = changed.filter((f) => !g.fileId.has(f) && !fs.existsSync(path.join(root, f)));
-          if (unknown.length > 0)
-            throw new AffectedInputError(
-              'FLEET_AFFECTED_UNKNOWN_FILE',
-              `${unknown.join(', ')}: not a file of the workspace (paths are relative to ${root} or to the current folder)`,
-            );
-        }
-        const result = affectedBy(g, changed);
-        process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : humanReadable(result));
-      } catch (err) {
-        if (!(err instanceof AffectedInputError)) throw err;
-        process.stderr.write(`fleet: ${err.message} [${err.code}]\n`);
-        process.exitCode = 2;
-      }
-    });
+    .option('--json', 'print the documented JSON shape (docs/json-output.md)');
+}
+
+/** The changed files the options name (workspace-relative); a missing or double change is an input error. */
+export function changedFromOptions(root: string, opts: ChangeOptions): string[] {
+  if (opts.files && opts.base)
+    throw new AffectedInputError('FLEET_AFFECTED_NO_CHANGE', 'give --files or --base, not both');
+  if (!opts.files && !opts.base)
+    throw new AffectedInputError(
+      'FLEET_AFFECTED_NO_CHANGE',
+      'give the change: --base <ref> [--head <ref>] or --files <files...>',
+    );
+  return opts.files
+    ? opts.files.map((f) => toWorkspacePath(root, f))
+    : changedFiles(root, opts.base as string, opts.head);
+}
+
+/** Runs a change command's body: an input error is one diagnostic and exit code 2. */
+export async function reportingInputErrors(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    if (!(err instanceof AffectedInputError)) throw err;
+    process.stderr.write(`fleet: ${err.message} [${err.code}]\n`);
+    process.exitCode = 2;
+  }
 }

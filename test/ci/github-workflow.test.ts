@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOutputs, ciWorld, fullLocalRun, storeNamespaces, type CiWorld } from './support/ci-fixture';
+import { buildOutputs, ciWorld, fullLocalRun, generateCi, storeNamespaces, type CiWorld } from './support/ci-fixture';
 import { runWorkflow, type JobResult, type RunResult, type WorkflowRun } from './support/github-step-runner';
 
 /**
@@ -107,23 +107,7 @@ function pullRequest(headRepo: string) {
 
 beforeAll(async () => {
   w = await ciWorld();
-  const g = w.ws.nx([
-    'g',
-    'nx-fleet:ci',
-    '--provider',
-    'github',
-    '--agents',
-    '2',
-    '--targets',
-    'build',
-    '--idle-exit',
-    '10',
-    '--cache-url',
-    w.cache.url,
-    `--install-command=${w.installCommand}`,
-  ]);
-  if (g.code !== 0) throw new Error(`nx g nx-fleet:ci failed: ${g.stderr}${g.stdout}`);
-  w.ws.commit('ci: nx g nx-fleet:ci --provider github');
+  generateCi(w, 'github');
   // The push under test changes p0, which every other project depends on.
   w.ws.write('libs/p0/src.txt', 'p0, changed on main');
   w.ws.commit('change p0');

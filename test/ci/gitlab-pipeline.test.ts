@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOutputs, ciWorld, fullLocalRun, storeNamespaces, type CiWorld } from './support/ci-fixture';
+import { buildOutputs, ciWorld, fullLocalRun, generateCi, storeNamespaces, type CiWorld } from './support/ci-fixture';
 import { runGitlabPipeline, type PipelineResult } from './support/gitlab-ci-local';
 
 /**
@@ -62,25 +62,7 @@ function expectParallel(r: PipelineResult): void {
 
 beforeAll(async () => {
   w = await ciWorld();
-  const g = w.ws.nx([
-    'g',
-    'nx-fleet:ci',
-    '--provider',
-    'gitlab',
-    '--redis',
-    'external',
-    '--agents',
-    '2',
-    '--targets',
-    'build',
-    '--idle-exit',
-    '10',
-    '--cache-url',
-    w.cache.url,
-    `--install-command=${w.installCommand}`,
-  ]);
-  if (g.code !== 0) throw new Error(`nx g nx-fleet:ci failed: ${g.stderr}${g.stdout}`);
-  w.ws.commit('ci: nx g nx-fleet:ci --provider gitlab');
+  generateCi(w, 'gitlab', ['--redis', 'external']);
   w.ws.git(['push', '-q', 'origin', 'HEAD:main']);
   mainSha = w.ws.git(['rev-parse', 'HEAD']).trim();
 }, 120_000);

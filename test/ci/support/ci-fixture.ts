@@ -118,6 +118,31 @@ export async function ciWorld(): Promise<CiWorld> {
   };
 }
 
+/**
+ * `nx g nx-fleet:ci --provider <provider>` as both pipeline tests run it (2 agents, `build`, the
+ * world's cache and install command), committed.
+ */
+export function generateCi(w: CiWorld, provider: 'github' | 'gitlab', extra: string[] = []): void {
+  const g = w.ws.nx([
+    'g',
+    'nx-fleet:ci',
+    '--provider',
+    provider,
+    ...extra,
+    '--agents',
+    '2',
+    '--targets',
+    'build',
+    '--idle-exit',
+    '10',
+    '--cache-url',
+    w.cache.url,
+    `--install-command=${w.installCommand}`,
+  ]);
+  if (g.code !== 0) throw new Error(`nx g nx-fleet:ci failed: ${g.stderr}${g.stdout}`);
+  w.ws.commit(`ci: nx g nx-fleet:ci --provider ${provider}`);
+}
+
 /** Each project's `out/result.json` in a checkout, without the field naming who ran it. */
 export function buildOutputs(root: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};

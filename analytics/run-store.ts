@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeBlob, encodeBlob } from './content-blob';
+import { addDurationRollups, type ExecutedDuration } from './day-durations';
 import { addDayStats } from './day-stats';
 import { decodeDetails, encodeDetails } from './details-blob';
 import { ensureSchema, SCHEMA_VERSION, storedSchemaVersion } from './store-schema';
@@ -187,9 +188,18 @@ export class RunStore {
       );
       if (res.changes === 0) return { inserted: false };
       const runRow = Number(res.lastInsertRowid);
+      const executed: ExecutedDuration[] = [];
       for (const t of run.tasks) {
         insertTask.run(t.taskId, t.project, t.target, t.configuration);
         const taskId = (taskRow.get(t.taskId) as { id: number }).id;
+        // The same predicate as EXECUTED_SQL (day-durations.ts), which rebuilds these rollups.
+        if (
+          t.cache === 'miss' &&
+          (t.status === 'success' || t.status === 'failure') &&
+          typeof t.startTime === 'number' &&
+          typeof t.endTime === 'number'
+        )
+          executed.push({ task: taskId, target: t.target, startMs: t.startTime, endMs: t.endTime });
         let manifestId = knownManifests.get(t.hash) ?? null;
         if (!manifestId && t.manifestId && blobExists.get(t.manifestId)) manifestId = t.manifestId;
         if (t.manifest) {
@@ -228,6 +238,7 @@ export class RunStore {
         );
       }
       addDayStats(db, run);
+      addDurationRollups(db, run.namespace, executed);
       return { inserted: true };
     })();
   }

@@ -88,7 +88,8 @@ CREATE INDEX IF NOT EXISTS task_runs_inputs ON task_runs (inputs_key) WHERE inpu
 
 /**
  * v3: per-day duration rollups, kept by record() (analytics/day-durations.ts): the trends page's
- * percentiles and slowest tasks read a few rows per day instead of every executed task run. Per
+ * percentiles and slowest tasks, and `fleet flaky`'s totals, read a few rows per day instead of
+ * every executed task run. Per
  * namespace (the one the run was stored under), so a reader can sum only the namespaces it may
  * read. A store of v2 has them rebuilt from its task runs in the migration.
  */
@@ -107,6 +108,8 @@ CREATE TABLE IF NOT EXISTS day_task_durations (
   task INTEGER NOT NULL,
   executed INTEGER NOT NULL,
   executed_ms INTEGER NOT NULL,
+  untimed INTEGER NOT NULL,
+  successes INTEGER NOT NULL,
   PRIMARY KEY (day, namespace, task)
 ) WITHOUT ROWID;
 `;

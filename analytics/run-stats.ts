@@ -1,4 +1,5 @@
 import { criticalPath, workerIdle, type CriticalPath, type WorkerIdle } from './critical-path';
+import { namespaceFilter } from './day-stats';
 import type { RunStore } from './run-store';
 import type { RunSummary } from './types';
 
@@ -69,17 +70,22 @@ export interface DayTrend {
 
 /**
  * Daily trends over the window (UTC days, whole days: the day the window starts in is
- * included), newest first, from the rollups record() keeps.
+ * included), newest first, from the rollups record() keeps; with `namespaces`, of those only.
  */
-export function trendStats(store: RunStore, q: { days: number; now?: number; target?: string }): DayTrend[] {
+export function trendStats(
+  store: RunStore,
+  q: { days: number; now?: number; target?: string; namespaces?: string[] },
+): DayTrend[] {
   const since = new Date((q.now ?? Date.now()) - q.days * 86_400_000).toISOString().slice(0, 10);
   const until = new Date(q.now ?? Date.now()).toISOString().slice(0, 10);
+  const ns = namespaceFilter('namespace', q.namespaces);
   const rows = store.db
     .prepare(
-      `SELECT day, runs, task_runs, executed, hits, failures, executed_ms FROM day_stats
-       WHERE target = ? AND day >= ? AND day <= ? ORDER BY day DESC`,
+      `SELECT day, sum(runs) AS runs, sum(task_runs) AS task_runs, sum(executed) AS executed, sum(hits) AS hits,
+       sum(failures) AS failures, sum(executed_ms) AS executed_ms FROM day_stats
+       WHERE target = ? AND day >= ? AND day <= ?${ns.sql} GROUP BY day ORDER BY day DESC`,
     )
-    .all(q.target ?? '*', since, until) as Array<Record<string, number | string>>;
+    .all(q.target ?? '*', since, until, ...ns.params) as Array<Record<string, number | string>>;
   return rows.map((r) => {
     const taskRuns = Number(r.task_runs);
     const hits = Number(r.hits);

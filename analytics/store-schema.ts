@@ -1,4 +1,5 @@
 import { rebuildDurationRollups } from './day-durations';
+import { rebuildDayStats } from './day-stats';
 import type { SqliteDatabase } from './sqlite-types';
 
 /**
@@ -89,11 +90,24 @@ CREATE INDEX IF NOT EXISTS task_runs_inputs ON task_runs (inputs_key) WHERE inpu
 /**
  * v3: per-day duration rollups, kept by record() (analytics/day-durations.ts): the trends page's
  * percentiles and slowest tasks, and `fleet flaky`'s totals, read a few rows per day instead of
- * every executed task run. Per
- * namespace (the one the run was stored under), so a reader can sum only the namespaces it may
- * read. A store of v2 has them rebuilt from its task runs in the migration.
+ * every executed task run. And `day_stats` gets a namespace too. All per namespace (the one the
+ * run was stored under), so a reader sums only the namespaces it may read (the central store:
+ * a token's read namespaces). A store of v2 has them all rebuilt from its task runs.
  */
 const V3 = `
+DROP TABLE day_stats;
+CREATE TABLE day_stats (
+  day TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  target TEXT NOT NULL,
+  runs INTEGER NOT NULL,
+  task_runs INTEGER NOT NULL,
+  executed INTEGER NOT NULL,
+  hits INTEGER NOT NULL,
+  failures INTEGER NOT NULL,
+  executed_ms INTEGER NOT NULL,
+  PRIMARY KEY (day, namespace, target)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS day_durations (
   day TEXT NOT NULL,
   namespace TEXT NOT NULL,
@@ -138,6 +152,7 @@ export function ensureSchema(db: SqliteDatabase): SchemaCheck {
       if (current < 2) db.exec(V2);
       if (current < 3) {
         db.exec(V3);
+        rebuildDayStats(db);
         rebuildDurationRollups(db);
       }
       db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));

@@ -177,9 +177,17 @@ describe('trends from the per-day duration rollups', () => {
     if (!sqlite.ok) throw new Error(sqlite.message);
     const w = openRunStore({ Database: sqlite.Database, file });
     if (!w.ok) throw new Error(w.message);
-    for (const r of runs) w.store.record(r);
-    // Back to schema 2's layout: what an nx-fleet before the duration rollups wrote.
+    // Two namespaces: the rebuilt rollups are per namespace, the page sums them.
+    runs.forEach((r, i) => w.store.record({ ...r, namespace: i % 2 ? 'local' : 'ci' }));
+    // Back to schema 2's layout: what an nx-fleet before the duration rollups wrote (day_stats
+    // without namespaces).
     w.store.db.exec(`DROP TABLE day_durations; DROP TABLE day_task_durations;
+      CREATE TABLE old_stats (day TEXT NOT NULL, target TEXT NOT NULL, runs INTEGER NOT NULL,
+        task_runs INTEGER NOT NULL, executed INTEGER NOT NULL, hits INTEGER NOT NULL, failures INTEGER NOT NULL,
+        executed_ms INTEGER NOT NULL, PRIMARY KEY (day, target)) WITHOUT ROWID;
+      INSERT INTO old_stats SELECT day, target, sum(runs), sum(task_runs), sum(executed), sum(hits), sum(failures),
+        sum(executed_ms) FROM day_stats GROUP BY day, target;
+      DROP TABLE day_stats; ALTER TABLE old_stats RENAME TO day_stats;
       UPDATE meta SET value = '2' WHERE key = 'schema_version'`);
     w.store.close();
     const r = openRunStore({ Database: sqlite.Database, file, readonly: true });
@@ -192,6 +200,12 @@ describe('trends from the per-day duration rollups', () => {
         const migrated = trendsPage(r.store, { days, now: NOW });
         expect(migrated.targets.flatMap((t) => t.days).some((d) => d.p50 !== null)).toBe(true);
         expect(migrated).toEqual(trendsPage(store, { days, now: NOW }));
+        // Per namespace: the two namespaces' counts add up to the whole.
+        const [ci, local] = ['ci', 'local'].map((ns) => trendsPage(r.store, { days, now: NOW, namespaces: [ns] }));
+        const runsOf = (t: typeof ci): number => t.overall.reduce((n, d) => n + d.runs, 0);
+        expect(runsOf(ci) + runsOf(local)).toBe(runsOf(migrated));
+        expect(runsOf(ci)).toBeGreaterThan(0);
+        expect(runsOf(local)).toBeGreaterThan(0);
       }
     } finally {
       r.store.close();

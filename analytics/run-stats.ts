@@ -17,8 +17,17 @@ export interface RunStats {
   notes: string[];
 }
 
-/** Per-run numbers; `deps` (task → tasks it waits for) comes from the project graph, or null. */
-export function runStats(store: RunStore, runId: string, deps: Record<string, string[]> | null): RunStats | null {
+/**
+ * Per-run numbers; `deps` (task → tasks it waits for) comes from the project graph, or null.
+ * With `namespaces` (the central store: a token's read namespaces), a hit's producer is looked
+ * up in those only, in their order (as the cache reads them).
+ */
+export function runStats(
+  store: RunStore,
+  runId: string,
+  deps: Record<string, string[]> | null,
+  namespaces?: string[],
+): RunStats | null {
   const run = store.run(runId);
   if (!run) return null;
   const tasks = store.runTasks(runId);
@@ -26,7 +35,7 @@ export function runStats(store: RunStore, runId: string, deps: Record<string, st
   let withoutProducer = 0;
   for (const t of tasks) {
     if (t.cache !== 'local' && t.cache !== 'remote') continue;
-    const p = store.producerOf(t.hash);
+    const p = store.producerOf(t.hash, namespaces);
     if (p && p.startTime !== null && p.endTime !== null) saved += p.endTime - p.startTime;
     else withoutProducer++;
   }

@@ -142,7 +142,9 @@ class DashboardApi {
 
   private run(id: string): RunPage {
     const store = this.opts.store;
-    const p = this.visible(id) ? runPage(store, id, this.opts.deps?.(store.runTasks(id)) ?? null) : null;
+    const p = this.visible(id)
+      ? runPage(store, id, this.opts.deps?.(store.runTasks(id)) ?? null, this.opts.namespaces)
+      : null;
     if (!p) throw new BadRequest(`${id}: no such run`, 404, 'HISTORY_RUN_NOT_FOUND');
     return p;
   }

@@ -31,6 +31,28 @@ const written: Record<string, RunRecord[]> = {
     },
   ],
 };
+// A hash executed only under pr-1, then a cache hit of it under main: main's run page must not
+// learn pr-1's duration through "cache saved".
+const shared = (runId: string, hit: boolean): RunRecord => ({
+  ...runs[0],
+  runId,
+  startTime: runs[0].startTime + (hit ? 60_000 : 0),
+  tasks: [
+    {
+      ...runs[0].tasks[0],
+      taskId: 'shared:build',
+      project: 'shared',
+      target: 'build',
+      hash: 'shared-h1',
+      status: hit ? 'remote-cache' : 'success',
+      cache: hit ? 'remote' : 'miss',
+      startTime: runs[0].startTime + (hit ? 60_000 : 0),
+      endTime: runs[0].startTime + (hit ? 60_010 : 4321),
+    },
+  ],
+});
+written.pr1.push(shared('run-shared-produce', false));
+written.main.push(shared('run-shared-hit', true));
 const reads: Record<string, string[]> = { main: ['main'], pr1: ['main', 'pr1'], pr2: ['main', 'pr2'] };
 const DAYS = 365;
 
@@ -131,6 +153,15 @@ describe('trends, flaky and /metrics in the central store, per token', () => {
       (await get('metrics', tokens[who])).text.split('\n').find((l) => l.startsWith('fleet_history_runs_total '))!;
     expect(await metric('main')).toBe(`fleet_history_runs_total ${written.main.length}`);
     expect(await metric('pr1')).toBe(`fleet_history_runs_total ${written.main.length + written.pr1.length}`);
+    // A run page's "cache saved": the producer is looked up in the token's namespaces only.
+    const saved = async (who: string) =>
+      (
+        JSON.parse((await get('api/runs/run-shared-hit', tokens[who])).text) as {
+          stats: { cacheSavedMs: number; cacheHitsWithoutProducer: number };
+        }
+      ).stats;
+    expect(await saved('main')).toMatchObject({ cacheSavedMs: 0, cacheHitsWithoutProducer: 1 });
+    expect(await saved('pr1')).toMatchObject({ cacheSavedMs: 4321, cacheHitsWithoutProducer: 0 });
     // The run list's filter facets too: pr-1 does not learn pr-2's commands.
     const facets = JSON.parse((await get('api/runs', tokens.pr1)).text) as { filters: { commands: string[] } };
     expect(facets.filters.commands).not.toContain('nx run flaky:test');

@@ -77,34 +77,38 @@ export const EXECUTED_SQL = `${EXECUTED_RUN_SQL} AND tr.end_ms IS NOT NULL`;
 
 /**
  * Rebuilds the duration rollups from the stored task runs: the migration of a store written
- * before they existed (schema 3). One pass, grouped per namespace.
+ * before they existed (schema 3), grouped per namespace.
  */
 export function rebuildDurationRollups(db: SqliteDatabase): void {
   db.exec('DELETE FROM day_durations; DELETE FROM day_task_durations');
-  const rows = db
-    .prepare(
-      `SELECT r.namespace, tr.task, t.target, tr.status, tr.start_ms, tr.end_ms FROM task_runs tr
-       JOIN runs r ON r.id = tr.run JOIN tasks t ON t.id = tr.task WHERE ${EXECUTED_RUN_SQL}`,
-    )
-    .all() as Array<{
-    namespace: string;
-    task: number;
-    target: string;
-    status: string;
-    start_ms: number;
-    end_ms: number | null;
-  }>;
-  const byNamespace = new Map<string, ExecutedRun[]>();
-  for (const r of rows) {
-    const list = byNamespace.get(r.namespace) ?? [];
-    list.push({
-      task: r.task,
-      target: r.target,
-      success: r.status === 'success',
-      startMs: r.start_ms,
-      endMs: r.end_ms,
-    });
-    byNamespace.set(r.namespace, list);
+  // By chunks of runs: memory stays bounded on a large store (each chunk merges into the rows
+  // the ones before wrote, as record() does).
+  const ids = (db.prepare('SELECT id FROM runs ORDER BY id').all() as Array<{ id: number }>).map((r) => r.id);
+  const chunk = db.prepare(
+    `SELECT r.namespace, tr.task, t.target, tr.status, tr.start_ms, tr.end_ms FROM task_runs tr
+     JOIN runs r ON r.id = tr.run JOIN tasks t ON t.id = tr.task WHERE tr.run >= ? AND tr.run <= ? AND ${EXECUTED_RUN_SQL}`,
+  );
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = chunk.all(ids[i], ids[Math.min(ids.length, i + 500) - 1]) as Array<{
+      namespace: string;
+      task: number;
+      target: string;
+      status: string;
+      start_ms: number;
+      end_ms: number | null;
+    }>;
+    const byNamespace = new Map<string, ExecutedRun[]>();
+    for (const r of rows) {
+      const list = byNamespace.get(r.namespace) ?? [];
+      list.push({
+        task: r.task,
+        target: r.target,
+        success: r.status === 'success',
+        startMs: r.start_ms,
+        endMs: r.end_ms,
+      });
+      byNamespace.set(r.namespace, list);
+    }
+    for (const [ns, list] of byNamespace) addDurationRollups(db, ns, list);
   }
-  for (const [ns, list] of byNamespace) addDurationRollups(db, ns, list);
 }

@@ -1,4 +1,5 @@
 import { criticalPath, workerIdle, type CriticalPath, type WorkerIdle } from './critical-path';
+import { namespaceFilter } from './day-stats';
 import type { RunStore } from './run-store';
 import type { RunSummary } from './types';
 
@@ -16,8 +17,17 @@ export interface RunStats {
   notes: string[];
 }
 
-/** Per-run numbers; `deps` (task → tasks it waits for) comes from the project graph, or null. */
-export function runStats(store: RunStore, runId: string, deps: Record<string, string[]> | null): RunStats | null {
+/**
+ * Per-run numbers; `deps` (task → tasks it waits for) comes from the project graph, or null.
+ * With `namespaces` (the central store: a token's read namespaces), a hit's producer is looked
+ * up in those only, in their order (as the cache reads them).
+ */
+export function runStats(
+  store: RunStore,
+  runId: string,
+  deps: Record<string, string[]> | null,
+  namespaces?: string[],
+): RunStats | null {
   const run = store.run(runId);
   if (!run) return null;
   const tasks = store.runTasks(runId);
@@ -25,7 +35,7 @@ export function runStats(store: RunStore, runId: string, deps: Record<string, st
   let withoutProducer = 0;
   for (const t of tasks) {
     if (t.cache !== 'local' && t.cache !== 'remote') continue;
-    const p = store.producerOf(t.hash);
+    const p = store.producerOf(t.hash, namespaces);
     if (p && p.startTime !== null && p.endTime !== null) saved += p.endTime - p.startTime;
     else withoutProducer++;
   }
@@ -69,17 +79,22 @@ export interface DayTrend {
 
 /**
  * Daily trends over the window (UTC days, whole days: the day the window starts in is
- * included), newest first, from the rollups record() keeps.
+ * included), newest first, from the rollups record() keeps; with `namespaces`, of those only.
  */
-export function trendStats(store: RunStore, q: { days: number; now?: number; target?: string }): DayTrend[] {
+export function trendStats(
+  store: RunStore,
+  q: { days: number; now?: number; target?: string; namespaces?: string[] },
+): DayTrend[] {
   const since = new Date((q.now ?? Date.now()) - q.days * 86_400_000).toISOString().slice(0, 10);
   const until = new Date(q.now ?? Date.now()).toISOString().slice(0, 10);
+  const ns = namespaceFilter('namespace', q.namespaces);
   const rows = store.db
     .prepare(
-      `SELECT day, runs, task_runs, executed, hits, failures, executed_ms FROM day_stats
-       WHERE target = ? AND day >= ? AND day <= ? ORDER BY day DESC`,
+      `SELECT day, sum(runs) AS runs, sum(task_runs) AS task_runs, sum(executed) AS executed, sum(hits) AS hits,
+       sum(failures) AS failures, sum(executed_ms) AS executed_ms FROM day_stats
+       WHERE target = ? AND day >= ? AND day <= ?${ns.sql} GROUP BY day ORDER BY day DESC`,
     )
-    .all(q.target ?? '*', since, until) as Array<Record<string, number | string>>;
+    .all(q.target ?? '*', since, until, ...ns.params) as Array<Record<string, number | string>>;
   return rows.map((r) => {
     const taskRuns = Number(r.task_runs);
     const hits = Number(r.hits);

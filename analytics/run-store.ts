@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeBlob, encodeBlob } from './content-blob';
+import { addDurationRollups, type ExecutedRun } from './day-durations';
 import { addDayStats } from './day-stats';
 import { decodeDetails, encodeDetails } from './details-blob';
 import { ensureSchema, SCHEMA_VERSION, storedSchemaVersion } from './store-schema';
@@ -118,6 +119,14 @@ export function toStoredTaskRun(r: TaskRunRow): StoredTaskRun {
   };
 }
 
+/** A task run as the duration rollups count it, or null; the same test as EXECUTED_RUN_SQL (day-durations.ts). */
+function executedRun(t: RunRecord['tasks'][number], task: number): ExecutedRun | null {
+  if (t.cache !== 'miss' || (t.status !== 'success' && t.status !== 'failure') || typeof t.startTime !== 'number')
+    return null;
+  const endMs = typeof t.endTime === 'number' ? t.endTime : null;
+  return { task, target: t.target, success: t.status === 'success', startMs: t.startTime, endMs };
+}
+
 /** The run store: writes whole runs in one transaction, reads by run, task, hash. */
 export class RunStore {
   constructor(readonly db: SqliteDatabase) {}
@@ -187,9 +196,12 @@ export class RunStore {
       );
       if (res.changes === 0) return { inserted: false };
       const runRow = Number(res.lastInsertRowid);
+      const executed: ExecutedRun[] = [];
       for (const t of run.tasks) {
         insertTask.run(t.taskId, t.project, t.target, t.configuration);
         const taskId = (taskRow.get(t.taskId) as { id: number }).id;
+        const ran = executedRun(t, taskId);
+        if (ran) executed.push(ran);
         let manifestId = knownManifests.get(t.hash) ?? null;
         if (!manifestId && t.manifestId && blobExists.get(t.manifestId)) manifestId = t.manifestId;
         if (t.manifest) {
@@ -228,6 +240,7 @@ export class RunStore {
         );
       }
       addDayStats(db, run);
+      addDurationRollups(db, run.namespace, executed);
       return { inserted: true };
     })();
   }

@@ -1,3 +1,5 @@
+import { rebuildDurationRollups } from './day-durations';
+import { rebuildDayStats } from './day-stats';
 import type { SqliteDatabase } from './sqlite-types';
 
 /**
@@ -9,7 +11,7 @@ import type { SqliteDatabase } from './sqlite-types';
  * integers, one hash and two content-address keys. Manifests (per-file input hashes) and
  * Nx's hashDetails are stored once per distinct content, deflated, keyed by SHA-256.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const V1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -85,6 +87,47 @@ ALTER TABLE task_runs ADD COLUMN inputs_key TEXT;
 CREATE INDEX IF NOT EXISTS task_runs_inputs ON task_runs (inputs_key) WHERE inputs_key IS NOT NULL;
 `;
 
+/**
+ * v3: per-day duration rollups, kept by record() (analytics/day-durations.ts): the trends page's
+ * percentiles and slowest tasks, and `fleet flaky`'s totals, read a few rows per day instead of
+ * every executed task run. And `day_stats` gets a namespace too. All per namespace (the one the
+ * run was stored under), so a reader sums only the namespaces it may read (the central store:
+ * a token's read namespaces). A store of v2 has them all rebuilt from its task runs.
+ */
+const V3 = `
+DROP TABLE day_stats;
+CREATE TABLE day_stats (
+  day TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  target TEXT NOT NULL,
+  runs INTEGER NOT NULL,
+  task_runs INTEGER NOT NULL,
+  executed INTEGER NOT NULL,
+  hits INTEGER NOT NULL,
+  failures INTEGER NOT NULL,
+  executed_ms INTEGER NOT NULL,
+  PRIMARY KEY (day, namespace, target)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS day_durations (
+  day TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  target TEXT NOT NULL,
+  executed INTEGER NOT NULL,
+  sketch BLOB NOT NULL,
+  PRIMARY KEY (day, namespace, target)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS day_task_durations (
+  day TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  task INTEGER NOT NULL,
+  executed INTEGER NOT NULL,
+  executed_ms INTEGER NOT NULL,
+  untimed INTEGER NOT NULL,
+  successes INTEGER NOT NULL,
+  PRIMARY KEY (day, namespace, task)
+) WITHOUT ROWID;
+`;
+
 export type SchemaCheck = { ok: true } | { ok: false; code: 'HISTORY_SCHEMA_NEWER'; message: string };
 
 /** The schema version a store says it has (0: none). */
@@ -107,6 +150,11 @@ export function ensureSchema(db: SqliteDatabase): SchemaCheck {
     db.transaction(() => {
       if (current < 1) db.exec(V1);
       if (current < 2) db.exec(V2);
+      if (current < 3) {
+        db.exec(V3);
+        rebuildDayStats(db);
+        rebuildDurationRollups(db);
+      }
       db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     })();
   }

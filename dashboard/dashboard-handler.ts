@@ -19,16 +19,14 @@ export interface DashboardOptions {
   live?: () => Promise<LivePage>;
   /** The cache server whose `/metrics` the cache page shows. */
   cacheUrl?: string;
-  /** Runs visible (the central store: the caller's read namespaces); all when absent. */
+  /**
+   * Runs visible (the central store: the caller's read namespaces); all when absent. Trends,
+   * flaky tasks and /metrics then cover those namespaces' runs only (per-namespace rollups).
+   */
   namespaces?: string[];
   /** The path the dashboard is mounted under (`/dashboard` in the central store); '' at the root. */
   base?: string;
   now?: () => number;
-  /**
-   * Whether trends, flaky tasks and /metrics are served. They are read from rollups over every
-   * namespace, so the central store (where a token sees only its namespaces) turns them off.
-   */
-  aggregates?: boolean;
   /** The app bundle's source (tests); default dist/web/dashboard.js. */
   bundle?: string;
 }
@@ -70,10 +68,9 @@ class DashboardApi {
     if (pathname === '/' || pathname === '/index.html')
       return { status: 200, text: this.html(), type: 'text/html; charset=utf-8' };
     if (pathname === '/metrics') {
-      this.aggregates();
       return {
         status: 200,
-        text: renderHistoryMetrics(this.opts.store, this.trends(1)),
+        text: renderHistoryMetrics(this.opts.store, this.trends(1), this.opts.namespaces),
         type: 'text/plain; version=0.0.4',
       };
     }
@@ -96,10 +93,8 @@ class DashboardApi {
       case 'tasks/:id/explain':
         return this.explain(id, params);
       case 'trends':
-        this.aggregates();
         return this.trends(int(params, 'days', 14, 1, 3650));
       case 'flaky':
-        this.aggregates();
         return this.flaky(params);
       case 'live':
         return this.live();
@@ -118,21 +113,11 @@ class DashboardApi {
         base: this.opts.base ?? '',
         live: !!this.opts.live,
         cache: !!this.opts.cacheUrl,
-        trends: this.opts.aggregates !== false,
+        trends: true,
         bundle: bundle.source,
       });
     }
     return this.page;
-  }
-
-  /** Trends, flaky and metrics read rollups over every namespace: refused where namespaces apply. */
-  private aggregates(): void {
-    if (this.opts.aggregates === false)
-      throw new BadRequest(
-        'trends, flaky tasks and metrics cover every namespace: the central store does not serve them per token (use fleet dashboard on a local store)',
-        404,
-        'DASHBOARD_AGGREGATES_OFF',
-      );
   }
 
   private visible(runId: string): boolean {
@@ -152,12 +137,14 @@ class DashboardApi {
       before: params.get('before') ? int(params, 'before', 0, 0, Number.MAX_SAFE_INTEGER) : undefined,
       namespaces: this.opts.namespaces,
     };
-    return { runs: filterRuns(this.opts.store, f), filters: runFacets(this.opts.store) };
+    return { runs: filterRuns(this.opts.store, f), filters: runFacets(this.opts.store, this.opts.namespaces) };
   }
 
   private run(id: string): RunPage {
     const store = this.opts.store;
-    const p = this.visible(id) ? runPage(store, id, this.opts.deps?.(store.runTasks(id)) ?? null) : null;
+    const p = this.visible(id)
+      ? runPage(store, id, this.opts.deps?.(store.runTasks(id)) ?? null, this.opts.namespaces)
+      : null;
     if (!p) throw new BadRequest(`${id}: no such run`, 404, 'HISTORY_RUN_NOT_FOUND');
     return p;
   }
@@ -189,11 +176,14 @@ class DashboardApi {
       id: number;
       n: number;
     };
-    const key = `${days}|${stamp.id}|${stamp.n}|${new Date(this.now()).toISOString().slice(0, 13)}`;
+    const key = `${days}|${stamp.id}|${stamp.n}|${new Date(this.now()).toISOString().slice(0, 13)}|${this.opts.namespaces?.join('\u0000') ?? '*'}`;
     let t = this.trendsMemo.get(key);
     if (!t) {
       if (this.trendsMemo.size > 16) this.trendsMemo.clear();
-      this.trendsMemo.set(key, (t = trendsPage(this.opts.store, { days, now: this.now() })));
+      this.trendsMemo.set(
+        key,
+        (t = trendsPage(this.opts.store, { days, now: this.now(), namespaces: this.opts.namespaces })),
+      );
     }
     return t;
   }
@@ -201,7 +191,7 @@ class DashboardApi {
   private flaky(params: URLSearchParams): { tasks: FlakyTask[] } {
     const days = int(params, 'days', 14, 1, 3650);
     const target = params.get('target') || undefined;
-    return { tasks: flakyTasks(this.opts.store, { days, now: this.now(), target }) };
+    return { tasks: flakyTasks(this.opts.store, { days, now: this.now(), target, namespaces: this.opts.namespaces }) };
   }
 
   private live(): Promise<LivePage> {

@@ -1,4 +1,5 @@
 import type { RunStore } from '../analytics';
+import { namespaceFilter } from '../analytics/day-stats';
 import type { TrendsPage } from './types';
 
 const label = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -6,15 +7,18 @@ const label = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"
 /**
  * `/metrics` for Prometheus: counters over the whole store from the daily rollups (cheap at any
  * size), the cache hit ratio, and executed-duration quantiles per target over the last day
- * (`day` is the trends page of that one day, already computed).
+ * (`day` is the trends page of that one day, already computed). With `namespaces`, of the runs
+ * stored under those only (`day` must be computed for the same namespaces).
  */
-export function renderHistoryMetrics(store: RunStore, day: TrendsPage): string {
+export function renderHistoryMetrics(store: RunStore, day: TrendsPage, namespaces?: string[]): string {
+  const ns = namespaceFilter('namespace', namespaces);
+  const where = ns.sql ? `WHERE ${ns.sql.slice(' AND '.length)}` : '';
   const rows = store.db
     .prepare(
       `SELECT target, sum(runs) AS runs, sum(task_runs) AS n, sum(executed) AS executed, sum(hits) AS hits,
-       sum(failures) AS failures, sum(executed_ms) AS ms FROM day_stats GROUP BY target ORDER BY target`,
+       sum(failures) AS failures, sum(executed_ms) AS ms FROM day_stats ${where} GROUP BY target ORDER BY target`,
     )
-    .all() as Array<{
+    .all(...ns.params) as Array<{
     target: string;
     runs: number;
     n: number;
@@ -30,7 +34,7 @@ export function renderHistoryMetrics(store: RunStore, day: TrendsPage): string {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines);
   };
   metric('fleet_history_runs_total', 'counter', 'Nx runs recorded.', [
-    `fleet_history_runs_total ${(store.db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n}`,
+    `fleet_history_runs_total ${(store.db.prepare(`SELECT count(*) AS n FROM runs ${where}`).get(...ns.params) as { n: number }).n}`,
   ]);
   const byTarget = (name: string, help: string, pick: (r: (typeof per)[number]) => number, type = 'counter'): void =>
     metric(

@@ -1,3 +1,4 @@
+import { namespaceFilter } from '../analytics/day-stats';
 import type { RunStore, RunSummary } from '../analytics';
 
 /** The run list's filters (`GET /api/runs?branch=&command=&status=&machine=&limit=&before=`). */
@@ -41,14 +42,18 @@ export function filterRuns(store: RunStore, f: RunFilter): RunSummary[] {
 }
 
 /** The values the run filters offer: distinct branches, commands and machines (most recent 200 each). */
-export function runFacets(store: RunStore): { branches: string[]; commands: string[]; machines: string[] } {
+export function runFacets(
+  store: RunStore,
+  namespaces?: string[],
+): { branches: string[]; commands: string[]; machines: string[] } {
+  const ns = namespaceFilter('namespace', namespaces);
   const distinct = (col: string): string[] =>
     (
       store.db
         .prepare(
-          `SELECT ${col} AS v FROM runs WHERE ${col} IS NOT NULL GROUP BY ${col} ORDER BY max(start_ms) DESC LIMIT 200`,
+          `SELECT ${col} AS v FROM runs WHERE ${col} IS NOT NULL${ns.sql} GROUP BY ${col} ORDER BY max(start_ms) DESC LIMIT 200`,
         )
-        .all() as Array<{ v: string }>
+        .all(...ns.params) as Array<{ v: string }>
     ).map((r) => r.v);
   return { branches: distinct('branch'), commands: distinct('command'), machines: distinct('machine') };
 }

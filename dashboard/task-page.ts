@@ -30,7 +30,10 @@ export function taskPage(
     .map((t) => t.endTime! - t.startTime!)
     .sort((a, b) => a - b);
   const target = runs[0].target;
-  const flaky = flakyTasks(store, { days: q.days, now: q.now, target }).find((f) => f.taskId === taskId) ?? null;
+  const flaky =
+    flakyTasks(store, { days: q.days, now: q.now, target, namespaces: q.namespaces }).find(
+      (f) => f.taskId === taskId,
+    ) ?? null;
   return {
     taskId,
     history,

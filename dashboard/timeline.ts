@@ -38,8 +38,13 @@ function laneOrder(a: string, b: string): number {
 }
 
 /** A run's page: its stats (critical path, workers, cache savings) and its tasks on lanes. */
-export function runPage(store: RunStore, runId: string, deps: Record<string, string[]> | null): RunPage | null {
-  const stats = runStats(store, runId, deps);
+export function runPage(
+  store: RunStore,
+  runId: string,
+  deps: Record<string, string[]> | null,
+  namespaces?: string[],
+): RunPage | null {
+  const stats = runStats(store, runId, deps, namespaces);
   if (!stats) return null;
   const tasks = store.runTasks(runId);
   const lanes = assignLanes(tasks);

@@ -1,5 +1,7 @@
 import { flakyTasks, trendStats, type RunStore } from '../analytics';
-import type { SqliteStatement } from '../analytics/sqlite-types';
+import { EXECUTED_SQL } from '../analytics/day-durations';
+import { namespaceFilter } from '../analytics/day-stats';
+import { decodeSketch, emptySketch, sketchPercentile, type DurationSketch } from '../analytics/duration-sketch';
 import { percentile } from './percentile';
 import type { TargetDay, TrendsPage } from './types';
 
@@ -20,82 +22,66 @@ interface Rollup {
   executed_ms: number;
 }
 
-/** The window's executed durations, grouped per target and UTC day, and per task. */
-interface Durations {
-  of(target: string, day: string): number[];
-  perTask: Map<number, number[]>;
-}
-
 /**
- * The trends page over `days` (UTC days, as `fleet stats` counts them): the daily rollups for
- * hit rates and counts, one pass over the window's executed task runs for duration percentiles
- * per target and day and the slowest tasks, and `fleet flaky`'s query for the flakiest.
- * Executed runs only: a cache hit's duration is the restore, not the task.
+ * The trends page over `days` (UTC days, as `fleet stats` counts them: whole days, the day the
+ * window starts in included): the daily rollups for hit rates and counts, the per-day duration
+ * rollups (analytics/day-durations.ts) for the p50/p90 per target and day (a sketch: exact up
+ * to 256 executed runs a day, else within 1 % of the exact nearest-rank value) and the slowest tasks' means (exact), the ten slowest tasks'
+ * own runs for their p90 (exact), and `fleet flaky`'s query for the flakiest. Executed runs
+ * only: a cache hit's duration is the restore, not the task. With `namespaces` (the central
+ * store: a token's read namespaces), every number covers the runs stored under those only.
  */
-export function trendsPage(store: RunStore, q: { days: number; now?: number }): TrendsPage {
+export function trendsPage(store: RunStore, q: { days: number; now?: number; namespaces?: string[] }): TrendsPage {
   const now = q.now ?? Date.now();
   const sinceDay = new Date(now - q.days * DAY).toISOString().slice(0, 10);
   const names = new Map(
     (store.db.prepare('SELECT id, task_id, target FROM tasks').all() as TaskName[]).map((t) => [t.id, t]),
   );
-  const durations = executedDurations(store, names, Date.parse(`${sinceDay}T00:00:00Z`), now);
+  const untilDay = new Date(now).toISOString().slice(0, 10);
+  const window = { sinceDay, untilDay, namespaces: q.namespaces };
+  const ns = namespaceFilter('namespace', q.namespaces);
   const rollups = store.db
     .prepare(
-      `SELECT day, target, task_runs, executed, hits, executed_ms FROM day_stats
-       WHERE target != '*' AND day >= ? AND day <= ? ORDER BY target, day DESC`,
+      `SELECT day, target, sum(task_runs) AS task_runs, sum(executed) AS executed, sum(hits) AS hits,
+       sum(executed_ms) AS executed_ms FROM day_stats
+       WHERE target != '*' AND day >= ? AND day <= ?${ns.sql} GROUP BY target, day ORDER BY target, day DESC`,
     )
-    .all(sinceDay, new Date(now).toISOString().slice(0, 10)) as Rollup[];
+    .all(sinceDay, untilDay, ...ns.params) as Rollup[];
   const saved = savedByDay(rollups);
   return {
     days: q.days,
-    overall: trendStats(store, { days: q.days, now }),
-    targets: targetDays(rollups, durations),
-    slowest: slowestTasks(durations.perTask, names),
-    flakiest: flakyTasks(store, { days: q.days, now }).slice(0, 10),
+    overall: trendStats(store, { days: q.days, now, namespaces: q.namespaces }),
+    targets: targetDays(rollups, daySketches(store, window)),
+    slowest: slowestTasks(store, names, window),
+    flakiest: flakyTasks(store, { days: q.days, now, namespaces: q.namespaces }).slice(0, 10),
     savedMs: { total: saved.reduce((s, d) => s + d.ms, 0), days: saved },
   };
 }
 
-function executedDurations(store: RunStore, names: Map<number, TaskName>, since: number, now: number): Durations {
-  // The failure index (status, start_ms, cache, task, hash) serves the range scan for both statuses.
-  const stmt = store.db.prepare(
-    `SELECT task, start_ms, end_ms FROM task_runs INDEXED BY task_runs_fail
-       WHERE status IN ('success', 'failure') AND start_ms >= ? AND start_ms <= ? AND cache = 'miss' AND end_ms IS NOT NULL`,
-  ) as SqliteStatement & { raw?: (on: boolean) => SqliteStatement };
-  // Arrays, not objects, per row: a quarter of the time on a million rows (better-sqlite3's raw mode).
-  const rows = stmt.raw
-    ? (stmt.raw(true).all(since, now) as Array<[number, number, number]>)
-    : (stmt.all(since, now) as Array<Record<string, number>>).map((r) => [r.task, r.start_ms, r.end_ms]);
-  // Keyed by numbers, not strings: a date string per row was a third of the time on 300k rows.
-  const targetIds = new Map<string, number>();
-  const perTargetDay = new Map<number, number[]>();
-  const perTask = new Map<number, number[]>();
-  const push = <K>(m: Map<K, number[]>, k: K, v: number): void => {
-    const a = m.get(k);
-    if (a) a.push(v);
-    else m.set(k, [v]);
-  };
-  for (const [task, start, end] of rows) {
-    const name = names.get(task);
-    if (!name) continue;
-    let tid = targetIds.get(name.target);
-    if (tid === undefined) targetIds.set(name.target, (tid = targetIds.size));
-    push(perTargetDay, tid * 1e6 + Math.floor(start / DAY), end - start);
-    push(perTask, task, end - start);
-  }
-  return {
-    perTask,
-    of: (target, day) => {
-      const tid = targetIds.get(target);
-      return tid === undefined ? [] : (perTargetDay.get(tid * 1e6 + Date.parse(`${day}T00:00:00Z`) / DAY) ?? []);
-    },
-  };
+interface Window {
+  sinceDay: string;
+  untilDay: string;
+  namespaces: string[] | undefined;
 }
 
-function targetDays(rollups: Rollup[], durations: Durations): TrendsPage['targets'] {
+/** The window's duration sketches per target and day, summed over the namespaces read. */
+function daySketches(store: RunStore, w: Window): Map<string, DurationSketch> {
+  const ns = namespaceFilter('namespace', w.namespaces);
+  const rows = store.db
+    .prepare(`SELECT day, target, sketch FROM day_durations WHERE day >= ? AND day <= ?${ns.sql}`)
+    .all(w.sinceDay, w.untilDay, ...ns.params) as Array<{ day: string; target: string; sketch: Uint8Array }>;
+  const out = new Map<string, DurationSketch>();
+  for (const r of rows) {
+    const key = `${r.target}\u0000${r.day}`;
+    out.set(key, decodeSketch(r.sketch, out.get(key)));
+  }
+  return out;
+}
+
+function targetDays(rollups: Rollup[], sketches: Map<string, DurationSketch>): TrendsPage['targets'] {
   const targets = new Map<string, TargetDay[]>();
   for (const r of rollups) {
-    const ds = durations.of(r.target, r.day).sort((a, b) => a - b);
+    const ds = sketches.get(`${r.target}\u0000${r.day}`) ?? emptySketch();
     const list = targets.get(r.target) ?? [];
     list.push({
       day: r.day,
@@ -103,8 +89,8 @@ function targetDays(rollups: Rollup[], durations: Durations): TrendsPage['target
       hits: r.hits,
       taskRuns: r.task_runs,
       hitRate: r.task_runs ? r.hits / r.task_runs : 0,
-      p50: percentile(ds, 0.5),
-      p90: percentile(ds, 0.9),
+      p50: sketchPercentile(ds, 0.5),
+      p90: sketchPercentile(ds, 0.9),
     });
     targets.set(r.target, list);
   }
@@ -132,24 +118,37 @@ function savedByDay(rollups: Rollup[]): Array<{ day: string; ms: number }> {
   return [...saved.entries()].sort(([a], [b]) => (a < b ? 1 : -1)).map(([day, ms]) => ({ day, ms }));
 }
 
-/** The 10 tasks with the longest mean executed duration in the window. */
-function slowestTasks(perTask: Map<number, number[]>, names: Map<number, TaskName>): TrendsPage['slowest'] {
-  return [...perTask.entries()]
-    .map(([task, ds]) => {
-      const n = names.get(task)!;
-      return { task, n, ds, meanMs: Math.round(ds.reduce((s, d) => s + d, 0) / ds.length) };
-    })
+/**
+ * The 10 tasks with the longest mean executed duration in the window: the means from the per-day
+ * task rollups (exact), the p90 of the ten shown from their own executed runs in the window
+ * (exact; the task index, a few hundred rows each).
+ */
+function slowestTasks(store: RunStore, names: Map<number, TaskName>, w: Window): TrendsPage['slowest'] {
+  const ns = namespaceFilter('namespace', w.namespaces);
+  const sums = store.db
+    .prepare(
+      `SELECT task, sum(executed) AS n, sum(executed_ms) AS ms FROM day_task_durations
+       WHERE day >= ? AND day <= ?${ns.sql} GROUP BY task`,
+    )
+    .all(w.sinceDay, w.untilDay, ...ns.params) as Array<{ task: number; n: number; ms: number }>;
+  const runNs = w.namespaces
+    ? ` AND tr.run IN (SELECT id FROM runs WHERE namespace IN (${w.namespaces.map(() => '?').join(',') || "''"}))`
+    : '';
+  const runsOf = store.db.prepare(
+    `SELECT tr.end_ms - tr.start_ms AS ms FROM task_runs tr INDEXED BY task_runs_task
+     WHERE tr.task = ? AND tr.start_ms >= ? AND tr.start_ms < ? AND ${EXECUTED_SQL}${runNs}`,
+  );
+  const since = Date.parse(`${w.sinceDay}T00:00:00Z`);
+  const until = Date.parse(`${w.untilDay}T00:00:00Z`) + DAY;
+  return sums
+    .filter((s) => s.n > 0 && names.has(s.task))
+    .map((s) => ({ task: s.task, n: names.get(s.task)!, executed: s.n, meanMs: Math.round(s.ms / s.n) }))
     .sort((a, b) => b.meanMs - a.meanMs || (a.n.task_id < b.n.task_id ? -1 : 1))
     .slice(0, 10)
-    .map(({ n, ds, meanMs }) => ({
-      taskId: n.task_id,
-      target: n.target,
-      executed: ds.length,
-      meanMs,
-      // Only the ten shown are sorted for their p90.
-      p90: percentile(
-        ds.slice().sort((a, b) => a - b),
-        0.9,
-      )!,
-    }));
+    .map(({ task, n, executed, meanMs }) => {
+      const ds = (runsOf.all(task, since, until, ...ns.params) as Array<{ ms: number }>)
+        .map((r) => r.ms)
+        .sort((a, b) => a - b);
+      return { taskId: n.task_id, target: n.target, executed, meanMs, p90: percentile(ds, 0.9)! };
+    });
 }

@@ -99,8 +99,8 @@ function openCentralHistory(file: string): { history: CentralHistory; store: Run
 
 /**
  * The dashboard at `/dashboard/` over the central history: each token sees its read namespaces'
- * runs (one handler per set of namespaces). No project graph here, so no critical path; no
- * trends (their rollups mix namespaces).
+ * runs (one handler per set of namespaces), and trends, flaky tasks and /metrics of those runs
+ * only (the rollups are per namespace). No project graph here, so no critical path.
  */
 function centralDashboard(store: RunStore): DashboardMount {
   const handlers = new Map<string, ReturnType<typeof createDashboardHandler>>();
@@ -109,7 +109,7 @@ function centralDashboard(store: RunStore): DashboardMount {
     let h = handlers.get(key);
     if (!h) {
       if (handlers.size > 256) handlers.clear();
-      h = createDashboardHandler({ store, namespaces: read ?? [], base: '/dashboard', aggregates: false });
+      h = createDashboardHandler({ store, namespaces: read ?? [], base: '/dashboard' });
       handlers.set(key, h);
     }
     h(req, res);

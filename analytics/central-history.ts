@@ -9,6 +9,9 @@ export type CentralTaskRun = StoredTaskRun & {
   machine: string;
 };
 
+const CACHE_SOURCES = new Set<unknown>(['local', 'remote', 'miss', 'skipped']);
+const nullableString = (v: unknown): boolean => v === null || v === undefined || typeof v === 'string';
+
 /** One problem with a posted run record, or null. */
 export function runRecordProblem(v: unknown): string | null {
   const r = v as Partial<RunRecord> | null;
@@ -19,6 +22,10 @@ export function runRecordProblem(v: unknown): string | null {
   if (typeof r.startTime !== 'number' || typeof r.endTime !== 'number') return 'startTime/endTime: expected numbers';
   if (r.kind !== undefined && r.kind !== 'nx' && r.kind !== 'fleet-run') return "kind: expected 'nx' or 'fleet-run'";
   if (!Array.isArray(r.tasks)) return 'tasks: expected an array';
+  if (typeof r.command !== 'string' || typeof r.machine !== 'string') return 'command/machine: expected strings';
+  if (!Array.isArray(r.argv) || !r.argv.every((a) => typeof a === 'string'))
+    return 'argv: expected an array of strings';
+  if (!nullableString(r.branch) || !nullableString(r.commit)) return 'branch/commit: expected strings or null';
   for (const t of r.tasks) {
     if (
       !t ||
@@ -28,6 +35,31 @@ export function runRecordProblem(v: unknown): string | null {
       typeof t.hash !== 'string'
     )
       return 'tasks: each needs taskId, project, target and hash strings';
+    if (typeof t.status !== 'string' || !CACHE_SOURCES.has(t.cache))
+      return `tasks: ${JSON.stringify(t.taskId).slice(0, 80)}: needs a status string and cache (local, remote, miss or skipped)`;
+    const numbers = [t.startTime, t.endTime, t.exitCode, t.outputBytes, t.attempt, t.queuedTime];
+    if (!numbers.every((n) => n === undefined || n === null || Number.isFinite(n)))
+      return `tasks: ${JSON.stringify(t.taskId).slice(0, 80)}: startTime, endTime, exitCode, outputBytes, attempt and queuedTime are numbers or null`;
+  }
+  return r.deps === undefined ? null : depsProblem(r.deps, new Set(r.tasks.map((t) => t.taskId)));
+}
+
+/** At most this many dependency edges per posted run (a run of 10,000 tasks has far fewer). */
+const MAX_DEP_EDGES = 200_000;
+
+/** `deps` must name only the run's own tasks: it is drawn as that run's critical path. */
+function depsProblem(deps: unknown, ids: Set<string>): string | null {
+  if (!deps || typeof deps !== 'object' || Array.isArray(deps))
+    return 'deps: expected an object of task id -> task ids';
+  let edges = 0;
+  for (const [id, list] of Object.entries(deps)) {
+    if (!ids.has(id)) return `deps: ${JSON.stringify(id).slice(0, 80)} is not a task of the run`;
+    if (!Array.isArray(list)) return `deps: ${JSON.stringify(id).slice(0, 80)}: expected an array of task ids`;
+    for (const d of list)
+      if (typeof d !== 'string' || !ids.has(d))
+        return `deps: ${JSON.stringify(id).slice(0, 80)} depends on ${JSON.stringify(d).slice(0, 80)}, not a task of the run`;
+    edges += list.length;
+    if (edges > MAX_DEP_EDGES) return `deps: more than ${MAX_DEP_EDGES} edges`;
   }
   return null;
 }
@@ -62,7 +94,17 @@ export class CentralHistory {
         rejected.push({ runId: run.runId, problem: 'run id taken by another namespace' });
         continue;
       }
-      if (this.store.record(run).inserted) accepted++;
+      let inserted: boolean;
+      try {
+        inserted = this.store.record(run).inserted;
+      } catch (err) {
+        // A record the checks above let through but SQLite refuses: that run is refused, not the request.
+        const message = err instanceof Error ? err.message : String(err);
+        if (/SQLITE_BUSY|database is locked/i.test(message)) throw err;
+        rejected.push({ runId: run.runId, problem: `not storable: ${message.slice(0, 200)}` });
+        continue;
+      }
+      if (inserted) accepted++;
       else duplicates++;
     }
     return { status: 200, value: { accepted, duplicates, rejected } };

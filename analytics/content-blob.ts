@@ -51,8 +51,8 @@ function write(v: unknown): string | undefined {
   }
 }
 
-/** Encodes a value for the `blobs` table; `kind` keeps manifests and details apart. */
-export function encodeBlob(kind: 'm' | 'd', value: unknown): ContentBlob {
+/** Encodes a value for the `blobs` table; `kind` keeps manifests (m), details (d) and task dependencies (g) apart. */
+export function encodeBlob(kind: 'm' | 'd' | 'g', value: unknown): ContentBlob {
   const json = canonicalJson(value);
   const id = kind + createHash('sha256').update(json).digest('hex').slice(0, 32);
   return { id, body: deflateRawSync(json) };

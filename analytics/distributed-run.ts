@@ -33,6 +33,8 @@ export interface DistributedTask {
   hash?: string;
   flaky?: boolean;
   history?: DistributedAttempt[];
+  /** The run's tasks it depends on (the coordinator's task graph). */
+  deps?: string[];
 }
 
 export interface DistributedRun {
@@ -125,6 +127,16 @@ export function distributedRunRecord(run: DistributedRun, meta: DistributedRunMe
     startTime: meta.startTime,
     endTime: meta.endTime,
     tasks,
+    ...distributedDeps(run),
+  };
+}
+
+/** The run's task dependencies from the coordinator's task graph, when its summary has them. */
+function distributedDeps(run: DistributedRun): { deps?: Record<string, string[]> } {
+  if (!run.tasks.some((t) => t.deps)) return {};
+  const ids = new Set(run.tasks.map((t) => t.taskId));
+  return {
+    deps: Object.fromEntries(run.tasks.map((t) => [t.taskId, (t.deps ?? []).filter((d) => ids.has(d)).sort()])),
   };
 }
 
@@ -176,7 +188,7 @@ export function recordDistributedRun(
       if (resolved.settings.remote) {
         for (const t of record.tasks) t.manifestId = known.get(t.hash) ?? null;
         enqueueOutbox(dbPath, record);
-        startOutboxSender(dbPath, resolved.settings.remote, meta.env);
+        startOutboxSender(dbPath, resolved.settings.remote, meta.env, meta.workspaceRoot);
       }
       return { code: 'RECORDED', runId: record.runId, taskRuns: record.tasks.length, spooled: false };
     } finally {

@@ -20,13 +20,18 @@ export function enqueueOutbox(dbPath: string, run: RunRecord): void {
   fs.renameSync(tmp, path.join(dir, `${run.runId}.json`));
 }
 
-/** Starts the sender, detached: it outlives the Nx command and never holds it up. */
+/**
+ * Starts the sender, detached: it outlives the Nx command and never holds it up. It adds the
+ * task dependencies of runs that lack them from the workspace's project graph (send-outbox.ts).
+ */
 export function startOutboxSender(
   dbPath: string,
   remote: { url: string; token: string | null },
   env: NodeJS.ProcessEnv,
+  workspaceRoot: string,
 ): void {
-  const child = spawn(process.execPath, [path.join(__dirname, 'send-outbox.js'), outboxDir(dbPath), remote.url], {
+  const script = path.join(__dirname, 'send-outbox.js');
+  const child = spawn(process.execPath, [script, outboxDir(dbPath), remote.url, workspaceRoot], {
     detached: true,
     stdio: 'ignore',
     env: { ...env, FLEET_HISTORY_TOKEN: remote.token ?? '' },

@@ -130,7 +130,7 @@ async function recordRunUntraced(ctx: HookContext, opts: RecordRunOptions): Prom
         // Known manifests go by their content address; the central store has them from their producer.
         for (const t of run.tasks) if (!t.manifest) t.manifestId = known.get(t.hash) ?? null;
         enqueueOutbox(resolved.settings.dbPath, run);
-        startOutboxSender(resolved.settings.dbPath, resolved.settings.remote, opts.env);
+        startOutboxSender(resolved.settings.dbPath, resolved.settings.remote, opts.env, ctx.workspaceRoot);
       }
       return {
         code: 'RECORDED',

@@ -230,7 +230,7 @@ export class RunStore {
           t.startTime,
           t.endTime,
           t.exitCode,
-          t.outputBytes,
+          t.outputBytes ?? 0,
           detailsId,
           manifestId,
           t.agent ?? null,
@@ -239,10 +239,23 @@ export class RunStore {
           t.inputsKey ?? null,
         );
       }
+      if (run.deps) {
+        const blob = encodeBlob('g', run.deps);
+        insertBlob.run(blob.id, blob.body);
+        db.prepare('UPDATE runs SET deps_id = ? WHERE id = ?').run(blob.id, runRow);
+      }
       addDayStats(db, run);
       addDurationRollups(db, run.namespace, executed);
       return { inserted: true };
     })();
+  }
+
+  /** The task dependencies a run was recorded with (null: none recorded). */
+  runDeps(runId: string): Record<string, string[]> | null {
+    const row = this.db
+      .prepare('SELECT b.body FROM runs r JOIN blobs b ON b.id = r.deps_id WHERE r.run_id = ?')
+      .get(runId) as { body: Buffer } | undefined;
+    return row ? decodeBlob<Record<string, string[]>>(row.body) : null;
   }
 
   manifest(id: string): InputManifest | null {

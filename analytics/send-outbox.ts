@@ -1,5 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadNxInternals, type NxInternals } from './nx-internals';
+import { taskDepsFor } from './task-deps';
+import type { RunRecord, TaskRunRecord } from './types';
 
 const BATCH = 50;
 const ATTEMPTS = 4;
@@ -27,6 +30,7 @@ export async function sendOutbox(
   url: string,
   token: string | null,
   retry: { attempts: number; baseDelayMs: number } = { attempts: ATTEMPTS, baseDelayMs: 500 },
+  prepare?: (run: { tasks: TaskRunRecord[]; deps?: unknown }) => void,
 ): Promise<number> {
   const lock = path.join(dir, '.lock');
   try {
@@ -45,7 +49,8 @@ export async function sendOutbox(
         .sort()
         .slice(0, BATCH);
       if (!names.length) return sent;
-      const runs = names.map((n) => JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as unknown);
+      const runs = names.map((n) => JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as RunRecord);
+      if (prepare) for (const r of runs) prepare(r);
       let ok = false;
       for (let attempt = 0; attempt < retry.attempts && !ok; attempt++) {
         if (attempt) await new Promise((r) => setTimeout(r, retry.baseDelayMs * 4 ** (attempt - 1)));
@@ -60,9 +65,28 @@ export async function sendOutbox(
   }
 }
 
+/**
+ * Adds the dependencies among a run's tasks (from the project graph as the sender finds it,
+ * right after the command) to a run that has none, so the central store, which has no project
+ * graph, can draw its critical path. Nothing is added when the graph cannot be read.
+ */
+export function withTaskDeps(root: string): (run: { tasks: TaskRunRecord[]; deps?: unknown }) => void {
+  let internals: NxInternals | null | undefined;
+  return (run) => {
+    if (run.deps !== undefined || !Array.isArray(run.tasks)) return;
+    try {
+      internals ??= loadNxInternals(root);
+    } catch {
+      internals = null;
+    }
+    const deps = internals ? taskDepsFor(internals, run.tasks) : null;
+    if (deps) run.deps = deps;
+  };
+}
+
 if (require.main === module) {
-  const [dir, url] = process.argv.slice(2);
-  sendOutbox(dir, url, process.env.FLEET_HISTORY_TOKEN || null).then(
+  const [dir, url, root] = process.argv.slice(2);
+  sendOutbox(dir, url, process.env.FLEET_HISTORY_TOKEN || null, undefined, root ? withTaskDeps(root) : undefined).then(
     () => undefined,
     () => undefined,
   );

@@ -92,9 +92,11 @@ CREATE INDEX IF NOT EXISTS task_runs_inputs ON task_runs (inputs_key) WHERE inpu
  * percentiles and slowest tasks, and `fleet flaky`'s totals, read a few rows per day instead of
  * every executed task run. And `day_stats` gets a namespace too. All per namespace (the one the
  * run was stored under), so a reader sums only the namespaces it may read (the central store:
- * a token's read namespaces). A store of v2 has them all rebuilt from its task runs.
+ * a token's read namespaces). A store of v2 has them all rebuilt from its task runs. And a run
+ * may keep its task dependencies (`deps_id`, a content blob), for its critical path.
  */
 const V3 = `
+ALTER TABLE runs ADD COLUMN deps_id TEXT;
 DROP TABLE day_stats;
 CREATE TABLE day_stats (
   day TEXT NOT NULL,

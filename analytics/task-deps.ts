@@ -6,12 +6,14 @@ import type { StoredTaskRun } from './types';
  * hook's context has results, not the task graph, and rebuilding it there would cost the
  * command time). Null when there is no graph to read.
  */
-export function taskDepsFor(internals: NxInternals, tasks: StoredTaskRun[]): Record<string, string[]> | null {
+type TaskRef = Pick<StoredTaskRun, 'taskId' | 'project' | 'target' | 'configuration'>;
+
+export function taskDepsFor(internals: NxInternals, tasks: TaskRef[]): Record<string, string[]> | null {
   try {
     const graph = internals.readCachedProjectGraph();
     const deps: Record<string, string[]> = {};
     const ids = new Set(tasks.map((t) => t.taskId));
-    const byConfig = new Map<string, StoredTaskRun[]>();
+    const byConfig = new Map<string, TaskRef[]>();
     for (const t of tasks) byConfig.set(t.configuration ?? '', [...(byConfig.get(t.configuration ?? '') ?? []), t]);
     for (const [config, group] of byConfig) {
       const projects = [...new Set(group.map((t) => t.project))].filter((p) => graph.nodes[p]);

@@ -86,6 +86,12 @@ export interface RunRecord {
   startTime: number;
   endTime: number;
   tasks: TaskRunRecord[];
+  /**
+   * The dependencies among the run's own tasks, when known (a distributed run: the coordinator's
+   * task graph; an Nx command sent to the central store: added by the sender from the project
+   * graph). Stored with the run, so its critical path needs no project graph later.
+   */
+  deps?: Record<string, string[]>;
 }
 
 /** A stored run as queries return it (without its tasks). */

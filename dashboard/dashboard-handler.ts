@@ -13,7 +13,10 @@ import type { CachePage, LivePage, RunPage, RunsExplanation, RunsPage, TaskPage,
 
 export interface DashboardOptions {
   store: RunStore;
-  /** A run's task dependencies (from the project graph), for the critical path; null when unknown. */
+  /**
+   * A run's task dependencies from the project graph, for the critical path of a run recorded
+   * without its own (`deps` of the run record wins); null when unknown.
+   */
   deps?: (tasks: StoredTaskRun[]) => Record<string, string[]> | null;
   /** The live page's state (agents, queues, runs in Redis), when a Redis URL is configured. */
   live?: () => Promise<LivePage>;
@@ -143,7 +146,7 @@ class DashboardApi {
   private run(id: string): RunPage {
     const store = this.opts.store;
     const p = this.visible(id)
-      ? runPage(store, id, this.opts.deps?.(store.runTasks(id)) ?? null, this.opts.namespaces)
+      ? runPage(store, id, store.runDeps(id) ?? this.opts.deps?.(store.runTasks(id)) ?? null, this.opts.namespaces)
       : null;
     if (!p) throw new BadRequest(`${id}: no such run`, 404, 'HISTORY_RUN_NOT_FOUND');
     return p;

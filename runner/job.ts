@@ -143,6 +143,8 @@ export interface TaskSummary {
   flaky?: boolean;
   /** Every attempt that ran to a result, in order. */
   history?: AttemptSummary[];
+  /** The tasks of this run it depends on (Nx's task graph): the run history's critical path. */
+  deps?: string[];
 }
 
 /** What agents append to a run's event stream (`fleet:run:<runId>:events`, field `e`). */

@@ -213,8 +213,10 @@ export class RunState {
 
   summaries(): TaskSummary[] {
     return this.all().map(
-      ({ task: _task, unservedSince: _u, attempt: _a, jobId: _j, avoid: _v, attemptQueuedAt: _q, ...summary }) =>
-        summary,
+      ({ task, unservedSince: _u, attempt: _a, jobId: _j, avoid: _v, attemptQueuedAt: _q, ...summary }) => ({
+        ...summary,
+        deps: [...task.deps],
+      }),
     );
   }
 }

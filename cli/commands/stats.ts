@@ -26,9 +26,9 @@ export function registerStatsCommand(program: Command): void {
           return;
         }
         const tasks = h.store?.runTasks(o.run) ?? [];
-        let deps: Record<string, string[]> | null = null;
+        let deps: Record<string, string[]> | null = h.store?.runDeps(o.run) ?? null;
         try {
-          deps = taskDepsFor(loadNxInternals(h.root), tasks);
+          deps ??= taskDepsFor(loadNxInternals(h.root), tasks);
         } catch {
           deps = null;
         }

@@ -123,6 +123,12 @@ describe('central run history in the cache server (real nx, real HTTP)', () => {
     expect(aOut.code, aOut.stderr).toBe(0);
     const [aRun] = await runsSeenBy(tokens.main, 1);
     expect(aRun).toMatchObject({ namespace: 'main', machine: 'machine-a', tasks: 3 });
+    // The sender added the run's task dependencies (the server has no project graph): the same
+    // as A's graph says, so the central run page has a critical path.
+    // (`build` depends on `^build`: the builds of a project's dependencies.)
+    const aDeps = Object.fromEntries(a.projects.map((p) => [`${p}:build`, a.deps[p].map((d) => `${d}:build`).sort()]));
+    expect(Object.values(aDeps).flat().length).toBeGreaterThan(0);
+    expect(central.runDeps(aRun.runId)).toEqual(aDeps);
     const bOut = await run(b.ws, 'nx', ['run-many', '-t', 'build'], env(tokens.pr, 'machine-b'));
     expect(bOut.code, bOut.stderr).toBe(0);
     withStore(b.ws.path('.nx/fleet/history.db'), (s) => {
@@ -180,6 +186,57 @@ describe('central run history in the cache server (real nx, real HTTP)', () => {
       rejected: [{ problem: 'format: expected 1, got 99' }],
     });
     expect((await post('nope', tokens.main)).status).toBe(400);
+    // A run's task dependencies may name only its own tasks (they are drawn as its critical path).
+    const task = (taskId: string) => ({
+      taskId,
+      project: taskId.split(':')[0],
+      target: 'build',
+      hash: `h-${taskId}`,
+      status: 'success',
+      cache: 'miss',
+      startTime: 1,
+      endTime: 2,
+      exitCode: 0,
+      outputBytes: 0,
+      hashDetails: null,
+      manifest: null,
+    });
+    const withDeps = (runId: string, deps: unknown) => ({
+      ...fresh,
+      runId,
+      tasks: [task('a:build'), task('b:build')],
+      deps,
+    });
+    expect(
+      (await post({ runs: [withDeps('deps-foreign', { 'b:build': ['main-secret:build'] })] }, tokens.pr)).body,
+    ).toMatchObject({
+      rejected: [{ problem: 'deps: "b:build" depends on "main-secret:build", not a task of the run' }],
+    });
+    expect((await post({ runs: [withDeps('deps-shape', ['a:build'])] }, tokens.pr)).body).toMatchObject({
+      rejected: [{ problem: 'deps: expected an object of task id -> task ids' }],
+    });
+    expect((await post({ runs: [withDeps('deps-ok', { 'b:build': ['a:build'] })] }, tokens.pr)).body).toMatchObject({
+      accepted: 1,
+    });
+    expect(central.runDeps('deps-ok')).toEqual({ 'b:build': ['a:build'] });
+    // A task run the store cannot hold is refused with its problem; the request and the server go on.
+    const { status: _s, ...noStatus } = task('a:build');
+    expect((await post({ runs: [{ ...fresh, runId: 'no-status', tasks: [noStatus] }] }, tokens.pr)).body).toMatchObject(
+      {
+        rejected: [{ problem: expect.stringMatching(/^tasks: "a:build": needs a status string/) }],
+      },
+    );
+    expect(
+      (
+        await post(
+          { runs: [{ ...fresh, runId: 'bad-time', tasks: [{ ...task('a:build'), startTime: 'x' }] }] },
+          tokens.pr,
+        )
+      ).body,
+    ).toMatchObject({
+      rejected: [{ problem: expect.stringMatching(/are numbers or null$/) }],
+    });
+    expect((await get('runs', tokens.pr)).status).toBe(200);
   });
 
   it('the outbox keeps runs while the server is unreachable and sends them, in batches, once it answers', async () => {

@@ -7,6 +7,7 @@ import type { RunSummary, StoredTaskRun } from '../../analytics';
 import { redisConnection, runKeys } from '../../runner';
 import { Cluster } from '../runner/support/cluster';
 import { BUILD_DEPS, dteWorkspace } from '../runner/support/dte-fixture';
+import { withStore } from './support/store';
 
 // `fleet run` and the run history store, with a real redis-server, the cache server and two
 // real agents (one cluster for the file): the distributed run recorded per attempt, the store's
@@ -87,6 +88,13 @@ describe('fleet run records into the run history store', () => {
     const at = new Map(tasks.map((t) => [t.project, t]));
     for (const [p, deps] of Object.entries(BUILD_DEPS))
       for (const d of deps) expect(at.get(p)!.startTime!).toBeGreaterThanOrEqual(at.get(d)!.endTime!);
+    // The run keeps the coordinator's task graph (its critical path needs no project graph later).
+    const recordedDeps = withStore(ws.path('.nx/fleet/history.db'), (s) => s.runDeps(first.summary.runId));
+    expect(recordedDeps).toEqual(
+      Object.fromEntries(
+        Object.entries(BUILD_DEPS).map(([p, ds]) => [`${p}:build`, ds.map((d) => `${d}:build`).sort()]),
+      ),
+    );
 
     // The same run again: nothing changed, so each agent's nx took every task from a cache.
     const again = await fleetRun(['run-many', '-t', 'build']);

@@ -95,7 +95,7 @@ describe('run store', () => {
     // Back to schema 1's layout: what an nx-fleet before distributed recording wrote.
     w.store.db.exec(`ALTER TABLE runs DROP COLUMN kind; ALTER TABLE task_runs DROP COLUMN queued_ms;
       ALTER TABLE task_runs DROP COLUMN flaky; DROP INDEX task_runs_inputs;
-      ALTER TABLE task_runs DROP COLUMN inputs_key; UPDATE meta SET value = '1' WHERE key = 'schema_version'`);
+      ALTER TABLE task_runs DROP COLUMN inputs_key; ALTER TABLE runs DROP COLUMN deps_id; UPDATE meta SET value = '1' WHERE key = 'schema_version'`);
     w.store.close();
     const r = openRunStore({ Database, file, readonly: true });
     if (!r.ok) throw new Error(r.message);

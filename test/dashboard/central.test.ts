@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../rig';
 import { startServe, type ServeProcess } from '../cache/support/serve-process';
 import { createTokens } from '../cache/support/tokens';
-import { knownRuns } from './support/known-runs';
+import { DAG, knownRuns } from './support/known-runs';
 
 /**
  * The dashboard inside the real `fleet cache serve --history-db` at /dashboard/: the central
@@ -35,8 +35,12 @@ beforeAll(async () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-  // The DAG runs from main, the distributed run from the pull request.
-  expect((await post(tokens.main, { runs: runs.filter((r) => r.runId.startsWith('run-dag')) })).status).toBe(200);
+  // The DAG runs from main (run-dag with its task dependencies, as a sender adds them), the
+  // distributed run from the pull request.
+  const dagRuns = runs
+    .filter((r) => r.runId.startsWith('run-dag'))
+    .map((r) => (r.runId === 'run-dag' ? { ...r, deps: depsOf(r.tasks.map((t) => t.taskId)) } : r));
+  expect((await post(tokens.main, { runs: dagRuns })).status).toBe(200);
   expect((await post(tokens.pr, { runs: runs.filter((r) => r.runId === 'run-dist') })).status).toBe(200);
   browser = await launchChromium();
 });
@@ -53,6 +57,12 @@ const api = async (p: string, token?: string): Promise<{ status: number; body: R
   );
   return { status: r.status, body: (await r.json().catch(() => ({}))) as Record<string, unknown> };
 };
+/** DAG's edges among these tasks (the run's own tasks only, as a run record's `deps`). */
+function depsOf(ids: string[]): Record<string, string[]> {
+  const have = new Set(ids);
+  return Object.fromEntries(ids.map((id) => [id, (DAG[id] ?? []).filter((d) => have.has(d)).sort()]));
+}
+
 const runIds = (body: Record<string, unknown>): string[] => (body.runs as Array<{ runId: string }>).map((r) => r.runId);
 
 describe('the dashboard in the central store (fleet cache serve --history-db)', () => {
@@ -73,10 +83,14 @@ describe('the dashboard in the central store (fleet cache serve --history-db)', 
     const trends = await api('trends?days=3650', tokens.main);
     expect(trends.status).toBe(200);
     expect((trends.body.overall as Array<{ runs: number }>).reduce((n, d) => n + d.runs, 0)).toBe(2);
-    // No project graph in the server: the run page says the critical path is unknown, and why.
-    const run = (await api('runs/run-dag', tokens.main)).body as { stats: { criticalPath: unknown; notes: string[] } };
-    expect(run.stats.criticalPath).toBeNull();
-    expect(run.stats.notes).toContain('no project graph: critical path not computed');
+    // No project graph in the server: a run posted with its task dependencies has its critical
+    // path (the same as the local dashboard's, test/dashboard/pages.test.ts); one without says why not.
+    type Stats = { stats: { criticalPath: { tasks: string[]; durationMs: number } | null; notes: string[] } };
+    const run = (await api('runs/run-dag', tokens.main)).body as Stats;
+    expect(run.stats.criticalPath).toEqual({ tasks: ['c0:build', 'c2:build', 'c3:build'], durationMs: 1200 });
+    const without = (await api('runs/run-dag-2', tokens.main)).body as Stats;
+    expect(without.stats.criticalPath).toBeNull();
+    expect(without.stats.notes).toContain('no project graph: critical path not computed');
     // The cache's own routes are untouched.
     expect((await fetch(`${serve.url}/healthz`)).status).toBe(200);
   });

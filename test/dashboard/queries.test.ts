@@ -180,14 +180,14 @@ describe('trends from the per-day duration rollups', () => {
     // Two namespaces: the rebuilt rollups are per namespace, the page sums them.
     runs.forEach((r, i) => w.store.record({ ...r, namespace: i % 2 ? 'local' : 'ci' }));
     // Back to schema 2's layout: what an nx-fleet before the duration rollups wrote (day_stats
-    // without namespaces).
+    // without namespaces, runs without deps_id).
     w.store.db.exec(`DROP TABLE day_durations; DROP TABLE day_task_durations;
       CREATE TABLE old_stats (day TEXT NOT NULL, target TEXT NOT NULL, runs INTEGER NOT NULL,
         task_runs INTEGER NOT NULL, executed INTEGER NOT NULL, hits INTEGER NOT NULL, failures INTEGER NOT NULL,
         executed_ms INTEGER NOT NULL, PRIMARY KEY (day, target)) WITHOUT ROWID;
       INSERT INTO old_stats SELECT day, target, sum(runs), sum(task_runs), sum(executed), sum(hits), sum(failures),
         sum(executed_ms) FROM day_stats GROUP BY day, target;
-      DROP TABLE day_stats; ALTER TABLE old_stats RENAME TO day_stats;
+      DROP TABLE day_stats; ALTER TABLE old_stats RENAME TO day_stats; ALTER TABLE runs DROP COLUMN deps_id;
       UPDATE meta SET value = '2' WHERE key = 'schema_version'`);
     w.store.close();
     const r = openRunStore({ Database: sqlite.Database, file, readonly: true });

@@ -32,6 +32,11 @@ export interface CheckRequest {
   cwd: string;
   /** One Nx command: resolution caches are shared within it and dropped after it. */
   batchId: string;
+  /**
+   * Requests with the same affinity go to the same server thread (the batch executor gives a
+   * project the affinity of its largest dependency, so that thread holds the files it needs).
+   */
+  affinity?: string;
 }
 
 /**

@@ -56,7 +56,7 @@ function dependencyOrder(ids: string[], project: (id: string) => string, context
  * no dependency in the batch starts a group; any other joins the group of its dependency with
  * the most transitive dependencies, whose files and diagnostics its program mostly repeats.
  */
-function affinities(projects: string[], context: ExecutorContext): Map<string, string> {
+export function affinities(projects: string[], context: ExecutorContext): Map<string, string> {
   const inBatch = new Set(projects);
   const deps = context.projectGraph?.dependencies ?? {};
   const closure = new Map<string, Set<string>>();

@@ -98,7 +98,7 @@ export function startServer(settings: ServerSettings): Promise<net.Server> {
 }
 
 /** The lane of a task: its affinity's lane, or (first seen, or none) the one with the fewest tasks. */
-function laneChooser(lanes: number) {
+export function laneChooser(lanes: number) {
   const busy = new Array<number>(lanes).fill(0);
   const laneOfAffinity = new Map<string, number>();
   return {

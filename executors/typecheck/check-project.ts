@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import type * as TS from 'typescript';
+import { semanticDiagnosticsWithReuse } from './reuse';
 import { resolutionCacheFor, type SharedState } from './shared-state';
 
 /** One diagnostic, in the fields `tsc` prints. */
@@ -20,6 +21,8 @@ export interface CheckResult {
   output: string;
   diagnostics: TscDiagnostic[];
   errorCount: number;
+  /** Source files of the program whose semantic diagnostics were reused (reuse.ts) or computed. */
+  files?: { reused: number; checked: number };
 }
 
 export interface CheckRequest {
@@ -29,6 +32,11 @@ export interface CheckRequest {
   cwd: string;
   /** One Nx command: resolution caches are shared within it and dropped after it. */
   batchId: string;
+  /**
+   * Requests with the same affinity go to the same server thread (the batch executor gives a
+   * project the affinity of its largest dependency, so that thread holds the files it needs).
+   */
+  affinity?: string;
 }
 
 /**
@@ -46,19 +54,35 @@ export function checkProject(state: SharedState, req: CheckRequest): CheckResult
   };
   const parsed = ts.getParsedCommandLineOfConfigFile(req.tsconfig, { noEmit: true }, parseHost);
   if (!parsed) return toResult(ts, req, configDiagnostics);
+  // Content hash of every file the program reads, by path: the versions the reuse keys use.
+  const versions = new Map<string, string>();
   const program = ts.createProgram({
     rootNames: parsed.fileNames,
     options: parsed.options,
     projectReferences: parsed.projectReferences,
-    host: createHost(state, req, parsed.options),
+    host: createHost(state, req, parsed.options, versions),
     configFileParsingDiagnostics: ts.getConfigFileParsingDiagnostics(parsed),
   });
   state.checked++;
-  return toResult(ts, req, collectLikeTsc(ts, program));
+  const before = { ...state.reuse };
+  const result = toResult(
+    ts,
+    req,
+    collectLikeTsc(ts, program, () => semanticDiagnosticsWithReuse(state, program, versions)),
+  );
+  result.files = {
+    reused: state.reuse.reusedFiles - before.reusedFiles,
+    checked: state.reuse.checkedFiles - before.checkedFiles,
+  };
+  return result;
 }
 
 /** The order and the early exits of tsc's `emitFilesAndReportErrors`. */
-function collectLikeTsc(ts: typeof TS, program: TS.Program): TS.Diagnostic[] {
+function collectLikeTsc(
+  ts: typeof TS,
+  program: TS.Program,
+  semanticDiagnostics: () => readonly TS.Diagnostic[],
+): TS.Diagnostic[] {
   const options = program.getCompilerOptions();
   const all = program.getConfigFileParsingDiagnostics().slice();
   const configCount = all.length;
@@ -66,7 +90,7 @@ function collectLikeTsc(ts: typeof TS, program: TS.Program): TS.Diagnostic[] {
   if (all.length === configCount) {
     all.push(...program.getOptionsDiagnostics());
     all.push(...program.getGlobalDiagnostics());
-    if (all.length === configCount) all.push(...program.getSemanticDiagnostics());
+    if (all.length === configCount) all.push(...semanticDiagnostics());
     if (options.noEmit && (options.declaration || options.composite) && all.length === configCount)
       all.push(...program.getDeclarationDiagnostics());
   }
@@ -74,7 +98,12 @@ function collectLikeTsc(ts: typeof TS, program: TS.Program): TS.Diagnostic[] {
   return [...ts.sortAndDeduplicateDiagnostics(all)];
 }
 
-function createHost(state: SharedState, req: CheckRequest, options: TS.CompilerOptions): TS.CompilerHost {
+function createHost(
+  state: SharedState,
+  req: CheckRequest,
+  options: TS.CompilerOptions,
+  versions: Map<string, string>,
+): TS.CompilerHost {
   const { ts } = state;
   const host = ts.createCompilerHost(options, true);
   host.getCurrentDirectory = () => req.cwd;
@@ -93,6 +122,7 @@ function createHost(state: SharedState, req: CheckRequest, options: TS.CompilerO
     // The content hash is the version: an edited file is re-parsed, an unchanged one reused.
     const version = createHash('sha1').update(text).digest('base64');
     const filePath = host.getCanonicalFileName(path.resolve(req.cwd, fileName)) as TS.Path;
+    versions.set(filePath, version);
     return state.registry.acquireDocumentWithKey(
       fileName,
       filePath,

@@ -20,8 +20,10 @@ export async function typecheckBatch(
   _overrides: unknown,
   context: ExecutorContext,
 ): Promise<Record<string, TaskReport>> {
-  const order = dependencyOrder(Object.keys(taskGraph.tasks), (id) => taskGraph.tasks[id].target.project, context);
-  const tasks: TypecheckTask[] = order.map((id) => ({ id, options: inputs[id] }));
+  const project = (id: string) => taskGraph.tasks[id].target.project;
+  const order = dependencyOrder(Object.keys(taskGraph.tasks), project, context);
+  const affinity = affinities(order.map(project), context);
+  const tasks: TypecheckTask[] = order.map((id) => ({ id, options: inputs[id], affinity: affinity.get(project(id)) }));
   const { reports } = await runTypecheckTasks(context.root, tasks);
   // Nx shows a batch's own stdout, not the terminalOutput it returns (that one is cached).
   for (const t of tasks)
@@ -47,4 +49,25 @@ function dependencyOrder(ids: string[], project: (id: string) => string, context
   };
   for (const id of ids) visit(project(id), new Set());
   return out;
+}
+
+/**
+ * A thread group per project (CheckRequest.affinity), given in dependency order: a project with
+ * no dependency in the batch starts a group; any other joins the group of its dependency with
+ * the most transitive dependencies, whose files and diagnostics its program mostly repeats.
+ */
+export function affinities(projects: string[], context: ExecutorContext): Map<string, string> {
+  const inBatch = new Set(projects);
+  const deps = context.projectGraph?.dependencies ?? {};
+  const closure = new Map<string, Set<string>>();
+  const group = new Map<string, string>();
+  for (const p of projects) {
+    const direct = (deps[p] ?? []).map((d) => d.target).filter((d) => inBatch.has(d) && closure.has(d));
+    const all = new Set<string>(direct);
+    for (const d of direct) for (const t of closure.get(d)!) all.add(t);
+    closure.set(p, all);
+    const largest = direct.sort((a, b) => closure.get(b)!.size - closure.get(a)!.size)[0];
+    group.set(p, largest === undefined ? p : group.get(largest)!);
+  }
+  return group;
 }

@@ -13,6 +13,8 @@ import type { TypecheckExecutorOptions } from './options';
 export interface TypecheckTask {
   id: string;
   options: TypecheckExecutorOptions;
+  /** CheckRequest.affinity. */
+  affinity?: string;
 }
 
 export interface TaskReport {
@@ -99,7 +101,7 @@ async function runOne(
   let terminalOutput = '';
   let success = true;
   for (const tsconfig of task.options.tsConfigs) {
-    const outcome = await check({ tsconfig: path.resolve(cwd, tsconfig), cwd, batchId });
+    const outcome = await check({ tsconfig: path.resolve(cwd, tsconfig), cwd, batchId, affinity: task.affinity });
     if (!outcome.ok) {
       terminalOutput += `${outcome.message} [${outcome.code}]\n`;
       success = false;

@@ -10,9 +10,12 @@ import type { WorkerTask } from './worker';
  * The persistent typecheck server (Bazel's persistent worker, for Nx): a piscina pool whose
  * threads keep their parsed files between Nx commands. One per workspace and build key; it
  * exits after `idleMs` with nothing to do. Started detached by the executor (server-main.ts).
+ * One single-thread pool per lane, so that a task goes to the thread that already holds its
+ * dependencies' files and diagnostics (CheckRequest.affinity): each thread's caches are its own,
+ * and two threads checking the same dependencies would repeat each other's work.
  */
 export function startServer(settings: ServerSettings): Promise<net.Server> {
-  let pool = newPool(settings);
+  let lanes = newLanes(settings);
   let inFlight = 0;
   let clients = 0;
   let idleTimer: NodeJS.Timeout | undefined;
@@ -24,16 +27,16 @@ export function startServer(settings: ServerSettings): Promise<net.Server> {
     log(`stopping (${why})`);
     server.close();
     fs.rmSync(settings.socket, { force: true });
-    await pool.destroy().catch(() => undefined);
+    await Promise.all(lanes.pools.map((pool) => pool.destroy().catch(() => undefined)));
     process.exit(0);
   };
   const recycleIfLarge = () => {
     const rssMb = process.memoryUsage.rss() / 1048576;
     if (rssMb <= settings.maxRssMb) return;
     log(`RSS ${rssMb.toFixed(0)} MiB > ${settings.maxRssMb} MiB: replacing the pool`);
-    const old = pool;
-    pool = newPool(settings);
-    void old.close().catch(() => undefined);
+    const old = lanes;
+    lanes = newLanes(settings);
+    for (const pool of old.pools) void pool.close().catch(() => undefined);
   };
   const server = net.createServer((socket) => {
     clients++;
@@ -54,7 +57,9 @@ export function startServer(settings: ServerSettings): Promise<net.Server> {
           crashOn: settings.crashOn,
           recycleAfter: settings.recycleAfter,
         };
-        pool
+        const { pools, chooser } = lanes;
+        const lane = chooser.take(m.request.affinity);
+        pools[lane]
           .run(task, { signal: abort.signal })
           .then(
             (result) => send({ type: 'result', id: m.id, ok: true, result }),
@@ -63,6 +68,7 @@ export function startServer(settings: ServerSettings): Promise<net.Server> {
               send({ type: 'result', id: m.id, ok: false, ...describeFailure(error, m.request.tsconfig) }),
           )
           .finally(() => {
+            chooser.release(lane);
             aborts.delete(abort);
             inFlight--;
             recycleIfLarge();
@@ -91,14 +97,39 @@ export function startServer(settings: ServerSettings): Promise<net.Server> {
   });
 }
 
-function newPool(settings: ServerSettings): Piscina {
-  return new Piscina({
-    filename: path.join(__dirname, 'worker.js'),
-    minThreads: 1,
-    maxThreads: settings.threads,
-    idleTimeout: settings.idleMs,
-    resourceLimits: { maxOldGenerationSizeMb: settings.threadHeapMb },
-  });
+/** The lane of a task: its affinity's lane, or (first seen, or none) the one with the fewest tasks. */
+export function laneChooser(lanes: number) {
+  const busy = new Array<number>(lanes).fill(0);
+  const laneOfAffinity = new Map<string, number>();
+  return {
+    take(affinity: string | undefined): number {
+      let lane = affinity === undefined ? undefined : laneOfAffinity.get(affinity);
+      if (lane === undefined) {
+        lane = busy.indexOf(Math.min(...busy));
+        if (affinity !== undefined) laneOfAffinity.set(affinity, lane);
+      }
+      busy[lane]++;
+      return lane;
+    },
+    release(lane: number): void {
+      busy[lane]--;
+    },
+  };
+}
+
+function newLanes(settings: ServerSettings): { pools: Piscina[]; chooser: ReturnType<typeof laneChooser> } {
+  const pools = Array.from(
+    { length: settings.threads },
+    () =>
+      new Piscina({
+        filename: path.join(__dirname, 'worker.js'),
+        minThreads: 1,
+        maxThreads: 1,
+        idleTimeout: settings.idleMs,
+        resourceLimits: { maxOldGenerationSizeMb: settings.threadHeapMb },
+      }),
+  );
+  return { pools, chooser: laneChooser(settings.threads) };
 }
 
 function describeFailure(

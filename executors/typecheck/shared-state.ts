@@ -1,4 +1,5 @@
 import type * as TS from 'typescript';
+import type { DiagnosticsCacheEntry } from './reuse';
 
 /**
  * What one worker keeps between the projects it checks. Only what is safe to share lives here:
@@ -13,6 +14,11 @@ export interface SharedState {
   ts: typeof TS;
   registry: TS.DocumentRegistry;
   resolution: { batchId: string; caches: Map<string, TS.ModuleResolutionCache> };
+  /**
+   * Bind-and-check diagnostics of files, by reuse key (reuse.ts), least recently used first and
+   * bounded; with counts of the files reused and checked, for tests and logs.
+   */
+  reuse: { entries: Map<string, DiagnosticsCacheEntry>; reusedFiles: number; checkedFiles: number };
   /** Projects checked by this state: the pool recycles a worker after a number of them. */
   checked: number;
 }
@@ -22,6 +28,7 @@ export function createSharedState(ts: typeof TS): SharedState {
     ts,
     registry: ts.createDocumentRegistry(ts.sys.useCaseSensitiveFileNames, ts.sys.getCurrentDirectory()),
     resolution: { batchId: '', caches: new Map() },
+    reuse: { entries: new Map(), reusedFiles: 0, checkedFiles: 0 },
     checked: 0,
   };
 }

@@ -115,3 +115,87 @@ export function writeCorpus(root: string, count: number): CorpusProject[] {
   }
   return projects;
 }
+
+/** A project of the reuse corpus, with what it is there to catch. */
+export interface ReuseProject extends CorpusProject {
+  why: string;
+}
+
+/**
+ * Projects that import the same dependency sources (`dep/src`) under options or with files that
+ * change those sources' diagnostics, so that reusing a dependency file's diagnostics from an
+ * earlier program is wrong unless the key tells them apart. Pairs with identical settings are
+ * where reuse must happen. Order: dependency first, as Nx runs them.
+ */
+export function writeReuseCorpus(root: string): ReuseProject[] {
+  const write = (rel: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), text);
+  };
+  // Each line's diagnostics depend on an option or on another file of the program.
+  write('dep/src/loose.ts', `export function loose(a) { return a; }\n`); // TS7006 with noImplicitAny
+  write(
+    'dep/src/optional.ts',
+    `export interface Opt { x?: number }\nexport const o: Opt = { x: undefined };\n`, // TS2375 with exactOptionalPropertyTypes
+  );
+  write('dep/src/lib.ts', `export const last = [1, 2].at(-1);\n`); // TS2550 below ES2022 lib
+  write('dep/src/nullable.ts', `export function len(s: string | undefined) { return s.length; }\n`); // TS18048 strict
+  write('dep/src/box.ts', `export interface Box { v: number }\n`);
+  write('dep/src/uses-box.ts', `import type { Box } from './box';\nexport const bx: Box = { v: 1 };\n`); // TS2741 if augmented
+  write('dep/src/uses-global.ts', `export const g = globalThis.fleetFlag.toFixed();\n`); // TS7017 when strict, unless declared global
+  write('dep/src/quoted.ts', `export const q: 'a' | 'b' = 'c';\n`); // a message with quotes: never cached
+  const deps = ['loose', 'optional', 'lib', 'nullable', 'uses-box', 'uses-global', 'quoted'];
+  const base = {
+    target: 'ES2022',
+    lib: ['ES2023'],
+    module: 'esnext',
+    moduleResolution: 'bundler',
+    strict: true,
+    types: [],
+    skipLibCheck: true,
+  };
+  const specs: Array<{ name: string; why: string; options?: Record<string, unknown>; extra?: Record<string, string> }> =
+    [
+      { name: 'r-strict', why: 'strict: the first program over dep/src' },
+      { name: 'r-strict-again', why: 'same options as r-strict: reuses its dep files' },
+      { name: 'r-loose', why: 'not strict: no TS7006/TS18048 in dep', options: { strict: false } },
+      { name: 'r-loose-again', why: 'same as r-loose: reuses', options: { strict: false } },
+      { name: 'r-noimplicit', why: 'noImplicitAny only', options: { strict: false, noImplicitAny: true } },
+      {
+        name: 'r-exact',
+        why: 'exactOptionalPropertyTypes: TS2375 in dep',
+        options: { exactOptionalPropertyTypes: true },
+      },
+      { name: 'r-lib', why: 'lib ES2020: TS2550 in dep', options: { lib: ['ES2020'] } },
+      {
+        name: 'r-global',
+        why: 'declare global in a module of the project: no TS7017 in dep',
+        extra: { 'global.ts': `export {};\ndeclare global {\n  var fleetFlag: number;\n}\n` },
+      },
+      {
+        name: 'r-script',
+        why: 'a script (not a module) declaring the global: no TS7017 in dep',
+        extra: { 'script.ts': `declare var fleetFlag: number;\n` },
+      },
+      {
+        name: 'r-augment',
+        why: "declare module '../../dep/src/box' adds a member: TS2741 in dep",
+        extra: {
+          'augment.ts': `export {};\ndeclare module '../../dep/src/box' {\n  interface Box {\n    w: string;\n  }\n}\n`,
+        },
+      },
+      { name: 'r-strict-last', why: 'after the augmenting ones, as r-strict again' },
+    ];
+  return specs.map(({ name, why, options, extra }) => {
+    write(
+      `${name}/tsconfig.json`,
+      JSON.stringify({ compilerOptions: { ...base, ...options }, include: ['src'] }, null, 2),
+    );
+    write(
+      `${name}/src/index.ts`,
+      deps.map((d) => `export * as ${d.replace('-', '_')} from '../../dep/src/${d}';\n`).join(''),
+    );
+    for (const [file, text] of Object.entries(extra ?? {})) write(`${name}/src/${file}`, text);
+    return { name, why, dir: path.join(root, name), tsconfig: path.join(root, name, 'tsconfig.json') };
+  });
+}

@@ -59,7 +59,7 @@ FILES[`${P}/src/env.test.ts`] =
 
 /** A generated project: a chain of GEN modules, m<i> importing m<i-1>, one test file each. */
 const G = 'libs/gen';
-const GEN = 30;
+const GEN = 40;
 for (let i = 0; i < GEN; i++) {
   FILES[`${G}/src/m${i}.ts`] =
     i === 0
@@ -119,11 +119,11 @@ Object.assign(FILES, {
   [`${PY}/tests/test_init.py`]: 'import pyc\n\n\ndef test_scale():\n    assert pyc.SCALE * 2 == 20\n',
 });
 
-/** A generated pytest project: the same chain in Python (20 modules: a pytest run costs more than a vitest rerun), one test module each. */
+/** A generated pytest project: the same chain in Python (12 modules: a pytest run costs more than a vitest rerun), one test module each. */
 const PYG = 'libs/pygen';
 FILES[`${PYG}/pyproject.toml`] = '[project]\nname = "pygen"\nversion = "0.0.0"\n';
 FILES[`${PYG}/pygen/__init__.py`] = '';
-for (let i = 0; i < 20; i++) {
+for (let i = 0; i < 12; i++) {
   FILES[`${PYG}/pygen/m${i}.py`] =
     i === 0
       ? 'def f0(x):\n    return x + 1\n'
@@ -336,9 +336,74 @@ function pytestFailing(ws: TestWorkspace, project: string): string[] {
   return [...failing].sort();
 }
 
+/** The fixture workspace and its running vitest instances (set up in beforeAll). */
+let ws: TestWorkspace;
+const vitests = new Map<string, VitestSuite>();
+
+/** The full run: every test file of the mutant's projects that fails. */
+async function fullRun(m: Mutant): Promise<string[]> {
+  const out: string[] = [];
+  for (const project of m.projects) {
+    const v = vitests.get(project);
+    if (v === undefined) out.push(...pytestFailing(ws, project));
+    else if (/vitest\.config/.test(m.file)) out.push(...vitestCli(ws, project));
+    else {
+      v.invalidate(m.file);
+      out.push(...(await v.failing()));
+    }
+  }
+  return out.sort();
+}
+
+/** What the mutation test counts. */
+const t = {
+  made: {} as Record<string, number>,
+  caught: {} as Record<string, number>,
+  selected: 0,
+  total: 0,
+  related: { mutants: 0, safe: 0, selected: 0, total: 0, ours: 0 },
+  /** Milliseconds and mutants per runner of the full run. */
+  time: {} as Record<string, { ms: number; n: number }>,
+};
+
+/** Applies one mutant, runs the full suites, and checks the selection holds every failing test file. */
+async function judge(graph: GraphIndex, m: Mutant): Promise<void> {
+  t.made[m.kind] = (t.made[m.kind] ?? 0) + 1;
+  const original = ws.read(m.file);
+  ws.write(m.file, m.content);
+  try {
+    const runner = vitests.has(m.projects[0]) ? (/vitest\.config/.test(m.file) ? 'vitest cli' : 'vitest') : 'pytest';
+    const began = performance.now();
+    const failing = await fullRun(m);
+    const time = (t.time[m.projects.length > 1 ? 'all suites' : runner] ??= { ms: 0, n: 0 });
+    time.ms += performance.now() - began;
+    time.n++;
+    if (failing.length === 0) return; // no test catches it: it does not count
+    const s = selectTests(graph, [m.file], (f) => (fs.existsSync(ws.path(f)) ? ws.read(f) : undefined));
+    const chosen = s.projects.flatMap((p) => p.selected.map((f) => f.file));
+    for (const f of failing)
+      expect(chosen, `${m.kind} mutant of ${m.file}: ${f} fails but is not selected`).toContain(f);
+    t.caught[m.kind] = (t.caught[m.kind] ?? 0) + 1;
+    t.selected += chosen.length;
+    t.total += s.totalFiles;
+    // The peer on the same mutant: the test files `vitest related <file> --run` runs (the same
+    // query, filterTestsBySource, asked of the running instance).
+    const v = vitests.get(m.projects[0]);
+    if (runner === 'vitest' && v !== undefined && m.file.endsWith('.ts')) {
+      const rel = await v.related(m.file);
+      t.related.mutants++;
+      if (failing.every((f) => rel.includes(f))) t.related.safe++;
+      t.related.selected += rel.length;
+      t.related.total += s.totalFiles;
+      t.related.ours += chosen.length;
+    }
+  } finally {
+    ws.write(m.file, original);
+    for (const v of vitests.values()) v.invalidate(m.file);
+  }
+}
+
 describe('fleet affected-tests: safety by mutation testing', () => {
-  let ws: TestWorkspace;
-  const vitests = new Map<string, VitestSuite>();
   beforeAll(async () => {
     ws = createWorkspace({ files: FILES });
     // The snapshot is written by a first, green run; every suite starts green.
@@ -352,77 +417,30 @@ describe('fleet affected-tests: safety by mutation testing', () => {
     ws.dispose();
   });
 
-  /** The full run: every test file of the mutant's projects that fails. */
-  async function fullRun(m: Mutant): Promise<string[]> {
-    const out: string[] = [];
-    for (const project of m.projects) {
-      const v = vitests.get(project);
-      if (v === undefined) out.push(...pytestFailing(ws, project));
-      else if (/vitest\.config/.test(m.file)) out.push(...vitestCli(ws, project));
-      else {
-        v.invalidate(m.file);
-        out.push(...(await v.failing()));
-      }
-    }
-    return out.sort();
-  }
-
   it('for every mutant some test catches, the selection holds every failing test file', async () => {
     const graph = new GraphIndex(await computeGraph(ws.root, true, false));
     const all = mutants(ws);
-    const counted: Record<string, number> = {};
-    const made: Record<string, number> = {};
-    let caught = 0;
-    const related = { mutants: 0, safe: 0, selected: 0, total: 0, ours: 0 };
-    let selected = 0;
-    let total = 0;
     const started = performance.now();
-    for (const [n, m] of all.entries()) {
-      if (n % 50 === 0)
-        console.log(`mutant ${n}/${all.length}, ${((performance.now() - started) / 1000).toFixed(0)} s`);
-      made[m.kind] = (made[m.kind] ?? 0) + 1;
-      const original = ws.read(m.file);
-      ws.write(m.file, m.content);
-      try {
-        const failing = await fullRun(m);
-        if (failing.length === 0) continue; // no test catches it: it does not count
-        const s = selectTests(graph, [m.file], (f) => (fs.existsSync(ws.path(f)) ? ws.read(f) : undefined));
-        const chosen = s.projects.flatMap((p) => p.selected.map((f) => f.file));
-        for (const f of failing)
-          expect(chosen, `${m.kind} mutant of ${m.file}: ${f} fails but is not selected`).toContain(f);
-        caught++;
-        counted[m.kind] = (counted[m.kind] ?? 0) + 1;
-        selected += chosen.length;
-        total += s.totalFiles;
-        // The peer on the same mutant: the test files `vitest related <file> --run` runs.
-        const v = vitests.get(m.projects[0]);
-        if (v !== undefined && m.file.endsWith('.ts') && !/vitest\.config/.test(m.file)) {
-          const rel = await v.related(m.file);
-          related.mutants++;
-          if (failing.every((f) => rel.includes(f))) related.safe++;
-          related.selected += rel.length;
-          related.total += s.totalFiles;
-          related.ours += chosen.length;
-        }
-      } finally {
-        ws.write(m.file, original);
-        for (const v of vitests.values()) v.invalidate(m.file);
-      }
-    }
+    for (const m of all) await judge(graph, m);
     const seconds = (performance.now() - started) / 1000;
+    const caught = Object.values(t.caught).reduce((a, b) => a + b, 0);
+    const pct = (a: number, b: number): string => `${((100 * a) / b).toFixed(0)}%`;
+    const perRunner = Object.entries(t.time).map(([r, v]) => `${r} ${(v.ms / v.n).toFixed(0)} ms x ${v.n}`);
     console.log(
-      `mutants: ${all.length} made (by kind: ${JSON.stringify(made)}), ${caught} caught by some test ` +
-        `(by kind: ${JSON.stringify(counted)}); every failing test file selected in ${caught}/${caught}; ` +
-        `share of test files selected ${((100 * selected) / total).toFixed(0)}%; ` +
-        `${seconds.toFixed(0)} s, ${((1000 * seconds) / all.length).toFixed(0)} ms per mutant`,
+      `mutants: ${all.length} made (by kind: ${JSON.stringify(t.made)}), ${caught} caught by some test ` +
+        `(by kind: ${JSON.stringify(t.caught)}); every failing test file selected in ${caught}/${caught}; ` +
+        `share of test files selected ${pct(t.selected, t.total)}; ${seconds.toFixed(0)} s, ` +
+        `${((1000 * seconds) / all.length).toFixed(0)} ms per mutant (full run per mutant: ${perRunner.join(', ')})`,
     );
+    const r = t.related;
     console.log(
-      `vitest related on the same ${related.mutants} TS mutants: safe on ${related.safe}/${related.mutants}, ` +
-        `share selected ${((100 * related.selected) / related.total).toFixed(0)}% (fleet affected-tests: ` +
-        `${related.mutants}/${related.mutants} safe, ${((100 * related.ours) / related.total).toFixed(0)}%)`,
+      `vitest related on the same ${r.mutants} TS mutants: safe on ${r.safe}/${r.mutants}, share selected ` +
+        `${pct(r.selected, r.total)} (fleet affected-tests: ${r.mutants}/${r.mutants} safe, ${pct(r.ours, r.total)})`,
     );
+    // Every mutant was undone: the suites are green again (a stale module would show here).
+    expect(await fullRun({ kind: 'none', file: '', content: '', projects: SUITES.map((s) => s.project) })).toEqual([]);
     expect(caught).toBeGreaterThanOrEqual(200);
-    expect(Object.keys(counted).length).toBeGreaterThanOrEqual(8);
+    expect(Object.keys(t.caught).length).toBeGreaterThanOrEqual(8);
   }, 600_000);
 
   it('fleet affected-tests --files prints the selection with reasons; a fixture change selects all', () => {

@@ -321,10 +321,10 @@ function vitestCli(ws: TestWorkspace, project: string, ci = true): string[] {
 }
 
 /** The test files (workspace-relative) that fail in a full pytest run of the project, with its `.env` loaded. */
-function pytestFailing(ws: TestWorkspace, project: string): string[] {
+function pytestFailing(ws: TestWorkspace, project: string, extraEnv: Record<string, string> = {}): string[] {
   const r = spawnSync('python3', ['-m', 'pytest', '-q', '-rfE', '--tb=no', '-p', 'no:cacheprovider'], {
     cwd: ws.path(project),
-    env: { ...ws.env(dotenv(ws, project)), PYTHONDONTWRITEBYTECODE: '1' },
+    env: { ...ws.env({ ...dotenv(ws, project), ...extraEnv }), PYTHONDONTWRITEBYTECODE: '1' },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -459,4 +459,83 @@ describe('fleet affected-tests: safety by mutation testing', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/\[FLEET_AFFECTED_NO_CHANGE\]/);
   }, 120_000);
+});
+
+/**
+ * The repository's examples/polyglot: its Python projects, core (textkit) and the two that import
+ * it (service, trainer), with their pytest suites. A mutant of core runs all three suites (its
+ * importers' tests fail too); the suites import each other from source, as an editable install
+ * (`-e ../core`) would give them.
+ */
+describe('fleet affected-tests on examples/polyglot: safety by mutation testing', () => {
+  const PYTHON = { 'python/core': 'src', 'python/service': '.', 'python/trainer': '.' } as const;
+  const pythonPath = (ex: TestWorkspace): string =>
+    Object.entries(PYTHON)
+      .map(([p, s]) => ex.path(`${p}/${s}`))
+      .join(':');
+  let ex: TestWorkspace;
+  beforeAll(() => {
+    ex = createWorkspace({ fixture: 'examples/polyglot' });
+  });
+  afterAll(() => ex.dispose());
+
+  it('for every mutant some test catches, the selection holds every failing test file', async () => {
+    const code = [
+      'python/core/src/textkit/counting.py',
+      'python/core/src/textkit/slug.py',
+      'python/service/wordservice/api.py',
+      'python/trainer/trainer/model.py',
+    ];
+    const edits: Array<{ kind: string; file: string; from: string; to: string }> = [
+      { kind: 'code', file: code[0], from: 'split("-")', to: 'split("_")' },
+      { kind: 'code', file: code[0], from: 'most_common(n)', to: 'most_common(n + 1)' },
+      { kind: 'code', file: code[1], from: '.lower()', to: '' },
+      { kind: 'code', file: code[1], from: '.strip("-")', to: '' },
+      { kind: 'code', file: code[3], from: 'c / total', to: 'c / (total + 1)' },
+      { kind: 'conftest', file: 'python/core/tests/conftest.py', from: 'The quick', to: 'A quick' },
+      {
+        kind: '__init__.py',
+        file: 'python/core/src/textkit/__init__.py',
+        from: 'import top_words,',
+        to: 'import top_words as _t,',
+      },
+    ];
+    const ms = [
+      ...code.flatMap((file) => operatorMutants(ex.read(file)).map((content) => ({ kind: 'code', file, content }))),
+      ...edits.map((e) => {
+        const text = ex.read(e.file);
+        expect(text, `${e.file} has ${e.from}`).toContain(e.from);
+        return { kind: e.kind, file: e.file, content: text.replace(e.from, e.to) };
+      }),
+    ];
+    const graph = new GraphIndex(await computeGraph(ex.root, true, false));
+    const env = { PYTHONPATH: pythonPath(ex) };
+    for (const p of Object.keys(PYTHON)) expect(pytestFailing(ex, p, env)).toEqual([]);
+    const caught: Record<string, number> = {};
+    let selected = 0;
+    let total = 0;
+    for (const m of ms) {
+      const original = ex.read(m.file);
+      ex.write(m.file, m.content);
+      try {
+        const failing = Object.keys(PYTHON).flatMap((p) => pytestFailing(ex, p, env));
+        if (failing.length === 0) continue;
+        const s = selectTests(graph, [m.file], (f) => (fs.existsSync(ex.path(f)) ? ex.read(f) : undefined));
+        const chosen = s.projects.flatMap((p) => p.selected.map((f) => f.file));
+        for (const f of failing)
+          expect(chosen, `${m.kind} mutant of ${m.file}: ${f} fails but is not selected`).toContain(f);
+        caught[m.kind] = (caught[m.kind] ?? 0) + 1;
+        selected += chosen.length;
+        total += s.totalFiles;
+      } finally {
+        ex.write(m.file, original);
+      }
+    }
+    const n = Object.values(caught).reduce((a, b) => a + b, 0);
+    console.log(
+      `examples/polyglot: ${ms.length} mutants made, ${n} caught (by kind: ${JSON.stringify(caught)}); ` +
+        `every failing test file selected in ${n}/${n}; share of test files selected ${((100 * selected) / total).toFixed(0)}%`,
+    );
+    expect(n).toBeGreaterThanOrEqual(8);
+  }, 300_000);
 });

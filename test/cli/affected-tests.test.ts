@@ -119,11 +119,11 @@ Object.assign(FILES, {
   [`${PY}/tests/test_init.py`]: 'import pyc\n\n\ndef test_scale():\n    assert pyc.SCALE * 2 == 20\n',
 });
 
-/** A generated pytest project: the same chain in Python (12 modules: a pytest run costs more than a vitest rerun), one test module each. */
+/** A generated pytest project: the same chain in Python (6 modules: a pytest run costs more than a vitest rerun), one test module each. */
 const PYG = 'libs/pygen';
 FILES[`${PYG}/pyproject.toml`] = '[project]\nname = "pygen"\nversion = "0.0.0"\n';
 FILES[`${PYG}/pygen/__init__.py`] = '';
-for (let i = 0; i < 12; i++) {
+for (let i = 0; i < 6; i++) {
   FILES[`${PYG}/pygen/m${i}.py`] =
     i === 0
       ? 'def f0(x):\n    return x + 1\n'

@@ -8,6 +8,12 @@ import { isTestFile, type GraphIndex } from './query';
  */
 const SELECTS_ALL =
   /(?:^|\/)(?:(?:vite|vitest|jest)\.config\.[cm]?[jt]s|conftest\.py|pytest\.ini|setup\.cfg|tox\.ini|pyproject\.toml|package\.json|package-lock\.json|yarn\.lock|pnpm-lock\.yaml|uv\.lock|poetry\.lock|requirements[^/]*\.txt|tsconfig[^/]*\.json|__init__\.py|[^/]*setup[^/]*\.(?:[cm]?[jt]sx?|py))$/i;
+/**
+ * A `.env` file: Nx loads the workspace's `.env*` files into every task and a project's into its
+ * tasks, so a changed variable reaches tests through `process.env`/`os.environ`, which no import
+ * shows. One outside every project selects all tests of all projects; one in a project, all of it.
+ */
+const ENV_FILE = /(?:^|\/)\.env(?:\.[^/]*)?$/;
 /** Code the graph reads: a change to anything else (fixtures, data, snapshots) may be read by any test with fs/open. */
 const CODE = /\.(?:[cm]?[jt]sx?|py)$/;
 
@@ -68,7 +74,9 @@ export function selectTests(
       const p = g.owner[g.fileId.get(f) as number];
       if (p !== undefined) byProject.set(p, [...(byProject.get(p) ?? []), f]);
     }
-  const global = changed.find((f) => g.isGlobalFile(f));
+  const global =
+    changed.find((f) => g.isGlobalFile(f)) ??
+    changed.find((f) => ENV_FILE.test(f) && (!f.includes('/') || g.projectOfPath(f) === undefined));
   const projects: ProjectSelection[] = [];
   for (const [project, tests] of [...byProject.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     const blind =

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
@@ -37,7 +37,7 @@ export const BULK_QUIET_MS = 500;
 
 export interface FileWatcherOptions {
   root: string;
-  /** Quiet time after the last event before a batch is handed over (default 100 ms). */
+  /** Quiet time after the last event before a batch is handed over (default 50 ms). */
   debounceMs?: number;
   /** A batch is handed over at the latest this long after its first event, quiet or not (default 10 s). */
   maxWaitMs?: number;
@@ -79,20 +79,27 @@ export function toWatchError(root: string, err: unknown): WatchError {
 }
 
 /**
- * Drops the paths git ignores (build outputs, caches a project declares in .gitignore). Outside
- * a git repository every path is kept.
+ * Drops the paths git ignores (build outputs, caches a project declares in .gitignore); outside a
+ * git repository every path is kept. Without blocking: `fleet watch` starts it and rebuilds the
+ * graph while git answers, so the spawn of git adds no latency.
  */
-export function withoutIgnored(root: string, files: string[]): string[] {
-  if (files.length === 0) return files;
-  const r = spawnSync('git', ['check-ignore', '--stdin', '-z'], {
-    cwd: root,
-    input: files.join('\0'),
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+export function withoutIgnoredAsync(root: string, files: string[]): Promise<string[]> {
+  if (files.length === 0) return Promise.resolve(files);
+  return new Promise((resolve) => {
+    const child = spawn('git', ['check-ignore', '--stdin', '-z'], { cwd: root, stdio: ['pipe', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.on('error', () => resolve(files));
+    child.on('close', (status) => resolve(keptByCheckIgnore(files, status, out)));
+    child.stdin.on('error', () => {}); // git exiting early (not a repository) closes its stdin
+    child.stdin.end(files.join('\0'));
   });
+}
+
+function keptByCheckIgnore(files: string[], status: number | null, stdout: string): string[] {
   // 0: some ignored, 1: none ignored, 128: not a repository (or another git failure).
-  if (r.status !== 0) return files;
-  const ignored = new Set(r.stdout.split('\0').filter((f) => f !== ''));
+  if (status !== 0) return files;
+  const ignored = new Set(stdout.split('\0').filter((f) => f !== ''));
   return files.filter((f) => !ignored.has(f));
 }
 
@@ -151,7 +158,7 @@ export class FileWatcher {
   }
 
   private waitQuiet(): void {
-    const debounce = this.o.debounceMs ?? 100;
+    const debounce = this.o.debounceMs ?? 50;
     const quiet = this.pending.size >= BULK_FILES ? Math.max(debounce, BULK_QUIET_MS) : debounce;
     clearTimeout(this.quietTimer);
     this.quietTimer = setTimeout(() => this.flush(false), quiet);

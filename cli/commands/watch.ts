@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { GraphIndex } from '../../graph/query';
 import { watchTasks, type WatchTasks } from '../../graph/watch-tasks';
-import { FileWatcher, WatchError, withoutIgnored, type ChangeBatch } from '../../runner/file-watcher';
+import { FileWatcher, WatchError, withoutIgnoredAsync, type ChangeBatch } from '../../runner/file-watcher';
 import { runNxTask, withInProcessPlugins } from '../../runner/nx-task';
 import { computeGraph } from './graph';
 
@@ -39,7 +39,7 @@ export function registerWatchCommand(program: Command): void {
     .requiredOption('-t, --targets <targets...>', 'targets to run (comma or space separated)')
     .option('-p, --projects <projects...>', 'only these projects (default: all)')
     .option('--cwd <dir>', 'workspace root', process.cwd())
-    .option('--debounce <ms>', 'quiet time that ends a batch of changes', '100')
+    .option('--debounce <ms>', 'quiet time that ends a batch of changes', '50')
     .option('--nx-args <args...>', 'extra arguments for nx run-many (e.g. --parallel=1)')
     .action(async (opts: WatchOptions) => {
       process.exitCode = await runWatch(opts);
@@ -73,12 +73,22 @@ async function runWatch(opts: WatchOptions): Promise<number> {
 
   const handle = async (batch: ChangeBatch): Promise<void> => {
     const started = performance.now();
-    const files = withoutIgnored(root, batch.files);
-    if (files.length === 0) return;
+    // git check-ignore runs while the graph is rebuilt (an ignored-only batch wastes one rebuild).
+    const kept = withoutIgnoredAsync(root, batch.files);
+    const built = computeGraph(root, true, false).then(
+      (d) => new GraphIndex(d),
+      (err: unknown) => err as Error,
+    );
+    const files = await kept;
+    if (files.length === 0) {
+      await built;
+      return;
+    }
     batchNo++;
     let plan: WatchTasks;
     try {
-      const next = new GraphIndex(await computeGraph(root, true, false));
+      const next = await built;
+      if (next instanceof Error) throw next;
       plan = watchTasks(graph, next, files, { targets, projects });
       graph = next;
     } catch (err) {

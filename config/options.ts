@@ -16,6 +16,7 @@ export interface FleetPluginOptions {
   tsconfigProjects?: boolean;
   /** Per-file test targets `<test>--<file>` and a parent `<test>-ci` (docs/test-selection.md); default false. */
   perFileTestTargets?: boolean;
+  changedTestTargets?: boolean;
   exclude?: string[];
   parallelParseThreshold?: number;
   /** How inferred typecheck targets run (docs/local-execution.md); default `commands`. */

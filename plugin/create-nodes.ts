@@ -53,7 +53,10 @@ export const createNodes: CreateNodes<FleetPluginOptions> = [
     const known = knownProjects(result.projects, python.projects);
     const nodes = [...tsNodes, ...python.nodes, ...createDockerNodes(files, known, options, context.workspaceRoot)];
     const withNested = withNestedTestsExcluded(nodes, files, options.testTargetName);
-    return options.perFileTestTargets ? withPerFileTestTargets(withNested, context.workspaceRoot, options) : withNested;
+    const withPerFile = options.perFileTestTargets
+      ? await withPerFileTestTargets(withNested, context.workspaceRoot, options)
+      : withNested;
+    return options.changedTestTargets ? withChangedTestTargets(withPerFile, options.testTargetName) : withPerFile;
   },
 ];
 
@@ -94,6 +97,40 @@ async function withPerFileTestTargets(
           unresolved,
         });
         return [root, { ...node, targets: { ...node.targets, ...(targets as Record<string, TargetConfiguration>) } }];
+      }),
+    );
+    return [file, { ...r, projects }] as const;
+  });
+}
+
+/**
+ * `changedTestTargets`: beside each inferred test target, `<test>-changed` runs the same command
+ * on the test files a change can break (`fleet test-changed`, cli/commands/test-changed.ts).
+ * From the workspace root, not cached (the selection depends on a git ref); the test target's
+ * environment options come along.
+ */
+function withChangedTestTargets(
+  nodes: Array<readonly [string, CreateNodesResult]>,
+  testTargetName: string,
+): Array<readonly [string, CreateNodesResult]> {
+  const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  return nodes.map(([file, r]) => {
+    const projects = Object.fromEntries(
+      Object.entries(r.projects ?? {}).map(([root, node]) => {
+        const test = node.targets?.[testTargetName] as TargetConfiguration | undefined;
+        if (!test || typeof test.command !== 'string') return [root, node];
+        const env = (test.options as { env?: Record<string, string> } | undefined)?.env;
+        const changed: TargetConfiguration = {
+          command: `fleet test-changed --project-root ${quote(root)} --runner ${quote(test.command)}`,
+          ...(env ? { options: { env } } : {}),
+          cache: false,
+          metadata: {
+            technologies: (test.metadata as { technologies?: string[] } | undefined)?.technologies,
+            description: `Run only the test files of ${testTargetName} that the changes since --changed-since <ref> can break (all when the graph cannot see a change)`,
+            help: { command: 'npx fleet test-changed --help', example: { args: ['--changed-since=origin/main'] } },
+          },
+        };
+        return [root, { ...node, targets: { ...node.targets, [`${testTargetName}-changed`]: changed } }];
       }),
     );
     return [file, { ...r, projects }] as const;

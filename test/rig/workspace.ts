@@ -208,6 +208,16 @@ export function linkNodeModules(root: string): void {
   fs.mkdirSync(path.join(nm, '.bin'), { recursive: true });
   for (const bin of fs.readdirSync(path.join(repoNm, '.bin')))
     linkIfAbsent(path.join(repoNm, '.bin', bin), path.join(nm, '.bin', bin));
+  // nx-fleet's own bin, as npm installs it (inferred targets such as `<test>-changed` run `fleet`).
+  const fleetBin = path.join(nm, '.bin', 'fleet');
+  if (!fs.existsSync(fleetBin))
+    fs.writeFileSync(
+      fleetBin,
+      `#!/bin/sh\nexec "${process.execPath}" "${path.join(repo, 'dist', 'cli', 'main.js')}" "$@"\n`,
+      {
+        mode: 0o755,
+      },
+    );
   for (const dir of workspacePackageDirs(root)) {
     let name: string | undefined;
     try {

@@ -169,7 +169,7 @@ export class RunStore {
   record(run: RunRecord, knownManifests: Map<string, string> = new Map()): { inserted: boolean } {
     const db = this.db;
     const insertRun = db.prepare(`INSERT OR IGNORE INTO runs (run_id, namespace, command, argv, branch, commit_sha,
-      machine, start_ms, end_ms, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      machine, start_ms, end_ms, kind, deps_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const insertTask = db.prepare(
       'INSERT OR IGNORE INTO tasks (task_id, project, target, configuration) VALUES (?, ?, ?, ?)',
     );
@@ -182,6 +182,7 @@ export class RunStore {
       end_ms, exit_code, output_bytes, details_id, manifest_id, agent, queued_ms, flaky, inputs_key)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     return db.transaction(() => {
+      const deps = run.deps ? encodeBlob('g', run.deps) : null;
       const res = insertRun.run(
         run.runId,
         run.namespace,
@@ -193,8 +194,10 @@ export class RunStore {
         run.startTime,
         run.endTime,
         run.kind ?? 'nx',
+        deps?.id ?? null,
       );
       if (res.changes === 0) return { inserted: false };
+      if (deps) insertBlob.run(deps.id, deps.body);
       const runRow = Number(res.lastInsertRowid);
       const executed: ExecutedRun[] = [];
       for (const t of run.tasks) {
@@ -238,11 +241,6 @@ export class RunStore {
           t.flaky ? 1 : 0,
           t.inputsKey ?? null,
         );
-      }
-      if (run.deps) {
-        const blob = encodeBlob('g', run.deps);
-        insertBlob.run(blob.id, blob.body);
-        db.prepare('UPDATE runs SET deps_id = ? WHERE id = ?').run(blob.id, runRow);
       }
       addDayStats(db, run);
       addDurationRollups(db, run.namespace, executed);

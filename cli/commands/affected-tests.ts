@@ -1,8 +1,13 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { selectTests, type TestSelection } from '../../graph/test-selection';
-import { changedFromOptions, reportingInputErrors, withChangeOptions, type ChangeOptions } from './affected';
+import {
+  changedFromOptions,
+  reportingInputErrors,
+  withChangeOptions,
+  workspaceFileReader,
+  type ChangeOptions,
+} from './affected';
 import { loadGraphIndex } from './why';
 
 function humanReadable(s: TestSelection): string {
@@ -43,14 +48,7 @@ export function registerAffectedTestsCommand(program: Command): void {
     reportingInputErrors(async () => {
       const root = path.resolve(opts.cwd);
       const changed = changedFromOptions(root, opts);
-      const read = (f: string): string | undefined => {
-        try {
-          return fs.readFileSync(path.join(root, f), 'utf8');
-        } catch {
-          return undefined;
-        }
-      };
-      const result = selectTests(await loadGraphIndex(root), changed, read);
+      const result = selectTests(await loadGraphIndex(root), changed, workspaceFileReader(root));
       process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : humanReadable(result));
     }),
   );

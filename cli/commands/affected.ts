@@ -125,6 +125,17 @@ export function changedFromOptions(root: string, opts: ChangeOptions): string[] 
     : changedFiles(root, opts.base as string, opts.head);
 }
 
+/** Reads a workspace file's text for the test selection (undefined: it is gone, or unreadable). */
+export function workspaceFileReader(root: string): (file: string) => string | undefined {
+  return (f) => {
+    try {
+      return fs.readFileSync(path.join(root, f), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+}
+
 /** Runs a change command's body: an input error is one diagnostic and exit code 2. */
 export async function reportingInputErrors(body: () => Promise<void>): Promise<void> {
   try {

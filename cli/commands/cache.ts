@@ -100,7 +100,8 @@ function openCentralHistory(file: string): { history: CentralHistory; store: Run
 /**
  * The dashboard at `/dashboard/` over the central history: each token sees its read namespaces'
  * runs (one handler per set of namespaces), and trends, flaky tasks and /metrics of those runs
- * only (the rollups are per namespace). No project graph here, so no critical path.
+ * only (the rollups are per namespace). No project graph here: a run's critical path comes from
+ * the task dependencies it was posted with.
  */
 function centralDashboard(store: RunStore): DashboardMount {
   const handlers = new Map<string, ReturnType<typeof createDashboardHandler>>();

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { selectTests } from '../../graph/test-selection';
-import { AffectedInputError, changedFiles } from './affected';
+import { AffectedInputError, changedFiles, workspaceFileReader } from './affected';
 import { loadGraphIndex } from './why';
 
 /** What `fleet test-changed` reads from its command line; everything else goes to the runner. */
@@ -74,14 +74,7 @@ export async function testChanged(argv: string[], cwd: string, env: NodeJS.Proce
   const name = Object.entries(g.data.projects).find(([, p]) => p.root === a.projectRoot)?.[0];
   if (!name)
     throw new AffectedInputError('FLEET_AFFECTED_UNKNOWN_FILE', `${a.projectRoot}: not a project root of ${root}`);
-  const read = (f: string): string | undefined => {
-    try {
-      return fs.readFileSync(path.join(root, f), 'utf8');
-    } catch {
-      return undefined;
-    }
-  };
-  const selection = selectTests(g, changed, read).projects.find((p) => p.project === name);
+  const selection = selectTests(g, changed, workspaceFileReader(root)).projects.find((p) => p.project === name);
   const since = `since ${base} (${changed.length} changed file${changed.length === 1 ? '' : 's'})`;
   const say = (line: string): void => void process.stderr.write(`fleet test-changed: ${name}: ${line}\n`);
   let files: string[] = [];

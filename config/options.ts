@@ -21,6 +21,8 @@ export interface FleetPluginOptions {
   parallelParseThreshold?: number;
   /** How inferred typecheck targets run (docs/local-execution.md); default `commands`. */
   executors?: 'commands' | 'fleet';
+  /** How inferred vitest test targets run (docs/local-execution.md); default `commands`. */
+  testExecutor?: 'commands' | 'fleet';
   /** Dockerfile projects and targets (docs/dockerfiles.md). */
   docker?: DockerPluginOptions;
   /** Python projects and targets (docs/python.md). */

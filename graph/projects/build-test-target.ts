@@ -12,6 +12,8 @@ export interface TestTargetInput {
   /** Workspace files outside the project the runner reads: tsconfig chain, root runner configs. */
   workspaceFiles: string[];
   tools: ToolInputs;
+  /** `fleet`: vitest targets use the nx-fleet:vitest batch executor (docs/local-execution.md). */
+  testExecutor?: 'commands' | 'fleet';
 }
 
 const COMMANDS: Record<TestRunner, { command: string; help: string; example: Record<string, unknown> }> = {
@@ -30,11 +32,16 @@ export function buildTestTarget({
   detectedFrom,
   workspaceFiles,
   tools,
+  testExecutor = 'commands',
 }: TestTargetInput): InferredTarget {
   const c = COMMANDS[runner];
+  // The same run as `vitest run` in the folder: cwd is Vitest's root, its config is found there.
+  const run =
+    runner === 'vitest' && testExecutor === 'fleet'
+      ? { executor: 'nx-fleet:vitest', options: { cwd: root } }
+      : { command: c.command, options: { cwd: root } };
   return {
-    command: c.command,
-    options: { cwd: root },
+    ...run,
     cache: true,
     inputs: [
       ALL_PROJECT_FILES,

@@ -3,7 +3,8 @@ import * as posix from 'node:path/posix';
 /** The parts of an inferred test target this reads and rewrites. */
 export interface TestTargetShape {
   command?: string;
-  options?: { cwd?: string; command?: string };
+  executor?: string;
+  options?: { cwd?: string; command?: string; exclude?: string[] };
   metadata?: { technologies?: string[] };
 }
 
@@ -36,6 +37,8 @@ export function excludeNestedTests<T extends TestTargetShape>(target: T, nested:
   if (tech.includes('vitest')) flags = nested.map((d) => `--exclude ${quote(posix.join(d, '**'))}`);
   else if (tech.includes('pytest')) flags = nested.map((d) => `--ignore=${quote(d)}`);
   else return target;
+  if (target.executor === 'nx-fleet:vitest')
+    return { ...target, options: { ...target.options, exclude: nested.map((d) => posix.join(d, '**')) } };
   const suffix = ` ${flags.join(' ')}`;
   if (target.options?.command !== undefined)
     return { ...target, options: { ...target.options, command: target.options.command + suffix } };

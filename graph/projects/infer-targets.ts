@@ -105,7 +105,13 @@ export function inferTargets(
       ...rootRunnerFiles(rootNames, runner.runner),
       ...(runner.runner === 'vitest' && !hasViteConfig(entries) ? ancestorViteConfigs(root) : []),
     ];
-    targets[options.testTargetName] = buildTestTarget({ root, ...runner, workspaceFiles, tools: facts.tools });
+    targets[options.testTargetName] = buildTestTarget({
+      root,
+      ...runner,
+      workspaceFiles,
+      tools: facts.tools,
+      testExecutor: options.testExecutor,
+    });
   }
   const eslint = detectEslintConfig(entries, rootNames, root);
   if (eslint.length && wanted('lint', options.lintTargetName))

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeBlob, encodeBlob } from './content-blob';
-import { addDurationRollups, type ExecutedRun } from './day-durations';
+import { addDurationRollups, EXECUTED_RUN_SQL, type ExecutedRun } from './day-durations';
 import { addDayStats } from './day-stats';
 import { decodeDetails, encodeDetails } from './details-blob';
 import { ensureSchema, SCHEMA_VERSION, storedSchemaVersion } from './store-schema';
@@ -343,6 +343,23 @@ export class RunStore {
       )
       .all(...[taskId, ...(q.runId ? [q.runId] : []), ...(q.namespaces ?? []), q.limit ?? 20]) as TaskRunRow[];
     return rows.map(toStoredTaskRun);
+  }
+
+  /**
+   * A typical duration (ms) per task: the median of its last `recent` executed runs (cache
+   * misses that succeeded or failed); tasks never executed are absent. For local scheduling.
+   */
+  typicalDurations(taskIds: string[], recent = 10): Map<string, number> {
+    const out = new Map<string, number>();
+    const q = this.db.prepare(
+      `SELECT tr.end_ms - tr.start_ms AS ms FROM task_runs tr JOIN tasks t ON t.id = tr.task
+       WHERE t.task_id = ? AND ${EXECUTED_RUN_SQL} AND tr.end_ms IS NOT NULL ORDER BY tr.start_ms DESC LIMIT ?`,
+    );
+    for (const id of taskIds) {
+      const ms = (q.all(id, recent) as Array<{ ms: number }>).map((r) => r.ms).sort((a, b) => a - b);
+      if (ms.length) out.set(id, ms[Math.floor(ms.length / 2)]);
+    }
+    return out;
   }
 
   /**

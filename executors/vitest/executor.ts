@@ -3,7 +3,7 @@ import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { fleetDisabled } from '../../config';
 import { loadVitest } from './load-vitest';
 import type { VitestExecutorOptions } from './options';
-import { batchParallelism } from './parallelism';
+import { batchParallelism } from '../batch-parallelism';
 import { VitestWorkers, type WorkerOutcome } from './pool';
 import { runProject, type TestCounts } from './run-project';
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 
 /**
- * How many projects the batch runs at once: FLEET_VITEST_WORKERS, else Nx's own `--parallel` of
+ * How many tasks a batch runs at once: its variable (FLEET_VITEST_WORKERS, FLEET_RUN_WORKERS), else Nx's own `--parallel` of
  * this command (read from the nx process that forked the batch: Nx does not hand it to batch
  * executors), else nx.json `parallel`, else Nx's default of 3. Never more than the tasks.
  */
@@ -9,14 +9,15 @@ export function batchParallelism(
   tasks: number,
   env: NodeJS.ProcessEnv,
   nxJsonParallel: number | undefined,
+  variable = 'FLEET_VITEST_WORKERS',
   parentArgv: string[] | undefined = readParentArgv(),
 ): { workers: number; source: string; problem?: string } {
   const cap = (n: number, source: string) => ({ workers: Math.max(1, Math.min(tasks, n)), source });
-  const raw = env.FLEET_VITEST_WORKERS;
+  const raw = env[variable];
   if (raw !== undefined && raw !== '') {
     const n = Number(raw);
-    if (Number.isInteger(n) && n > 0) return cap(n, 'FLEET_VITEST_WORKERS');
-    return { ...cap(3, 'default'), problem: `FLEET_VITEST_WORKERS: expected a positive integer, got "${raw}"` };
+    if (Number.isInteger(n) && n > 0) return cap(n, variable);
+    return { ...cap(3, 'default'), problem: `${variable}: expected a positive integer, got "${raw}"` };
   }
   const fromArgv = parentArgv && parallelFromArgv(parentArgv, env);
   if (fromArgv) return cap(fromArgv, '--parallel');

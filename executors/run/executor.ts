@@ -1,4 +1,5 @@
 import type { ExecutorContext, Task, TaskGraph } from '@nx/devkit';
+import { fleetDisabled } from '../../config';
 import { batchParallelism } from '../batch-parallelism';
 import { historyDurations } from './durations';
 import { GpuSlots } from './gpu-slots';
@@ -13,8 +14,15 @@ export interface RunTaskReport {
   endTime: number;
 }
 
-/** An agent runs what it was given with the devices it assigned: no local slots, no offload. */
-const onAgent = (env = process.env) => env.FLEET_ON_AGENT === '1';
+/**
+ * Plain mode, no local slots and no requirement check: on an agent (FLEET_ON_AGENT=1, it runs
+ * what it was given with the devices it assigned) and under FLEET_DISABLE=1 (the bypass).
+ */
+function plain(env = process.env): boolean {
+  const disable = fleetDisabled(env);
+  if (disable.problem) throw Object.assign(new Error(`nx-fleet: ${disable.problem}`), { code: 'FLEET_INVALID_OPTION' });
+  return env.FLEET_ON_AGENT === '1' || disable.disabled;
+}
 const POLL_MS = 200;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,13 +32,11 @@ export default async function runExecutor(
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
   const id = `${context.projectName}:${context.targetName}${context.configurationName ? `:${context.configurationName}` : ''}`;
-  if (onAgent()) return { success: (await runCommand(context.root, options, undefined, true).done).code === 0 };
+  if (plain()) return { success: (await runCommand(context.root, options, undefined, true).done).code === 0 };
   const task = context.taskGraph?.tasks[id] ?? syntheticTask(context);
   const plan = planLocalTask(task, context, localCapabilities(), routingOptions(context.root));
   if (plan.unsatisfiable) {
-    process.stderr.write(
-      `nx-fleet: ${plan.unsatisfiable}; no agent pool is configured to send it to [FLEET_LOCAL_UNSATISFIABLE]\n`,
-    );
+    process.stderr.write(unsatisfiableMessage(plan, id));
     return { success: false };
   }
   const slots = new GpuSlots();
@@ -83,7 +89,7 @@ export async function* runBatch(
   );
   if (parallel.problem)
     throw Object.assign(new Error(`nx-fleet: ${parallel.problem}`), { code: 'FLEET_INVALID_OPTION' });
-  const agent = onAgent();
+  const agent = plain();
   const machine = agent ? undefined : localCapabilities();
   const routing = routingOptions(context.root);
   const plans = new Map<string, LocalTask>(
@@ -129,7 +135,7 @@ export async function* runBatch(
         const immediate = failedDep
           ? `nx-fleet: not run: its dependency ${failedDep} failed [FLEET_RUN_DEPENDENCY_FAILED]\n`
           : plan.unsatisfiable
-            ? `nx-fleet: ${plan.unsatisfiable}; no agent pool is configured to send it to [FLEET_LOCAL_UNSATISFIABLE]\n`
+            ? unsatisfiableMessage(plan, id)
             : undefined;
         if (immediate !== undefined) {
           started.add(id);
@@ -185,6 +191,14 @@ export async function* runBatch(
     release();
     process.off('exit', release);
   }
+}
+
+/**
+ * Nothing here can ever run it: it fails now rather than wait. nx-fleet:run does not send tasks
+ * to agents (docs/local-execution.md, "GPU targets on a machine without a GPU"); `fleet run` does.
+ */
+function unsatisfiableMessage(plan: LocalTask, id: string): string {
+  return `nx-fleet: ${plan.unsatisfiable}. Run it on agents that have it with \`fleet run ${id}\` (docs/distributed.md) [FLEET_LOCAL_UNSATISFIABLE]\n`;
 }
 
 function syntheticTask(context: ExecutorContext): Task {

@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { fleetDisabled } from '../../config';
-import { loadVitest } from './load-vitest';
+import { loadVitest, resolveVitestNode } from './load-vitest';
 import type { VitestExecutorOptions } from './options';
 import { batchParallelism } from '../batch-parallelism';
 import { VitestWorkers, type WorkerOutcome } from './pool';
@@ -19,8 +20,12 @@ export default async function vitestExecutor(
   options: VitestExecutorOptions,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
-  checkDisable();
   const root = path.resolve(context.root, options.cwd);
+  if (disabled()) {
+    const r = asCommand(root, options);
+    process.stdout.write(r.terminalOutput);
+    return { success: r.success };
+  }
   process.chdir(root);
   const { api } = await loadVitest(root);
   const result = await runProject(api, {
@@ -44,8 +49,11 @@ export async function* vitestBatch(
   _overrides: unknown,
   context: ExecutorContext,
 ): AsyncGenerator<{ task: string; result: VitestTaskReport }> {
-  checkDisable();
   const ids = Object.keys(taskGraph.tasks);
+  if (disabled()) {
+    for (const id of ids) yield { task: id, result: asCommand(path.resolve(context.root, inputs[id].cwd), inputs[id]) };
+    return;
+  }
   const parallel = batchParallelism(ids.length, process.env, context.nxJsonConfiguration?.parallel);
   if (parallel.problem)
     throw Object.assign(new Error(`nx-fleet: ${parallel.problem}`), { code: 'FLEET_INVALID_OPTION' });
@@ -120,9 +128,27 @@ async function* runInOrder(
   }
 }
 
-function checkDisable(): void {
+/** FLEET_DISABLE, a strict boolean: `1` bypasses, a typo fails the tasks rather than guess. */
+function disabled(): boolean {
   const disable = fleetDisabled(process.env);
   if (disable.problem) throw Object.assign(new Error(`nx-fleet: ${disable.problem}`), { code: 'FLEET_INVALID_OPTION' });
+  return disable.disabled;
+}
+
+/** FLEET_DISABLE=1: what the inferred command target does, `vitest run` in the folder, one task after another. */
+function asCommand(root: string, options: VitestExecutorOptions): VitestTaskReport {
+  const startTime = Date.now();
+  const cli = path.join(path.dirname(path.dirname(resolveVitestNode(root).file)), 'vitest.mjs');
+  const args = [cli, 'run', ...(options.config ? ['--config', options.config] : [])];
+  if (options.passWithNoTests) args.push('--passWithNoTests');
+  for (const e of options.exclude ?? []) args.push('--exclude', e);
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
+  return {
+    success: r.status === 0,
+    terminalOutput: (r.stdout ?? '') + (r.stderr ?? ''),
+    startTime,
+    endTime: Date.now(),
+  };
 }
 
 export type { TestCounts };

@@ -5,6 +5,7 @@ import { historyDurations } from './durations';
 import { GpuSlots } from './gpu-slots';
 import { localCapabilities, planLocalTask, priorities, routingOptions, type LocalTask } from './local-plan';
 import type { RunExecutorOptions } from './options';
+import { offloadTask, offloadTrust, OFFLOADED_ENV, poolConfigured } from './offload';
 import { runCommand } from './run-command';
 
 export interface RunTaskReport {
@@ -15,13 +16,14 @@ export interface RunTaskReport {
 }
 
 /**
- * Plain mode, no local slots and no requirement check: on an agent (FLEET_ON_AGENT=1, it runs
- * what it was given with the devices it assigned) and under FLEET_DISABLE=1 (the bypass).
+ * Plain mode, no local slots, no requirement check, never an offload: on an agent (it runs what
+ * it was given with the devices it assigned) and under FLEET_DISABLE=1 (the bypass).
  */
 function plain(env = process.env): boolean {
   const disable = fleetDisabled(env);
   if (disable.problem) throw Object.assign(new Error(`nx-fleet: ${disable.problem}`), { code: 'FLEET_INVALID_OPTION' });
-  return env.FLEET_ON_AGENT === '1' || disable.disabled;
+  // FLEET_TASK_RESULTS_DIR: an nx started by `fleet agent` (or by `fleet run`'s replay).
+  return env.FLEET_ON_AGENT === '1' || !!env.FLEET_TASK_RESULTS_DIR || disable.disabled;
 }
 const POLL_MS = 200;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,12 +34,21 @@ export default async function runExecutor(
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
   const id = `${context.projectName}:${context.targetName}${context.configurationName ? `:${context.configurationName}` : ''}`;
+  const replayed = offloadReplay(id, context);
+  if (replayed) {
+    process.stderr.write(replayed.message);
+    return { success: replayed.success };
+  }
   if (plain()) return { success: (await runCommand(context.root, options, undefined, true).done).code === 0 };
   const task = context.taskGraph?.tasks[id] ?? syntheticTask(context);
   const plan = planLocalTask(task, context, localCapabilities(), routingOptions(context.root));
   if (plan.unsatisfiable) {
-    process.stderr.write(unsatisfiableMessage(plan, id));
-    return { success: false };
+    const sent = elsewhere(plan, id, context.root, true);
+    if (typeof sent === 'string') {
+      process.stderr.write(sent);
+      return { success: false };
+    }
+    return { success: (await sent.done).code === 0 };
   }
   const slots = new GpuSlots();
   const release = () => slots.releaseAll();
@@ -132,11 +143,26 @@ export async function* runBatch(
       for (const id of ready) {
         const plan = plans.get(id)!;
         const failedDep = deps(id).find((d) => !done.get(d));
+        const replayed = offloadReplay(id, context);
+        const sent =
+          !failedDep && !replayed && plan.unsatisfiable ? elsewhere(plan, id, context.root, false) : undefined;
         const immediate = failedDep
           ? `nx-fleet: not run: its dependency ${failedDep} failed [FLEET_RUN_DEPENDENCY_FAILED]\n`
-          : plan.unsatisfiable
-            ? unsatisfiableMessage(plan, id)
-            : undefined;
+          : (replayed?.message ?? (typeof sent === 'string' ? sent : undefined));
+        if (sent && typeof sent !== 'string') {
+          // On the agent pool: it takes no local slot.
+          started.add(id);
+          const startTime = Date.now();
+          kills.add(sent.kill);
+          running.set(
+            id,
+            sent.done.then(({ code, output }) => {
+              kills.delete(sent.kill);
+              return { id, result: { success: code === 0, terminalOutput: output, startTime, endTime: Date.now() } };
+            }),
+          );
+          continue;
+        }
         if (immediate !== undefined) {
           started.add(id);
           const now = Date.now();
@@ -144,7 +170,12 @@ export async function* runBatch(
             id,
             Promise.resolve({
               id,
-              result: { success: false, terminalOutput: immediate, startTime: now, endTime: now },
+              result: {
+                success: !failedDep && !!replayed?.success,
+                terminalOutput: immediate,
+                startTime: now,
+                endTime: now,
+              },
             }),
           );
           continue;
@@ -194,11 +225,41 @@ export async function* runBatch(
 }
 
 /**
- * Nothing here can ever run it: it fails now rather than wait. nx-fleet:run does not send tasks
- * to agents (docs/local-execution.md, "GPU targets on a machine without a GPU"); `fleet run` does.
+ * This machine can never run it: to the agent pool when one is configured, else a failure now
+ * (the message names the requirement and what the machine lacks) rather than a wait.
  */
-function unsatisfiableMessage(plan: LocalTask, id: string): string {
-  return `nx-fleet: ${plan.unsatisfiable}. Run it on agents that have it with \`fleet run ${id}\` (docs/distributed.md) [FLEET_LOCAL_UNSATISFIABLE]\n`;
+function elsewhere(
+  plan: LocalTask,
+  id: string,
+  workspaceRoot: string,
+  live: boolean,
+): string | ReturnType<typeof offloadTask> {
+  if (!poolConfigured(workspaceRoot))
+    return `nx-fleet: ${plan.unsatisfiable}; no agent pool is configured to send it to (FLEET_REDIS_URL, docs/local-execution.md) [FLEET_LOCAL_UNSATISFIABLE]\n`;
+  const trust = offloadTrust(process.env);
+  if ('problem' in trust) return `nx-fleet: ${plan.unsatisfiable}; not offloaded: ${trust.problem}\n`;
+  if (live) process.stderr.write(`nx-fleet: ${plan.unsatisfiable}; sending it to the agent pool (${trust.trust})\n`);
+  return offloadTask(workspaceRoot, id, trust.trust, live);
+}
+
+/**
+ * Inside the replay of an offload (`fleet run`'s final nx command): the task ran on an agent
+ * already. A cached target whose result the replay did not restore is a miss (the agent's hash
+ * differs); a `cache: false` one has nothing to restore, its outputs stay on the agent.
+ */
+function offloadReplay(id: string, context: ExecutorContext): { success: boolean; message: string } | undefined {
+  if (process.env[OFFLOADED_ENV] !== '1') return undefined;
+  const [project, target] = id.split(':');
+  const cached = context.projectsConfigurations?.projects[project]?.targets?.[target]?.cache !== false;
+  return cached
+    ? {
+        success: false,
+        message: `nx-fleet: ${id} ran on an agent, but its result is not in the remote cache under this machine's hash; its outputs cannot be restored [FLEET_OFFLOAD_REPLAY_MISS]\n`,
+      }
+    : {
+        success: true,
+        message: `nx-fleet: ${id} ran on an agent (log above); it is cache: false, so its outputs stay there [FLEET_OFFLOAD_OUTPUTS_NOT_RETURNED]\n`,
+      };
 }
 
 function syntheticTask(context: ExecutorContext): Task {

@@ -100,128 +100,149 @@ export async function* runBatch(
   );
   if (parallel.problem)
     throw Object.assign(new Error(`nx-fleet: ${parallel.problem}`), { code: 'FLEET_INVALID_OPTION' });
-  const agent = plain();
-  const machine = agent ? undefined : localCapabilities();
-  const routing = routingOptions(context.root);
-  const plans = new Map<string, LocalTask>(
-    ids.map((id) => [
-      id,
-      machine
-        ? planLocalTask(taskGraph.tasks[id], context, machine, routing)
-        : {
-            id,
-            requirement: { labels: [], gpus: 0, gpuMemoryGb: 0, memoryGb: 0, cpus: 0 },
-            gpus: 0,
-            gpuCandidates: [],
-          },
-    ]),
-  );
-  const rank = priorities(
-    context,
-    historyDurations(context.root, Object.keys(context.taskGraph?.tasks ?? taskGraph.tasks)),
-  );
-  const slots = agent ? undefined : new GpuSlots();
-  const release = () => slots?.releaseAll();
-  process.once('exit', release);
-  const running = new Map<string, Promise<{ id: string; result: RunTaskReport }>>();
-  const kills = new Set<(s: NodeJS.Signals) => void>();
+  const batch = new BatchRun(taskGraph, inputs, context, parallel.workers);
   const stop = (signal: NodeJS.Signals) => {
-    for (const k of kills) k(signal);
-    release();
+    batch.kill(signal);
     process.kill(process.pid, signal);
   };
-  process.once('SIGINT', stop).once('SIGTERM', stop);
-  const done = new Map<string, boolean>();
-  const started = new Set<string>();
-  const deps = (id: string) => (taskGraph.dependencies[id] ?? []).map(String).filter((d) => d in taskGraph.tasks);
+  const release = () => batch.release();
+  process.once('exit', release).once('SIGINT', stop).once('SIGTERM', stop);
   try {
-    while (done.size < ids.length) {
-      const ready = ids
-        .filter((id) => !started.has(id) && deps(id).every((d) => done.has(d)))
-        .sort((a, b) => (rank.get(b) ?? 0) - (rank.get(a) ?? 0));
-      let waitingForGpu = false;
-      for (const id of ready) {
-        const plan = plans.get(id)!;
-        const failedDep = deps(id).find((d) => !done.get(d));
-        const replayed = offloadReplay(id, context);
-        const sent =
-          !failedDep && !replayed && plan.unsatisfiable ? elsewhere(plan, id, context.root, false) : undefined;
-        const immediate = failedDep
-          ? `nx-fleet: not run: its dependency ${failedDep} failed [FLEET_RUN_DEPENDENCY_FAILED]\n`
-          : (replayed?.message ?? (typeof sent === 'string' ? sent : undefined));
-        if (sent && typeof sent !== 'string') {
-          // On the agent pool: it takes no local slot.
-          started.add(id);
-          const startTime = Date.now();
-          kills.add(sent.kill);
-          running.set(
-            id,
-            sent.done.then(({ code, output }) => {
-              kills.delete(sent.kill);
-              return { id, result: { success: code === 0, terminalOutput: output, startTime, endTime: Date.now() } };
-            }),
-          );
-          continue;
-        }
-        if (immediate !== undefined) {
-          started.add(id);
-          const now = Date.now();
-          running.set(
-            id,
-            Promise.resolve({
-              id,
-              result: {
-                success: !failedDep && !!replayed?.success,
-                terminalOutput: immediate,
-                startTime: now,
-                endTime: now,
-              },
-            }),
-          );
-          continue;
-        }
-        if (running.size >= parallel.workers) break;
-        const gpus = slots && plan.gpus ? slots.tryAcquire(plan.gpuCandidates, plan.gpus, id) : slots ? [] : undefined;
-        if (slots && plan.gpus && !gpus) {
-          waitingForGpu = true;
-          continue;
-        }
-        started.add(id);
-        const startTime = Date.now();
-        const run = runCommand(context.root, inputs[id], gpus, false);
-        kills.add(run.kill);
-        running.set(
-          id,
-          run.done.then(({ code, output }) => {
-            kills.delete(run.kill);
-            if (gpus) slots?.release(gpus);
-            const note = gpus?.length ? `nx-fleet: ${id} ran on GPU ${gpus.join(',')}\n` : '';
-            return {
-              id,
-              result: { success: code === 0, terminalOutput: note + output, startTime, endTime: Date.now() },
-            };
-          }),
-        );
-      }
-      if (!running.size) {
+    yield* batch.results();
+  } finally {
+    process.off('SIGINT', stop).off('SIGTERM', stop).off('exit', release);
+    release();
+  }
+}
+
+type Finished = { id: string; result: RunTaskReport };
+
+/** One batch: the plans, the slots, what runs and what has ended. */
+class BatchRun {
+  private readonly plans = new Map<string, LocalTask>();
+  private readonly rank: Map<string, number>;
+  private readonly slots: GpuSlots | undefined;
+  private readonly running = new Map<string, Promise<Finished>>();
+  private readonly kills = new Set<(s: NodeJS.Signals) => void>();
+  private readonly done = new Map<string, boolean>();
+  private readonly started = new Set<string>();
+  private readonly ids: string[];
+
+  constructor(
+    private readonly graph: TaskGraph,
+    private readonly inputs: Record<string, RunExecutorOptions>,
+    private readonly context: ExecutorContext,
+    private readonly workers: number,
+  ) {
+    this.ids = Object.keys(graph.tasks);
+    const isPlain = plain();
+    const machine = isPlain ? undefined : localCapabilities();
+    const routing = routingOptions(context.root);
+    for (const id of this.ids)
+      this.plans.set(id, machine ? planLocalTask(graph.tasks[id], context, machine, routing) : plainPlan(id));
+    const all = Object.keys(context.taskGraph?.tasks ?? graph.tasks);
+    this.rank = priorities(context, historyDurations(context.root, all));
+    this.slots = isPlain ? undefined : new GpuSlots();
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    for (const k of this.kills) k(signal);
+    this.release();
+  }
+
+  release(): void {
+    this.slots?.releaseAll();
+  }
+
+  async *results(): AsyncGenerator<{ task: string; result: RunTaskReport }> {
+    while (this.done.size < this.ids.length) {
+      const waitingForGpu = this.startReady();
+      if (!this.running.size) {
         // Only GPU tasks are ready and every GPU they may use is held (by other Nx processes).
         await sleep(POLL_MS);
         continue;
       }
-      const next = await Promise.race([
-        ...running.values(),
-        ...(waitingForGpu ? [sleep(POLL_MS).then(() => undefined)] : []),
-      ]);
+      const poll = waitingForGpu ? [sleep(POLL_MS).then(() => undefined)] : [];
+      const next = await Promise.race([...this.running.values(), ...poll]);
       if (!next) continue;
-      running.delete(next.id);
-      done.set(next.id, next.result.success);
+      this.running.delete(next.id);
+      this.done.set(next.id, next.result.success);
       yield { task: next.id, result: next.result };
     }
-  } finally {
-    process.off('SIGINT', stop).off('SIGTERM', stop);
-    release();
-    process.off('exit', release);
   }
+
+  private deps(id: string): string[] {
+    return (this.graph.dependencies[id] ?? []).map(String).filter((d) => d in this.graph.tasks);
+  }
+
+  /** Starts what can start, longest remaining path first; true when a GPU task waits for a slot. */
+  private startReady(): boolean {
+    const ready = this.ids
+      .filter((id) => !this.started.has(id) && this.deps(id).every((d) => this.done.has(d)))
+      .sort((a, b) => (this.rank.get(b) ?? 0) - (this.rank.get(a) ?? 0));
+    let waitingForGpu = false;
+    for (const id of ready) {
+      const outcome = this.startOne(id);
+      if (outcome === 'full') break;
+      if (outcome === 'wait') waitingForGpu = true;
+    }
+    return waitingForGpu;
+  }
+
+  private startOne(id: string): 'started' | 'full' | 'wait' {
+    const plan = this.plans.get(id)!;
+    const failedDep = this.deps(id).find((d) => !this.done.get(d));
+    if (failedDep)
+      return this.finishNow(
+        id,
+        false,
+        `nx-fleet: not run: its dependency ${failedDep} failed [FLEET_RUN_DEPENDENCY_FAILED]\n`,
+      );
+    const replayed = offloadReplay(id, this.context);
+    if (replayed) return this.finishNow(id, replayed.success, replayed.message);
+    if (plan.unsatisfiable) {
+      const sent = elsewhere(plan, id, this.context.root, false);
+      if (typeof sent === 'string') return this.finishNow(id, false, sent);
+      // On the agent pool: it takes no local slot.
+      return this.track(id, sent, undefined);
+    }
+    if (this.running.size >= this.workers) return 'full';
+    const gpus =
+      this.slots && plan.gpus ? this.slots.tryAcquire(plan.gpuCandidates, plan.gpus, id) : this.slots ? [] : undefined;
+    if (!gpus && this.slots) return 'wait';
+    return this.track(id, runCommand(this.context.root, this.inputs[id], gpus, false), gpus);
+  }
+
+  private finishNow(id: string, success: boolean, terminalOutput: string): 'started' {
+    this.started.add(id);
+    const now = Date.now();
+    this.running.set(id, Promise.resolve({ id, result: { success, terminalOutput, startTime: now, endTime: now } }));
+    return 'started';
+  }
+
+  private track(
+    id: string,
+    run: { done: Promise<{ code: number; output: string }>; kill: (s: NodeJS.Signals) => void },
+    gpus: number[] | undefined,
+  ): 'started' {
+    this.started.add(id);
+    const startTime = Date.now();
+    this.kills.add(run.kill);
+    this.running.set(
+      id,
+      run.done.then(({ code, output }) => {
+        this.kills.delete(run.kill);
+        if (gpus) this.slots?.release(gpus);
+        const note = gpus?.length ? `nx-fleet: ${id} ran on GPU ${gpus.join(',')}\n` : '';
+        return { id, result: { success: code === 0, terminalOutput: note + output, startTime, endTime: Date.now() } };
+      }),
+    );
+    return 'started';
+  }
+}
+
+function plainPlan(id: string): LocalTask {
+  return { id, requirement: { labels: [], gpus: 0, gpuMemoryGb: 0, memoryGb: 0, cpus: 0 }, gpus: 0, gpuCandidates: [] };
 }
 
 /**

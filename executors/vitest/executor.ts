@@ -58,13 +58,14 @@ export async function* vitestBatch(
   if (parallel.problem)
     throw Object.assign(new Error(`nx-fleet: ${parallel.problem}`), { code: 'FLEET_INVALID_OPTION' });
   const workers = new VitestWorkers(parallel.workers);
-  const stop = () => workers.close();
+  // Process exit cannot wait: the workers then only get their signal (and leave on disconnect).
+  const stop = () => void workers.close();
   process.once('exit', stop);
   try {
     yield* runInOrder(taskGraph, (id) => runTask(workers, context.root, id, inputs[id]));
   } finally {
     process.off('exit', stop);
-    workers.close();
+    await workers.close();
   }
 }
 

@@ -40,9 +40,18 @@ export class VitestWorkers {
     });
   }
 
-  close(): void {
-    for (const w of this.all) w.child.kill('SIGTERM');
+  /** Stops the workers and waits (bounded) until they are gone, so none outlives the batch. */
+  async close(): Promise<void> {
+    const exits = [...this.all].map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
+          w.child.once('exit', () => resolve());
+          w.child.kill('SIGTERM');
+        }),
+    );
     this.all.clear();
+    await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 5000))]);
   }
 
   private take(): Promise<Worker> {

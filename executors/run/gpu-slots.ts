@@ -50,8 +50,9 @@ export class GpuSlots {
 
   constructor(readonly dir: string = defaultLockDir()) {
     this.me = { pid: process.pid, started: processStartTime(process.pid) };
-    // Sticky and world-writable, like /tmp: every user's Nx shares the machine's GPUs.
-    fs.mkdirSync(dir, { recursive: true, mode: 0o1777 });
+    // Sticky and world-writable, like /tmp: every user's Nx shares the machine's GPUs. The
+    // umask narrows mkdir's mode, so the creator sets it explicitly.
+    if (fs.mkdirSync(dir, { recursive: true }) !== undefined) fs.chmodSync(dir, 0o1777);
   }
 
   /** Takes `count` of `candidates` (device indices, preferred first) now, or none (undefined). */

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../rig';
 import { generateWorkspace, type GeneratedWorkspace } from './support/generated-workspace';
 import { withStore } from './support/store';
+import { loadSqlite } from '../../analytics';
 
 let gen: GeneratedWorkspace;
 let db: string;
@@ -127,6 +128,112 @@ describe('recording through postTasksExecution (real nx)', () => {
       gen.ws.git(['checkout', '-q', '--', '.']);
     }
     console.log(`manifests reused by inputs key, equal to nx show target inputs: ${checked} tasks checked`);
+  });
+
+  it('a run with new hashes is durable when nx exits even if its completer is killed at once; a reader finishes it', () => {
+    const builds = gen.tasks.filter((t) => t.endsWith(':build'));
+    const dir = gen.ws.path('.nx/fleet/completing');
+    // A new GEN_MODE value gives every build a new hash: the hook defers their manifests and
+    // hashDetails. The completer is held (test seam) so that it can be killed before it works.
+    gen.ws.nxOk(['run-many', '-t', 'build'], {
+      env: { GEN_MODE: 'killed', FLEET_HISTORY_COMPLETER_DELAY_MS: '60000' },
+    });
+    let pid = 0;
+    for (let i = 0; i < 200 && !pid; i++) {
+      pid = Number(fs.existsSync(path.join(dir, '.lock')) ? fs.readFileSync(path.join(dir, '.lock'), 'utf8') : 0);
+      if (!pid) spawnSync('sleep', ['0.05']);
+    }
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, 'SIGKILL');
+    // Read straight from SQLite (a RunStore would complete the run first): the run and every
+    // task row are there, without the deferred parts, and the work file is kept.
+    const sqlite = loadSqlite();
+    if (!sqlite.ok) throw new Error(sqlite.message);
+    const raw = new sqlite.Database(db, { readonly: true });
+    const runId = (raw.prepare('SELECT run_id FROM runs ORDER BY id DESC LIMIT 1').get() as { run_id: string }).run_id;
+    const rows = raw
+      .prepare(
+        `SELECT t.task_id, tr.manifest_id, tr.details_id FROM task_runs tr JOIN tasks t ON t.id = tr.task
+        JOIN runs r ON r.id = tr.run WHERE r.run_id = ?`,
+      )
+      .all(runId) as Array<{ task_id: string; manifest_id: string | null; details_id: string | null }>;
+    raw.close();
+    expect(rows.map((r) => r.task_id).sort()).toEqual([...builds].sort());
+    expect(rows.filter((r) => r.manifest_id || r.details_id)).toEqual([]);
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.json'))).toEqual([`${runId}.json`]);
+    // The next reader finds work without a completer, starts one and waits for it.
+    const checked = withStore(db, (s) => {
+      let n = 0;
+      for (const t of s.runTasks(runId)) {
+        expect(t.manifestId, t.taskId).toBeTruthy();
+        const shown = JSON.parse(gen.ws.nxOk(['show', 'target', 'inputs', t.taskId, '--json'])) as { files: string[] };
+        expect(s.manifest(t.manifestId!)!.files.map(([f]) => f)).toEqual([...shown.files].sort());
+        expect(s.hashDetails(runId, t.taskId)?.nodes['env:GEN_MODE']).toBeTruthy();
+        n++;
+      }
+      return n;
+    });
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.json'))).toEqual([]);
+    console.log(`killed completer: run durable, then completed by a reader: ${checked} tasks checked`);
+    expect(checked).toBe(builds.length);
+  });
+
+  it("an input file changed after the command ended is never recorded as the run's: those tasks get no manifest", () => {
+    const file = 'libs/p0/src/f1.ts';
+    const trace = gen.ws.path('trace-stale.jsonl');
+    gen.ws.write(file, gen.ws.read(file) + '// before the run\n');
+    try {
+      gen.ws.nxOk(['run-many', '-t', 'build'], {
+        env: { GEN_MODE: 'stale', FLEET_HISTORY_COMPLETER_DELAY_MS: '1500', FLEET_HISTORY_TRACE: trace },
+      });
+      // Edited while the completer waits: its expansion would see this content, not the run's.
+      gen.ws.write(file, gen.ws.read(file) + '// after the run\n');
+      let stale = 0;
+      const checked = withStore(db, (s) => {
+        const [run] = s.listRuns({ limit: 1 });
+        let n = 0;
+        for (const t of s.runTasks(run.runId)) {
+          const shown = JSON.parse(gen.ws.nxOk(['show', 'target', 'inputs', t.taskId, '--json'])) as {
+            files: string[];
+          };
+          const reads = shown.files.includes(file);
+          expect(t.manifestId === null, t.taskId).toBe(reads);
+          if (reads) stale++;
+          n++;
+        }
+        return n;
+      });
+      const completed = fs
+        .readFileSync(trace, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { code: string; manifestsStale?: number })
+        .filter((o) => o.code === 'COMPLETED');
+      expect(completed.map((o) => o.manifestsStale)).toEqual([stale]);
+      expect(stale).toBeGreaterThan(0);
+      console.log(`edited after the command: ${stale} of ${checked} tasks recorded without a manifest`);
+    } finally {
+      gen.ws.git(['checkout', '-q', '--', '.']);
+    }
+  });
+
+  it('FLEET_HISTORY_DEFER=0: the hook writes manifests itself, nothing is left to a completer', () => {
+    const trace = gen.ws.path('trace-sync.jsonl');
+    gen.ws.nxOk(['run-many', '-t', 'build'], {
+      env: { GEN_MODE: 'sync', FLEET_HISTORY_DEFER: '0', FLEET_HISTORY_TRACE: trace },
+    });
+    expect(fs.readdirSync(gen.ws.path('.nx/fleet/completing')).filter((n) => n.endsWith('.json'))).toEqual([]);
+    const [line] = fs
+      .readFileSync(trace, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(line).toMatchObject({ code: 'RECORDED' });
+    expect(line.deferred).toBeUndefined();
+    withStore(db, (s) => {
+      const [run] = s.listRuns({ limit: 1 });
+      for (const t of s.runTasks(run.runId)) expect(t.manifestId, t.taskId).toBeTruthy();
+    });
   });
 
   it('two nx commands finishing at once both record', async () => {

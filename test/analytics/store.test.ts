@@ -336,7 +336,7 @@ describe('history settings (on the settings layer, every problem at once)', () =
     const ok = resolveHistorySettings({}, ws);
     expect(ok).toEqual({
       ok: true,
-      settings: { enabled: true, dbPath: path.join(ws, '.nx/fleet/history.db'), remote: null },
+      settings: { enabled: true, defer: true, dbPath: path.join(ws, '.nx/fleet/history.db'), remote: null },
     });
     const bad = resolveHistorySettings({ FLEET_HISTORY: 'perhaps', FLEET_HISTORY_URL: 'ftp://x' }, ws);
     expect(bad.ok).toBe(false);

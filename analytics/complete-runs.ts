@@ -1,6 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { deferredFiles, releaseCompleterLock, takeCompleterLock, type DeferredWork } from './deferred-runs';
+import {
+  completerPid,
+  DEFAULT_LINGER_MS,
+  deferredFiles,
+  isRemoteWork,
+  releaseCompleterLock,
+  takeCompleterLock,
+  type DeferredWork,
+} from './deferred-runs';
 import { enqueueOutbox, startOutboxSender } from './history-outbox';
 import { resolveHistorySettings } from './history-settings';
 import { computeInputManifests } from './input-manifests';
@@ -14,6 +22,8 @@ import type { InputManifest, TaskRunRecord } from './types';
 export interface CompletedRun {
   code: 'COMPLETED';
   runId: string;
+  /** The completer's process (a lingering one completes several commands' runs). */
+  pid: number;
   tasks: number;
   manifestsComputed: number;
   /** Tasks whose manifest was found stored (by hash or inputs key) instead. */
@@ -30,6 +40,8 @@ export interface CompleteOptions {
   internals?: NxInternals;
   /** Test seam (FLEET_HISTORY_COMPLETER_DELAY_MS): waits this long holding the lock, so a test can kill it. */
   delayMs?: number;
+  /** How long to stay, idle, for the next command's work (FLEET_HISTORY_COMPLETER_LINGER_MS). */
+  lingerMs?: number;
 }
 
 /**
@@ -45,17 +57,34 @@ export interface CompleteOptions {
  */
 export async function completeDeferredRuns(dbPath: string, opts: CompleteOptions): Promise<CompletedRun[]> {
   const done: CompletedRun[] = [];
-  // A run queued while the last one was written, after this completer looked: go round again.
-  for (let round = 0; round < 10 && deferredFiles(dbPath).length; round++) {
-    if (!takeCompleterLock(dbPath)) return done;
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  // Another completer holds the lock: wait for it (it may be lingering, below), then look again.
+  const waitUntil = Date.now() + 60_000;
+  while (!takeCompleterLock(dbPath)) {
+    if (Date.now() > waitUntil || !deferredFiles(dbPath).length) return done;
+    await sleep(50);
+  }
+  try {
+    if (opts.delayMs) await sleep(opts.delayMs);
+    const sqlite = loadSqlite(opts.env.FLEET_HISTORY_SQLITE_MODULE || undefined);
+    if (!sqlite.ok) return done;
+    const opened = openRunStore({ Database: sqlite.Database, file: dbPath, busyTimeoutMs: 10_000 });
+    if (!opened.ok) return done;
     try {
-      if (round === 0 && opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
-      const sqlite = loadSqlite(opts.env.FLEET_HISTORY_SQLITE_MODULE || undefined);
-      if (!sqlite.ok) return done;
-      const opened = openRunStore({ Database: sqlite.Database, file: dbPath, busyTimeoutMs: 10_000 });
-      if (!opened.ok) return done;
-      try {
-        for (const file of deferredFiles(dbPath)) {
+      let idleSince = Date.now();
+      for (let first = true; ; first = false) {
+        const files = deferredFiles(dbPath);
+        // Lingering, this completer keeps the store open (so the hooks' own closes do not
+        // checkpoint the WAL) and takes new work at once; a run for the central store needs the
+        // environment of its own command's completer, which waits for this one to leave.
+        if (!first && files.some(isRemoteWork)) break;
+        if (!files.length) {
+          if (Date.now() - idleSince >= (opts.lingerMs ?? 0)) break;
+          checkpointIfLarge(opened.store, dbPath);
+          await sleep(50);
+          continue;
+        }
+        for (const file of files) {
           let work: DeferredWork;
           try {
             work = JSON.parse(fs.readFileSync(file, 'utf8')) as DeferredWork;
@@ -65,17 +94,28 @@ export async function completeDeferredRuns(dbPath: string, opts: CompleteOptions
           }
           const outcome = await completeRun(opened.store, work, opts);
           done.push(outcome);
-          trace(opts.env, outcome);
+          trace(work.trace ?? opts.env.FLEET_HISTORY_TRACE, outcome);
           fs.rmSync(file, { force: true });
         }
-      } finally {
-        opened.store.close();
+        idleSince = Date.now();
       }
     } finally {
-      releaseCompleterLock(dbPath);
+      opened.store.close();
     }
+  } finally {
+    releaseCompleterLock(dbPath);
   }
+  // Work queued after the last look, as the lock was released: a completer of its own is on its
+  // way (the hook saw none alive), or this one goes round again.
+  if (deferredFiles(dbPath).length && completerPid(dbPath) === null)
+    done.push(...(await completeDeferredRuns(dbPath, { ...opts, delayMs: 0, lingerMs: 0 })));
   return done;
+}
+
+/** While lingering: the WAL is checkpointed here once it passes 4 MiB (the hooks never do). */
+function checkpointIfLarge(store: RunStore, dbPath: string): void {
+  const wal = fs.statSync(`${dbPath}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+  if (wal > 4 << 20) store.db.pragma('wal_checkpoint(PASSIVE)');
 }
 
 async function completeRun(store: RunStore, work: DeferredWork, opts: CompleteOptions): Promise<CompletedRun> {
@@ -147,6 +187,7 @@ async function completeRun(store: RunStore, work: DeferredWork, opts: CompleteOp
   return {
     code: 'COMPLETED',
     runId: run.runId,
+    pid: process.pid,
     tasks: tasks.length,
     manifestsComputed: manifests.size,
     manifestsReused: tasks.filter((t) => known(t)).length,
@@ -201,10 +242,10 @@ export function staleManifests(root: string, endedAt: number, manifests: Map<str
   return stale;
 }
 
-function trace(env: NodeJS.ProcessEnv, outcome: CompletedRun): void {
-  if (!env.FLEET_HISTORY_TRACE) return;
+function trace(file: string | undefined, outcome: CompletedRun): void {
+  if (!file) return;
   try {
-    fs.appendFileSync(env.FLEET_HISTORY_TRACE, JSON.stringify(outcome) + '\n');
+    fs.appendFileSync(file, JSON.stringify(outcome) + '\n');
   } catch {
     // A trace that cannot be written is nobody's problem.
   }
@@ -212,8 +253,15 @@ function trace(env: NodeJS.ProcessEnv, outcome: CompletedRun): void {
 
 if (require.main === module) {
   const [dbPath] = process.argv.slice(2);
+  // Stopped while lingering (or working: its transaction is rolled back, its work file stays).
+  process.on('SIGTERM', () => {
+    releaseCompleterLock(dbPath);
+    process.exit(0);
+  });
   const delayMs = Number(process.env.FLEET_HISTORY_COMPLETER_DELAY_MS) || 0;
-  completeDeferredRuns(dbPath, { env: process.env, delayMs }).then(
+  const linger = Number(process.env.FLEET_HISTORY_COMPLETER_LINGER_MS);
+  const lingerMs = Number.isFinite(linger) && linger >= 0 ? linger : DEFAULT_LINGER_MS;
+  completeDeferredRuns(dbPath, { env: process.env, delayMs, lingerMs }).then(
     () => undefined,
     () => undefined,
   );

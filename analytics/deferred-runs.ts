@@ -21,6 +21,8 @@ export interface DeferredWork {
   deferred: string[];
   /** Whether the run goes to the central store once complete (the completer queues it). */
   remote: boolean;
+  /** The hook's FLEET_HISTORY_TRACE: the completer's line for the run goes there. */
+  trace?: string;
   run: RunRecord;
 }
 
@@ -34,8 +36,14 @@ export function writeDeferred(dbPath: string, work: DeferredWork): void {
   fs.mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${work.run.runId}.tmp`);
   fs.writeFileSync(tmp, JSON.stringify(work));
-  fs.renameSync(tmp, path.join(dir, `${work.run.runId}.json`));
+  // `.r.json`: the run goes to the central store, with the environment of its own command.
+  fs.renameSync(tmp, path.join(dir, `${work.run.runId}${work.remote ? '.r' : ''}.json`));
 }
+
+export const isRemoteWork = (file: string): boolean => file.endsWith('.r.json');
+
+/** How long a completer stays for the next command's work, idle, before it exits. */
+export const DEFAULT_LINGER_MS = 20_000;
 
 /** The work files waiting, oldest run first. */
 export function deferredFiles(dbPath: string): string[] {
@@ -97,7 +105,9 @@ export function releaseCompleterLock(dbPath: string): void {
 
 /** Starts the completer, detached: it outlives the Nx command and never holds it up. */
 export function startCompleter(dbPath: string, env: NodeJS.ProcessEnv, cwd?: string): void {
-  const script = path.join(__dirname, 'complete-runs.js');
+  // Loaded from the TypeScript sources (the test runner), the built script is the one to run.
+  const local = path.join(__dirname, 'complete-runs.js');
+  const script = fs.existsSync(local) ? local : path.join(__dirname, '..', 'dist', 'analytics', 'complete-runs.js');
   const child = spawn(process.execPath, [script, dbPath], { detached: true, stdio: 'ignore', env, cwd });
   child.on('error', () => undefined);
   child.unref();

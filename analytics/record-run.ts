@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { readGitInfo } from './git-info';
 import { resolveHistorySettings, type HistorySettings } from './history-settings';
-import { startCompleter, writeDeferred } from './deferred-runs';
+import { completerPid, startCompleter, writeDeferred } from './deferred-runs';
 import { asStatus, cacheSourceOf, type HookContext } from './hook-context';
 import { computeInputManifests } from './input-manifests';
 import { inputsKeyOf } from './inputs-key';
@@ -86,7 +86,12 @@ async function recordRunUntraced(ctx: HookContext, opts: RecordRunOptions): Prom
     phase('loadSqlite');
     const run = buildRunRecord(ctx, opts.env);
     phase('buildRecord');
-    const opened = openRunStore({ Database: sqlite.Database, file: resolved.settings.dbPath, busyTimeoutMs: 1500 });
+    const opened = openRunStore({
+      Database: sqlite.Database,
+      file: resolved.settings.dbPath,
+      busyTimeoutMs: 1500,
+      autoCheckpoint: false,
+    });
     phase('openStore');
     if (!opened.ok) {
       if (opened.code === 'HISTORY_STORE_BUSY') {
@@ -162,6 +167,10 @@ async function recordRunUntraced(ctx: HookContext, opts: RecordRunOptions): Prom
         ms: performance.now() - t0,
       };
     } finally {
+      // This connection does not checkpoint on commit; a reader that keeps the store open (so
+      // that no close is the last) must not let the WAL grow without end.
+      const wal = fs.statSync(`${resolved.settings.dbPath}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+      if (wal > 16 << 20) store.db.pragma('wal_checkpoint(PASSIVE)');
       store.close();
       phase('close');
     }
@@ -193,6 +202,7 @@ function recordDeferred(
     endedAt: Date.now(),
     deferred,
     remote: !!settings.remote,
+    ...(opts.env.FLEET_HISTORY_TRACE ? { trace: opts.env.FLEET_HISTORY_TRACE } : {}),
     run,
   });
   phase('writeWork');
@@ -207,8 +217,11 @@ function recordDeferred(
   phase('record');
   if (!spooled) drainPending(settings.dbPath, store);
   phase('drainPending');
-  startCompleter(settings.dbPath, opts.env, ctx.workspaceRoot);
-  phase('startCompleter');
+  // A completer still lingering after an earlier command takes this work at once (written
+  // above, before this look: one that leaves after the look sees the file on its way out).
+  const started = settings.remote || completerPid(settings.dbPath) === null;
+  if (started) startCompleter(settings.dbPath, opts.env, ctx.workspaceRoot);
+  phase(started ? 'startCompleter' : 'completerRunning');
   return {
     code: 'RECORDED',
     runId: run.runId,

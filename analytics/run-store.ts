@@ -20,6 +20,11 @@ export interface OpenStoreOptions {
   readonly?: boolean;
   /** How long a writer waits for another writer (ms). Short: the hook must not stall Nx. */
   busyTimeoutMs?: number;
+  /**
+   * false: this connection never checkpoints the WAL on commit (the hook: a lingering completer
+   * does it, analytics/complete-runs.ts; without one, closing the last connection does).
+   */
+  autoCheckpoint?: boolean;
 }
 
 /** Maps SQLite's error codes onto ours. */
@@ -51,6 +56,7 @@ export function openRunStore(opts: OpenStoreOptions): StoreOpen {
       db.pragma('journal_mode = WAL');
       // FULL: a run is on disk when record() returns, even if the CI machine is torn down.
       db.pragma('synchronous = FULL');
+      if (opts.autoCheckpoint === false) db.pragma('wal_autocheckpoint = 0');
       const schema = ensureSchema(db);
       if (!schema.ok) {
         db.close();

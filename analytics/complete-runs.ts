@@ -129,12 +129,13 @@ async function completeRun(store: RunStore, work: DeferredWork, opts: CompleteOp
   };
   const run = work.run;
   const deferred = new Set(work.deferred);
-  // The hook writes this file before its transaction: if it died in between, the run is written now.
-  store.record(run, new Map(), deferred);
+  const byHash = store.manifestsByHash(run.tasks.map((t) => t.hash));
+  // The hook writes this file before its transaction: if it died in between (or this completer,
+  // lingering, got here first), the run is written now; the hook's own write is then a no-op.
+  store.record(run, byHash, deferred);
   phase('record');
   const tasks = run.tasks.filter((t) => deferred.has(t.taskId));
   for (const t of tasks) t.inputsKey = inputsKeyOf(t.hashDetails);
-  const byHash = store.manifestsByHash(run.tasks.map((t) => t.hash));
   const byKey = store.manifestsByInputsKey(tasks.flatMap((t) => (t.inputsKey ? [t.inputsKey] : [])));
   const known = (t: TaskRunRecord): string | null =>
     byHash.get(t.hash) ?? (t.inputsKey ? byKey.get(t.inputsKey) : undefined) ?? null;

@@ -5,6 +5,7 @@ import {
   DEFAULT_LINGER_MS,
   deferredFiles,
   isRemoteWork,
+  readDeferred,
   releaseCompleterLock,
   takeCompleterLock,
   type DeferredWork,
@@ -87,7 +88,7 @@ export async function completeDeferredRuns(dbPath: string, opts: CompleteOptions
         for (const file of files) {
           let work: DeferredWork;
           try {
-            work = JSON.parse(fs.readFileSync(file, 'utf8')) as DeferredWork;
+            work = readDeferred(file);
           } catch {
             fs.renameSync(file, `${file}.bad`);
             continue;

@@ -30,12 +30,71 @@ export function deferredDir(dbPath: string): string {
   return path.join(path.dirname(dbPath), 'completing');
 }
 
+/**
+ * hashDetails as written in a work file: each distinct `[node, hash]` pair once (`nodes`), each
+ * task's by index. Tasks of one run share most of their nodes (a dependency's file set is in
+ * every dependent's details), so this is several times smaller than the details themselves,
+ * which is the hook's time (bench/analytics).
+ */
+interface PackedDetails {
+  nodes: Array<[string, string]>;
+  tasks: Array<{ command: string; n: number[]; implicitDeps?: unknown; runtime?: unknown } | null>;
+}
+
+function packDetails(run: RunRecord): { run: RunRecord; packed: PackedDetails } {
+  const index = new Map<string, number>();
+  const packed: PackedDetails = { nodes: [], tasks: [] };
+  const tasks = run.tasks.map((t) => {
+    const d = t.hashDetails;
+    if (!d?.nodes) {
+      packed.tasks.push(null);
+      return t;
+    }
+    const n: number[] = [];
+    for (const [k, v] of Object.entries(d.nodes)) {
+      const key = `${k}\0${v}`;
+      let i = index.get(key);
+      if (i === undefined) {
+        i = packed.nodes.push([k, v]) - 1;
+        index.set(key, i);
+      }
+      n.push(i);
+    }
+    packed.tasks.push({ command: d.command, n, implicitDeps: d.implicitDeps, runtime: d.runtime });
+    return { ...t, hashDetails: null };
+  });
+  return { run: { ...run, tasks }, packed };
+}
+
+function unpackDetails(run: RunRecord, packed: PackedDetails | undefined): RunRecord {
+  if (!packed) return run;
+  run.tasks.forEach((t, i) => {
+    const p = packed.tasks[i];
+    if (!p) return;
+    const nodes: Record<string, string> = {};
+    for (const j of p.n) nodes[packed.nodes[j][0]] = packed.nodes[j][1];
+    t.hashDetails = { command: p.command, nodes };
+    if (p.implicitDeps) t.hashDetails.implicitDeps = p.implicitDeps as Record<string, string>;
+    if (p.runtime) t.hashDetails.runtime = p.runtime as Record<string, string>;
+  });
+  return run;
+}
+
+/** Reads a work file (hashDetails unpacked). Throws when it does not parse. */
+export function readDeferred(file: string): DeferredWork {
+  const w = JSON.parse(fs.readFileSync(file, 'utf8')) as DeferredWork & { details?: PackedDetails };
+  unpackDetails(w.run, w.details);
+  delete w.details;
+  return w;
+}
+
 /** Writes the work file (through a temporary name, so a reader never sees half of one). */
 export function writeDeferred(dbPath: string, work: DeferredWork): void {
   const dir = deferredDir(dbPath);
   fs.mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${work.run.runId}.tmp`);
-  fs.writeFileSync(tmp, JSON.stringify(work));
+  const { run, packed } = packDetails(work.run);
+  fs.writeFileSync(tmp, JSON.stringify({ ...work, run, details: packed }));
   // `.r.json`: the run goes to the central store, with the environment of its own command.
   fs.renameSync(tmp, path.join(dir, `${work.run.runId}${work.remote ? '.r' : ''}.json`));
 }

@@ -227,8 +227,13 @@ export class RunStore {
       const runRow = Number(res.lastInsertRowid);
       const executed: ExecutedRun[] = [];
       for (const t of run.tasks) {
-        insertTask.run(t.taskId, t.project, t.target, t.configuration);
-        const taskId = (taskRow.get(t.taskId) as { id: number }).id;
+        // Interned once: a known task (nearly all of them, run after run) is one lookup.
+        let row = taskRow.get(t.taskId) as { id: number } | undefined;
+        if (!row) {
+          insertTask.run(t.taskId, t.project, t.target, t.configuration);
+          row = taskRow.get(t.taskId) as { id: number };
+        }
+        const taskId = row.id;
         const ran = executedRun(t, taskId);
         if (ran) executed.push(ran);
         const later = deferred?.has(t.taskId) ?? false;

@@ -31,6 +31,8 @@ export interface CompletedRun {
   manifestsReused: number;
   /** Tasks recorded without a manifest: an input file changed after the command ended. */
   manifestsStale: number;
+  /** Why no manifests could be computed (the hook would have printed it; the completer has no terminal). */
+  problem?: string;
   ms: number;
   phases: Record<string, number>;
 }
@@ -143,11 +145,14 @@ async function completeRun(store: RunStore, work: DeferredWork, opts: CompleteOp
   const wanted = tasks.filter((t) => !known(t) && t.cache !== 'skipped');
   phase('knownLookup');
   let manifests = new Map<string, InputManifest>();
+  let problem: string | undefined;
   if (wanted.length) {
     try {
       // Nx finds its workspace from the working folder when its modules load.
       if (!opts.internals && process.cwd() !== work.workspaceRoot) process.chdir(work.workspaceRoot);
       const internals = opts.internals ?? loadNxInternals(work.workspaceRoot);
+      // A lingering completer has looked before: the workspace as it stands now, not as then.
+      internals.refreshWorkspace(work.workspaceRoot);
       manifests = await computeInputManifests({
         phase,
         internals,
@@ -163,8 +168,9 @@ async function completeRun(store: RunStore, work: DeferredWork, opts: CompleteOp
           },
         })),
       });
-    } catch {
+    } catch (err) {
       // Nx internals moved or the graph is gone: the run stays recorded without manifests.
+      problem = `${(err as Error).message} [HISTORY_INPUTS_UNAVAILABLE]`;
     }
   }
   const stale = staleManifests(work.workspaceRoot, work.endedAt, manifests);
@@ -194,6 +200,7 @@ async function completeRun(store: RunStore, work: DeferredWork, opts: CompleteOp
     manifestsComputed: manifests.size,
     manifestsReused: tasks.filter((t) => known(t)).length,
     manifestsStale: stale.size,
+    ...(problem ? { problem } : {}),
     ms: +(performance.now() - t0).toFixed(2),
     phases,
   };

@@ -1,3 +1,4 @@
+import { settleDeferred } from './deferred-runs';
 import * as os from 'node:os';
 import { readGitInfo } from './git-info';
 import { resolveHistorySettings } from './history-settings';
@@ -172,6 +173,8 @@ export function recordDistributedRun(
       spoolPending(dbPath, record);
       return { code: 'RECORDED', runId: record.runId, taskRuns: record.tasks.length, spooled: true };
     };
+    // The replay's manifests may still be with its completer (deferred-runs.ts): wait for them.
+    settleDeferred(dbPath, meta.env);
     const opened = openRunStore({ Database: sqlite.Database, file: dbPath, busyTimeoutMs: 1500 });
     if (!opened.ok)
       return opened.code === 'HISTORY_STORE_BUSY' ? spooled() : say(opened.code, `${dbPath}: ${opened.message}`);

@@ -14,6 +14,8 @@ export interface HistorySettings {
   enabled: boolean;
   /** The local SQLite store (absolute). */
   dbPath: string;
+  /** New hashes' manifests and hashDetails are written by a detached completer (analytics/complete-runs.ts). */
+  defer: boolean;
   /** The central store (`fleet cache serve --history-db`), when configured. */
   remote: { url: string; token: string | null } | null;
 }
@@ -31,6 +33,14 @@ const S = {
     default: true,
     description:
       'record every Nx command in the run history (on by default: it changes nothing about how tasks run); `FLEET_DISABLE` leaves it on',
+  }),
+  defer: setting({
+    key: 'defer',
+    env: 'FLEET_HISTORY_DEFER',
+    type: t.boolean(),
+    default: true,
+    description:
+      'on a run with new hashes, the hook writes the run and its task rows and leaves the new manifests and hashDetails to a detached completer (about a second later; docs/analytics.md, "The hook\'s cost"); off: the hook writes them itself before the command exits',
   }),
   db: setting({
     key: 'db',
@@ -63,6 +73,7 @@ const S = {
  */
 export const historySettings = defineCommandSettings<{
   enabled: boolean;
+  defer: boolean;
   db?: string;
   url?: string;
   token?: string;
@@ -76,6 +87,7 @@ export const historySettings = defineCommandSettings<{
       : [],
   build: (v) => ({
     enabled: v.enabled as boolean,
+    defer: v.defer as boolean,
     db: v.db as string | undefined,
     url: v.url as string | undefined,
     token: v.token as string | undefined,
@@ -107,6 +119,7 @@ export function resolveHistorySettings(
     ok: true,
     settings: {
       enabled: s.enabled,
+      defer: s.defer,
       dbPath: path.resolve(workspaceRoot, s.db ?? DEFAULT_HISTORY_DB),
       remote: s.url ? { url: s.url.replace(/\/+$/, ''), token: s.token ?? null } : null,
     },

@@ -62,6 +62,11 @@ export interface NxInternals {
     taskGraph: NxTaskGraph,
     taskIds: string[],
   ): Record<string, NxHashInputs>;
+  /**
+   * Rescans the workspace in this process's Nx workspace context (a long-lived process, the
+   * completer, must not read the file hashes of its first look).
+   */
+  refreshWorkspace(root: string): void;
   /** Nx's content hash of a file on disk (to check git's copy of an old file against a record). */
   hashFile(file: string): string | null;
   /** Nx's hash of strings (environment values and runtime outputs are hashed this way). */
@@ -78,6 +83,8 @@ export function loadNxInternals(workspaceRoot: string): NxInternals {
   };
   const nxJsonMod = req('config/nx-json.js') as { readNxJson(root: string): unknown };
   const ctx = req('utils/workspace-context.js') as {
+    refreshWorkspaceContext?(root: string): void;
+    resetWorkspaceContext?(): void;
     getNxWorkspaceFilesFromContext(
       root: string,
       map: Record<string, string>,
@@ -141,6 +148,11 @@ export function loadNxInternals(workspaceRoot: string): NxInternals {
         allFiles: wf.externalReferences.allWorkspaceFiles,
         projectFiles: wf.externalReferences.projectFiles,
       };
+    },
+    refreshWorkspace(root) {
+      if (ctx.refreshWorkspaceContext) ctx.refreshWorkspaceContext(root);
+      else if (ctx.resetWorkspaceContext) ctx.resetWorkspaceContext();
+      else throw new Error('this nx has no refreshWorkspaceContext (the completer rescans through it)');
     },
     createTaskGraph: (graph, projects, targets, configuration) =>
       taskGraphMod.createTaskGraph(graph, {}, projects, targets, configuration, {}),

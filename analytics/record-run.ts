@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { readGitInfo } from './git-info';
-import { resolveHistorySettings } from './history-settings';
+import { resolveHistorySettings, type HistorySettings } from './history-settings';
+import { completerPid, startCompleter, writeDeferred } from './deferred-runs';
 import { asStatus, cacheSourceOf, type HookContext } from './hook-context';
 import { computeInputManifests } from './input-manifests';
 import { inputsKeyOf } from './inputs-key';
@@ -10,7 +11,7 @@ import { loadSqlite } from './load-sqlite';
 import { loadNxInternals, type NxInternals } from './nx-internals';
 import { enqueueOutbox, startOutboxSender } from './history-outbox';
 import { drainPending, spoolPending } from './pending-runs';
-import { openRunStore, storeFailureCode } from './run-store';
+import { openRunStore, storeFailureCode, type RunStore } from './run-store';
 import { RECORD_FORMAT, type InputManifest, type RunRecord, type TaskRunRecord } from './types';
 
 export interface RecordRunOptions {
@@ -25,7 +26,16 @@ export interface RecordRunOptions {
 
 /** What one call did; never an exception. */
 export type RecordOutcome =
-  | { code: 'RECORDED'; runId: string; tasks: number; manifestsComputed: number; spooled: boolean; ms: number }
+  | {
+      code: 'RECORDED';
+      runId: string;
+      tasks: number;
+      manifestsComputed: number;
+      /** Tasks whose manifest and hashDetails the detached completer adds (analytics/complete-runs.ts). */
+      deferred?: number;
+      spooled: boolean;
+      ms: number;
+    }
   | { code: 'HISTORY_OFF'; reason: string }
   | { code: string; message: string };
 
@@ -37,7 +47,10 @@ export type RecordOutcome =
  * one line with a code, and history simply does not record.
  */
 export async function recordRun(ctx: HookContext, opts: RecordRunOptions): Promise<RecordOutcome> {
+  const t0 = performance.now();
   const outcome = await recordRunUntraced(ctx, opts);
+  // The hook's whole time, closing the store (SQLite checkpoints the WAL then) included.
+  if ('ms' in outcome) outcome.ms = +(performance.now() - t0).toFixed(2);
   const trace = opts.env.FLEET_HISTORY_TRACE;
   if (trace) {
     try {
@@ -73,7 +86,12 @@ async function recordRunUntraced(ctx: HookContext, opts: RecordRunOptions): Prom
     phase('loadSqlite');
     const run = buildRunRecord(ctx, opts.env);
     phase('buildRecord');
-    const opened = openRunStore({ Database: sqlite.Database, file: resolved.settings.dbPath, busyTimeoutMs: 1500 });
+    const opened = openRunStore({
+      Database: sqlite.Database,
+      file: resolved.settings.dbPath,
+      busyTimeoutMs: 1500,
+      autoCheckpoint: false,
+    });
     phase('openStore');
     if (!opened.ok) {
       if (opened.code === 'HISTORY_STORE_BUSY') {
@@ -92,6 +110,14 @@ async function recordRunUntraced(ctx: HookContext, opts: RecordRunOptions): Prom
     const store = opened.store;
     try {
       const known = store.manifestsByHash(run.tasks.map((t) => t.hash));
+      if (resolved.settings.defer && !opts.internals) {
+        // New hashes: their manifests and hashDetails go to the detached completer.
+        const deferred = run.tasks.filter((t) => !known.has(t.hash) && t.cache !== 'skipped').map((t) => t.taskId);
+        if (deferred.length) {
+          phase('knownLookup');
+          return recordDeferred(ctx, opts, resolved.settings, store, run, known, deferred, t0);
+        }
+      }
       // New hashes whose file inputs are known (only an env or runtime value changed): no expansion.
       // Keys only for new hashes: a run of known hashes (the common case) hashes nothing more.
       for (const t of run.tasks) if (!known.has(t.hash)) t.inputsKey = inputsKeyOf(t.hashDetails);
@@ -141,11 +167,70 @@ async function recordRunUntraced(ctx: HookContext, opts: RecordRunOptions): Prom
         ms: performance.now() - t0,
       };
     } finally {
+      // This connection does not checkpoint on commit; a reader that keeps the store open (so
+      // that no close is the last) must not let the WAL grow without end.
+      const wal = fs.statSync(`${resolved.settings.dbPath}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+      if (wal > 16 << 20) store.db.pragma('wal_checkpoint(PASSIVE)');
       store.close();
+      phase('close');
     }
   } catch (err) {
     return say(opts, 'HISTORY_RECORD_FAILED', err instanceof Error ? err.message : String(err));
   }
+}
+
+/**
+ * The cold path: the work file for the completer first (so a hook killed after its transaction
+ * leaves the completer what it needs), then the run and every task row in one transaction
+ * (`synchronous=FULL`: on disk when this returns), then the detached completer. The completer
+ * adds the deferred tasks' manifests and hashDetails, and queues the run for the central store.
+ */
+function recordDeferred(
+  ctx: HookContext,
+  opts: RecordRunOptions,
+  settings: HistorySettings,
+  store: RunStore,
+  run: RunRecord,
+  known: Map<string, string>,
+  deferred: string[],
+  t0: number,
+): RecordOutcome {
+  writeDeferred(settings.dbPath, {
+    format: 1,
+    workspaceRoot: ctx.workspaceRoot,
+    nxJson: ctx.nxJsonConfiguration,
+    endedAt: Date.now(),
+    deferred,
+    remote: !!settings.remote,
+    ...(opts.env.FLEET_HISTORY_TRACE ? { trace: opts.env.FLEET_HISTORY_TRACE } : {}),
+    run,
+  });
+  phase('writeWork');
+  let spooled = false;
+  try {
+    store.record(run, known, new Set(deferred));
+  } catch (err) {
+    if (storeFailureCode(err) !== 'HISTORY_STORE_BUSY') throw err;
+    // The completer writes the whole run from its work file once the store is free.
+    spooled = true;
+  }
+  phase('record');
+  if (!spooled) drainPending(settings.dbPath, store);
+  phase('drainPending');
+  // A completer still lingering after an earlier command takes this work at once (written
+  // above, before this look: one that leaves after the look sees the file on its way out).
+  const started = settings.remote || completerPid(settings.dbPath) === null;
+  if (started) startCompleter(settings.dbPath, opts.env, ctx.workspaceRoot);
+  phase(started ? 'startCompleter' : 'completerRunning');
+  return {
+    code: 'RECORDED',
+    runId: run.runId,
+    tasks: run.tasks.length,
+    manifestsComputed: 0,
+    deferred: deferred.length,
+    spooled,
+    ms: performance.now() - t0,
+  };
 }
 
 function say(opts: RecordRunOptions, code: string, message: string): RecordOutcome {

@@ -3,9 +3,10 @@ import * as path from 'node:path';
 import { decodeBlob, encodeBlob } from './content-blob';
 import { addDurationRollups, EXECUTED_RUN_SQL, type ExecutedRun } from './day-durations';
 import { addDayStats } from './day-stats';
+import { settleDeferred } from './deferred-runs';
 import { decodeDetails, encodeDetails } from './details-blob';
 import { ensureSchema, SCHEMA_VERSION, storedSchemaVersion } from './store-schema';
-import type { SqliteConstructor, SqliteDatabase } from './sqlite-types';
+import type { SqliteConstructor, SqliteDatabase, SqliteStatement } from './sqlite-types';
 import type { HashDetails, InputManifest, RunKind, RunRecord, RunSummary, StoredTaskRun } from './types';
 
 /** Why a store could not be opened or written; the hook reports it once and carries on. */
@@ -19,6 +20,11 @@ export interface OpenStoreOptions {
   readonly?: boolean;
   /** How long a writer waits for another writer (ms). Short: the hook must not stall Nx. */
   busyTimeoutMs?: number;
+  /**
+   * false: this connection never checkpoints the WAL on commit (the hook: a lingering completer
+   * does it, analytics/complete-runs.ts; without one, closing the last connection does).
+   */
+  autoCheckpoint?: boolean;
 }
 
 /** Maps SQLite's error codes onto ours. */
@@ -38,6 +44,9 @@ export function openRunStore(opts: OpenStoreOptions): StoreOpen {
       const ignore = path.join(path.dirname(opts.file), '.gitignore');
       if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, '*\n');
     }
+    // A run whose completer is at work (analytics/deferred-runs.ts) is waited for, so that a
+    // query right after a command sees its manifests.
+    if (opts.readonly) settleDeferred(opts.file, process.env);
     db = new opts.Database(opts.file, {
       readonly: !!opts.readonly,
       fileMustExist: !!opts.readonly,
@@ -47,6 +56,7 @@ export function openRunStore(opts: OpenStoreOptions): StoreOpen {
       db.pragma('journal_mode = WAL');
       // FULL: a run is on disk when record() returns, even if the CI machine is torn down.
       db.pragma('synchronous = FULL');
+      if (opts.autoCheckpoint === false) db.pragma('wal_autocheckpoint = 0');
       const schema = ensureSchema(db);
       if (!schema.ok) {
         db.close();
@@ -131,6 +141,15 @@ function executedRun(t: RunRecord['tasks'][number], task: number): ExecutedRun |
 export class RunStore {
   constructor(readonly db: SqliteDatabase) {}
 
+  private readonly statements = new Map<string, SqliteStatement>();
+
+  /** A prepared statement, prepared once per store (the writers run these per task). */
+  private stmt(sql: string): SqliteStatement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
   close(): void {
     this.db.close();
   }
@@ -165,8 +184,16 @@ export class RunStore {
     return out;
   }
 
-  /** Writes a run and its tasks; a run id already stored is left as it is (idempotent). */
-  record(run: RunRecord, knownManifests: Map<string, string> = new Map()): { inserted: boolean } {
+  /**
+   * Writes a run and its tasks; a run id already stored is left as it is (idempotent). Tasks in
+   * `deferred` are written without hashDetails and manifest: the hook's completer adds them
+   * right after ({@link completeTasks}, analytics/complete-runs.ts).
+   */
+  record(
+    run: RunRecord,
+    knownManifests: Map<string, string> = new Map(),
+    deferred?: ReadonlySet<string>,
+  ): { inserted: boolean } {
     const db = this.db;
     const insertRun = db.prepare(`INSERT OR IGNORE INTO runs (run_id, namespace, command, argv, branch, commit_sha,
       machine, start_ms, end_ms, kind, deps_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -176,7 +203,6 @@ export class RunStore {
     const taskRow = db.prepare('SELECT id FROM tasks WHERE task_id = ?');
     const insertBlob = db.prepare('INSERT OR IGNORE INTO blobs (id, body) VALUES (?, ?)');
     const blobExists = db.prepare('SELECT 1 FROM blobs WHERE id = ?');
-    const detailsOf = db.prepare('SELECT details_id FROM task_runs WHERE hash = ? AND details_id IS NOT NULL LIMIT 1');
     const insertTaskRun =
       db.prepare(`INSERT OR REPLACE INTO task_runs (run, task, attempt, hash, status, cache, start_ms,
       end_ms, exit_code, output_bytes, details_id, manifest_id, agent, queued_ms, flaky, inputs_key)
@@ -201,28 +227,20 @@ export class RunStore {
       const runRow = Number(res.lastInsertRowid);
       const executed: ExecutedRun[] = [];
       for (const t of run.tasks) {
-        insertTask.run(t.taskId, t.project, t.target, t.configuration);
-        const taskId = (taskRow.get(t.taskId) as { id: number }).id;
+        // Interned once: a known task (nearly all of them, run after run) is one lookup.
+        let row = taskRow.get(t.taskId) as { id: number } | undefined;
+        if (!row) {
+          insertTask.run(t.taskId, t.project, t.target, t.configuration);
+          row = taskRow.get(t.taskId) as { id: number };
+        }
+        const taskId = row.id;
         const ran = executedRun(t, taskId);
         if (ran) executed.push(ran);
+        const later = deferred?.has(t.taskId) ?? false;
         let manifestId = knownManifests.get(t.hash) ?? null;
         if (!manifestId && t.manifestId && blobExists.get(t.manifestId)) manifestId = t.manifestId;
-        if (t.manifest) {
-          const blob = encodeBlob('m', t.manifest);
-          insertBlob.run(blob.id, blob.body);
-          manifestId = blob.id;
-        }
-        // Same hash, same hashDetails: reuse the stored key instead of hashing and deflating again.
-        let detailsId = t.hashDetails
-          ? ((detailsOf.get(t.hash) as { details_id: string } | undefined)?.details_id ?? null)
-          : null;
-        if (t.hashDetails && !detailsId) {
-          // The base's key is always computed here, never taken from the record: a posted record
-          // must not be able to name the base that other namespaces' details share.
-          const split = encodeDetails(t.hashDetails, (id) => blobExists.get(id) !== undefined);
-          for (const blob of split.blobs) insertBlob.run(blob.id, blob.body);
-          detailsId = split.id;
-        }
+        if (t.manifest && !later) manifestId = this.storeManifest(t.manifest);
+        const detailsId = later ? null : this.storeDetails(t.hash, t.hashDetails);
         insertTaskRun.run(
           runRow,
           taskId,
@@ -245,6 +263,63 @@ export class RunStore {
       addDayStats(db, run);
       addDurationRollups(db, run.namespace, executed);
       return { inserted: true };
+    })();
+  }
+
+  /** Stores a manifest blob (content-addressed: once per distinct content); its id. */
+  private storeManifest(manifest: InputManifest): string {
+    const blob = encodeBlob('m', manifest);
+    this.stmt('INSERT OR IGNORE INTO blobs (id, body) VALUES (?, ?)').run(blob.id, blob.body);
+    return blob.id;
+  }
+
+  /** Stores a hash's hashDetails unless that hash's are stored already; the details id (null: none). */
+  private storeDetails(hash: string, details: HashDetails | null): string | null {
+    if (!details) return null;
+    // Same hash, same hashDetails: reuse the stored key instead of hashing and deflating again.
+    const known = this.stmt('SELECT details_id FROM task_runs WHERE hash = ? AND details_id IS NOT NULL LIMIT 1').get(
+      hash,
+    ) as { details_id: string } | undefined;
+    if (known) return known.details_id;
+    const blobExists = this.stmt('SELECT 1 FROM blobs WHERE id = ?');
+    const insertBlob = this.stmt('INSERT OR IGNORE INTO blobs (id, body) VALUES (?, ?)');
+    // The base's key is always computed here, never taken from the record: a posted record
+    // must not be able to name the base that other namespaces' details share.
+    const split = encodeDetails(details, (id) => blobExists.get(id) !== undefined);
+    for (const blob of split.blobs) insertBlob.run(blob.id, blob.body);
+    return split.id;
+  }
+
+  /**
+   * Adds what {@link record} deferred to a stored run's tasks: their hashDetails, inputs key and
+   * manifest (a stored manifest id, or one to store), in one transaction. Values already there
+   * are kept. Returns how many task runs were completed (0: the run is not in the store).
+   */
+  completeTasks(
+    runId: string,
+    tasks: Array<{
+      taskId: string;
+      hash: string;
+      hashDetails: HashDetails | null;
+      inputsKey: string | null;
+      manifest: InputManifest | null;
+      manifestId: string | null;
+    }>,
+  ): number {
+    const db = this.db;
+    const update = db.prepare(`UPDATE task_runs SET details_id = coalesce(details_id, ?),
+      manifest_id = coalesce(manifest_id, ?), inputs_key = coalesce(inputs_key, ?)
+      WHERE run = ? AND task = (SELECT id FROM tasks WHERE task_id = ?)`);
+    return db.transaction(() => {
+      const row = db.prepare('SELECT id FROM runs WHERE run_id = ?').get(runId) as { id: number } | undefined;
+      if (!row) return 0;
+      let n = 0;
+      for (const t of tasks) {
+        const manifestId = t.manifest ? this.storeManifest(t.manifest) : t.manifestId;
+        const detailsId = this.storeDetails(t.hash, t.hashDetails);
+        n += update.run(detailsId, manifestId, t.inputsKey, row.id, t.taskId).changes;
+      }
+      return n;
     })();
   }
 

@@ -86,6 +86,30 @@ describe('run store', () => {
     s.close();
   });
 
+  it('deferred tasks are written without manifest and hashDetails; completeTasks adds them once, keeps what is there', () => {
+    const file = path.join(dir, 'deferred', 'history.db');
+    const opened = openRunStore({ Database: sqlite(), file });
+    if (!opened.ok) throw new Error(opened.message);
+    const s = opened.store;
+    const r = run('d1', 'hd1', [['a/x.ts', '1']]);
+    s.record(r, new Map(), new Set(['a:build']));
+    expect(s.runTasks('d1')[0]).toMatchObject({ taskId: 'a:build', hash: 'hd1', manifestId: null });
+    expect(s.hashDetails('d1', 'a:build')).toBeNull();
+    const t = r.tasks[0];
+    const complete = (manifest: typeof t.manifest, runId = 'd1') =>
+      s.completeTasks(runId, [{ ...t, inputsKey: 'k1', manifestId: null, manifest }]);
+    expect(complete(t.manifest)).toBe(1);
+    const id = s.runTasks('d1')[0].manifestId;
+    expect(s.manifest(id!)).toEqual(t.manifest);
+    expect(s.hashDetails('d1', 'a:build')).toEqual(t.hashDetails);
+    expect(s.manifestsByInputsKey(['k1']).get('k1')).toBe(id);
+    // Twice (a resumed completer): the stored values stay.
+    complete({ ...t.manifest!, files: [['a/x.ts', '2']] });
+    expect(s.runTasks('d1')[0].manifestId).toBe(id);
+    expect(complete(t.manifest, 'no-such-run')).toBe(0);
+    s.close();
+  });
+
   it('a store of schema 1 is migrated to the current one, also when only read (fleet runs on an old store)', () => {
     const file = path.join(dir, 'v1.db');
     const Database = sqlite();
@@ -336,7 +360,7 @@ describe('history settings (on the settings layer, every problem at once)', () =
     const ok = resolveHistorySettings({}, ws);
     expect(ok).toEqual({
       ok: true,
-      settings: { enabled: true, dbPath: path.join(ws, '.nx/fleet/history.db'), remote: null },
+      settings: { enabled: true, defer: true, dbPath: path.join(ws, '.nx/fleet/history.db'), remote: null },
     });
     const bad = resolveHistorySettings({ FLEET_HISTORY: 'perhaps', FLEET_HISTORY_URL: 'ftp://x' }, ws);
     expect(bad.ok).toBe(false);
@@ -349,18 +373,25 @@ describe('history settings (on the settings layer, every problem at once)', () =
   });
 
   it('precedence: --db flag > FLEET_HISTORY_DB > nx.json history section > default; the token from a file', () => {
-    const root = withNxJson({ history: { enabled: false, db: 'from-nx.db', url: 'http://central:8420/' } });
+    const root = withNxJson({
+      history: { enabled: false, defer: false, db: 'from-nx.db', url: 'http://central:8420/' },
+    });
     const fromNx = resolveHistorySettings({}, root);
     expect(fromNx).toEqual({
       ok: true,
       settings: {
         enabled: false,
+        defer: false,
         dbPath: path.join(root, 'from-nx.db'),
         remote: { url: 'http://central:8420', token: null },
       },
     });
-    const fromEnv = resolveHistorySettings({ FLEET_HISTORY: 'on', FLEET_HISTORY_DB: 'env.db' }, root);
-    expect(fromEnv.ok && [fromEnv.settings.enabled, fromEnv.settings.dbPath]).toEqual([
+    const fromEnv = resolveHistorySettings(
+      { FLEET_HISTORY: 'on', FLEET_HISTORY_DEFER: '1', FLEET_HISTORY_DB: 'env.db' },
+      root,
+    );
+    expect(fromEnv.ok && [fromEnv.settings.enabled, fromEnv.settings.defer, fromEnv.settings.dbPath]).toEqual([
+      true,
       true,
       path.join(root, 'env.db'),
     ]);

@@ -92,6 +92,9 @@ describe('fleet dashboard (the real command on a real workspace)', () => {
     expect(run.tasks.map((t) => t.taskId).sort()).toEqual(['c0:build', 'c1:build', 'c2:build', 'c3:build']);
     // A run recorded while the dashboard runs shows up without restarting it.
     ws.nxOk(['run-many', '-t', 'build']);
+    // nxOk blocked this event loop: a run longer than the server's keep-alive (5 s, a loaded
+    // machine) leaves a pooled socket the server has closed; let the client see that first.
+    await new Promise((r) => setTimeout(r, 100));
     const again = (await (await fetch(`${url}api/runs`)).json()) as RunsPage;
     expect(again.runs).toHaveLength(2);
     expect(again.runs[0].cacheHits).toBe(4);

@@ -38,9 +38,9 @@ const S = {
     key: 'defer',
     env: 'FLEET_HISTORY_DEFER',
     type: t.boolean(),
-    default: true,
+    defaultText: 'on; off when `CI` is set',
     description:
-      'on a run with new hashes, the hook writes the run and its task rows and leaves the new manifests and hashDetails to a detached completer (about a second later; docs/analytics.md, "The hook\'s cost"); off: the hook writes them itself before the command exits',
+      'on a run with new hashes, the hook writes the run and its task rows and leaves the new manifests and hashDetails to a detached completer (about a second later; docs/analytics.md, "The hook\'s cost"); off: the hook writes them itself before the command exits. Off by default on CI, where the job (and a detached process with it) may end right after the command',
   }),
   db: setting({
     key: 'db',
@@ -73,7 +73,7 @@ const S = {
  */
 export const historySettings = defineCommandSettings<{
   enabled: boolean;
-  defer: boolean;
+  defer?: boolean;
   db?: string;
   url?: string;
   token?: string;
@@ -87,7 +87,7 @@ export const historySettings = defineCommandSettings<{
       : [],
   build: (v) => ({
     enabled: v.enabled as boolean,
-    defer: v.defer as boolean,
+    defer: v.defer as boolean | undefined,
     db: v.db as string | undefined,
     url: v.url as string | undefined,
     token: v.token as string | undefined,
@@ -119,9 +119,15 @@ export function resolveHistorySettings(
     ok: true,
     settings: {
       enabled: s.enabled,
-      defer: s.defer,
+      defer: s.defer ?? !onCi(env),
       dbPath: path.resolve(workspaceRoot, s.db ?? DEFAULT_HISTORY_DB),
       remote: s.url ? { url: s.url.replace(/\/+$/, ''), token: s.token ?? null } : null,
     },
   };
+}
+
+/** `CI` set to anything but empty or a false value, as CI services do. */
+function onCi(env: NodeJS.ProcessEnv): boolean {
+  const v = env.CI?.trim().toLowerCase();
+  return v !== undefined && v !== '' && v !== 'false' && v !== '0' && v !== 'no' && v !== 'off';
 }

@@ -162,7 +162,7 @@ describe('recording through postTasksExecution (real nx)', () => {
     // hashDetails. The completer is held (test seam) so that it can be killed before it works.
     noCompleter();
     gen.ws.nxOk(['run-many', '-t', 'build'], {
-      env: { GEN_MODE: 'killed', FLEET_HISTORY_COMPLETER_DELAY_MS: '60000' },
+      env: { GEN_MODE: 'killed', FLEET_HISTORY_DEFER: '1', FLEET_HISTORY_COMPLETER_DELAY_MS: '60000' },
     });
     let pid = 0;
     for (let i = 0; i < 200 && !pid; i++) {
@@ -212,7 +212,12 @@ describe('recording through postTasksExecution (real nx)', () => {
     noCompleter();
     try {
       gen.ws.nxOk(['run-many', '-t', 'build'], {
-        env: { GEN_MODE: 'stale', FLEET_HISTORY_COMPLETER_DELAY_MS: '1500', FLEET_HISTORY_TRACE: trace },
+        env: {
+          GEN_MODE: 'stale',
+          FLEET_HISTORY_DEFER: '1',
+          FLEET_HISTORY_COMPLETER_DELAY_MS: '1500',
+          FLEET_HISTORY_TRACE: trace,
+        },
       });
       // Edited while the completer waits: its expansion would see this content, not the run's.
       gen.ws.write(file, gen.ws.read(file) + '// after the run\n');
@@ -249,7 +254,7 @@ describe('recording through postTasksExecution (real nx)', () => {
   it('a completer lingers for the next command: its run is completed by the same process, no new one started', () => {
     const trace = gen.ws.path('trace-linger.jsonl');
     noCompleter();
-    const env = { FLEET_HISTORY_TRACE: trace, FLEET_HISTORY_COMPLETER_LINGER_MS: '15000' };
+    const env = { FLEET_HISTORY_TRACE: trace, FLEET_HISTORY_DEFER: '1', FLEET_HISTORY_COMPLETER_LINGER_MS: '15000' };
     gen.ws.nxOk(['run-many', '-t', 'build'], { env: { ...env, GEN_MODE: 'linger-1' } });
     gen.ws.nxOk(['run-many', '-t', 'build'], { env: { ...env, GEN_MODE: 'linger-2' } });
     const lines = (): Array<{ code: string; pid?: number; runId: string; phases?: Record<string, number> }> =>

@@ -372,6 +372,26 @@ describe('history settings (on the settings layer, every problem at once)', () =
     expect(!lone.ok && lone.problems.join()).toMatch(/FLEET_HISTORY_TOKEN.*set without FLEET_HISTORY_URL/);
   });
 
+  it('defer is off by default on CI (the job may end right after the command), on elsewhere; set, it wins', () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-hist-ci-'));
+    const defer = (env: NodeJS.ProcessEnv) => {
+      const r = resolveHistorySettings(env, ws);
+      return r.ok ? r.settings.defer : r.problems;
+    };
+    const cases: [NodeJS.ProcessEnv, boolean][] = [
+      [{}, true],
+      [{ CI: '' }, true],
+      [{ CI: 'false' }, true],
+      [{ CI: '0' }, true],
+      [{ CI: 'true' }, false],
+      [{ CI: '1' }, false],
+      [{ CI: 'woodpecker' }, false],
+      [{ CI: 'true', FLEET_HISTORY_DEFER: '1' }, true],
+      [{ FLEET_HISTORY_DEFER: '0' }, false],
+    ];
+    for (const [env, want] of cases) expect([env, defer(env)]).toEqual([env, want]);
+  });
+
   it('precedence: --db flag > FLEET_HISTORY_DB > nx.json history section > default; the token from a file', () => {
     const root = withNxJson({
       history: { enabled: false, defer: false, db: 'from-nx.db', url: 'http://central:8420/' },

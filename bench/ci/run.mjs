@@ -14,7 +14,7 @@
 //
 // Usage: npm run build && node bench/ci/run.mjs
 // Env: BENCH_PROJECTS (100), BENCH_RUNS (3), BENCH_AGENTS (2), BENCH_PRS ("leaf-mid,hub"),
-//   BENCH_PINNED=0 (skip the pinned repeat), BENCH_IDLE_EXIT (agents' --idle-exit, 20 s),
+//   BENCH_PINNED=0 (skip the pinned repeat), BENCH_PINNED_RUNS (how many runs include it; BENCH_RUNS), BENCH_IDLE_EXIT (agents' --idle-exit, 20 s),
 //   BENCH_DOCKER_RUN_MB (fake docker's work per RUN, 12), BENCH_SEED (23), BENCH_KEEP=1 (keep the
 //   temp dir and print it), BENCH_JSON=FILE (the results as JSON), BENCH_PIPELINE_TIMEOUT_S (900).
 import { spawnSync } from 'node:child_process';
@@ -34,7 +34,7 @@ const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 100);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 2);
 const PRS = (process.env.BENCH_PRS ?? 'leaf-mid,hub').split(',').filter(Boolean);
-const PINNED = process.env.BENCH_PINNED !== '0';
+const PINNED_RUNS = process.env.BENCH_PINNED === '0' ? 0 : Number(process.env.BENCH_PINNED_RUNS ?? RUNS);
 const IDLE_EXIT = Number(process.env.BENCH_IDLE_EXIT ?? 20);
 const SEED = Number(process.env.BENCH_SEED ?? 23);
 const KEEP = /^(1|true|yes)$/i.test(process.env.BENCH_KEEP ?? '');
@@ -61,7 +61,9 @@ const pct = (a, b) => (b > 0 ? `${((100 * a) / b).toFixed(1)} %` : 'n/a');
 function sh(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 300_000, ...opts });
   if (r.status !== 0)
-    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout || '').slice(-3000)}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout || '').slice(-3000)}`,
+    );
   return r.stdout;
 }
 const git = (cwd, ...args) => sh('git', args, { cwd }).trim();
@@ -88,7 +90,11 @@ function jobEnv(ctx, extra = {}) {
   };
   for (const k of Object.keys(env))
     if (
-      (/^(NX_|FLEET_)/.test(k) && !(k in extra) && !['NX_DAEMON', 'NX_TUI', 'NX_NO_CLOUD', 'NX_INTERACTIVE', 'NX_CACHE_DIRECTORY', 'FLEET_AGENT_WAIT'].includes(k)) ||
+      (/^(NX_|FLEET_)/.test(k) &&
+        !(k in extra) &&
+        !['NX_DAEMON', 'NX_TUI', 'NX_NO_CLOUD', 'NX_INTERACTIVE', 'NX_CACHE_DIRECTORY', 'FLEET_AGENT_WAIT'].includes(
+          k,
+        )) ||
       k.startsWith('VITEST') ||
       k.startsWith('CI_') ||
       env[k] === undefined
@@ -117,9 +123,11 @@ function prepareModules(tmp) {
   const nm = path.join(tmp, 'modules', 'node_modules');
   const src = path.join(repo, 'node_modules');
   fs.mkdirSync(path.join(nm, '.bin'), { recursive: true });
-  for (const name of fs.readdirSync(src)) if (!name.startsWith('.')) fs.symlinkSync(path.join(src, name), path.join(nm, name));
+  for (const name of fs.readdirSync(src))
+    if (!name.startsWith('.')) fs.symlinkSync(path.join(src, name), path.join(nm, name));
   fs.symlinkSync(fleet, path.join(nm, 'nx-fleet'));
-  for (const bin of fs.readdirSync(path.join(src, '.bin'))) fs.symlinkSync(path.join(src, '.bin', bin), path.join(nm, '.bin', bin));
+  for (const bin of fs.readdirSync(path.join(src, '.bin')))
+    fs.symlinkSync(path.join(src, '.bin', bin), path.join(nm, '.bin', bin));
   const main = path.join(fleet, 'dist', 'cli', 'main.js');
   fs.writeFileSync(
     path.join(nm, '.bin', 'fleet'),
@@ -171,7 +179,17 @@ function writeComparisonPipelines(ws, installCommand) {
 
 /** `fleet cache token create`: the token's secret. */
 function token(ctx, name, args) {
-  return sh(process.execPath, [ctx.fleetMain, 'cache', 'token', 'create', '--tokens', ctx.tokensFile, '--name', name, ...args]).trim();
+  return sh(process.execPath, [
+    ctx.fleetMain,
+    'cache',
+    'token',
+    'create',
+    '--tokens',
+    ctx.tokensFile,
+    '--name',
+    name,
+    ...args,
+  ]).trim();
 }
 
 function levelKeys() {
@@ -182,12 +200,12 @@ function levelKeys() {
   return { privatePem: privateKey, publicPem: publicKey };
 }
 
-/** Parses gitlab-ci-local's PASS/FAIL summary lines: job -> seconds. */
+/** Parses gitlab-ci-local's `<job> finished in <duration>` lines: job -> seconds. */
 function jobTimes(output) {
   const unit = { ms: 0.001, s: 1, min: 60, h: 3600 };
   const out = {};
-  for (const m of output.matchAll(/^\s*(PASS|FAIL|WARN)\s+([\d.]+)\s+(ms|s|min|h)\s+(.+?)\s*$/gm))
-    out[m[4]] = { status: m[1], s: Number(m[2]) * unit[m[3]] };
+  for (const m of output.matchAll(/^(\S.*?)\s+finished in ([\d.]+) (ms|s|min|h)\s*$/gm))
+    if (m[1] !== 'pipeline') out[m[1]] = { s: Number(m[2]) * unit[m[3]] };
   return out;
 }
 
@@ -210,18 +228,40 @@ async function runPipeline(ctx, label, { file, variables, env }) {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   fs.renameSync(path.join(ws, '.gitlab-ci-local', 'builds'), dir);
   const jobs = jobTimes(output);
-  if (code !== 0) throw new Error(`${label}: gitlab-ci-local exited ${code ?? 'on timeout'} (log ${logFile}):\n${output.slice(-6000)}`);
-  return { label, wall, jobs, dir, output, builds: fs.readdirSync(dir).map((b) => path.join(dir, b)) };
+  if (code !== 0)
+    throw new Error(
+      `${label}: gitlab-ci-local exited ${code ?? 'on timeout'} (log ${logFile}):\n${output.slice(-6000)}`,
+    );
+  return {
+    label,
+    wall,
+    jobs,
+    dir,
+    output,
+    builds: fs
+      .readdirSync(dir)
+      .filter((b) => !b.startsWith('.'))
+      .map((b) => path.join(dir, b)),
+  };
 }
 
 /** Task records of an Nx command's run from the history store the job wrote (the hook's records). */
 function historyTasks(ctx, db) {
   const env = { ...process.env, FLEET_HISTORY_DB: db };
-  const runs = JSON.parse(sh(process.execPath, [ctx.fleetMain, 'runs', '--json', '--limit', '20'], { env })).runs;
+  const runs = JSON.parse(
+    sh(process.execPath, [ctx.fleetMain, 'runs', '--json', '--limit', '20'], { env, cwd: ctx.ws }),
+  ).runs;
   const tasks = [];
   for (const r of runs.filter((x) => x.kind === 'nx'))
-    tasks.push(...JSON.parse(sh(process.execPath, [ctx.fleetMain, 'runs', r.runId, '--json'], { env })).tasks);
-  return tasks.map((t) => ({ taskId: t.taskId, hash: t.hash, status: t.status, cached: t.cache === 'remote' || t.cache === 'local' }));
+    tasks.push(
+      ...JSON.parse(sh(process.execPath, [ctx.fleetMain, 'runs', r.runId, '--json'], { env, cwd: ctx.ws })).tasks,
+    );
+  return tasks.map((t) => ({
+    taskId: t.taskId,
+    hash: t.hash,
+    status: t.status,
+    cached: t.cache === 'remote' || t.cache === 'local',
+  }));
 }
 
 /** Tasks of a `fleet run` from its --summary-json: the agent's attempt says whether Nx took it from a cache. */
@@ -260,27 +300,28 @@ function artifactDigests(dir, plan) {
 }
 
 /**
- * Test results from a job log: for every `nx run <p>:test` block, the counts vitest
- * (`Tests  N passed`) or pytest (`N passed`) printed; Nx replays the same output on a cache hit.
+ * Test results from a job's checkout: for every test task, the counts vitest (`Tests  N passed`) or
+ * pytest (`N passed`) printed, read from the terminal output Nx keeps per task hash
+ * (`.nx/cache/terminalOutputs/<hash>`, or `<hash>/terminalOutput` when restored from a cache).
  */
-function testResults(output) {
+function testResults(dir, tasks) {
   const res = {};
-  const lines = output.split('\n').map((l) => l.replace(/^\S+(?::\s\[\d+\/\d+\])?\s+[>$]\s?/, ''));
-  let current;
-  for (const l of lines) {
-    const m = /nx run ([\w-]+:test)\b/.exec(l);
-    if (m) {
-      current = m[1];
+  for (const t of tasks) {
+    if (!t.taskId.endsWith(':test') || !t.hash) continue;
+    const file = [
+      path.join(dir, '.nx', 'cache', 'terminalOutputs', t.hash),
+      path.join(dir, '.nx', 'cache', t.hash, 'terminalOutput'),
+    ].find((f) => fs.existsSync(f));
+    if (!file) {
+      res[t.taskId] = 'no terminal output';
       continue;
     }
-    if (!current) continue;
-    const v = /Tests\s+(?:(\d+) failed \| )?(\d+) passed/.exec(l);
-    const py = /=+ (?:(\d+) failed, )?(\d+) passed/.exec(l);
+    // eslint-disable-next-line no-control-regex
+    const text = fs.readFileSync(file, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+    const v = /Tests\s+(?:(\d+) failed \| )?(\d+) passed/.exec(text);
+    const py = /=+ (?:(\d+) failed, )?(\d+) passed/.exec(text);
     const hit = v ?? py;
-    if (hit) {
-      res[current] = `${hit[2]} passed${hit[1] ? `, ${hit[1]} failed` : ''}`;
-      current = undefined;
-    }
+    res[t.taskId] = hit ? `${hit[2]} passed${hit[1] ? `, ${hit[1]} failed` : ''}` : 'no summary';
   }
   return res;
 }
@@ -297,18 +338,30 @@ function compareOutputs(baseline, result, tasks) {
     files++;
     if (result.artifacts[f] !== digest) diffs.push(`${f}: ${result.artifacts[f] ? 'differs' : 'missing'}`);
   }
-  for (const f of Object.keys(result.artifacts)) if (!(f in baseline.artifacts)) diffs.push(`${f}: not in the baseline`);
+  for (const f of Object.keys(result.artifacts))
+    if (!(f in baseline.artifacts)) diffs.push(`${f}: not in the baseline`);
   let tests = 0;
   for (const id of taskIds) {
     if (!id.endsWith(':test')) continue;
     tests++;
-    if (result.tests[id] !== baseline.tests[id]) diffs.push(`${id}: ${result.tests[id]} vs baseline ${baseline.tests[id]}`);
+    if (!/^\d+ passed$/.test(baseline.tests[id] ?? ''))
+      diffs.push(`${id}: the baseline has no passing summary (${baseline.tests[id]})`);
+    else if (result.tests[id] !== baseline.tests[id])
+      diffs.push(`${id}: ${result.tests[id]} vs baseline ${baseline.tests[id]}`);
   }
   return { files, tests, diffs };
 }
 
-function summarise(label, p, tasks, resultDir, ctx, mainHashes) {
+/**
+ * A pipeline's figures. `unchangedAll` is the denominator of the hit rate: the tasks of every project
+ * (the baseline computes every hash) whose hash equals the main pipeline's. A pipeline reuses such a
+ * task when it does not execute it again: `nx affected` leaves it out (main's result stands) or it
+ * comes from the cache. `unchanged`/`unchangedHits` are the same count within the pipeline's own task
+ * set (cache hits only).
+ */
+function summarise(label, p, tasks, resultDir, ctx, mainHashes, unchangedAll) {
   const unchanged = tasks.filter((t) => mainHashes.has(t.hash));
+  const reExecuted = unchanged.filter((t) => !t.cached).length;
   const r = {
     label,
     wallMs: p.wall,
@@ -318,9 +371,14 @@ function summarise(label, p, tasks, resultDir, ctx, mainHashes) {
     fromCache: tasks.filter((t) => t.cached).length,
     unchanged: unchanged.length,
     unchangedHits: unchanged.filter((t) => t.cached).length,
-    failed: tasks.filter((t) => !['success', 'local-cache', 'remote-cache', 'local-cache-kept-existing'].includes(t.status)).length,
+    unchangedAll,
+    reExecuted,
+    reused: unchangedAll - reExecuted,
+    failed: tasks.filter(
+      (t) => !['success', 'local-cache', 'remote-cache', 'local-cache-kept-existing'].includes(t.status),
+    ).length,
     artifacts: artifactDigests(resultDir, ctx.plan),
-    tests: testResults(p.output),
+    tests: testResults(resultDir, tasks),
     taskList: tasks,
   };
   return r;
@@ -363,16 +421,28 @@ async function bench(tmp) {
     { mode: 0o755 },
   );
   fs.copyFileSync(path.join(repo, 'bench', 'ci', 'fake-docker.mjs'), path.join(tmp, 'fake-docker.mjs'));
-  fs.writeFileSync(path.join(fakeBin, 'docker'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(tmp, 'fake-docker.mjs')}" "$@"\n`, {
-    mode: 0o755,
-  });
+  fs.writeFileSync(
+    path.join(fakeBin, 'docker'),
+    `#!/bin/sh\nexec "${process.execPath}" "${path.join(tmp, 'fake-docker.mjs')}" "$@"\n`,
+    {
+      mode: 0o755,
+    },
+  );
   const python = sh('python3', ['-c', 'import sys; print(sys.executable)']).trim();
   const ws = path.join(tmp, 'ws');
   const bare = path.join(tmp, 'origin.git');
   fs.mkdirSync(ws);
   const plan = generate(ws, { projects: PROJECTS, seed: SEED, python });
   const installCommand = `rm -rf node_modules && ln -s ${nodeModules} node_modules`;
-  const ctx = { tmp, ws, plan, fakeBin, jobTmp: path.join(tmp, 'jobtmp'), fleetMain, tokensFile: path.join(tmp, 'services', 'tokens.yaml') };
+  const ctx = {
+    tmp,
+    ws,
+    plan,
+    fakeBin,
+    jobTmp: path.join(tmp, 'jobtmp'),
+    fleetMain,
+    tokensFile: path.join(tmp, 'services', 'tokens.yaml'),
+  };
   log(
     `workspace: ${plan.projects.length} projects (${plan.sizes.libs} TS libs, ${plan.sizes.apps} apps, ${plan.sizes.python} Python, ${plan.sizes.docker} Dockerfiles); build ${commit}; load ${loadStart}`,
   );
@@ -384,13 +454,31 @@ async function bench(tmp) {
   };
   const peerTokens = {};
   for (let run = 1; run <= RUNS; run++)
-    for (const pr of PRS) peerTokens[`${run}-${pr}`] = token(ctx, `peer-${run}-${pr}`, ['--write', `peer-${run}-${pr}`, '--read', 'main']);
+    for (const pr of PRS)
+      peerTokens[`${run}-${pr}`] = token(ctx, `peer-${run}-${pr}`, ['--write', `peer-${run}-${pr}`, '--read', 'main']);
   const store = path.join(tmp, 'services', 'store');
-  const cache = start('fleet cache serve', process.execPath, [fleetMain, 'cache', 'serve', '--port', '0', '--host', '127.0.0.1', '--store', `fs:${store}`, '--tokens', ctx.tokensFile], {
-    cwd: tmp,
-    env: process.env,
-    logFile: path.join(tmp, 'services', 'cache.log'),
-  });
+  const cache = start(
+    'fleet cache serve',
+    process.execPath,
+    [
+      fleetMain,
+      'cache',
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--store',
+      `fs:${store}`,
+      '--tokens',
+      ctx.tokensFile,
+    ],
+    {
+      cwd: tmp,
+      env: process.env,
+      logFile: path.join(tmp, 'services', 'cache.log'),
+    },
+  );
   const cacheUrl = await waitFor(
     () => {
       if (cache.exitCode !== undefined) throw new Error(`fleet cache serve exited: ${cache.output()}`);
@@ -412,7 +500,12 @@ async function bench(tmp) {
   fs.symlinkSync(nodeModules, path.join(ws, 'node_modules'));
   git(tmp, 'init', '-q', '--bare', '-b', 'main', bare);
   git(ws, 'init', '-q', '-b', 'main');
-  for (const [k, v] of [['user.email', 'bench@example.com'], ['user.name', 'bench'], ['commit.gpgsign', 'false']]) git(ws, 'config', k, v);
+  for (const [k, v] of [
+    ['user.email', 'bench@example.com'],
+    ['user.name', 'bench'],
+    ['commit.gpgsign', 'false'],
+  ])
+    git(ws, 'config', k, v);
   git(ws, 'remote', 'add', 'origin', bare);
   writeComparisonPipelines(ws, installCommand);
   git(ws, 'add', '-A');
@@ -483,28 +576,50 @@ async function bench(tmp) {
   // 1. The main-branch pipeline (trusted, a first push: run-many), which warms namespace main.
   log(`main pipeline (nx-fleet, ${AGENTS} agents), load ${load()}`);
   const mainP = await runPipeline(ctx, 'main', {
-    variables: { ...trustedVars, CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main', CI_COMMIT_REF_PROTECTED: 'true', CI_COMMIT_BEFORE_SHA: ZERO },
+    variables: {
+      ...trustedVars,
+      CI_PIPELINE_SOURCE: 'push',
+      CI_COMMIT_BRANCH: 'main',
+      CI_COMMIT_REF_PROTECTED: 'true',
+      CI_COMMIT_BEFORE_SHA: ZERO,
+    },
     env: jobEnv(ctx, { FLEET_HISTORY_DB: path.join(tmp, 'logs', 'main.db') }),
   });
   const mainDir = findFile(mainP.builds, 'fleet-run.json');
   const mainSummary = JSON.parse(fs.readFileSync(path.join(mainDir, 'fleet-run.json'), 'utf8'));
   const mainHashes = new Set(mainSummary.tasks.map((t) => t.hash).filter(Boolean));
-  log(`main: ${fmtS(mainP.wall)} s, ${mainSummary.tasks.length} tasks (${mainSummary.status}), ${mainHashes.size} hashes`);
+  log(
+    `main: ${fmtS(mainP.wall)} s, ${mainSummary.tasks.length} tasks (${mainSummary.status}), ${mainHashes.size} hashes`,
+  );
 
   // 2. Per run and pull request: baseline, peer, nx-fleet (and nx-fleet with pinned agents).
   const results = [];
-  const kinds = ['baseline', 'peer', 'nx-fleet', ...(PINNED ? ['nx-fleet-1cpu'] : [])];
+  const kinds = ['baseline', 'peer', 'nx-fleet', ...(PINNED_RUNS > 0 ? ['nx-fleet-1cpu'] : [])];
+  const info = {
+    kinds,
+    main: { wallMs: mainP.wall, jobs: mainP.jobs, tasks: mainSummary.tasks.length },
+    loadStart,
+    commit,
+    sizes: plan.sizes,
+    projects: plan.projects.length,
+  };
   for (let run = 1; run <= RUNS; run++) {
     for (const pr of PRS) {
       git(ws, 'checkout', '-q', `pr-${pr}`);
       const byKind = {};
+      let unchangedAll = 0;
       for (const kind of kinds) {
+        if (kind === 'nx-fleet-1cpu' && run > PINNED_RUNS) continue;
         const label = `${kind}-${pr}-${run}`;
         const db = path.join(tmp, 'logs', `${label}.db`);
         const loadBefore = load();
         let p;
         if (kind === 'baseline')
-          p = await runPipeline(ctx, label, { file: 'ci/baseline.gitlab-ci.yml', variables: mrVars(pr), env: jobEnv(ctx, { FLEET_HISTORY_DB: db }) });
+          p = await runPipeline(ctx, label, {
+            file: 'ci/baseline.gitlab-ci.yml',
+            variables: mrVars(pr),
+            env: jobEnv(ctx, { FLEET_HISTORY_DB: db }),
+          });
         else if (kind === 'peer')
           p = await runPipeline(ctx, label, {
             file: 'ci/peer.gitlab-ci.yml',
@@ -526,7 +641,8 @@ async function bench(tmp) {
           resultDir = p.builds[0];
           tasks = historyTasks(ctx, db);
         }
-        const r = summarise(kind, p, tasks, resultDir, ctx, mainHashes);
+        if (kind === 'baseline') unchangedAll = tasks.filter((t) => mainHashes.has(t.hash)).length;
+        const r = summarise(kind, p, tasks, resultDir, ctx, mainHashes, unchangedAll);
         r.run = run;
         r.pr = pr;
         r.loadBefore = loadBefore;
@@ -536,72 +652,108 @@ async function bench(tmp) {
         log(
           `${label}: wall ${fmtS(r.wallMs)} s; jobs ${Object.entries(r.jobs)
             .map(([j, v]) => `${j} ${v.s.toFixed(1)} s`)
-            .join(', ')}; ${r.tasks} tasks, ${r.ran} ran, ${r.fromCache} from cache; unchanged from main ${r.unchanged}, hits ${r.unchangedHits}${
-            r.outputs ? `; outputs ${r.outputs.diffs.length ? `DIFFER (${r.outputs.diffs.slice(0, 5).join('; ')})` : `equal (${r.outputs.files} files, ${r.outputs.tests} test tasks)`}` : ''
+            .join(
+              ', ',
+            )}; ${r.tasks} tasks, ${r.ran} ran, ${r.fromCache} from cache; of ${r.unchangedAll} tasks unchanged from main ${r.reExecuted} ran again (in its set ${r.unchanged}, cache hits ${r.unchangedHits})${
+            r.outputs
+              ? `; outputs ${r.outputs.diffs.length ? `DIFFER (${r.outputs.diffs.slice(0, 5).join('; ')})` : `equal (${r.outputs.files} files, ${r.outputs.tests} test tasks)`}`
+              : ''
           }; load ${loadBefore} -> ${r.loadAfter}`,
         );
         if (!KEEP) fs.rmSync(p.dir, { recursive: true, force: true });
-        delete r.taskList;
-        delete r.artifacts;
       }
+      for (const r of Object.values(byKind)) (delete r.taskList, delete r.artifacts);
       results.push(...Object.values(byKind));
+      if (process.env.BENCH_JSON)
+        fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify({ partial: true, results, ...info }, null, 2));
     }
     git(ws, 'checkout', '-q', 'main');
   }
-  report({ results, kinds, mainP, mainSummary, loadStart, commit, plan });
+  report({ results, ...info });
 }
 
-function report({ results, kinds, mainP, mainSummary, loadStart, commit, plan }) {
+/** The table and verdicts from the results (also from a BENCH_JSON file: `node bench/ci/run.mjs --report FILE`). */
+function report({ results, kinds, main, loadStart, commit, sizes, projects }) {
+  const runs = Math.max(...results.map((r) => r.run));
+  const prs = [...new Set(results.map((r) => r.pr))];
   const lines = [];
   const out = (l = '') => lines.push(l);
   out(`# bench/ci: ${new Date().toISOString()}, build ${commit}`);
   out(
-    `machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), shared with other jobs; load at start ${loadStart}, at end ${load()}; ${RUNS} run(s), ${AGENTS} agents`,
+    `machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), shared with other jobs; load at start ${loadStart}, at end ${load()}; ${runs} run(s), ${AGENTS} agents`,
   );
-  out(`workspace: ${plan.projects.length} projects (${JSON.stringify(plan.sizes)}); targets ${TARGETS.join(',')}`);
-  out(`main pipeline (warms the cache): ${fmtS(mainP.wall)} s, ${mainSummary.tasks.length} tasks; jobs ${Object.entries(mainP.jobs).map(([j, v]) => `${j} ${v.s.toFixed(1)} s`).join(', ')}`);
+  out(`workspace: ${projects} projects (${JSON.stringify(sizes)}); targets ${TARGETS.join(',')}`);
+  out(
+    `main pipeline (warms the cache): ${fmtS(main.wallMs)} s, ${main.tasks} tasks; jobs ${Object.entries(main.jobs)
+      .map(([j, v]) => `${j} ${v.s.toFixed(1)} s`)
+      .join(', ')}`,
+  );
   out('');
-  out('| PR | pipeline | wall s (median; runs) | vs baseline | tasks | ran | from cache | hits / unchanged-from-main | outputs = baseline |');
-  out('|---|---|---|---|---|---|---|---|---|');
+  out(
+    '| PR | pipeline | wall s (median; runs) | vs baseline | tasks | ran | from cache | unchanged-from-main tasks not run again (all runs) | cache hits / unchanged in its own set | outputs = baseline |',
+  );
+  out('|---|---|---|---|---|---|---|---|---|---|');
   const verdicts = [];
-  for (const pr of PRS) {
+  for (const pr of prs) {
     const base = median(results.filter((r) => r.pr === pr && r.label === 'baseline').map((r) => r.wallMs));
     const med = {};
     for (const kind of kinds) {
       const rs = results.filter((r) => r.pr === pr && r.label === kind);
+      if (rs.length === 0) continue;
       const w = median(rs.map((r) => r.wallMs));
       med[kind] = w;
       const m = rs.find((r) => r.wallMs === w) ?? rs[0];
-      const hits = rs.reduce((a, r) => a + r.unchangedHits, 0);
-      const den = rs.reduce((a, r) => a + r.unchanged, 0);
-      const eq = kind === 'baseline' ? '(reference)' : rs.every((r) => r.outputs.diffs.length === 0) ? `yes (${m.outputs.files} files, ${m.outputs.tests} test tasks)` : 'NO';
+      const hits = rs.reduce((a, r) => a + r.reused, 0);
+      const den = rs.reduce((a, r) => a + r.unchangedAll, 0);
+      const inHits = rs.reduce((a, r) => a + r.unchangedHits, 0);
+      const inDen = rs.reduce((a, r) => a + r.unchanged, 0);
+      const eq =
+        kind === 'baseline'
+          ? '(reference)'
+          : rs.every((r) => r.outputs.diffs.length === 0)
+            ? `yes (${m.outputs.files} files, ${m.outputs.tests} test tasks)`
+            : 'NO';
       out(
-        `| ${pr} | ${kind} | ${fmtS(w)} (${rs.map((r) => fmtS(r.wallMs)).join(', ')}) | ${kind === 'baseline' ? '' : `${(100 * (1 - w / base)).toFixed(0)} % below`} | ${m.tasks} | ${m.ran} | ${m.fromCache} | ${kind === 'baseline' ? `— (${m.unchanged} unchanged)` : `${hits}/${den} = ${pct(hits, den)}`} | ${eq} |`,
+        `| ${pr} | ${kind} | ${fmtS(w)} (${rs.map((r) => fmtS(r.wallMs)).join(', ')}) | ${kind === 'baseline' ? '' : `${(100 * (1 - w / base)).toFixed(0)} % below`} | ${m.tasks} | ${m.ran} | ${m.fromCache} | ${kind === 'baseline' ? `0/${den} (none reused)` : `${hits}/${den} = ${pct(hits, den)}`} | ${inHits}/${inDen} | ${eq} |`,
       );
       if (kind === 'nx-fleet') {
         const cut = 100 * (1 - w / base);
-        verdicts.push(`${pr}: nx-fleet ${cut.toFixed(0)} % below baseline (target >= ${GOALS.belowBaselinePct} %): ${cut >= GOALS.belowBaselinePct ? 'met' : 'NOT met'}`);
-        verdicts.push(`${pr}: nx-fleet ${fmtS(w)} s vs peer ${fmtS(med.peer)} s (target: below the peer): ${w < med.peer ? 'met' : 'NOT met'}`);
-        verdicts.push(`${pr}: nx-fleet hits ${pct(hits, den)} of ${den} tasks unchanged from main (target >= ${GOALS.hitPct} %): ${den > 0 && hits / den >= GOALS.hitPct / 100 ? 'met' : 'NOT met'}`);
-        verdicts.push(`${pr}: outputs equal the baseline's: ${rs.every((r) => r.outputs.diffs.length === 0) ? 'met' : 'NOT met'}`);
+        verdicts.push(
+          `${pr}: nx-fleet ${cut.toFixed(0)} % below baseline (target >= ${GOALS.belowBaselinePct} %): ${cut >= GOALS.belowBaselinePct ? 'met' : 'NOT met'}`,
+        );
+        verdicts.push(
+          `${pr}: nx-fleet ${fmtS(w)} s vs peer ${fmtS(med.peer)} s (target: below the peer): ${w < med.peer ? 'met' : 'NOT met'}`,
+        );
+        verdicts.push(
+          `${pr}: nx-fleet reuses ${pct(hits, den)} of the ${den} tasks (all runs) whose hash is unchanged from main (target >= ${GOALS.hitPct} %): ${den > 0 && hits / den >= GOALS.hitPct / 100 ? 'met' : 'NOT met'}`,
+        );
+        verdicts.push(
+          `${pr}: outputs equal the baseline's: ${rs.every((r) => r.outputs.diffs.length === 0) ? 'met' : 'NOT met'}`,
+        );
       }
     }
   }
   out('');
   out('Per-job times (s, median over runs):');
-  for (const pr of PRS)
+  for (const pr of prs)
     for (const kind of kinds) {
       const rs = results.filter((r) => r.pr === pr && r.label === kind);
+      if (rs.length === 0) continue;
       const names = [...new Set(rs.flatMap((r) => Object.keys(r.jobs)))];
-      out(`  ${pr} ${kind}: ${names.map((n) => `${n} ${median(rs.map((r) => r.jobs[n]?.s ?? NaN)).toFixed(1)}`).join(', ')}`);
+      out(
+        `  ${pr} ${kind}: ${names.map((n) => `${n} ${median(rs.map((r) => r.jobs[n]?.s ?? NaN)).toFixed(1)}`).join(', ')}`,
+      );
     }
   out('');
   for (const v of verdicts) out(v);
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify({ results, text: lines }, null, 2));
+  if (process.env.BENCH_JSON)
+    fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify({ results, text: lines }, null, 2));
 }
 
-main().catch((e) => {
-  log(`failed: ${e.stack ?? e}`);
-  process.exitCode = 1;
-});
+if (process.argv[2] === '--report') report(JSON.parse(fs.readFileSync(process.argv[3], 'utf8')));
+else
+  main().catch((e) => {
+    log(`failed: ${e.stack ?? e}`);
+    process.exitCode = 1;
+  });

@@ -94,11 +94,29 @@ export function plan({ projects = 100, seed = 23 } = {}) {
       deps: l.deps.map((d) => libs[d].name),
     });
   for (const a of apps)
-    projectsOut.push({ name: a.name, kind: 'ts-app', role: 'app', root: `apps/${a.name}`, deps: a.deps.map((d) => libs[d].name) });
+    projectsOut.push({
+      name: a.name,
+      kind: 'ts-app',
+      role: 'app',
+      root: `apps/${a.name}`,
+      deps: a.deps.map((d) => libs[d].name),
+    });
   for (const p of py)
-    projectsOut.push({ name: p.name, kind: 'python', role: p.role, root: `python/${p.name}`, deps: p.deps.map((d) => py[d].name) });
+    projectsOut.push({
+      name: p.name,
+      kind: 'python',
+      role: p.role,
+      root: `python/${p.name}`,
+      deps: p.deps.map((d) => py[d].name),
+    });
   for (const a of apps)
-    projectsOut.push({ name: `${a.name}-image`, kind: 'docker', role: 'image', root: `docker/${a.name}-image`, deps: [a.name] });
+    projectsOut.push({
+      name: `${a.name}-image`,
+      kind: 'docker',
+      role: 'image',
+      root: `docker/${a.name}-image`,
+      deps: [a.name],
+    });
   const byRole = (list, role) => list.filter((x) => x.role === role);
   const lastOf = (list, k) => list.slice(-k);
   const pr = {
@@ -142,7 +160,12 @@ export function generate(root, { projects = 100, seed = 23, python = 'python3' }
     json({
       $schema: './node_modules/nx/schemas/nx-schema.json',
       defaultBase: 'main',
-      plugins: [{ plugin: 'nx-fleet', options: { python: { interpreter: python }, docker: { exportImage: 'tar', projects: dockerProjects } } }],
+      plugins: [
+        {
+          plugin: 'nx-fleet',
+          options: { python: { interpreter: python }, docker: { exportImage: 'tar', projects: dockerProjects } },
+        },
+      ],
     }),
   );
   write(
@@ -184,7 +207,7 @@ export function generate(root, { projects = 100, seed = 23, python = 'python3' }
       `const libs = fileURLToPath(new URL('${'../'.repeat(depth)}libs/', import.meta.url));`,
       '',
       'export default defineConfig({',
-      "  resolve: { alias: [{ find: /^@ci\\/(.*)$/, replacement: `${libs}$1/src/index.ts` }] },",
+      '  resolve: { alias: [{ find: /^@ci\\/(.*)$/, replacement: `${libs}$1/src/index.ts` }] },',
       "  test: { include: ['src/**/*.spec.ts'], pool: 'threads' },",
       '});',
       '',
@@ -254,12 +277,18 @@ export function generate(root, { projects = 100, seed = 23, python = 'python3' }
   p.libs.forEach((l, i) => {
     const r = `libs/${l.name}`;
     const fn = fnName(l.name);
-    write(`${r}/tsconfig.json`, json({ extends: '../../tsconfig.base.json', compilerOptions: { noEmit: true }, include: ['src/**/*.ts'] }));
+    write(
+      `${r}/tsconfig.json`,
+      json({ extends: '../../tsconfig.base.json', compilerOptions: { noEmit: true }, include: ['src/**/*.ts'] }),
+    );
     write(`${r}/vitest.config.ts`, vitestConfig(2));
     write(`${r}/src/value.ts`, tsValue(l, p.libs, fn));
     write(`${r}/src/helpers.ts`, tsHelpers(l));
     write(`${r}/src/index.ts`, `export { ${fn} } from './value';\nexport * from './helpers';\n`);
-    write(`${r}/src/value.spec.ts`, tsSpec(l, fn, (x) => libValue(i, x)));
+    write(
+      `${r}/src/value.spec.ts`,
+      tsSpec(l, fn, (x) => libValue(i, x)),
+    );
   });
   // Apps: their own value over the libraries they use, a tsc build (tsconfig.app.json) and a Dockerfile.
   const appNodes = [...p.libs, ...p.apps.map((a) => ({ ...a }))];
@@ -267,7 +296,10 @@ export function generate(root, { projects = 100, seed = 23, python = 'python3' }
   p.apps.forEach((a, k) => {
     const r = `apps/${a.name}`;
     const fn = fnName(a.name);
-    write(`${r}/tsconfig.json`, json({ extends: '../../tsconfig.base.json', compilerOptions: { noEmit: true }, include: ['src/**/*.ts'] }));
+    write(
+      `${r}/tsconfig.json`,
+      json({ extends: '../../tsconfig.base.json', compilerOptions: { noEmit: true }, include: ['src/**/*.ts'] }),
+    );
     write(
       `${r}/tsconfig.app.json`,
       json({
@@ -280,8 +312,14 @@ export function generate(root, { projects = 100, seed = 23, python = 'python3' }
     write(`${r}/vitest.config.ts`, vitestConfig(2));
     write(`${r}/src/value.ts`, tsValue(a, appNodes, fn));
     write(`${r}/src/helpers.ts`, tsHelpers(a));
-    write(`${r}/src/main.ts`, `import { ${fn} } from './value';\n\ndeclare const console: { log(message: string): void };\n\nconsole.log(JSON.stringify({ app: '${a.name}', value: ${fn}(42) }));\n`);
-    write(`${r}/src/value.spec.ts`, tsSpec(a, fn, (x) => appValue(p.libs.length + k, x)));
+    write(
+      `${r}/src/main.ts`,
+      `import { ${fn} } from './value';\n\ndeclare const console: { log(message: string): void };\n\nconsole.log(JSON.stringify({ app: '${a.name}', value: ${fn}(42) }));\n`,
+    );
+    write(
+      `${r}/src/value.spec.ts`,
+      tsSpec(a, fn, (x) => appValue(p.libs.length + k, x)),
+    );
     const img = `docker/${a.name}-image`;
     write(
       `${img}/Dockerfile`,

@@ -326,20 +326,25 @@ function testResults(dir, tasks) {
   return res;
 }
 
+/** The task whose outputs hold a file: the app's build, the Python build, the image's docker-build. */
+function ownerTask(file) {
+  const parts = file.split('/');
+  if (parts[0] === 'dist' && parts[1] === 'docker') return `${parts[2]}:docker-build`;
+  return `${parts[1]}:build`;
+}
+
 /** Compares a pipeline's artifacts and test results with the baseline's, over the tasks it ran or restored. */
 function compareOutputs(baseline, result, tasks) {
   const taskIds = new Set(tasks.map((t) => t.taskId));
-  const projects = new Set(tasks.map((t) => t.taskId.split(':')[0]));
   let files = 0;
   const diffs = [];
   for (const [f, digest] of Object.entries(baseline.artifacts)) {
-    const project = f.startsWith('dist/docker/') ? f.split('/')[2] : f.split('/')[1];
-    if (!projects.has(project)) continue;
+    if (!taskIds.has(ownerTask(f))) continue;
     files++;
     if (result.artifacts[f] !== digest) diffs.push(`${f}: ${result.artifacts[f] ? 'differs' : 'missing'}`);
   }
   for (const f of Object.keys(result.artifacts))
-    if (!(f in baseline.artifacts)) diffs.push(`${f}: not in the baseline`);
+    if (taskIds.has(ownerTask(f)) && !(f in baseline.artifacts)) diffs.push(`${f}: not in the baseline`);
   let tests = 0;
   for (const id of taskIds) {
     if (!id.endsWith(':test')) continue;

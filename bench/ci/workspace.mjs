@@ -151,6 +151,7 @@ export function generate(root, { projects = 100, seed = 23, python = 'python3' }
       name: 'ci-bench',
       version: '0.0.0',
       private: true,
+      type: 'module',
       devDependencies: { nx: '24.0.6', 'nx-fleet': '*', typescript: '~6.0.3', vitest: '~4.1' },
     }),
   );

@@ -98,6 +98,30 @@ describe('bench/ci workspace generator', () => {
     );
   }, 60_000);
 
+  it("the tasks of a hub, an app with its image and a Python package pass (real tsc, vitest, pytest; the bench's fake docker)", () => {
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-bench-ci-bin-'));
+    const fake = path.join(repoRoot(), 'bench', 'ci', 'fake-docker.mjs');
+    fs.writeFileSync(path.join(bin, 'docker'), `#!/bin/sh\nexec "${process.execPath}" "${fake}" "$@"\n`, {
+      mode: 0o755,
+    });
+    const app = plan.projects.find((p) => p.kind === 'ts-app')!;
+    const py = plan.projects.find((p) => p.kind === 'python' && p.deps.length > 0)!;
+    const projects = ['lib-00', app.name, `${app.name}-image`, py.name];
+    try {
+      const out = ws.nxOk(
+        ['run-many', '-t', 'typecheck,test,build,docker-build', '-p', projects.join(','), '--skip-nx-cache'],
+        { env: { PATH: `${bin}:${process.env.PATH}`, BENCH_DOCKER_RUN_MB: '1' } },
+      );
+      expect(out).toMatch(/Successfully ran targets/);
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
+    const image = path.join(ws.root, 'dist', 'docker', `${app.name}-image`, 'docker-build');
+    expect(fs.readFileSync(path.join(image, 'image.iid'), 'utf8')).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(fs.statSync(path.join(image, 'image.tar')).size).toBeGreaterThan(0);
+    expect(fs.existsSync(path.join(ws.root, app.root, 'dist', app.root, 'src', 'main.js'))).toBe(true);
+  }, 60_000);
+
   it('each scripted pull request affects exactly the changed projects and their dependents', () => {
     for (const which of Object.keys(plan.pr)) {
       ws.git(['checkout', '-q', '-b', `pr-${which}`, 'main']);

@@ -420,11 +420,7 @@ async function bench(tmp) {
   for (const d of ['logs', 'jobtmp', 'bin', 'services']) fs.mkdirSync(path.join(tmp, d));
   const { nodeModules, fleetMain, commit } = prepareModules(tmp);
   const fakeBin = path.join(tmp, 'bin');
-  fs.writeFileSync(
-    path.join(fakeBin, 'docker'),
-    `#!/bin/sh\nexec "${process.execPath}" "${path.join(repo, 'bench', 'ci', 'fake-docker.mjs')}" "$@"\n`,
-    { mode: 0o755 },
-  );
+  // A frozen copy, like the CLI's.
   fs.copyFileSync(path.join(repo, 'bench', 'ci', 'fake-docker.mjs'), path.join(tmp, 'fake-docker.mjs'));
   fs.writeFileSync(
     path.join(fakeBin, 'docker'),

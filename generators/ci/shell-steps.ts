@@ -9,13 +9,15 @@ import { SECRET_NAMES as S, type CiOptions } from './ci-options';
 export const targetArgs = (o: CiOptions): string => `-t ${o.targets.join(',')}`;
 
 /**
- * Chooses the nx command from `NX_BASE`: `affected --base=$NX_BASE` when the base is a commit of
- * this checkout, else `run-many` (a first push, whose before-SHA is all zeros, or a base outside
- * the fetched history).
+ * Chooses the nx command from `NX_BASE` and `NX_HEAD`: `affected --base=$NX_BASE --head=$NX_HEAD`
+ * when the base is a commit of this checkout, else `run-many` (a first push, whose before-SHA is
+ * all zeros, or a base outside the fetched history). The head is passed so that the change is
+ * exactly base..head: without it Nx diffs the working tree and counts untracked files too (what an
+ * install or an earlier step left behind), which would make projects affected for nothing.
  */
 export const chooseCommand = [
   'if [ -n "$NX_BASE" ] && git cat-file -e "$NX_BASE^{commit}" 2>/dev/null; then',
-  '  NX_COMMAND="affected --base=$NX_BASE"',
+  '  NX_COMMAND="affected --base=$NX_BASE --head=${NX_HEAD:-HEAD}"',
   'else',
   '  echo "nx-fleet: no usable base commit ($NX_BASE): running every project";',
   '  NX_COMMAND="run-many"',

@@ -171,6 +171,12 @@ function combinations(): CiGeneratorSchema[] {
 
 type Job = Record<string, unknown> & { steps?: Array<Record<string, unknown>>; script?: string[] };
 
+/** The affected command names both ends of the change: without --head, Nx diffs the working tree (untracked files too). */
+function expectBaseAndHead(text: string, label: string): void {
+  const commands = [...text.matchAll(/NX_COMMAND="(affected[^"]*)"/g)].map((m) => m[1]);
+  expect(commands, label).toEqual(['affected --base=$NX_BASE --head=${NX_HEAD:-HEAD}']);
+}
+
 describe('generated pipelines, over every combination of options', () => {
   it('GitHub: actionlint and the workflow schema pass; no pull_request_target; only declared secret names; agents exit when idle; GPU jobs on GPU labels', async () => {
     const names = new Set<string>([...Object.values(SECRET_NAMES)]);
@@ -200,6 +206,7 @@ describe('generated pipelines, over every combination of options', () => {
             );
       }
       expect(Boolean(doc.jobs['gpu-agents'])).toBe((c.gpuAgents ?? 0) > 0);
+      expectBaseAndHead(text, JSON.stringify(c));
       checked++;
     }
     console.log(
@@ -230,6 +237,7 @@ describe('generated pipelines, over every combination of options', () => {
       for (const job of Object.values(doc))
         if (job.script?.some((l) => l.includes('fleet agent')))
           expect(job.script.join('\n')).toMatch(/--idle-exit \d+/);
+      expectBaseAndHead(text, JSON.stringify(c));
       checked++;
     }
     console.log(

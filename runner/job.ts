@@ -115,6 +115,8 @@ export interface AttemptSummary {
   exitCode: number | null;
   startedAt: number;
   endedAt: number;
+  /** When the coordinator received the result, on its own clock (startedAt/endedAt are the agent's). */
+  resultAt?: number;
   hash?: string;
   code?: string;
   /** When this attempt was queued for an agent. */
@@ -134,11 +136,22 @@ export interface TaskSummary {
   queuedAt?: number;
   startedAt?: number;
   endedAt?: number;
+  /**
+   * When the coordinator received the last attempt's result, on its clock (like `queuedAt`):
+   * `resultAt - queuedAt` is the task's whole cost as the coordinator sees it, agent clocks aside.
+   */
+  resultAt?: number;
   exitCode?: number | null;
   hash?: string;
   gpus?: number[];
   requirement: Requirement;
   message?: string;
+  /**
+   * Why it did not succeed, as a stable code (the message says it in words): a
+   * {@link TaskFailureCode} from its agent, or the coordinator's own (`FLEET_NO_CAPABLE_AGENT`,
+   * `FLEET_AGENT_LOST`, `FLEET_JOB_MALFORMED`, `FLEET_DEPENDENCY_FAILED`, a refusal's `FLEET_JOB_*`).
+   */
+  code?: string;
   /** Failed, then passed with the same hash in this run. */
   flaky?: boolean;
   /** Every attempt that ran to a result, in order. */

@@ -42,8 +42,20 @@ const DEFAULT_POLICY: RetryPolicy = { retryFailed: 0, retryFlaky: 1, maxAttempts
 /** What applying an event did, for the coordinator's output. */
 export interface Applied {
   line?: string;
-  /** The task's attempt ended (its output can be printed). */
-  ended?: { taskId: string; status: 'success' | 'failure'; retrying: boolean };
+  /** The task's attempt ended (its output can be printed under a header of these). */
+  ended?: {
+    taskId: string;
+    status: 'success' | 'failure';
+    retrying: boolean;
+    agent?: string;
+    attempt?: number;
+    ms?: number;
+    nxStatus?: string;
+    code?: string;
+    exitCode?: number | null;
+    /** It passed after failing with the same hash. */
+    flaky?: boolean;
+  };
 }
 
 /** The coordinator's bookkeeping of one run, free of I/O so that its rules are easy to follow. */
@@ -115,16 +127,45 @@ export class RunState {
     return this.all().every((s) => s.status === 'success');
   }
 
+  /**
+   * The BullMQ priority of a task's job (1 is taken first): the longest weighted critical path
+   * first, scaled into BullMQ's integer range.
+   */
+  priority(id: string): number {
+    return Math.round(((this.maxRank - (this.rank.get(id) ?? 0)) / this.maxRank) * 1_000_000) + 1;
+  }
+
+  /**
+   * Redis lost the run's jobs: every task queued or running goes back to pending, to be queued
+   * again (a task still running reports into the new streams, or runs again: a cache hit at worst).
+   */
+  requeueUnfinished(): number {
+    const open = this.all().filter((s) => s.status === 'queued' || s.status === 'running');
+    for (const s of open) s.status = 'pending';
+    return open.length;
+  }
+
+  /** Ctrl-C: every task not started yet is cancelled; returns those whose queued job is to be removed. */
+  cancelWaiting(at: number): TaskState[] {
+    const queued = this.all().filter((s) => s.status === 'queued' && s.jobId);
+    for (const s of this.all())
+      if (s.status === 'queued' || s.status === 'pending')
+        this.end(s.taskId, 'cancelled', 'the run was cancelled', at, 'FLEET_RUN_CANCELLED');
+    return queued;
+  }
+
   /** Ends a task that never ran to a result, and cancels everything that depends on it. */
-  end(id: string, status: 'failure' | 'unschedulable' | 'cancelled', message: string, at: number): void {
+  end(id: string, status: 'failure' | 'unschedulable' | 'cancelled', message: string, at: number, code?: string): void {
     const s = this.states.get(id);
     if (!s || TERMINAL.has(s.status)) return;
     Object.assign(s, { status, message, endedAt: at });
+    if (code) s.code = code;
     this.cancelDependents(id, at);
   }
 
   private cancelDependents(id: string, at: number): void {
-    for (const d of this.dependents.get(id) ?? []) this.end(d, 'cancelled', `dependency ${id} did not succeed`, at);
+    for (const d of this.dependents.get(id) ?? [])
+      this.end(d, 'cancelled', `dependency ${id} did not succeed`, at, 'FLEET_DEPENDENCY_FAILED');
   }
 
   /** Whether the failed attempt gets another one, and why. */
@@ -140,11 +181,10 @@ export class RunState {
     return undefined;
   }
 
-  /** Applies an agent's event; says what to print. */
-  apply(e: RunEvent): Applied {
+  /** Applies an agent's event (received at `now` on the coordinator's clock); says what to print. */
+  apply(e: RunEvent, now = Date.now()): Applied {
     if (e.type === 'refused') {
-      if (e.taskId)
-        this.end(e.taskId, 'failure', `agent ${e.agent} refused the job: ${e.message} [${e.code}]`, Date.now());
+      if (e.taskId) this.end(e.taskId, 'failure', `agent ${e.agent} refused the job: ${e.message}`, Date.now(), e.code);
       return { line: `agent ${e.agent} refused ${e.taskId ?? 'a job'}: ${e.message} [${e.code}]` };
     }
     if (e.type === 'started') {
@@ -166,6 +206,7 @@ export class RunState {
       exitCode: r.exitCode,
       startedAt: r.startedAt,
       endedAt: r.endedAt,
+      resultAt: now,
     };
     if (r.hash) attempt.hash = r.hash;
     if (r.code) attempt.code = r.code;
@@ -176,21 +217,31 @@ export class RunState {
       agent: r.agent,
       startedAt: r.startedAt,
       endedAt: r.endedAt,
+      resultAt: now,
       exitCode: r.exitCode,
       gpus: r.gpus,
       hash: r.hash ?? s.hash,
     });
     const secs = ((r.endedAt - r.startedAt) / 1000).toFixed(1);
+    const about = {
+      agent: r.agent,
+      attempt: r.attempt,
+      ms: r.endedAt - r.startedAt,
+      nxStatus: r.nxStatus,
+      code: r.code,
+      exitCode: r.exitCode,
+    };
     if (r.status === 'success') {
       s.status = 'success';
       s.message = undefined;
+      s.code = undefined;
       // Flaky: an earlier attempt failed on its own (not the agent's fault) with the same inputs.
       const same = (h: AttemptSummary): boolean => h.hash === undefined || r.hash === undefined || h.hash === r.hash;
       if (s.history!.some((h) => h.status === 'failure' && !INFRASTRUCTURE_FAILURES.has(h.code ?? '') && same(h)))
         s.flaky = true;
       return {
         line: `${r.taskId} succeeded on ${r.agent} in ${secs}s${s.flaky ? ' (flaky: it failed before with the same hash)' : ''}`,
-        ended: { taskId: r.taskId, status: 'success', retrying: false },
+        ended: { taskId: r.taskId, status: 'success', retrying: false, ...about, ...(s.flaky ? { flaky: true } : {}) },
       };
     }
     const failed = `${r.taskId} failed (${r.code ?? 'exit'}${r.exitCode !== null && r.exitCode !== undefined ? ` ${r.exitCode}` : ''}) on ${r.agent} in ${secs}s`;
@@ -200,23 +251,25 @@ export class RunState {
       s.attempt++;
       s.status = 'pending';
       s.message = r.message;
+      s.code = r.code;
       return {
         line: `${failed}; retrying (attempt ${s.attempt}, ${why}) on another agent if one is free`,
-        ended: { taskId: r.taskId, status: 'failure', retrying: true },
+        ended: { taskId: r.taskId, status: 'failure', retrying: true, ...about },
       };
     }
     s.status = r.code === 'FLEET_RUN_CANCELLED' ? 'cancelled' : 'failure';
     if (r.message) s.message = r.message;
+    s.code = r.code;
     this.cancelDependents(r.taskId, r.endedAt);
-    return { line: failed, ended: { taskId: r.taskId, status: 'failure', retrying: false } };
+    return { line: failed, ended: { taskId: r.taskId, status: 'failure', retrying: false, ...about } };
   }
 
   summaries(): TaskSummary[] {
     return this.all().map(
-      ({ task, unservedSince: _u, attempt: _a, jobId: _j, avoid: _v, attemptQueuedAt: _q, ...summary }) => ({
-        ...summary,
-        deps: [...task.deps],
-      }),
+      ({ task, unservedSince: _u, attempt: _a, jobId: _j, avoid: _v, attemptQueuedAt: _q, ...summary }) => {
+        if (summary.code === undefined) delete summary.code;
+        return { ...summary, deps: [...task.deps] };
+      },
     );
   }
 }

@@ -10,7 +10,9 @@ import { installIfChanged } from './install-step';
 import { isolatedCheckout, writeIsolationGitConfig } from './isolated-checkout';
 import type { AgentInfo, JobPayload, RunEvent, SignedJob, TaskFailureCode, TaskResult } from './job';
 import { liveAgents } from './live-agents';
-import { JobSource, type Claim, type CpuWorkPolicy } from './job-source';
+import { CheaperFirst } from './cost';
+import { JobSource, type Claim, type CpuWorkPolicy, type SlotPool } from './job-source';
+import { repoRefusal } from './repositories';
 import { resolveNxBin, runNxTask } from './nx-task';
 import { WarmNx } from './nx-warm';
 import { WAKE_CHANNEL } from './queue';
@@ -79,6 +81,14 @@ export interface AgentOptions {
   idleExitSeconds?: number;
   /** Where the agent says what it does (the CLI prints these as JSON lines). */
   log(event: Record<string, unknown>): void;
+  /** The repository id this agent serves (`--repo id=url`, runner/repositories.ts); absent: `workdir`'s own. */
+  repo?: string;
+  /** Slots and GPUs shared with the process's agents of other repositories. */
+  pool?: SlotPool;
+  /** Price per hour (runner/cost.ts); cheaper capable agents take jobs first. Default 0. */
+  costPerHour?: number;
+  /** How long a job waits for a cheaper capable agent before this one takes it (`--cheaper-wait`). Default 30 s. */
+  cheaperWaitMs?: number;
 }
 
 /** What a checkout is made of: the signed job's commit and patch (the digest is what it must hash to). */
@@ -173,6 +183,14 @@ export class Agent {
       lockMs,
       stalledIntervalMs: lockMs / 2,
     };
+    const cheaper = new CheaperFirst({
+      redis: this.redis,
+      agentId: this.id,
+      trust: this.trust,
+      repo: o.repo ?? '',
+      price: o.costPerHour ?? 0,
+      waitMs: o.cheaperWaitMs ?? 30_000,
+    });
     this.source = new JobSource({
       agentId: this.id,
       connection: this.redis,
@@ -180,6 +198,9 @@ export class Agent {
       slots: o.slots,
       settings,
       cpuWorkOnGpuAgents: o.cpuWorkOnGpuAgents,
+      pool: o.pool,
+      repo: o.repo,
+      mayTake: o.costPerHour ? (q, r) => cheaper.mayTake(q, r) : undefined,
     });
     this.resultsDir = this.isolate
       ? path.join(this.runHome, 'results')
@@ -210,6 +231,8 @@ export class Agent {
       queues: this.source.queues(),
       startedAt: Date.now(),
       cpuWorkOnGpuAgents: this.o.cpuWorkOnGpuAgents ?? 'when-idle',
+      costPerHour: this.o.costPerHour ?? 0,
+      ...(this.o.repo ? { repo: this.o.repo } : {}),
     };
     await this.redis.set(runKeys.agent(this.id), JSON.stringify(info), 'EX', this.o.heartbeatSeconds ?? 15);
     if (this.isolate) await this.checkShared();
@@ -302,6 +325,8 @@ export class Agent {
       gpus: this.o.capabilities.gpus.length,
       slots: this.o.slots,
       daemon: this.daemon,
+      costPerHour: this.o.costPerHour ?? 0,
+      ...(this.o.repo ? { repo: this.o.repo, workdir: this.o.workdir } : {}),
     });
     let lastBeat = Date.now();
     let lastWork = Date.now();
@@ -435,6 +460,27 @@ export class Agent {
       return;
     }
     const p = verified.payload;
+    // The signed payload names the repository; only the agent's own map says where it is.
+    if ((p.repo ?? '') !== (this.o.repo ?? '')) {
+      const message = repoRefusal(p.repo, this.o.repo);
+      this.o.log({
+        msg: 'job refused',
+        code: 'FLEET_UNKNOWN_REPO',
+        reason: message,
+        queue: claim.job.queue,
+        taskId: p.taskId,
+      });
+      await this.emit(p.runId, {
+        type: 'refused',
+        taskId: p.taskId,
+        agent: this.id,
+        code: 'FLEET_UNKNOWN_REPO',
+        message,
+      }).catch(() => undefined);
+      await claim.job.complete();
+      this.source.release(claim);
+      return;
+    }
     const data = claim.job.data as SignedJob & { deferrals?: number };
     try {
       // A retry should land on another agent than the ones that failed it, if one can take it soon.
@@ -676,7 +722,15 @@ export class Agent {
 
   private async execute(p: JobPayload, gpus: number[]): Promise<TaskResult> {
     const startedAt = Date.now();
-    const base = { runId: p.runId, taskId: p.taskId, agent: this.id, attempt: p.attempt, startedAt, gpus };
+    const base = {
+      runId: p.runId,
+      taskId: p.taskId,
+      agent: this.id,
+      attempt: p.attempt,
+      startedAt,
+      gpus,
+      costPerHour: this.o.costPerHour ?? 0,
+    };
     await this.emit(p.runId, {
       type: 'started',
       taskId: p.taskId,
@@ -757,7 +811,19 @@ export class Agent {
         const endedAt = Date.now();
         const recorded = readTaskResult(this.resultsDir, nxTask);
         const hash = recorded?.hash;
-        this.o.log({ msg: 'task finished', runId: p.runId, taskId: p.taskId, outcome, hash, warm, reused });
+        // startedAt, endedAt and the price: what the run's cost figures must match (test/runner/cost-routing.test.ts).
+        this.o.log({
+          msg: 'task finished',
+          runId: p.runId,
+          taskId: p.taskId,
+          outcome,
+          hash,
+          warm,
+          reused,
+          startedAt,
+          endedAt,
+          costPerHour: this.o.costPerHour ?? 0,
+        });
         if ('error' in outcome)
           return {
             ...base,

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Redis } from 'ioredis';
+import { CostLedger, costLines, type RunCost } from './cost';
 import { readGitState } from './git-state';
 import type { JobPayload, LogLine, RunEvent, SignedJob, TaskSummary } from './job';
 import { liveAgents } from './live-agents';
@@ -65,6 +66,12 @@ export interface CoordinatorOptions {
   progress(line: string): void;
   /** Task output lines (the CLI writes them to stderr too, so stdout stays Nx's own). */
   output?(line: string): void;
+  /** The repository id agents map to this workspace's origin (`--repo`); absent: their default checkout. */
+  repo?: string;
+  /** Run priority (`--priority`): agents serve runs of a higher one first, and rotate between runs of one. Default 0. */
+  priority?: number;
+  /** Stop queueing new tasks when the run would cost more (`--budget`, in the agents' price unit). */
+  budget?: number;
 }
 
 /** A task the replay did not take from a cache, with what differs. */
@@ -86,6 +93,8 @@ export interface RunSummary {
   /** Tasks the final replay ran instead of restoring from the remote cache. */
   replayMisses?: ReplayMiss[];
   tasks: TaskSummary[];
+  /** Agent-seconds, cost, GPU-seconds in all and per agent (runner/cost.ts). */
+  cost?: RunCost;
 }
 
 /** Redis stream fields come flat: [k1, v1, k2, v2, ...]. */
@@ -110,12 +119,16 @@ export class Coordinator {
   private patchSha256 = '';
   /** Tasks Nx caches nothing of (`cache: false`): the replay runs them again, by design. */
   private uncached = new Set<string>();
+  private readonly ledger: CostLedger;
+  /** Set when --budget stopped the queueing. */
+  private overBudget: string | undefined;
   /** Where the coordinator is in the run's two streams. */
   private lastEvent = '0-0';
   private lastLog = '0-0';
 
   constructor(private readonly o: CoordinatorOptions) {
     this.runId = o.runId ?? `r-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    this.ledger = new CostLedger(o.budget);
   }
 
   private get trust(): string {
@@ -164,6 +177,7 @@ export class Coordinator {
       redisUrl: this.o.redisUrl,
       trust: this.trust,
       maxAttempts: this.o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      run: { runId: this.runId, priority: this.o.priority, repo: this.o.repo },
     });
     const events = redisConnection(this.o.redisUrl, `fleet-coordinator-events-${this.runId}`);
     const watch = new RedisWatch(
@@ -220,8 +234,14 @@ export class Coordinator {
       await watch.guard(this.schedule(run, queues, events));
       if (this.cancelled) await watch.guard(this.stopRun(run, queues, events));
       await watch.guard(this.finish(run, redis));
-      const base = { runId: this.runId, commit: git.commit, tasks: run.summaries() };
+      await queues.retire().catch(() => undefined);
+      const tasks = run.summaries();
+      const cost = this.ledger.runCost(tasks);
+      for (const line of costLines(cost)) this.o.progress(line);
+      const base = { runId: this.runId, commit: git.commit, tasks, cost };
       if (this.cancelled) return { ...base, status: 'cancelled', code: 'FLEET_RUN_CANCELLED', message: 'cancelled' };
+      if (this.overBudget)
+        return { ...base, status: 'failure', code: 'FLEET_BUDGET_EXCEEDED', message: this.overBudget };
       if (!run.succeeded())
         return { ...base, status: 'failure', code: 'FLEET_TASKS_FAILED', message: this.failures(run) };
       const replay = await this.replay(run);
@@ -273,8 +293,14 @@ export class Coordinator {
   }
 
   private async enqueueReady(state: RunState, queues: JobQueues): Promise<void> {
-    for (const s of state.ready()) {
+    const ready = state.ready();
+    const spent = ready.length && this.ledger.limit !== undefined ? this.ledger.spent(state.summaries()) : 0;
+    for (const s of ready) {
       const t = s.task;
+      if (this.overBudget || !this.ledger.allows(spent, t.requirement, state.typicalMs(t.id))) {
+        this.stopForBudget(state, spent);
+        return;
+      }
       const payload: JobPayload = {
         v: 2,
         trust: this.trust,
@@ -286,6 +312,7 @@ export class Coordinator {
         requirement: t.requirement,
         attempt: s.attempt,
       };
+      if (this.o.repo) payload.repo = this.o.repo;
       if (this.patch) Object.assign(payload, { patchKey: runKeys.patch(this.runId), patchSha256: this.patchSha256 });
       if (t.configuration) payload.configuration = t.configuration;
       const timeoutMs =
@@ -313,6 +340,16 @@ export class Coordinator {
       const r = await queues.enqueue(job, priority);
       state.queued(t.id, r.jobId, at);
     }
+  }
+
+  /** --budget: no new task is queued; what is not queued yet ends, the run fails with FLEET_BUDGET_EXCEEDED. */
+  private stopForBudget(state: RunState, spent: number): void {
+    const budget = this.ledger.limit!;
+    this.overBudget ??= `the run would exceed its budget of ${budget} (spent ${spent.toFixed(4)} so far): no new tasks were queued [FLEET_BUDGET_EXCEEDED]`;
+    const left = state.all().filter((x) => x.status === 'pending');
+    if (left.length === 0) return;
+    this.o.progress(`${this.overBudget}; ${left.length} task(s) not run`);
+    for (const x of left) state.end(x.taskId, 'cancelled', this.overBudget, Date.now());
   }
 
   private async schedule(state: RunState, queues: JobQueues, events: Redis): Promise<void> {
@@ -454,7 +491,13 @@ export class Coordinator {
     const waiting = state.all().filter((s) => s.status === 'queued');
     if (waiting.length === 0) return;
     // Only agents of the run's level can take its jobs.
-    const agents = (await liveAgents(queues.client)).filter((a) => (a.trust ?? 'trusted') === this.trust);
+    const agents = (await liveAgents(queues.client)).filter(
+      (a) => (a.trust ?? 'trusted') === this.trust && (a.repo ?? '') === (this.o.repo ?? ''),
+    );
+    this.ledger.observe(
+      agents,
+      waiting.map((s) => s.requirement),
+    );
     const now = Date.now();
     for (const s of waiting) {
       if (agents.some((a) => agentTakes(a, s.requirement))) {
@@ -464,7 +507,9 @@ export class Coordinator {
       s.unservedSince ??= now;
       if (now - s.unservedSince < (this.o.agentWaitSeconds ?? 300) * 1000) continue;
       if (s.jobId) await queues.remove(s.requirement, s.jobId);
-      const why = explainUnsatisfied(s.requirement, agents);
+      const why = agents.length
+        ? explainUnsatisfied(s.requirement, agents)
+        : `${explainUnsatisfied(s.requirement, agents)}${this.o.repo ? ` serving repository "${this.o.repo}" (fleet agent --repo ${this.o.repo}=<url>)` : ''}`;
       state.end(
         s.taskId,
         'unschedulable',

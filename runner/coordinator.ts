@@ -294,13 +294,20 @@ export class Coordinator {
 
   private async enqueueReady(state: RunState, queues: JobQueues): Promise<void> {
     const ready = state.ready();
-    const spent = ready.length && this.ledger.limit !== undefined ? this.ledger.spent(state.summaries()) : 0;
+    // --budget: what is spent, plus the estimates of tasks queued and not started yet.
+    let committed = 0;
+    if (ready.length && this.ledger.limit !== undefined) {
+      committed = this.ledger.spent(state.summaries());
+      for (const q of state.all())
+        if (q.status === 'queued') committed += this.ledger.estimate(q.requirement, state.typicalMs(q.taskId));
+    }
     for (const s of ready) {
       const t = s.task;
-      if (this.overBudget || !this.ledger.allows(spent, t.requirement, state.typicalMs(t.id))) {
-        this.stopForBudget(state, spent);
+      if (this.overBudget || !this.ledger.allows(committed, t.requirement, state.typicalMs(t.id))) {
+        this.stopForBudget(state, committed);
         return;
       }
+      committed += this.ledger.estimate(t.requirement, state.typicalMs(t.id));
       const payload: JobPayload = {
         v: 2,
         trust: this.trust,
@@ -345,7 +352,7 @@ export class Coordinator {
   /** --budget: no new task is queued; what is not queued yet ends, the run fails with FLEET_BUDGET_EXCEEDED. */
   private stopForBudget(state: RunState, spent: number): void {
     const budget = this.ledger.limit!;
-    this.overBudget ??= `the run would exceed its budget of ${budget} (spent ${spent.toFixed(4)} so far): no new tasks were queued [FLEET_BUDGET_EXCEEDED]`;
+    this.overBudget ??= `the run would exceed its budget of ${budget} (${spent.toFixed(4)} spent or committed to queued tasks): no new tasks were queued [FLEET_BUDGET_EXCEEDED]`;
     const left = state.all().filter((x) => x.status === 'pending');
     if (left.length === 0) return;
     this.o.progress(`${this.overBudget}; ${left.length} task(s) not run`);

@@ -172,7 +172,12 @@ export class CostLedger {
    */
   allows(spent: number, r: Requirement, typicalMs: number | undefined): boolean {
     if (this.budget === undefined) return true;
-    return spent + ((typicalMs ?? 0) / 3_600_000) * this.dearestPrice(r) <= this.budget;
+    return spent + this.estimate(r, typicalMs) <= this.budget;
+  }
+
+  /** A task's estimated cost: its typical duration on the dearest capable agent (0 when unknown). */
+  estimate(r: Requirement, typicalMs: number | undefined): number {
+    return ((typicalMs ?? 0) / 3_600_000) * this.dearestPrice(r);
   }
 
   get limit(): number | undefined {

@@ -356,6 +356,8 @@ export class Coordinator {
     const left = state.all().filter((x) => x.status === 'pending');
     if (left.length === 0) return;
     this.o.progress(`${this.overBudget}; ${left.length} task(s) not run`);
+    // Dependents first (shorter remaining path): each names the budget, not its dependency.
+    left.sort((x, y) => (state.rank.get(x.taskId) ?? 0) - (state.rank.get(y.taskId) ?? 0));
     for (const x of left) state.end(x.taskId, 'cancelled', this.overBudget, Date.now());
   }
 

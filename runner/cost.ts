@@ -206,16 +206,14 @@ export class CostLedger {
     };
   }
 
-  /** The run's figures: per task (set on each summary) and in all, per agent. */
+  /** The run's figures: per task (set on each summary) and in all, per agent; rounded once, at the end. */
   runCost(tasks: TaskSummary[]): RunCost {
     const out: RunCost = { agentSeconds: 0, cost: 0, gpuSeconds: 0, mostExpensiveCost: 0, agents: {} };
     if (this.budget !== undefined) out.budget = this.budget;
+    const dear = { total: 0 };
     for (const t of tasks) {
-      const c = (t.cost = this.taskCost(t));
-      out.agentSeconds += c.agentSeconds;
-      out.cost += c.cost;
-      out.gpuSeconds += c.gpuSeconds;
-      out.mostExpensiveCost += c.mostExpensiveCost;
+      t.cost = this.taskCost(t);
+      const top = this.dearestPrice(t.requirement);
       for (const h of t.history ?? []) {
         const a = (out.agents[h.agent] ??= {
           agentSeconds: 0,
@@ -225,16 +223,27 @@ export class CostLedger {
           attempts: 0,
         });
         const s = secs(h);
-        a.agentSeconds = round(a.agentSeconds + s, 3);
-        a.cost = round(a.cost + (s * this.price(h)) / 3600);
-        a.gpuSeconds = round(a.gpuSeconds + s * (h.gpus?.length ?? 0), 3);
+        a.agentSeconds += s;
+        a.cost += (s * this.price(h)) / 3600;
+        a.gpuSeconds += s * (h.gpus?.length ?? 0);
         a.attempts++;
+        dear.total += (s * Math.max(top, this.price(h))) / 3600;
       }
+    }
+    for (const a of Object.values(out.agents)) {
+      out.agentSeconds += a.agentSeconds;
+      out.cost += a.cost;
+      out.gpuSeconds += a.gpuSeconds;
+      Object.assign(a, {
+        agentSeconds: round(a.agentSeconds, 3),
+        cost: round(a.cost),
+        gpuSeconds: round(a.gpuSeconds, 3),
+      });
     }
     out.agentSeconds = round(out.agentSeconds, 3);
     out.cost = round(out.cost);
     out.gpuSeconds = round(out.gpuSeconds, 3);
-    out.mostExpensiveCost = round(out.mostExpensiveCost);
+    out.mostExpensiveCost = round(dear.total);
     return out;
   }
 }

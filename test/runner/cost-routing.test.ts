@@ -28,20 +28,22 @@ const PROJECTS: Record<string, ProjectSpec> = {
   ),
 };
 
-type Summary = NonNullable<RunResult['summary']> & {
+type Task = NonNullable<RunResult['summary']>['tasks'][number] & {
+  queuedAt?: number;
+  startedAt?: number;
+  endedAt?: number;
+  message?: string;
+  cost: CostFigures;
+};
+
+interface Summary {
+  runId: string;
+  status: string;
   code?: string;
   message?: string;
   cost: RunCost;
-  tasks: Array<
-    NonNullable<RunResult['summary']>['tasks'][number] & {
-      queuedAt?: number;
-      startedAt?: number;
-      endedAt?: number;
-      message?: string;
-      cost: CostFigures;
-    }
-  >;
-};
+  tasks: Task[];
+}
 
 let cluster: Cluster;
 let fixture: ReturnType<typeof taskWorkspace>;
@@ -91,7 +93,7 @@ function finishedInLogs(runId: string): Finished[] {
 
 /** The summary's cost figures equal agent-seconds × price from the agents' logs, per task, per agent, in all. */
 function checkCostAgainstLogs(s: Summary): number {
-  const runId = (s as unknown as { runId: string }).runId;
+  const runId = s.runId;
   const logged = finishedInLogs(runId);
   let checked = 0;
   for (const t of s.tasks.filter((x) => x.status === 'success')) {
@@ -122,7 +124,7 @@ describe('cost-aware routing with agents as separate processes', () => {
     await cluster.startAgents([{ id: 'cheap', slots: 2, args: ['--cost-per-hour', '1'] }]);
     const r = await cluster.run(ws, ['run-many', '-t', 'build', '-p', ...C], 300_000);
     expect(r.code, r.output).toBe(0);
-    const s = r.summary as Summary;
+    const s = r.summary as unknown as Summary;
     expect(s.tasks).toHaveLength(50);
     const cheap = s.tasks.filter((t) => t.agent === 'cheap').length;
     console.log(`cost routing: ${cheap}/50 tasks on the cheap agent (bound 120 s)`);
@@ -147,7 +149,7 @@ describe('cost-aware routing with agents as separate processes', () => {
     ]);
     const r = await cluster.run(ws, ['run-many', '-t', 'build', '-p', ...D], 300_000);
     expect(r.code, r.output).toBe(0);
-    const s = r.summary as Summary;
+    const s = r.summary as unknown as Summary;
     const dear = s.tasks.filter((t) => t.agent === 'dear');
     console.log(`bound 1 s: ${dear.length}/${s.tasks.length} tasks on the expensive agent`);
     expect(dear.length).toBeGreaterThan(0);
@@ -161,7 +163,7 @@ describe('cost-aware routing with agents as separate processes', () => {
     await cluster.startAgents([{ id: 'meter', slots: 1, args: ['--cost-per-hour', '3600'] }]);
     const budget = 1.2;
     const r = await cluster.run(ws, ['run-many', '-t', 'build', '-p', ...E], 200_000, { FLEET_BUDGET: String(budget) });
-    const s = r.summary as Summary;
+    const s = r.summary as unknown as Summary;
     expect(r.code, r.output).not.toBe(0);
     expect(s.code, r.output).toBe('FLEET_BUDGET_EXCEEDED');
     expect(r.output).toMatch(/would exceed its budget of 1\.2.*\[FLEET_BUDGET_EXCEEDED\]/);

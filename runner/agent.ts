@@ -461,26 +461,7 @@ export class Agent {
     }
     const p = verified.payload;
     // The signed payload names the repository; only the agent's own map says where it is.
-    if ((p.repo ?? '') !== (this.o.repo ?? '')) {
-      const message = repoRefusal(p.repo, this.o.repo);
-      this.o.log({
-        msg: 'job refused',
-        code: 'FLEET_UNKNOWN_REPO',
-        reason: message,
-        queue: claim.job.queue,
-        taskId: p.taskId,
-      });
-      await this.emit(p.runId, {
-        type: 'refused',
-        taskId: p.taskId,
-        agent: this.id,
-        code: 'FLEET_UNKNOWN_REPO',
-        message,
-      }).catch(() => undefined);
-      await claim.job.complete();
-      this.source.release(claim);
-      return;
-    }
+    if ((p.repo ?? '') !== (this.o.repo ?? '')) return this.refuseRepo(claim, p);
     const data = claim.job.data as SignedJob & { deferrals?: number };
     try {
       // A retry should land on another agent than the ones that failed it, if one can take it soon.
@@ -529,6 +510,28 @@ export class Agent {
     } finally {
       this.source.release(claim);
     }
+  }
+
+  /** A job of another repository than this agent's (FLEET_UNKNOWN_REPO): completed, so it is not redelivered. */
+  private async refuseRepo(claim: Claim, p: JobPayload): Promise<void> {
+    const message = repoRefusal(p.repo, this.o.repo);
+    this.o.log({
+      msg: 'job refused',
+      code: 'FLEET_UNKNOWN_REPO',
+      reason: message,
+      queue: claim.job.queue,
+      taskId: p.taskId,
+    });
+    const refused: RunEvent = {
+      type: 'refused',
+      taskId: p.taskId,
+      agent: this.id,
+      code: 'FLEET_UNKNOWN_REPO',
+      message,
+    };
+    await this.emit(p.runId, refused).catch(() => undefined);
+    await claim.job.complete();
+    this.source.release(claim);
   }
 
   /** A cancelled run, or one whose coordinator heartbeat expired, gets no new tasks started. */

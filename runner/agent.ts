@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash, type KeyObject } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import type { KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Redis } from 'ioredis';
 import { syncCheckout } from './checkout';
+import { CheckoutLease, checkoutKey, verifiedPatch, type CheckoutFailure, type CheckoutTarget } from './checkout-lease';
 import type { Capabilities } from './hardware';
 import { installIfChanged } from './install-step';
 import { isolatedCheckout, writeIsolationGitConfig } from './isolated-checkout';
@@ -13,21 +14,23 @@ import { liveAgents } from './live-agents';
 import { CheaperFirst } from './cost';
 import { JobSource, type Claim, type CpuWorkPolicy, type SlotPool } from './job-source';
 import { repoRefusal } from './repositories';
-import { resolveNxBin, runNxTask } from './nx-task';
+import { runNxTask } from './nx-task';
+import { spawnNx } from './nx-spawn';
 import { WarmNx } from './nx-warm';
 import { WAKE_CHANNEL } from './queue';
 import { redisConnection } from './redis-connection';
 import type { Requirement } from './requirement';
 import { agentTakes } from './satisfies';
 import { runKeys } from './run-keys';
-import { endMarkedProcesses, newRunMark, RUN_MARK_ENV, waitDead } from './run-leftovers';
-import { withoutSecrets } from './secrets';
+import { endMarkedProcesses, newRunMark, waitDead } from './run-leftovers';
+import { RunWatches, runGone } from './run-watch';
 import { otherLevelsInRedis } from './shared-redis';
 import { mintRunToken } from './run-token-client';
 import { verifyJob } from './sign';
 import { nxRunArgv, nxTaskArg } from './task-names';
 import { giveTo, type TaskUser } from './task-user';
-import { readTaskResult, taskResultsDirEnv } from './task-results';
+import { readTaskResult } from './task-results';
+import { agentTaskEnv } from './task-env';
 
 export interface AgentOptions {
   redisUrl: string;
@@ -91,14 +94,6 @@ export interface AgentOptions {
   cheaperWaitMs?: number;
 }
 
-/** What a checkout is made of: the signed job's commit and patch (the digest is what it must hash to). */
-interface CheckoutTarget {
-  runId: string;
-  commit: string;
-  patchKey?: string;
-  patchSha256?: string;
-}
-
 /** The origin URL of the agent's clone, read once at start: later a task could change `.git/config`. */
 function readOriginUrl(workdir: string): string {
   const r = spawnSync('git', ['remote', 'get-url', 'origin'], { cwd: workdir, encoding: 'utf8' });
@@ -108,13 +103,6 @@ function readOriginUrl(workdir: string): string {
       code: 'FLEET_CHECKOUT_FAILED',
     });
   return url;
-}
-
-/** What the agent keeps about a run it has tasks of: to stop them on cancel or a dead coordinator. */
-interface RunWatch {
-  controllers: Set<AbortController>;
-  beat: string | null;
-  beatSeenAt: number;
 }
 
 /**
@@ -129,9 +117,8 @@ export class Agent {
   private readonly source: JobSource;
   private stopping = false;
   private readonly inFlight = new Set<Promise<void>>();
-  /** The commit+patch the checkout holds, and how many tasks run on it (a new commit waits for 0). */
-  private checkout = { key: '', users: 0 };
-  private readonly runs = new Map<string, RunWatch>();
+  private readonly checkout = new CheckoutLease();
+  private readonly runs: RunWatches;
   private readonly resultsDir: string;
   private wake: (() => void) | undefined;
   private poked = false;
@@ -173,6 +160,7 @@ export class Agent {
     fs.chmodSync(this.stateDir, 0o711);
     if (this.isolate) writeIsolationGitConfig(this.gitConfigFile);
     this.redis = redisConnection(o.redisUrl, `fleet-agent-${this.id}`);
+    this.runs = new RunWatches(this.redis, (e) => o.log(e), (o.abandonAfterSeconds ?? 60) * 1000);
     this.sub = redisConnection(o.redisUrl, `fleet-agent-sub-${this.id}`);
     const lockMs = (o.lockSeconds ?? 30) * 1000;
     // Stalled jobs are looked for twice per lock period, so a dead agent's job waits at most ~1.5 locks.
@@ -299,7 +287,7 @@ export class Agent {
     this.sub.on('message', (channel: string, message: string) => {
       if (channel === WAKE_CHANNEL) this.poke();
       else if (channel === runKeys.cancelChannel)
-        this.stopRun(message, 'FLEET_RUN_CANCELLED', 'the coordinator cancelled the run');
+        this.runs.stop(message, 'FLEET_RUN_CANCELLED', 'the coordinator cancelled the run');
       else if (channel === runKeys.prepareChannel) void this.prepare(message).catch(() => undefined);
     });
     await this.sub.subscribe(WAKE_CHANNEL, runKeys.cancelChannel, runKeys.prepareChannel);
@@ -330,7 +318,7 @@ export class Agent {
     });
     let lastBeat = Date.now();
     let lastWork = Date.now();
-    const watchdog = setInterval(() => void this.watchRuns().catch(() => undefined), 1000);
+    const watchdog = setInterval(() => void this.runs.check().catch(() => undefined), 1000);
     try {
       while (!this.stopping) {
         try {
@@ -375,7 +363,7 @@ export class Agent {
     this.warm?.close();
     await this.source.close();
     await this.redis.del(runKeys.agent(this.id)).catch(() => undefined);
-    if (this.daemon && this.checkout.key) await this.nx(['daemon', '--stop']).catch(() => undefined);
+    if (this.daemon && this.checkout.holds) await this.nx(['daemon', '--stop']).catch(() => undefined);
     this.sub.disconnect();
     this.redis.disconnect();
     if (this.isolate) await this.endLeftovers();
@@ -385,42 +373,6 @@ export class Agent {
 
   private async emit(runId: string, event: RunEvent): Promise<void> {
     await this.redis.xadd(runKeys.events(runId), '*', 'e', JSON.stringify(event));
-  }
-
-  /** Stops the run's running tasks (Ctrl-C on the coordinator, or its heartbeat stopped). */
-  private stopRun(runId: string, code: 'FLEET_RUN_CANCELLED' | 'FLEET_RUN_ABANDONED', why: string): void {
-    const watch = this.runs.get(runId);
-    if (!watch || watch.controllers.size === 0) return;
-    this.o.log({
-      msg: code === 'FLEET_RUN_CANCELLED' ? 'run cancelled' : 'run abandoned',
-      runId,
-      tasks: watch.controllers.size,
-      why,
-    });
-    for (const c of watch.controllers) c.abort(code);
-  }
-
-  /** Every second: a run whose coordinator heartbeat has not changed for abandonAfterSeconds is abandoned. */
-  private async watchRuns(): Promise<void> {
-    const limit = (this.o.abandonAfterSeconds ?? 60) * 1000;
-    for (const [runId, watch] of this.runs) {
-      if (watch.controllers.size === 0) continue;
-      const [beat, status] = await Promise.all([
-        this.redis.get(runKeys.heartbeat(runId)),
-        this.redis.hget(runKeys.run(runId), 'status'),
-      ]);
-      if (status === 'cancelled' || status === 'done') {
-        this.stopRun(
-          runId,
-          'FLEET_RUN_CANCELLED',
-          status === 'done' ? 'the run has ended (this task was a duplicate)' : 'the run is marked cancelled',
-        );
-        continue;
-      }
-      if (beat !== watch.beat) Object.assign(watch, { beat, beatSeenAt: Date.now() });
-      else if (Date.now() - watch.beatSeenAt > limit)
-        this.stopRun(runId, 'FLEET_RUN_ABANDONED', `no coordinator heartbeat for ${Math.round(limit / 1000)}s`);
-    }
   }
 
   /**
@@ -477,7 +429,7 @@ export class Agent {
         setTimeout(() => void this.redis.publish(WAKE_CHANNEL, claim.job.queue).catch(() => undefined), 250);
         return;
       }
-      const gone = await this.runGone(p.runId);
+      const gone = await runGone(this.redis, p.runId);
       if (gone) {
         this.o.log({ msg: 'job skipped', runId: p.runId, taskId: p.taskId, why: gone.message });
         const now = Date.now();
@@ -534,34 +486,9 @@ export class Agent {
     this.source.release(claim);
   }
 
-  /** A cancelled run, or one whose coordinator heartbeat expired, gets no new tasks started. */
-  private async runGone(
-    runId: string,
-  ): Promise<{ code: 'FLEET_RUN_CANCELLED' | 'FLEET_RUN_ABANDONED'; message: string } | undefined> {
-    const [status, beat] = await Promise.all([
-      this.redis.hget(runKeys.run(runId), 'status'),
-      this.redis.exists(runKeys.heartbeat(runId)),
-    ]);
-    if (status === 'cancelled')
-      return { code: 'FLEET_RUN_CANCELLED', message: 'the run was cancelled before the task started' };
-    if (status === 'done')
-      return { code: 'FLEET_RUN_CANCELLED', message: 'the run has ended (a duplicate job left from a Redis restart)' };
-    if (!beat)
-      return { code: 'FLEET_RUN_ABANDONED', message: 'the coordinator has no heartbeat: not starting the task' };
-    return undefined;
-  }
-
-  /** Runs fleet's copy of nx in the checkout (daemon start/stop); output goes to the agent log. */
-  private nx(args: string[], env: NodeJS.ProcessEnv = this.taskEnv([])): Promise<number | null> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [resolveNxBin(this.o.workdir), ...args], {
-        cwd: this.o.workdir,
-        env,
-        stdio: 'ignore',
-      });
-      child.once('error', () => resolve(null));
-      child.once('close', (c) => resolve(c));
-    });
+  /** Runs fleet's copy of nx in the checkout (daemon start/stop); output goes nowhere. */
+  private nx(args: string[]): Promise<number | null> {
+    return spawnNx(args, { cwd: this.o.workdir, env: this.taskEnv([]) });
   }
 
   /**
@@ -578,8 +505,9 @@ export class Agent {
       patchKey?: unknown;
       patchSha256?: unknown;
       trust?: unknown;
+      repo?: unknown;
     };
-    if ((m.trust ?? 'trusted') !== this.trust) return;
+    if ((m.trust ?? 'trusted') !== this.trust || (m.repo ?? '') !== (this.o.repo ?? '')) return;
     if (typeof m.commit !== 'string' || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(m.commit)) return;
     if (
       m.patchKey !== undefined &&
@@ -590,20 +518,19 @@ export class Agent {
       return;
     // The key holds the patch's digest: a job (whose digest is signed) uses this checkout only
     // when its patch is this one, so a forged prepare message can never stand in for a job's patch.
-    const key = `${m.commit}:${m.patchSha256 ?? ''}`;
-    if (this.checkout.users > 0 || this.checkout.key === key || this.stopping) return;
-    this.checkout = { key: 'switching', users: 1 };
+    const target: CheckoutTarget = {
+      runId: String(m.runId),
+      commit: m.commit,
+      patchKey: m.patchKey as string | undefined,
+      patchSha256: m.patchSha256 as string | undefined,
+    };
+    if (this.stopping) return;
     const started = Date.now();
-    const failed = await this.switchCheckout(
-      {
-        runId: String(m.runId),
-        commit: m.commit,
-        patchKey: m.patchKey as string | undefined,
-        patchSha256: m.patchSha256 as string | undefined,
-      },
-      () => undefined,
+    const prepared = await this.checkout.prepare(checkoutKey(target, false), () =>
+      this.switchCheckout(target, () => undefined),
     );
-    this.checkout = { key: failed ? '' : key, users: 0 };
+    if (!prepared) return;
+    const failed = prepared.failed;
     this.o.log({
       msg: 'checkout prepared',
       runId: m.runId,
@@ -614,62 +541,18 @@ export class Agent {
   }
 
   /** Waits until the checkout holds the job's commit (switching only when no task uses it). */
-  private async enterCheckout(
-    p: JobPayload,
-    onLine: (line: string) => void,
-  ): Promise<{ code: TaskFailureCode; message: string } | undefined> {
-    // An isolated agent's checkout is one run's: a new run, even at the same commit, gets a fresh one.
-    const key = `${this.isolate ? `${p.runId}:` : ''}${p.commit}:${p.patchSha256 ?? ''}`;
-    while (this.checkout.key !== key && this.checkout.users > 0) await new Promise((r) => setTimeout(r, 50));
-    if (this.checkout.key !== key) {
-      this.checkout = { key: 'switching', users: 1 };
-      const failed = await this.switchCheckout(p, onLine);
-      this.checkout = { key: failed ? '' : key, users: 0 };
-      if (failed) return failed;
-    }
-    this.checkout.users++;
-    return undefined;
-  }
-
-  /**
-   * The run's patch, checked against the digest the job's signature covers: whoever can write
-   * Redis could otherwise replace it and run any code on every agent.
-   */
-  private async fetchPatch(
-    t: CheckoutTarget,
-  ): Promise<{ ok: true; patch?: string } | { ok: false; code: TaskFailureCode; message: string }> {
-    if (!t.patchKey) return { ok: true };
-    const bytes = await this.redis.getBuffer(t.patchKey);
-    if (!bytes)
-      return {
-        ok: false,
-        code: 'FLEET_PATCH_FAILED',
-        message: `the run's patch ${t.patchKey} is gone from Redis (expired, or Redis lost its data)`,
-      };
-    const digest = createHash('sha256').update(bytes).digest('hex');
-    if (digest !== t.patchSha256) {
-      const message = `the run's patch in Redis (${t.patchKey}) has SHA-256 ${digest}, not ${t.patchSha256} as the job was signed with: it was replaced after signing; not applied`;
-      this.o.log({
-        msg: 'patch tampered',
-        code: 'FLEET_PATCH_TAMPERED',
-        runId: t.runId,
-        patchKey: t.patchKey,
-        expected: t.patchSha256,
-        found: digest,
-      });
-      return { ok: false, code: 'FLEET_PATCH_TAMPERED', message };
-    }
-    return { ok: true, patch: bytes.toString('utf8') };
+  private enterCheckout(p: JobPayload, onLine: (line: string) => void): Promise<CheckoutFailure | undefined> {
+    return this.checkout.enter(checkoutKey(p, this.isolate), () => this.switchCheckout(p, onLine));
   }
 
   private async switchCheckout(
     t: CheckoutTarget,
     onLine: (line: string) => void,
-  ): Promise<{ code: TaskFailureCode; message: string } | undefined> {
+  ): Promise<CheckoutFailure | undefined> {
     // Resident processes hold state of the old files, and a new commit can bring another nx: start afresh.
     this.warm?.discard();
     this.runToken = undefined;
-    const patch = await this.fetchPatch(t);
+    const patch = await verifiedPatch(this.redis, t, (e) => this.o.log(e));
     if (!patch.ok) return patch;
     const { commit } = t;
     const user = this.o.taskUser;
@@ -717,12 +600,6 @@ export class Agent {
     this.runMark = runId === undefined ? '' : newRunMark();
   }
 
-  private watch(runId: string): RunWatch {
-    let w = this.runs.get(runId);
-    if (!w) this.runs.set(runId, (w = { controllers: new Set(), beat: null, beatSeenAt: Date.now() }));
-    return w;
-  }
-
   private async execute(p: JobPayload, gpus: number[]): Promise<TaskResult> {
     const startedAt = Date.now();
     const base = {
@@ -761,9 +638,7 @@ export class Agent {
           line,
         )
         .catch(() => undefined);
-    const watch = this.watch(p.runId);
-    const controller = new AbortController();
-    watch.controllers.add(controller);
+    const tracked = this.runs.track(p.runId);
     try {
       const entered = await this.enterCheckout(p, (l) => onLine('stdout', l));
       if (entered)
@@ -808,7 +683,7 @@ export class Agent {
           env: this.taskEnv(gpus, token.token),
           onLine,
           timeoutMs: p.timeoutMs,
-          signal: controller.signal,
+          signal: tracked.signal,
           launch: launch || undefined,
         });
         const endedAt = Date.now();
@@ -866,11 +741,10 @@ export class Agent {
           code: outcome.exitCode === 0 ? undefined : 'FLEET_TASK_EXIT',
         };
       } finally {
-        this.checkout.users--;
+        this.checkout.leave();
       }
     } finally {
-      watch.controllers.delete(controller);
-      if (watch.controllers.size === 0) this.runs.delete(p.runId);
+      tracked.untrack();
     }
   }
 
@@ -895,39 +769,16 @@ export class Agent {
   }
 
   private taskEnv(gpus: number[], runToken?: string): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = {
-      ...withoutSecrets(process.env),
-      NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl,
-      NX_TUI: 'false',
-    };
-    if (this.isolate) {
-      // Only the run's own token, and a HOME and TMPDIR of the run: nothing of the agent's.
-      delete env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN;
-      if (runToken) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = runToken;
-      Object.assign(env, {
-        HOME: this.runHome,
-        TMPDIR: path.join(this.runHome, 'tmp'),
-        NX_CACHE_DIRECTORY: path.join(this.o.workdir, '.nx', 'cache'),
-        NX_WORKSPACE_DATA_DIRECTORY: path.join(this.o.workdir, '.nx', 'workspace-data'),
-      });
-      if (this.o.taskUser) Object.assign(env, { USER: this.o.taskUser.name, LOGNAME: this.o.taskUser.name });
-      if (this.runMark) env[RUN_MARK_ENV] = this.runMark;
-    } else if (this.o.cacheToken) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = this.o.cacheToken;
-    env.NX_DAEMON = this.daemon ? 'true' : 'false';
-    // Without a daemon, isolated plugins cost every task a few plugin-worker processes (half of
-    // nx's start-up CPU, measured in bench/dte); hashes are the same. The operator's choice wins.
-    if (!this.daemon && env.NX_ISOLATE_PLUGINS === undefined) env.NX_ISOLATE_PLUGINS = 'false';
-    // Nx 24 shares one local cache and task database per user between every clone of a
-    // repository; agents on one machine would read each other's half-written state across
-    // different commits. Each checkout keeps its own, as on separate machines (outputs travel
-    // through the remote cache), unless the operator chose a location.
-    if (!env.NX_CACHE_DIRECTORY && !env.NX_WORKSPACE_DATA_DIRECTORY && !env.NX_PROJECT_GRAPH_CACHE_DIRECTORY)
-      env.NX_CACHE_DIRECTORY = path.join(this.o.workdir, '.nx', 'cache');
-    Object.assign(env, taskResultsDirEnv(this.resultsDir));
-    // A CPU task on a GPU machine must not grab a GPU a GPU task was given.
-    env.CUDA_VISIBLE_DEVICES = gpus.join(',');
-    env.NVIDIA_VISIBLE_DEVICES = gpus.length ? gpus.join(',') : 'void';
-    for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-    return env;
+    return agentTaskEnv({
+      workdir: this.o.workdir,
+      cacheUrl: this.o.cacheUrl,
+      cacheToken: this.o.cacheToken,
+      resultsDir: this.resultsDir,
+      daemon: this.daemon,
+      gpus,
+      isolated: this.isolate
+        ? { runHome: this.runHome, runToken, taskUserName: this.o.taskUser?.name, runMark: this.runMark }
+        : undefined,
+    });
   }
 }

@@ -1,5 +1,4 @@
 import { createHash, randomBytes, type KeyObject } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,17 +9,18 @@ import type { JobPayload, LogLine, RunEvent, SignedJob, TaskSummary } from './jo
 import { liveAgents } from './live-agents';
 import { JobQueues } from './queue';
 import { RedisWatch } from './redis-watch';
-import { readAllTaskResults, taskResultsDirEnv } from './task-results';
+import { readAllTaskResults } from './task-results';
+import { remoteCacheEnv } from './task-env';
+import { spawnNx } from './nx-spawn';
 import { redisConnection } from './redis-connection';
 import type { RoutingOptions } from './requirements';
 import { runKeys } from './run-keys';
-import { withoutSecrets } from './secrets';
 import { DEFAULT_MAX_ATTEMPTS, RunState } from './run-state';
 import { agentTakes, explainUnsatisfied } from './satisfies';
 import { mintRunToken } from './run-token-client';
 import { payloadProblem, signJob } from './sign';
 import { readTaskGraph } from './task-graph';
-import { resolveNxBin, withInProcessPlugins } from './nx-task';
+import { withInProcessPlugins } from './nx-task';
 
 export interface CoordinatorOptions {
   cwd: string;
@@ -197,6 +197,7 @@ export class Coordinator {
           JSON.stringify({
             runId: this.runId,
             trust: this.trust,
+            ...(this.o.repo ? { repo: this.o.repo } : {}),
             commit: git.commit,
             patchKey: git.patch ? runKeys.patch(this.runId) : undefined,
             patchSha256: this.patchSha256 || undefined,
@@ -288,7 +289,7 @@ export class Coordinator {
     return state
       .all()
       .filter((s) => s.status !== 'success')
-      .map((s) => `${s.taskId}: ${s.status}${s.message ? `: ${s.message}` : ''}`)
+      .map((s) => `${s.taskId}: ${s.status}${s.message ? `: ${s.message}` : ''}${s.code ? ` [${s.code}]` : ''}`)
       .join('\n');
   }
 
@@ -331,16 +332,16 @@ export class Coordinator {
         state.end(
           t.id,
           'failure',
-          `fleet cannot run this task on agents: ${problem} [FLEET_JOB_MALFORMED]`,
+          `fleet cannot run this task on agents: ${problem}`,
           Date.now(),
+          'FLEET_JOB_MALFORMED',
         );
         this.o.progress(`${t.id}: fleet cannot run this task on agents: ${problem} [FLEET_JOB_MALFORMED]`);
         continue;
       }
       const job: SignedJob = signJob(payload, this.o.signingKey);
       if (s.avoid.length) job.avoid = s.avoid;
-      // Priorities are integers: scale the weighted critical path into BullMQ's range.
-      const priority = Math.round(((state.maxRank - (state.rank.get(t.id) ?? 0)) / state.maxRank) * 1_000_000) + 1;
+      const priority = state.priority(t.id);
       // Taken before the enqueue: an agent may pick the job up (and stamp startedAt) before the
       // enqueue's answer comes back.
       const at = Date.now();
@@ -352,13 +353,13 @@ export class Coordinator {
   /** --budget: no new task is queued; what is not queued yet ends, the run fails with FLEET_BUDGET_EXCEEDED. */
   private stopForBudget(state: RunState, spent: number): void {
     const budget = this.ledger.limit!;
-    this.overBudget ??= `the run would exceed its budget of ${budget} (${spent.toFixed(4)} spent or committed to queued tasks): no new tasks were queued [FLEET_BUDGET_EXCEEDED]`;
+    this.overBudget ??= `the run would exceed its budget of ${budget} (${spent.toFixed(4)} spent or committed to queued tasks): no new tasks were queued`;
     const left = state.all().filter((x) => x.status === 'pending');
     if (left.length === 0) return;
-    this.o.progress(`${this.overBudget}; ${left.length} task(s) not run`);
+    this.o.progress(`${this.overBudget}; ${left.length} task(s) not run [FLEET_BUDGET_EXCEEDED]`);
     // Dependents first (shorter remaining path): each names the budget, not its dependency.
     left.sort((x, y) => (state.rank.get(x.taskId) ?? 0) - (state.rank.get(y.taskId) ?? 0));
-    for (const x of left) state.end(x.taskId, 'cancelled', this.overBudget, Date.now());
+    for (const x of left) state.end(x.taskId, 'cancelled', this.overBudget, Date.now(), 'FLEET_BUDGET_EXCEEDED');
   }
 
   private async schedule(state: RunState, queues: JobQueues, events: Redis): Promise<void> {
@@ -424,10 +425,9 @@ export class Coordinator {
   private async checkRedisLost(state: RunState, queues: JobQueues): Promise<void> {
     if (await queues.client.exists(runKeys.run(this.runId))) return;
     await this.record(queues.client);
-    const open = state.all().filter((s) => s.status === 'queued' || s.status === 'running');
-    for (const s of open) s.status = 'pending';
+    const open = state.requeueUnfinished();
     this.o.progress(
-      `Redis lost this run's data (a restart without persistence?): queueing ${open.length} unfinished task(s) again`,
+      `Redis lost this run's data (a restart without persistence?): queueing ${open} unfinished task(s) again`,
     );
     await this.enqueueReady(state, queues);
   }
@@ -437,11 +437,7 @@ export class Coordinator {
     const redis = queues.client;
     await redis.hset(runKeys.run(this.runId), 'status', 'cancelled');
     await redis.publish(runKeys.cancelChannel, this.runId);
-    for (const s of state.all()) {
-      if (s.status === 'queued' && s.jobId) await queues.remove(s.requirement, s.jobId);
-      if (s.status === 'queued' || s.status === 'pending')
-        state.end(s.taskId, 'cancelled', 'the run was cancelled', Date.now());
-    }
+    for (const s of state.cancelWaiting(Date.now())) await queues.remove(s.requirement, s.jobId!);
     const running = (): string[] =>
       state
         .all()
@@ -466,7 +462,13 @@ export class Coordinator {
       }
     }
     for (const id of running())
-      state.end(id, 'cancelled', 'the run was cancelled; its agent did not confirm the stop in time', Date.now());
+      state.end(
+        id,
+        'cancelled',
+        'the run was cancelled; its agent did not confirm the stop in time',
+        Date.now(),
+        'FLEET_RUN_CANCELLED',
+      );
   }
 
   /** The run is over: no agent should start a leftover duplicate of its jobs; learn durations and flakiness. */
@@ -522,8 +524,9 @@ export class Coordinator {
       state.end(
         s.taskId,
         'unschedulable',
-        `no live agent can run it after ${this.o.agentWaitSeconds ?? 300}s [FLEET_NO_CAPABLE_AGENT]\n${why}`,
+        `no live agent can run it after ${this.o.agentWaitSeconds ?? 300}s\n${why}`,
         now,
+        'FLEET_NO_CAPABLE_AGENT',
       );
       this.o.progress(`${s.taskId}: no live agent can run it [FLEET_NO_CAPABLE_AGENT]\n${why}`);
     }
@@ -533,31 +536,22 @@ export class Coordinator {
   private async checkLostJobs(state: RunState, queues: JobQueues): Promise<void> {
     for (const s of state.all().filter((x) => x.status === 'queued' || x.status === 'running')) {
       if (!s.jobId || (await queues.state(s.requirement, s.jobId)) !== 'failed') continue;
-      state.end(s.taskId, 'failure', 'agents running it were lost too many times [FLEET_AGENT_LOST]', Date.now());
+      state.end(s.taskId, 'failure', 'agents running it were lost too many times', Date.now(), 'FLEET_AGENT_LOST');
     }
   }
 
   /** Runs the same nx command here; every task should now be a remote-cache hit. */
   private async replay(state: RunState): Promise<{ code: number | null; misses: ReplayMiss[] }> {
     const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-replay-'));
-    const env: NodeJS.ProcessEnv = {
-      ...withInProcessPlugins(withoutSecrets(process.env)),
-      NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.o.cacheUrl,
-      ...taskResultsDirEnv(resultsDir),
-    };
-    const token = await this.replayToken();
-    if (token) env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN = token;
+    const env = remoteCacheEnv({
+      base: withInProcessPlugins(process.env),
+      cacheUrl: this.o.cacheUrl,
+      token: await this.replayToken(),
+      resultsDir,
+    });
     this.o.progress(`replaying nx ${this.o.nxArgs.join(' ')} from the remote cache`);
     try {
-      const code = await new Promise<number | null>((resolve) => {
-        const child = spawn(process.execPath, [resolveNxBin(this.o.cwd), ...this.o.nxArgs], {
-          cwd: this.o.cwd,
-          env,
-          stdio: 'inherit',
-        });
-        child.once('error', () => resolve(null));
-        child.once('close', (c) => resolve(c));
-      });
+      const code = await spawnNx(this.o.nxArgs, { cwd: this.o.cwd, env, stdio: 'inherit' });
       const misses: ReplayMiss[] = [];
       const ranAgain: string[] = [];
       for (const r of readAllTaskResults(resultsDir)) {

@@ -156,6 +156,12 @@ export interface TaskSummary {
   gpus?: number[];
   requirement: Requirement;
   message?: string;
+  /**
+   * Why it did not succeed, as a stable code (the message says it in words): a
+   * {@link TaskFailureCode} from its agent, or the coordinator's own (`FLEET_NO_CAPABLE_AGENT`,
+   * `FLEET_AGENT_LOST`, `FLEET_JOB_MALFORMED`, `FLEET_DEPENDENCY_FAILED`, a refusal's `FLEET_JOB_*`).
+   */
+  code?: string;
   /** Failed, then passed with the same hash in this run. */
   flaky?: boolean;
   /** Every attempt that ran to a result, in order. */

@@ -120,16 +120,45 @@ export class RunState {
     return this.all().every((s) => s.status === 'success');
   }
 
+  /**
+   * The BullMQ priority of a task's job (1 is taken first): the longest weighted critical path
+   * first, scaled into BullMQ's integer range.
+   */
+  priority(id: string): number {
+    return Math.round(((this.maxRank - (this.rank.get(id) ?? 0)) / this.maxRank) * 1_000_000) + 1;
+  }
+
+  /**
+   * Redis lost the run's jobs: every task queued or running goes back to pending, to be queued
+   * again (a task still running reports into the new streams, or runs again: a cache hit at worst).
+   */
+  requeueUnfinished(): number {
+    const open = this.all().filter((s) => s.status === 'queued' || s.status === 'running');
+    for (const s of open) s.status = 'pending';
+    return open.length;
+  }
+
+  /** Ctrl-C: every task not started yet is cancelled; returns those whose queued job is to be removed. */
+  cancelWaiting(at: number): TaskState[] {
+    const queued = this.all().filter((s) => s.status === 'queued' && s.jobId);
+    for (const s of this.all())
+      if (s.status === 'queued' || s.status === 'pending')
+        this.end(s.taskId, 'cancelled', 'the run was cancelled', at, 'FLEET_RUN_CANCELLED');
+    return queued;
+  }
+
   /** Ends a task that never ran to a result, and cancels everything that depends on it. */
-  end(id: string, status: 'failure' | 'unschedulable' | 'cancelled', message: string, at: number): void {
+  end(id: string, status: 'failure' | 'unschedulable' | 'cancelled', message: string, at: number, code?: string): void {
     const s = this.states.get(id);
     if (!s || TERMINAL.has(s.status)) return;
     Object.assign(s, { status, message, endedAt: at });
+    if (code) s.code = code;
     this.cancelDependents(id, at);
   }
 
   private cancelDependents(id: string, at: number): void {
-    for (const d of this.dependents.get(id) ?? []) this.end(d, 'cancelled', `dependency ${id} did not succeed`, at);
+    for (const d of this.dependents.get(id) ?? [])
+      this.end(d, 'cancelled', `dependency ${id} did not succeed`, at, 'FLEET_DEPENDENCY_FAILED');
   }
 
   /** Whether the failed attempt gets another one, and why. */
@@ -148,8 +177,7 @@ export class RunState {
   /** Applies an agent's event; says what to print. */
   apply(e: RunEvent): Applied {
     if (e.type === 'refused') {
-      if (e.taskId)
-        this.end(e.taskId, 'failure', `agent ${e.agent} refused the job: ${e.message} [${e.code}]`, Date.now());
+      if (e.taskId) this.end(e.taskId, 'failure', `agent ${e.agent} refused the job: ${e.message}`, Date.now(), e.code);
       return { line: `agent ${e.agent} refused ${e.taskId ?? 'a job'}: ${e.message} [${e.code}]` };
     }
     if (e.type === 'started') {
@@ -191,6 +219,7 @@ export class RunState {
     if (r.status === 'success') {
       s.status = 'success';
       s.message = undefined;
+      s.code = undefined;
       // Flaky: an earlier attempt failed on its own (not the agent's fault) with the same inputs.
       const same = (h: AttemptSummary): boolean => h.hash === undefined || r.hash === undefined || h.hash === r.hash;
       if (s.history!.some((h) => h.status === 'failure' && !INFRASTRUCTURE_FAILURES.has(h.code ?? '') && same(h)))
@@ -207,6 +236,7 @@ export class RunState {
       s.attempt++;
       s.status = 'pending';
       s.message = r.message;
+      s.code = r.code;
       return {
         line: `${failed}; retrying (attempt ${s.attempt}, ${why}) on another agent if one is free`,
         ended: { taskId: r.taskId, status: 'failure', retrying: true },
@@ -214,16 +244,17 @@ export class RunState {
     }
     s.status = r.code === 'FLEET_RUN_CANCELLED' ? 'cancelled' : 'failure';
     if (r.message) s.message = r.message;
+    s.code = r.code;
     this.cancelDependents(r.taskId, r.endedAt);
     return { line: failed, ended: { taskId: r.taskId, status: 'failure', retrying: false } };
   }
 
   summaries(): TaskSummary[] {
     return this.all().map(
-      ({ task, unservedSince: _u, attempt: _a, jobId: _j, avoid: _v, attemptQueuedAt: _q, ...summary }) => ({
-        ...summary,
-        deps: [...task.deps],
-      }),
+      ({ task, unservedSince: _u, attempt: _a, jobId: _j, avoid: _v, attemptQueuedAt: _q, ...summary }) => {
+        if (summary.code === undefined) delete summary.code;
+        return { ...summary, deps: [...task.deps] };
+      },
     );
   }
 }

@@ -33,6 +33,7 @@ type Task = NonNullable<RunResult['summary']>['tasks'][number] & {
   startedAt?: number;
   endedAt?: number;
   message?: string;
+  code?: string;
   cost: CostFigures;
 };
 
@@ -171,7 +172,10 @@ describe('cost-aware routing with agents as separate processes', () => {
     const stopped = s.tasks.filter((t) => t.status === 'cancelled');
     expect(ran.length).toBeGreaterThan(0);
     expect(stopped.length).toBeGreaterThan(0);
-    for (const t of stopped) expect(t.message, t.taskId).toMatch(/FLEET_BUDGET_EXCEEDED/);
+    for (const t of stopped) {
+      expect(t.code, t.taskId).toBe('FLEET_BUDGET_EXCEEDED');
+      expect(t.message, t.taskId).toMatch(/would exceed its budget of 1\.2/);
+    }
     // Each task was queued while the spend before it was within the budget: all but the last one's.
     const last = ran.sort((a, b) => a.startedAt! - b.startedAt!).at(-1)!;
     expect(s.cost.cost - last.cost.cost).toBeLessThanOrEqual(budget);

@@ -167,4 +167,47 @@ describe('criticalPathLengths', () => {
         .map((t) => t.taskId)[0],
     ).toBe('d:t');
   });
+
+  it('owns the requeue, cancel and priority rules, and gives every ended task a code', () => {
+    const tasks = [task('a:t'), task('b:t', ['a:t']), task('c:t'), task('d:t', ['c:t'])];
+    const s = new RunState(tasks, policy);
+    // Priority 1 is BullMQ's first: the longest path (a then b) before a task on no path.
+    expect(s.priority('a:t')).toBe(1);
+    expect(s.priority('b:t')).toBeGreaterThan(s.priority('a:t'));
+    for (const r of s.ready(0)) s.queued(r.taskId, `j-${r.taskId}`, 0);
+    started(s, 'a:t', 1, 'x');
+    // Redis lost the run: what was queued or running is pending again, in one step.
+    expect(s.requeueUnfinished()).toBe(2);
+    expect(s.ready().map((t) => t.taskId)).toEqual(['a:t', 'c:t']);
+    s.queued('a:t', 'j2', 1);
+    s.queued('c:t', 'j3', 1);
+    started(s, 'c:t', 1, 'x');
+    s.apply({ type: 'finished', result: result('c:t', 1, 'x', 'failure', { code: 'FLEET_TASK_EXIT' }) });
+    // Ctrl-C: the queued task and the pending ones end cancelled; the queued job is given back for removal.
+    expect(s.cancelWaiting(5).map((t) => t.jobId)).toEqual(['j2']);
+    const codes = Object.fromEntries(s.summaries().map((t) => [t.taskId, t.code]));
+    expect(codes).toEqual({
+      'a:t': 'FLEET_RUN_CANCELLED',
+      'b:t': 'FLEET_DEPENDENCY_FAILED',
+      'c:t': 'FLEET_TASK_EXIT',
+      'd:t': 'FLEET_DEPENDENCY_FAILED',
+    });
+    // The code is data, not part of the message.
+    for (const t of s.summaries()) expect(t.message ?? '').not.toMatch(/\[FLEET_/);
+  });
+
+  it('a refused job ends its task with the refusal code; success clears an earlier code', () => {
+    const s = new RunState([task('a:t'), task('b:t')], { ...policy, retryFailed: 1 });
+    s.ready(0);
+    s.apply({ type: 'refused', taskId: 'a:t', agent: 'x', code: 'FLEET_JOB_BAD_SIGNATURE', message: 'bad' });
+    started(s, 'b:t', 1, 'x');
+    s.apply({ type: 'finished', result: result('b:t', 1, 'x', 'failure') });
+    expect(s.get('b:t')!.code).toBe('FLEET_TASK_EXIT');
+    started(s, 'b:t', 2, 'y');
+    s.apply({ type: 'finished', result: result('b:t', 2, 'y', 'success') });
+    const byId = Object.fromEntries(s.summaries().map((t) => [t.taskId, t]));
+    expect(byId['a:t']).toMatchObject({ status: 'failure', code: 'FLEET_JOB_BAD_SIGNATURE' });
+    expect(byId['b:t'].status).toBe('success');
+    expect('code' in byId['b:t']).toBe(false);
+  });
 });

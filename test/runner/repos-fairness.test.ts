@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { JobQueues, signJob, type JobPayload } from '../../runner';
+import { JobQueues, QUEUE_REGISTRY, redisConnection, signJob, type JobPayload } from '../../runner';
 import { linkNodeModules, type TestWorkspace } from '../rig';
 import { Cluster, KEYS, type RunResult } from './support/cluster';
 import { agentClone } from './support/dte-fixture';
@@ -139,17 +140,30 @@ describe('several repositories on one agent pool', () => {
 });
 
 describe('fairness between concurrent runs', () => {
-  it('a 5-task run started while a 30-task run is in flight interleaves with it instead of waiting', async () => {
+  it('a 5-task run queued while a 30-task run is in flight interleaves with it instead of waiting', async () => {
+    // Every task waits for the gate: the large run holds both agents until the small one is queued too.
+    const gate = path.join(cluster.tempDir('fleet-gate-'), 'open');
     await cluster.startAgents([
-      { id: 'fair-1', slots: 1 },
-      { id: 'fair-2', slots: 1 },
+      { id: 'fair-1', slots: 1, env: { GATE_FILE: gate } },
+      { id: 'fair-2', slots: 1, env: { GATE_FILE: gate } },
     ]);
     const small = agentClone(fixture.bare);
+    const redis = redisConnection(cluster.redis.url, 'fairness-test');
+    const runsQueued = async (): Promise<number> =>
+      new Set(Object.values(await redis.hgetall(QUEUE_REGISTRY)).map((v) => (JSON.parse(v) as { run?: string }).run))
+        .size;
     const big = cluster.run(ws, ['run-many', '-t', 'build', '-p', ...BIG], 300_000);
     const started = (): number => (cluster.agentLogs().match(/"task started"/g) ?? []).length;
-    expect(await waitUntil(() => started() >= 3, 120_000), cluster.agentLogs()).toBe(true);
-    const rs = await cluster.run(small, ['run-many', '-t', 'build', '-p', ...SMALL], 300_000);
-    const rb = await big;
+    expect(await waitUntil(() => started() >= 2, 120_000), cluster.agentLogs()).toBe(true);
+    const queuedBefore = await runsQueued();
+    const smallRun = cluster.run(small, ['run-many', '-t', 'build', '-p', ...SMALL], 300_000);
+    for (let i = 0; i < 1200 && (await runsQueued()) <= queuedBefore; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await runsQueued()).toBe(queuedBefore + 1);
+    // Its jobs are added right after its queue is registered.
+    await new Promise((r) => setTimeout(r, 1000));
+    fs.writeFileSync(gate, '');
+    const [rs, rb] = await Promise.all([smallRun, big]);
+    redis.disconnect();
     small.dispose();
     expect(rs.code, rs.output).toBe(0);
     expect(rb.code, rb.output).toBe(0);
@@ -161,11 +175,11 @@ describe('fairness between concurrent runs', () => {
     const after = b.filter((t) => t.startedAt > until).length;
     const before = b.filter((t) => t.startedAt <= from).length;
     console.log(
-      `fairness: big run ${before} started before the small run was queued, ${between} while its 5 started, ${after} after`,
+      `fairness: of the large run's ${b.length} tasks, ${before} started before the small run was queued, ${between} while its ${s.length} started, ${after} after`,
     );
-    // The big run was still in flight when the small one ended...
-    expect(after).toBeGreaterThan(0);
-    // ...and the small run took every other slot: at most one big task per small task, plus the 2 running.
+    // Without rotation the small run would wait behind the 28 queued tasks of the large one.
+    expect(before).toBe(2);
+    expect(after).toBeGreaterThanOrEqual(BIG.length - 2 - (SMALL.length + 2));
     expect(between).toBeLessThanOrEqual(SMALL.length + 2);
   });
 });

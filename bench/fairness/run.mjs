@@ -147,8 +147,7 @@ async function main() {
   ];
   process.stdout.write(out.join('\n') + '\n');
   await Promise.all(agents.map((a) => stop(a, 15_000)));
-  await stop(cache, 5000);
-  await stop(redis.proc, 5000);
+  await stopAll(5000);
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 

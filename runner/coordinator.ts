@@ -235,7 +235,6 @@ export class Coordinator {
       await watch.guard(this.schedule(run, queues, events));
       if (this.cancelled) await watch.guard(this.stopRun(run, queues, events));
       await watch.guard(this.finish(run, redis));
-      await queues.retire().catch(() => undefined);
       const tasks = run.summaries();
       const cost = this.ledger.runCost(tasks);
       for (const line of costLines(cost)) this.o.progress(line);
@@ -264,6 +263,8 @@ export class Coordinator {
       };
     } finally {
       watch.close();
+      // The run's queues leave the registry whatever ended it (bounded: Redis may be gone).
+      await Promise.race([queues.retire().catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
       // disconnect, not quit: quit would wait for a Redis that may be gone.
       await Promise.race([queues.close(), new Promise((r) => setTimeout(r, 2000))]);
       queues.client.disconnect();

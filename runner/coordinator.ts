@@ -11,16 +11,20 @@ import { JobQueues } from './queue';
 import { RedisWatch } from './redis-watch';
 import { readAllTaskResults } from './task-results';
 import { remoteCacheEnv } from './task-env';
-import { spawnNx } from './nx-spawn';
 import { redisConnection } from './redis-connection';
 import type { RoutingOptions } from './requirements';
 import { runKeys } from './run-keys';
-import { DEFAULT_MAX_ATTEMPTS, RunState } from './run-state';
+import { DEFAULT_MAX_ATTEMPTS, RunState, type Applied } from './run-state';
 import { agentTakes, explainUnsatisfied } from './satisfies';
 import { mintRunToken } from './run-token-client';
 import { payloadProblem, signJob } from './sign';
-import { readTaskGraph } from './task-graph';
-import { withInProcessPlugins } from './nx-task';
+import { readTaskGraphAsync } from './task-graph';
+import { OwnOutputFilter, taskOwnOutput } from './nx-output';
+import { runReport, type RunReport } from './run-report';
+import { describeRequirement } from './requirement';
+import { runNxTask, withInProcessPlugins } from './nx-task';
+import { WarmNx } from './nx-warm';
+import { withoutSecrets } from './secrets';
 
 export interface CoordinatorOptions {
   cwd: string;
@@ -54,10 +58,18 @@ export interface CoordinatorOptions {
   maxAttempts?: number;
   /** Stop a task after this long (target `metadata.fleet.timeout` wins). */
   taskTimeoutSeconds?: number;
-  /** Print every output line as it arrives, prefixed by its task. */
+  /**
+   * How task output is shown (`--output-style`): `stream` every line as it arrives, prefixed by
+   * its task; `static` (default) each task's output when it ends, under a one-line header;
+   * `compact` only failed tasks' output (every task still gets its header line).
+   */
+  outputStyle?: OutputStyle;
+  /** Alias of `outputStyle: 'stream'` (`--stream`, one more release). */
   stream?: boolean;
-  /** Without --stream: whose output to print when a task ends. Default `all`. */
+  /** Alias (`--task-output`): `all` = static, `failed` = compact, `none` = headers only. */
   taskOutput?: 'all' | 'failed' | 'none';
+  /** Task starts and ends, for a live view (the CLI's terminal view reads {@link Coordinator.snapshot} too). */
+  onTask?(e: TaskEvent): void;
   /** How long Redis may be unreachable before the run fails. Default 60 s. */
   redisTimeoutSeconds?: number;
   /** After Ctrl-C, how long to wait for agents to report their stopped tasks. Default 15 s. */
@@ -66,12 +78,35 @@ export interface CoordinatorOptions {
   progress(line: string): void;
   /** Task output lines (the CLI writes them to stderr too, so stdout stays Nx's own). */
   output?(line: string): void;
+  /** The replay's output lines; default: to this process's stdout and stderr. */
+  replayLine?(stream: 'stdout' | 'stderr', line: string): void;
   /** The repository id agents map to this workspace's origin (`--repo`); absent: their default checkout. */
   repo?: string;
   /** Run priority (`--priority`): agents serve runs of a higher one first, and rotate between runs of one. Default 0. */
   priority?: number;
   /** Stop queueing new tasks when the run would cost more (`--budget`, in the agents' price unit). */
   budget?: number;
+}
+
+export type OutputStyle = 'stream' | 'static' | 'compact';
+
+/** What a live view hears of the run's tasks. */
+export type TaskEvent =
+  | { type: 'started'; taskId: string; agent: string; attempt: number; at: number }
+  | { type: 'ended'; taskId: string; agent?: string; status: 'success' | 'failure'; retrying: boolean; at: number };
+
+/** The run as a live view draws it (see {@link Coordinator.snapshot}). */
+export interface RunSnapshot {
+  runId: string;
+  phase: 'planning' | 'running' | 'replaying' | 'done';
+  total: number;
+  done: number;
+  failed: number;
+  /** Agents of the run's level that are live (heartbeat) or ran a task of it, with what runs now. */
+  agents: Array<{ agent: string; taskId?: string; since?: number }>;
+  /** Tasks queued and not started, per requirement; `waiting`: no live agent can run them yet. */
+  queued: Array<{ requirement: string; count: number; waiting: boolean }>;
+  startedAt: number;
 }
 
 /** A task the replay did not take from a cache, with what differs. */
@@ -92,6 +127,10 @@ export interface RunSummary {
   replayExitCode?: number | null;
   /** Tasks the final replay ran instead of restoring from the remote cache. */
   replayMisses?: ReplayMiss[];
+  /** Where the wall time went (the coordinator's clock): planning, the agents, the replay. */
+  timings?: { planMs: number; execMs: number; replayMs?: number };
+  /** The final summary's figures (runner/run-report.ts): the terminal prints exactly these. */
+  report?: RunReport;
   tasks: TaskSummary[];
   /** Agent-seconds, cost, GPU-seconds in all and per agent (runner/cost.ts). */
   cost?: RunCost;
@@ -125,6 +164,17 @@ export class Coordinator {
   /** Where the coordinator is in the run's two streams. */
   private lastEvent = '0-0';
   private lastLog = '0-0';
+  private replayer: { warm: WarmNx; resultsDir: string; jobsDir: string } | undefined;
+  private state: RunState | undefined;
+  private phase: RunSnapshot['phase'] = 'planning';
+  private readonly startedAt = Date.now();
+  /** Agent id -> the task it runs now (from the run's events). */
+  private readonly running = new Map<string, { taskId: string; since: number }>();
+  /** Live agents of the run's level (refreshed each second while a view is attached). */
+  private liveIds: string[] = [];
+  /** Streaming: the own-output filter of each running task. */
+  private readonly filters = new Map<string, OwnOutputFilter>();
+  private readonly replayAbort = new AbortController();
 
   constructor(private readonly o: CoordinatorOptions) {
     this.runId = o.runId ?? `r-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -152,6 +202,7 @@ export class Coordinator {
 
   cancel(): void {
     this.cancelled = true;
+    this.replayAbort.abort('FLEET_RUN_CANCELLED');
     this.wakeLoop?.();
   }
 
@@ -168,8 +219,14 @@ export class Coordinator {
       message,
       tasks: [],
     });
+    // Nx works out the task graph (its start-up and project graph: the longest part of planning)
+    // while fleet reads the git state and records the run.
+    const planning = readTaskGraphAsync(this.o.cwd, this.o.nxArgs, this.o.routing);
     const git = readGitState(this.o.cwd, this.runId, Boolean(this.o.pushRef));
-    if (!git.ok) return fail(git.code, git.message);
+    if (!git.ok) {
+      planning.cancel();
+      return fail(git.code, git.message);
+    }
     this.commit = git.commit;
     this.patch = git.patch;
     this.patchSha256 = git.patch ? createHash('sha256').update(git.patch, 'utf8').digest('hex') : '';
@@ -204,7 +261,7 @@ export class Coordinator {
           }),
         ),
       );
-      const graph = readTaskGraph(this.o.cwd, this.o.nxArgs, this.o.routing);
+      const graph = await planning.result;
       if (!graph.ok) {
         await watch.guard(redis.hset(runKeys.run(this.runId), 'status', 'done'));
         return fail(graph.code, graph.message);
@@ -227,7 +284,9 @@ export class Coordinator {
         retryFlaky: this.o.retryFlaky ?? 1,
         maxAttempts: this.o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       };
-      const run = (state = new RunState(graph.tasks, policy, known, knownFlaky));
+      const run = (state = this.state = new RunState(graph.tasks, policy, known, knownFlaky));
+      this.phase = 'running';
+      this.startReplayer();
       await watch.guard(redis.hset(runKeys.run(this.runId), 'tasks', String(graph.tasks.length)));
       this.o.progress(
         `run ${this.runId}: ${graph.tasks.length} tasks at ${git.commit.slice(0, 12)}${git.patch ? ' plus uncommitted changes' : ''}${known.size ? ` (durations of ${known.size} known from earlier runs)` : ''}`,
@@ -236,15 +295,22 @@ export class Coordinator {
       if (this.cancelled) await watch.guard(this.stopRun(run, queues, events));
       await watch.guard(this.finish(run, redis));
       const tasks = run.summaries();
+      const report = runReport(tasks);
       const cost = this.ledger.runCost(tasks);
       for (const line of costLines(cost)) this.o.progress(line);
-      const base = { runId: this.runId, commit: git.commit, tasks, cost };
+      const firstQueued = Math.min(...tasks.map((t) => t.queuedAt ?? Infinity));
+      const planMs = Number.isFinite(firstQueued) ? firstQueued - this.startedAt : Date.now() - this.startedAt;
+      const timings: NonNullable<RunSummary['timings']> = { planMs, execMs: report.execMs };
+      const base = { runId: this.runId, commit: git.commit, timings, report, tasks, cost };
       if (this.cancelled) return { ...base, status: 'cancelled', code: 'FLEET_RUN_CANCELLED', message: 'cancelled' };
       if (this.overBudget)
         return { ...base, status: 'failure', code: 'FLEET_BUDGET_EXCEEDED', message: this.overBudget };
       if (!run.succeeded())
         return { ...base, status: 'failure', code: 'FLEET_TASKS_FAILED', message: this.failures(run) };
+      this.phase = 'replaying';
+      const replayStart = Date.now();
       const replay = await this.replay(run);
+      timings.replayMs = Date.now() - replayStart;
       return {
         ...base,
         status: replay.code === 0 ? 'success' : 'failure',
@@ -262,11 +328,18 @@ export class Coordinator {
         tasks: state?.summaries() ?? [],
       };
     } finally {
+      this.phase = 'done';
+      planning.cancel();
+      this.closeReplayer();
       watch.close();
       // The run's queues leave the registry whatever ended it (bounded: Redis may be gone).
       await Promise.race([queues.retire().catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
       // disconnect, not quit: quit would wait for a Redis that may be gone.
-      await Promise.race([queues.close(), new Promise((r) => setTimeout(r, 2000))]);
+      // The bound must not outlive the close: a pending timer kept `fleet run` alive 2 s after
+      // every run (bench/dte's replay column).
+      let bound: NodeJS.Timeout | undefined;
+      await Promise.race([queues.close(), new Promise((r) => (bound = setTimeout(r, 2000)))]);
+      clearTimeout(bound);
       queues.client.disconnect();
       events.disconnect();
     }
@@ -372,6 +445,10 @@ export class Coordinator {
         await queues.client.set(runKeys.heartbeat(this.runId), String(Date.now()), 'EX', 120);
         await this.checkRedisLost(state, queues);
         await this.checkAgents(state, queues);
+        if (this.o.onTask)
+          this.liveIds = (await liveAgents(queues.client))
+            .filter((a) => (a.trust ?? 'trusted') === this.trust)
+            .map((a) => a.id);
         await this.checkLostJobs(state, queues);
       }
       if (state.done() || this.cancelled) break;
@@ -393,29 +470,114 @@ export class Coordinator {
             continue;
           }
           this.lastEvent = id;
-          const applied = state.apply(JSON.parse(fields[1]) as RunEvent);
-          if (applied.line) this.o.progress(applied.line);
-          if (applied.ended) this.printOutput(applied.ended.taskId, applied.ended.status);
+          this.applyEvent(state, JSON.parse(fields[1]) as RunEvent);
         }
       }
     }
   }
 
+  /** One agent event: the state's rules, then what the user sees of it. */
+  private applyEvent(state: RunState, e: RunEvent): void {
+    const applied = state.apply(e);
+    if (e.type === 'started' && applied.line) {
+      this.running.set(e.agent, { taskId: e.taskId, since: e.at });
+      this.o.onTask?.({ type: 'started', taskId: e.taskId, agent: e.agent, attempt: e.attempt, at: e.at });
+      return;
+    }
+    const ended = applied.ended;
+    if (!ended) {
+      if (applied.line) this.o.progress(applied.line);
+      return;
+    }
+    if (ended.agent && this.running.get(ended.agent)?.taskId === ended.taskId) this.running.delete(ended.agent);
+    // A retry says why (the header says that it failed).
+    if (ended.retrying && applied.line) this.o.progress(applied.line);
+    this.printOutput(ended);
+    this.o.onTask?.({
+      type: 'ended',
+      taskId: ended.taskId,
+      agent: ended.agent,
+      status: ended.status,
+      retrying: ended.retrying,
+      at: Date.now(),
+    });
+  }
+
+  private get outputStyle(): OutputStyle {
+    return this.o.outputStyle ?? (this.o.stream ? 'stream' : this.o.taskOutput === 'failed' ? 'compact' : 'static');
+  }
+
+  /** The run as a live view draws it now. */
+  snapshot(): RunSnapshot {
+    const all = this.state?.all() ?? [];
+    const ended = new Set(['success', 'failure', 'unschedulable', 'cancelled']);
+    const agents = new Map<string, { agent: string; taskId?: string; since?: number }>();
+    for (const id of this.liveIds) agents.set(id, { agent: id });
+    for (const s of all) if (s.agent && !agents.has(s.agent)) agents.set(s.agent, { agent: s.agent });
+    for (const [agent, r] of this.running) agents.set(agent, { agent, taskId: r.taskId, since: r.since });
+    const queued = new Map<string, { requirement: string; count: number; waiting: boolean }>();
+    for (const s of all) {
+      if (s.status !== 'queued') continue;
+      const described = describeRequirement(s.requirement);
+      const requirement = described === 'nothing' ? 'any agent' : described;
+      const q = queued.get(requirement) ?? { requirement, count: 0, waiting: false };
+      q.count++;
+      if (s.unservedSince !== undefined) q.waiting = true;
+      queued.set(requirement, q);
+    }
+    return {
+      runId: this.runId,
+      phase: this.phase,
+      total: all.length,
+      done: all.filter((s) => ended.has(s.status)).length,
+      failed: all.filter((s) => s.status !== 'success' && ended.has(s.status)).length,
+      agents: [...agents.values()].sort((a, b) => (a.agent < b.agent ? -1 : 1)),
+      queued: [...queued.values()].sort((a, b) => (a.requirement < b.requirement ? -1 : 1)),
+      startedAt: this.startedAt,
+    };
+  }
+
   private takeLine(l: LogLine): void {
-    if (this.o.stream) return this.out(`${l.taskId} | ${l.line}`);
+    if (this.outputStyle === 'stream') {
+      let f = this.filters.get(l.taskId);
+      if (!f) this.filters.set(l.taskId, (f = this.ownFilter(l.taskId)));
+      const shown = f.push(l.line);
+      if (shown !== undefined) this.out(`${l.taskId} | ${shown}`);
+      return;
+    }
     let lines = this.logs.get(l.taskId);
     if (!lines) this.logs.set(l.taskId, (lines = []));
     lines.push(l.line);
     if (lines.length > LOG_LINES_KEPT) lines.splice(0, lines.length - LOG_LINES_KEPT);
   }
 
-  /** A task's output when its attempt ends (with --stream it was printed already). */
-  private printOutput(taskId: string, status: 'success' | 'failure'): void {
-    const lines = this.logs.get(taskId) ?? [];
-    this.logs.delete(taskId);
-    const policy = this.o.taskOutput ?? 'all';
-    if (this.o.stream || policy === 'none' || (policy === 'failed' && status === 'success')) return;
-    for (const line of lines) this.out(`${taskId} | ${line}`);
+  private taskNames(taskId: string): { taskId: string; project: string; target: string } {
+    const t = this.state?.get(taskId)?.task;
+    return { taskId, project: t?.project ?? taskId.split(':')[0], target: t?.target ?? taskId.split(':')[1] ?? '' };
+  }
+
+  private ownFilter(taskId: string): OwnOutputFilter {
+    return new OwnOutputFilter(this.taskNames(taskId));
+  }
+
+  /**
+   * A task's attempt ended: its header line (agent, time, cache status) and, by the output
+   * style, its own output without Nx's banner and summary (with `stream` it was printed already).
+   */
+  private printOutput(e: NonNullable<Applied['ended']>): void {
+    const lines = this.logs.get(e.taskId) ?? [];
+    this.logs.delete(e.taskId);
+    const style = this.outputStyle;
+    this.out(taskHeader(e));
+    if (style === 'stream') {
+      const held = this.filters.get(e.taskId)?.flush() ?? [];
+      this.filters.delete(e.taskId);
+      for (const line of held) this.out(`${e.taskId} | ${line}`);
+      return;
+    }
+    if (this.o.taskOutput === 'none' && !this.o.outputStyle) return;
+    if (style === 'compact' && e.status === 'success') return;
+    for (const line of taskOwnOutput(lines, this.taskNames(e.taskId))) this.out(line.trim() ? `  ${line}` : '');
   }
 
   /**
@@ -457,8 +619,7 @@ export class Coordinator {
       for (const [, entries] of read ?? []) {
         for (const [id, fields] of entries) {
           this.lastEvent = id;
-          const applied = state.apply(JSON.parse(fields[1]) as RunEvent);
-          if (applied.line) this.o.progress(applied.line);
+          this.applyEvent(state, JSON.parse(fields[1]) as RunEvent);
         }
       }
     }
@@ -542,8 +703,44 @@ export class Coordinator {
   }
 
   /** Runs the same nx command here; every task should now be a remote-cache hit. */
-  private async replay(state: RunState): Promise<{ code: number | null; misses: ReplayMiss[] }> {
+  /**
+   * A resident nx process for the replay (runner/nx-warm.ts), started once the plan is done: it
+   * loads Nx's code while the agents work, so the replay does not pay nx's start-up after the
+   * last task (0.4-1 s of CPU, more under load; bench/dte). FLEET_REPLAY_WARM=false: a fresh nx.
+   */
+  private startReplayer(): void {
+    if (process.platform === 'win32' || process.env.FLEET_REPLAY_WARM === 'false') return;
     const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-replay-'));
+    const jobsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-replay-jobs-'));
+    const warm = new WarmNx(this.o.cwd, jobsDir, () => withInProcessPlugins(withoutSecrets(process.env)), 1);
+    warm.fill();
+    this.replayer = { warm, resultsDir, jobsDir };
+  }
+
+  private closeReplayer(): void {
+    if (!this.replayer) return;
+    this.replayer.warm.close();
+    fs.rmSync(this.replayer.jobsDir, { recursive: true, force: true });
+    fs.rmSync(this.replayer.resultsDir, { recursive: true, force: true });
+    this.replayer = undefined;
+  }
+
+  /** The replay's nx, in the resident process when one is ready; its lines are kept in `lines`. */
+  private runReplayNx(env: NodeJS.ProcessEnv, lines: Array<['stdout' | 'stderr', string]>): Promise<number | null> {
+    const warm = this.replayer?.warm;
+    return runNxTask({
+      workdir: this.o.cwd,
+      taskId: this.o.nxArgs.join(' '),
+      args: this.o.nxArgs,
+      env,
+      onLine: (stream, line) => void (lines.length < 100_000 && lines.push([stream, line])),
+      signal: this.replayAbort.signal,
+      launch: warm && ((args, e) => warm.launch(args, e)),
+    }).then((outcome) => ('error' in outcome ? null : outcome.exitCode));
+  }
+
+  private async replay(state: RunState): Promise<{ code: number | null; misses: ReplayMiss[] }> {
+    const resultsDir = this.replayer?.resultsDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-replay-'));
     const env = remoteCacheEnv({
       base: withInProcessPlugins(process.env),
       cacheUrl: this.o.cacheUrl,
@@ -552,10 +749,12 @@ export class Coordinator {
     });
     this.o.progress(`replaying nx ${this.o.nxArgs.join(' ')} from the remote cache`);
     try {
-      const code = await spawnNx(this.o.nxArgs, { cwd: this.o.cwd, env, stdio: 'inherit' });
+      const lines: Array<['stdout' | 'stderr', string]> = [];
+      const code = await this.runReplayNx(env, lines);
+      const results = readAllTaskResults(resultsDir);
       const misses: ReplayMiss[] = [];
       const ranAgain: string[] = [];
-      for (const r of readAllTaskResults(resultsDir)) {
+      for (const r of results) {
         if (r.status === 'remote-cache' || r.status.startsWith('local-cache')) continue;
         if (this.uncached.has(r.taskId)) {
           ranAgain.push(r.taskId);
@@ -580,8 +779,20 @@ export class Coordinator {
         this.o.progress(
           `${ranAgain.length} task(s) that Nx does not cache (cache: false) ran again in the replay, as Nx runs them every time: ${ranAgain.sort().join(', ')}`,
         );
+      // Every task's output was shown as it ended: Nx's replay of the same is shown only when
+      // something differs (it failed, or a task did not come from the cache).
+      const write =
+        this.o.replayLine ?? ((stream: 'stdout' | 'stderr', line: string) => void process[stream].write(`${line}\n`));
+      if (code !== 0 || misses.length || ranAgain.length) for (const [stream, line] of lines) write(stream, line);
+      else
+        this.o.progress(
+          results.length
+            ? `replay: ${results.length} task(s) restored from the remote cache (nx exit code 0; the tasks' output is above)`
+            : 'replay: nx exit code 0 (the tasks’ output is above)',
+        );
       return { code, misses };
     } finally {
+      this.closeReplayer();
       fs.rmSync(resultsDir, { recursive: true, force: true });
     }
   }
@@ -592,4 +803,26 @@ export function writeSummary(file: string, summary: RunSummary): void {
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(summary, null, 2) + '\n');
   fs.renameSync(tmp, file);
+}
+
+const CACHE_WORDS: Record<string, string> = {
+  success: 'ran',
+  failure: 'ran',
+  'remote-cache': 'remote cache',
+  'local-cache': 'local cache',
+  'local-cache-kept-existing': 'local cache',
+};
+
+/** The one line above a task's output: `✔ lib:build · agent-1 · 1.2s · remote cache`. */
+export function taskHeader(e: NonNullable<Applied['ended']>): string {
+  const mark = e.status === 'success' ? '✔' : e.retrying ? '↻' : '✖';
+  const parts = [`${mark} ${e.taskId}`];
+  if (e.agent) parts.push(e.agent);
+  if (e.ms !== undefined) parts.push(`${(e.ms / 1000).toFixed(1)}s`);
+  if (e.nxStatus) parts.push(CACHE_WORDS[e.nxStatus] ?? e.nxStatus);
+  if (e.status === 'failure') parts.push(e.code && e.code !== 'FLEET_TASK_EXIT' ? e.code : `exit ${e.exitCode ?? '?'}`);
+  if (e.retrying) parts.push(`retrying (attempt ${(e.attempt ?? 1) + 1})`);
+  if ((e.attempt ?? 1) > 1 && !e.retrying) parts.push(`attempt ${e.attempt}`);
+  if (e.flaky) parts.push('flaky: it failed before with the same hash');
+  return parts.join(' · ');
 }

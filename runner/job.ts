@@ -128,6 +128,8 @@ export interface AttemptSummary {
   exitCode: number | null;
   startedAt: number;
   endedAt: number;
+  /** When the coordinator received the result, on its own clock (startedAt/endedAt are the agent's). */
+  resultAt?: number;
   hash?: string;
   code?: string;
   /** When this attempt was queued for an agent. */
@@ -151,6 +153,11 @@ export interface TaskSummary {
   queuedAt?: number;
   startedAt?: number;
   endedAt?: number;
+  /**
+   * When the coordinator received the last attempt's result, on its clock (like `queuedAt`):
+   * `resultAt - queuedAt` is the task's whole cost as the coordinator sees it, agent clocks aside.
+   */
+  resultAt?: number;
   exitCode?: number | null;
   hash?: string;
   gpus?: number[];

@@ -42,8 +42,20 @@ const DEFAULT_POLICY: RetryPolicy = { retryFailed: 0, retryFlaky: 1, maxAttempts
 /** What applying an event did, for the coordinator's output. */
 export interface Applied {
   line?: string;
-  /** The task's attempt ended (its output can be printed). */
-  ended?: { taskId: string; status: 'success' | 'failure'; retrying: boolean };
+  /** The task's attempt ended (its output can be printed under a header of these). */
+  ended?: {
+    taskId: string;
+    status: 'success' | 'failure';
+    retrying: boolean;
+    agent?: string;
+    attempt?: number;
+    ms?: number;
+    nxStatus?: string;
+    code?: string;
+    exitCode?: number | null;
+    /** It passed after failing with the same hash. */
+    flaky?: boolean;
+  };
 }
 
 /** The coordinator's bookkeeping of one run, free of I/O so that its rules are easy to follow. */
@@ -174,8 +186,8 @@ export class RunState {
     return undefined;
   }
 
-  /** Applies an agent's event; says what to print. */
-  apply(e: RunEvent): Applied {
+  /** Applies an agent's event (received at `now` on the coordinator's clock); says what to print. */
+  apply(e: RunEvent, now = Date.now()): Applied {
     if (e.type === 'refused') {
       if (e.taskId) this.end(e.taskId, 'failure', `agent ${e.agent} refused the job: ${e.message}`, Date.now(), e.code);
       return { line: `agent ${e.agent} refused ${e.taskId ?? 'a job'}: ${e.message} [${e.code}]` };
@@ -199,6 +211,7 @@ export class RunState {
       exitCode: r.exitCode,
       startedAt: r.startedAt,
       endedAt: r.endedAt,
+      resultAt: now,
     };
     if (r.hash) attempt.hash = r.hash;
     if (r.code) attempt.code = r.code;
@@ -211,11 +224,20 @@ export class RunState {
       agent: r.agent,
       startedAt: r.startedAt,
       endedAt: r.endedAt,
+      resultAt: now,
       exitCode: r.exitCode,
       gpus: r.gpus,
       hash: r.hash ?? s.hash,
     });
     const secs = ((r.endedAt - r.startedAt) / 1000).toFixed(1);
+    const about = {
+      agent: r.agent,
+      attempt: r.attempt,
+      ms: r.endedAt - r.startedAt,
+      nxStatus: r.nxStatus,
+      code: r.code,
+      exitCode: r.exitCode,
+    };
     if (r.status === 'success') {
       s.status = 'success';
       s.message = undefined;
@@ -226,7 +248,7 @@ export class RunState {
         s.flaky = true;
       return {
         line: `${r.taskId} succeeded on ${r.agent} in ${secs}s${s.flaky ? ' (flaky: it failed before with the same hash)' : ''}`,
-        ended: { taskId: r.taskId, status: 'success', retrying: false },
+        ended: { taskId: r.taskId, status: 'success', retrying: false, ...about, ...(s.flaky ? { flaky: true } : {}) },
       };
     }
     const failed = `${r.taskId} failed (${r.code ?? 'exit'}${r.exitCode !== null && r.exitCode !== undefined ? ` ${r.exitCode}` : ''}) on ${r.agent} in ${secs}s`;
@@ -239,14 +261,14 @@ export class RunState {
       s.code = r.code;
       return {
         line: `${failed}; retrying (attempt ${s.attempt}, ${why}) on another agent if one is free`,
-        ended: { taskId: r.taskId, status: 'failure', retrying: true },
+        ended: { taskId: r.taskId, status: 'failure', retrying: true, ...about },
       };
     }
     s.status = r.code === 'FLEET_RUN_CANCELLED' ? 'cancelled' : 'failure';
     if (r.message) s.message = r.message;
     s.code = r.code;
     this.cancelDependents(r.taskId, r.endedAt);
-    return { line: failed, ended: { taskId: r.taskId, status: 'failure', retrying: false } };
+    return { line: failed, ended: { taskId: r.taskId, status: 'failure', retrying: false, ...about } };
   }
 
   summaries(): TaskSummary[] {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { resolveNxBin, withInProcessPlugins } from './nx-task';
 import type { Requirement } from './requirement';
 import { resolveRequirement, type RoutingOptions } from './requirements';
@@ -92,6 +92,43 @@ export function planTasks(json: string, routing: RoutingOptions): TaskGraphResul
 }
 
 /** Asks the workspace's nx for the task graph of `nxArgs` without running anything. */
+/**
+ * {@link readTaskGraph} without blocking: the coordinator starts Nx on the task graph first and
+ * does its own start-up (git state, the run's record, the agents' prepare message) meanwhile.
+ */
+export function readTaskGraphAsync(
+  cwd: string,
+  nxArgs: string[],
+  routing: RoutingOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): { result: Promise<TaskGraphResult>; cancel(): void } {
+  const child = spawn(process.execPath, [resolveNxBin(cwd), ...nxArgs, '--graph=stdout'], {
+    cwd,
+    env: { ...withInProcessPlugins(env), NX_TUI: 'false' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (c: Buffer) => out.push(c));
+  child.stderr.on('data', (c: Buffer) => err.push(c));
+  const result = new Promise<TaskGraphResult>((resolve) => {
+    child.once('error', (e) =>
+      resolve({ ok: false, code: 'FLEET_TASK_GRAPH_FAILED', message: `cannot start nx: ${e.message}` }),
+    );
+    child.once('close', (status) => {
+      const stdout = Buffer.concat(out).toString('utf8');
+      if (status !== 0)
+        return resolve({
+          ok: false,
+          code: 'FLEET_TASK_GRAPH_FAILED',
+          message: `nx ${nxArgs.join(' ')} --graph=stdout exited ${status}: ${(Buffer.concat(err).toString('utf8') || stdout).trim().slice(0, 2000)}`,
+        });
+      resolve(planTasks(stdout, routing));
+    });
+  });
+  return { result, cancel: () => void child.kill('SIGTERM') };
+}
+
 export function readTaskGraph(
   cwd: string,
   nxArgs: string[],

@@ -14,6 +14,8 @@ const NEEDED = [
   ['chromium', 'chromium'],
   // gitlab-ci-local copies the repository into its build folder with rsync.
   ['rsync', 'rsync'],
+  // fleet run's live terminal view is tested in a real terminal: tmux, read with capture-pane.
+  ['tmux', 'tmux'],
 ];
 
 const has = (check) =>

@@ -5,8 +5,21 @@ import { fail } from './cli-options';
 import { addSettingFlags, resolveFromCommand } from './setting-flags';
 import { runSettings } from '../settings';
 import { fleetDisabled, readPluginOptions, validateOptions } from '../../config';
-import { Coordinator, resolveNxBin, withoutSecrets, writeSummary, type RunSummary } from '../../runner';
+import { Coordinator, reportLines, resolveNxBin, withoutSecrets, writeSummary, type RunSummary } from '../../runner';
+import { LiveView, progressLine } from '../run-view';
 import { flakyFromHistory, recordInHistory } from './run-history';
+
+/** The final summary: the figures of `--summary-json`'s `report` and `timings`, as lines. */
+function printFinalSummary(summary: RunSummary): void {
+  if (!summary.report) return;
+  const t = summary.timings;
+  const lines = reportLines(summary.report);
+  if (t)
+    lines.push(
+      `wall: plan ${(t.planMs / 1000).toFixed(1)}s, agents ${(t.execMs / 1000).toFixed(1)}s${t.replayMs !== undefined ? `, replay ${(t.replayMs / 1000).toFixed(1)}s` : ''}`,
+    );
+  process.stderr.write(`[fleet] summary of run ${summary.runId}\n${lines.map((l) => `[fleet] ${l}`).join('\n')}\n`);
+}
 
 function report(summary: RunSummary): void {
   if (summary.status === 'success') return;
@@ -65,16 +78,29 @@ export function registerRunCommand(program: Command): void {
         'FLEET_INVALID_OPTIONS',
       );
     const { summaryJson, ...settings } = s;
-    const progress = (line: string): void => void process.stderr.write(`[fleet] ${line}\n`);
-    const coordinator = new Coordinator({
+    // A terminal gets the live view (agents, progress, queues) under the task output; logs
+    // that are not one (CI) get a concise progress line every 10 s instead.
+    const live = process.stderr.isTTY && process.env.TERM !== 'dumb' && !process.env.CI;
+    let view: LiveView | undefined;
+    const print = (line: string): void => (view ? view.print(line) : void process.stderr.write(`${line}\n`));
+    const progress = (line: string): void => print(`[fleet] ${line}`);
+    const coordinator: Coordinator = new Coordinator({
       cwd,
       ...settings,
       knownFlaky: flakyFromHistory(cwd, progress),
       nxArgs,
       routing: options.distributed ?? {},
       progress,
-      output: (line) => void process.stderr.write(`${line}\n`),
+      output: print,
+      onTask: () => view?.draw(),
     });
+    let ticker: NodeJS.Timeout | undefined;
+    if (live) (view = new LiveView(process.stderr, () => coordinator.snapshot())).start();
+    else
+      ticker = setInterval(() => {
+        const snap = coordinator.snapshot();
+        if (snap.phase === 'running') progress(progressLine(snap, Date.now()));
+      }, 10_000).unref();
     // First Ctrl-C: cancel cleanly (agents stop the run's tasks). A second one: leave now.
     let interrupts = 0;
     const interrupt = (signal: string): void => {
@@ -86,6 +112,10 @@ export function registerRunCommand(program: Command): void {
     process.on('SIGTERM', () => interrupt('SIGTERM'));
     const startTime = Date.now();
     const summary = await coordinator.run();
+    view?.stop();
+    view = undefined;
+    clearInterval(ticker);
+    printFinalSummary(summary);
     recordInHistory(summary, { cwd, nxArgs, startTime, endTime: Date.now(), progress });
     if (summaryJson) writeSummary(summaryJson, summary);
     report(summary);

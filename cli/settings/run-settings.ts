@@ -27,6 +27,7 @@ export interface RunSettings {
   retryFlaky: number;
   maxAttempts: number;
   taskTimeoutSeconds?: number;
+  outputStyle?: 'stream' | 'static' | 'compact';
   stream: boolean;
   taskOutput: 'all' | 'failed' | 'none';
   redisTimeoutSeconds: number;
@@ -95,13 +96,22 @@ const S = {
     type: t.seconds(),
     description: 'stop a task (its process group) after this long; target `metadata.fleet.timeout` (seconds) wins',
   }),
+  outputStyle: setting({
+    key: 'outputStyle',
+    flag: '--output-style',
+    valueName: '<style>',
+    env: 'FLEET_OUTPUT_STYLE',
+    type: t.oneOf(['stream', 'static', 'compact'] as const),
+    description:
+      'task output: `static` (the default) each task’s own output when it ends, under a one-line header (agent, time, cache status); `stream` every line as it comes, as `<task> | <line>`; `compact` only failed tasks’ output; wins over `--stream` and `--task-output`',
+  }),
   stream: setting({
     key: 'stream',
     flag: '--stream',
     env: 'FLEET_STREAM',
     type: t.boolean(),
     default: false,
-    description: 'print every task output line live, as `<task> | <line>`',
+    description: 'alias of `--output-style stream` (kept for one release)',
   }),
   taskOutput: setting({
     key: 'taskOutput',
@@ -110,7 +120,8 @@ const S = {
     env: 'FLEET_TASK_OUTPUT',
     type: t.oneOf(['all', 'failed', 'none'] as const),
     default: 'all' as const,
-    description: 'without `--stream`, whose output to print when a task ends',
+    description:
+      'alias: `all` = `--output-style static`, `failed` = `compact`, `none` prints only each task’s header line (kept for one release)',
   }),
   redisTimeout: setting({
     key: 'redisTimeout',
@@ -171,6 +182,7 @@ export const runSettings = defineCommandSettings<RunSettings>({
     retryFlaky: v.retryFlaky as number,
     maxAttempts: v.maxAttempts as number,
     taskTimeoutSeconds: v.taskTimeout as number | undefined,
+    outputStyle: v.outputStyle as RunSettings['outputStyle'],
     stream: v.stream as boolean,
     taskOutput: v.taskOutput as RunSettings['taskOutput'],
     redisTimeoutSeconds: v.redisTimeout as number,

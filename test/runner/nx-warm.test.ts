@@ -149,6 +149,30 @@ describe('resident nx processes', () => {
     expect(next.lines.join('\n')).toMatch(/local cache|existing outputs match the cache/);
   });
 
+  it("a process reuses its first task's project graph only while the files are unchanged: a project added between tasks is seen", async () => {
+    // Two tasks in one process: the second reuses the graph (same files), and runs correctly.
+    const first = await run('a:env');
+    const second = await run('a:noeol');
+    expect(second.launch!.child.pid).toBe(first.launch!.child.pid);
+    expect(second.outcome).toEqual({ exitCode: 0, signal: null });
+    // A new project (a project.json git sees): a graph of the old files would not know it.
+    ws.write(
+      'libs/b/project.json',
+      JSON.stringify({ name: 'b', root: 'libs/b', targets: { hello: target('node -e "console.log(\'B=hello\')"') } }),
+    );
+    const b = await run('b:hello');
+    expect(b.outcome, b.lines.join('\n')).toEqual({ exitCode: 0, signal: null });
+    expect(b.lines).toContain('B=hello');
+    fs.rmSync(path.join(ws.root, 'libs/b'), { recursive: true, force: true });
+    // The stale process left; the next task runs in its replacement, on the files as they are now.
+    await new Promise((r) =>
+      b.launch!.child.exitCode !== null || b.launch!.child.signalCode !== null
+        ? r(null)
+        : b.launch!.child.once('exit', r),
+    );
+    expect((await run('a:env')).outcome).toEqual({ exitCode: 0, signal: null });
+  });
+
   it('a failed task ends its process with the task status; the next task gets a new one', async () => {
     const before = launches.at(-1)!.child.pid;
     const failed = await run('a:fail');

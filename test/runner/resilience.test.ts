@@ -143,7 +143,10 @@ describe('fleet run when things go wrong', () => {
     expect(t.history[1].hash).toBe(t.history[0].hash);
     expect(t.hash).toBe(t.history[0].hash);
     expect(run.p.output()).toContain('flaky: failing the first time');
-    expect(run.p.output()).toMatch(/flaky:check succeeded on a[12] .*\(flaky: it failed before with the same hash\)/);
+    // The task's header line (docs/distributed.md, "What you see").
+    expect(run.p.output()).toMatch(
+      /✔ flaky:check · a[12] · .* · attempt 2 · flaky: it failed before with the same hash/,
+    );
     // Remembered: a later run retries it once without --retry-failed.
     const r = redisConnection(redis.url, 'test-flaky');
     try {
@@ -164,7 +167,8 @@ describe('fleet run when things go wrong', () => {
     const t = run.summary().tasks[0];
     expect(t).toMatchObject({ status: 'failure', attempts: 1 });
     expect(run.p.output()).toContain('FLEET_TASKS_FAILED');
-    expect(run.p.output()).toContain('flaky:check | flaky: failing the first time');
+    // Its header, then the command's own output under it.
+    expect(run.p.output()).toMatch(/✖ flaky:check · a[12] · [^\n]*exit 1\n(.*\n){0,3} {2}flaky: failing the first time/);
   });
 
   it('--task-timeout stops the task and its processes, and retries it on the other agent up to --max-attempts', async () => {

@@ -43,7 +43,13 @@ describe('RunState', () => {
     s.ready(500);
     started(s, 'a:build', 1, 'x');
     const applied = s.apply({ type: 'finished', result: result('a:build', 1, 'x', 'failure') });
-    expect(applied.ended).toEqual({ taskId: 'a:build', status: 'failure', retrying: false });
+    expect(applied.ended).toMatchObject({
+      taskId: 'a:build',
+      status: 'failure',
+      retrying: false,
+      agent: 'x',
+      code: 'FLEET_TASK_EXIT',
+    });
     expect(s.get('a:build')!.status).toBe('failure');
     expect(s.get('b:build')!.status).toBe('cancelled');
     expect(s.done()).toBe(true);

@@ -113,13 +113,34 @@ export function plantedStateFiles(pools: string[]): Record<string, string> {
   return files;
 }
 
-/** The JSON after `marker` on the first output line of `taskId` that has it (`<task> | MARKER {json}`). */
-export function taskJson<T>(output: string, taskId: string, marker: string): T | undefined {
-  const line = output.split('\n').find((l) => l.startsWith(`${taskId} | ${marker} `));
-  return line ? (JSON.parse(line.slice(`${taskId} | ${marker} `.length)) as T) : undefined;
+/**
+ * The lines `taskId` printed in `fleet run`'s output: those under its header line
+ * (`✔ <task> · <agent> · ...`, each indented by two spaces; docs/distributed.md, "What you see"),
+ * and the `<task> | <line>` lines of `--output-style stream`.
+ */
+export function taskLines(output: string, taskId: string): string[] {
+  const lines = output.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].startsWith(`${taskId} | `)) out.push(lines[i].slice(taskId.length + 3));
+    else if (/^[✔✖↻] /.test(lines[i]) && lines[i].slice(2).split(' · ')[0] === taskId)
+      for (let j = i + 1; j < lines.length && (lines[j].startsWith('  ') || lines[j] === ''); j++)
+        out.push(lines[j].slice(2));
+  }
+  return out;
 }
 
-/** Every `<task> | STAMP-NONCE x` of a run's output (the agent's run and the replay print the same one). */
+/** The JSON after `marker` on the first output line of `taskId` that has it (`MARKER {json}`). */
+export function taskJson<T>(output: string, taskId: string, marker: string): T | undefined {
+  const line = taskLines(output, taskId).find((l) => l.startsWith(`${marker} `));
+  return line ? (JSON.parse(line.slice(`${marker} `.length)) as T) : undefined;
+}
+
+/** The `STAMP-NONCE x` line `taskId` printed in a run. */
 export function stampNonce(output: string, taskId: string): string | undefined {
-  return new RegExp(`^${taskId.replace(/[-:]/g, '\\$&')} \\| STAMP-NONCE ([0-9a-f]{16})$`, 'm').exec(output)?.[1];
+  for (const l of taskLines(output, taskId)) {
+    const m = /^STAMP-NONCE ([0-9a-f]{16})$/.exec(l);
+    if (m) return m[1];
+  }
+  return undefined;
 }

@@ -118,7 +118,12 @@ describe('several repositories on one agent pool', () => {
     await queues.enqueue(signJob(payload, KEYS.privateKey));
     const refused = await waitUntil(() => /"code":"FLEET_UNKNOWN_REPO"/.test(cluster.agentLogs()), 30_000);
     expect(refused, cluster.agentLogs()).toBe(true);
-    const events = await queues.client.xrange('fleet:run:forged-1:events', '-', '+');
+    // The log line comes first, the event right after it.
+    let events: Array<[string, string[]]> = [];
+    for (let i = 0; i < 100 && events.length === 0; i++) {
+      events = await queues.client.xrange('fleet:run:forged-1:events', '-', '+');
+      if (events.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
     expect(events.map(([, f]) => JSON.parse(f[1]) as { type: string; code: string })).toContainEqual(
       expect.objectContaining({ type: 'refused', code: 'FLEET_UNKNOWN_REPO' }),
     );

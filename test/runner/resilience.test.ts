@@ -168,7 +168,9 @@ describe('fleet run when things go wrong', () => {
     expect(t).toMatchObject({ status: 'failure', attempts: 1 });
     expect(run.p.output()).toContain('FLEET_TASKS_FAILED');
     // Its header, then the command's own output under it.
-    expect(run.p.output()).toMatch(/✖ flaky:check · a[12] · [^\n]*exit 1\n(.*\n){0,3} {2}flaky: failing the first time/);
+    expect(run.p.output()).toMatch(
+      /✖ flaky:check · a[12] · [^\n]*exit 1\n(.*\n){0,3} {2}flaky: failing the first time/,
+    );
   });
 
   it('--task-timeout stops the task and its processes, and retries it on the other agent up to --max-attempts', async () => {

@@ -11,7 +11,9 @@ import { installIfChanged } from './install-step';
 import { isolatedCheckout, writeIsolationGitConfig } from './isolated-checkout';
 import type { AgentInfo, JobPayload, RunEvent, SignedJob, TaskFailureCode, TaskResult } from './job';
 import { liveAgents } from './live-agents';
-import { JobSource, type Claim, type CpuWorkPolicy } from './job-source';
+import { CheaperFirst } from './cost';
+import { JobSource, type Claim, type CpuWorkPolicy, type SlotPool } from './job-source';
+import { repoRefusal } from './repositories';
 import { runNxTask } from './nx-task';
 import { spawnNx } from './nx-spawn';
 import { WarmNx } from './nx-warm';
@@ -82,6 +84,14 @@ export interface AgentOptions {
   idleExitSeconds?: number;
   /** Where the agent says what it does (the CLI prints these as JSON lines). */
   log(event: Record<string, unknown>): void;
+  /** The repository id this agent serves (`--repo id=url`, runner/repositories.ts); absent: `workdir`'s own. */
+  repo?: string;
+  /** Slots and GPUs shared with the process's agents of other repositories. */
+  pool?: SlotPool;
+  /** Price per hour (runner/cost.ts); cheaper capable agents take jobs first. Default 0. */
+  costPerHour?: number;
+  /** How long a job waits for a cheaper capable agent before this one takes it (`--cheaper-wait`). Default 30 s. */
+  cheaperWaitMs?: number;
 }
 
 /** The origin URL of the agent's clone, read once at start: later a task could change `.git/config`. */
@@ -161,6 +171,14 @@ export class Agent {
       lockMs,
       stalledIntervalMs: lockMs / 2,
     };
+    const cheaper = new CheaperFirst({
+      redis: this.redis,
+      agentId: this.id,
+      trust: this.trust,
+      repo: o.repo ?? '',
+      price: o.costPerHour ?? 0,
+      waitMs: o.cheaperWaitMs ?? 30_000,
+    });
     this.source = new JobSource({
       agentId: this.id,
       connection: this.redis,
@@ -168,6 +186,9 @@ export class Agent {
       slots: o.slots,
       settings,
       cpuWorkOnGpuAgents: o.cpuWorkOnGpuAgents,
+      pool: o.pool,
+      repo: o.repo,
+      mayTake: o.costPerHour ? (q, r) => cheaper.mayTake(q, r) : undefined,
     });
     this.resultsDir = this.isolate
       ? path.join(this.runHome, 'results')
@@ -198,6 +219,8 @@ export class Agent {
       queues: this.source.queues(),
       startedAt: Date.now(),
       cpuWorkOnGpuAgents: this.o.cpuWorkOnGpuAgents ?? 'when-idle',
+      costPerHour: this.o.costPerHour ?? 0,
+      ...(this.o.repo ? { repo: this.o.repo } : {}),
     };
     await this.redis.set(runKeys.agent(this.id), JSON.stringify(info), 'EX', this.o.heartbeatSeconds ?? 15);
     if (this.isolate) await this.checkShared();
@@ -290,6 +313,8 @@ export class Agent {
       gpus: this.o.capabilities.gpus.length,
       slots: this.o.slots,
       daemon: this.daemon,
+      costPerHour: this.o.costPerHour ?? 0,
+      ...(this.o.repo ? { repo: this.o.repo, workdir: this.o.workdir } : {}),
     });
     let lastBeat = Date.now();
     let lastWork = Date.now();
@@ -387,6 +412,8 @@ export class Agent {
       return;
     }
     const p = verified.payload;
+    // The signed payload names the repository; only the agent's own map says where it is.
+    if ((p.repo ?? '') !== (this.o.repo ?? '')) return this.refuseRepo(claim, p);
     const data = claim.job.data as SignedJob & { deferrals?: number };
     try {
       // A retry should land on another agent than the ones that failed it, if one can take it soon.
@@ -437,6 +464,28 @@ export class Agent {
     }
   }
 
+  /** A job of another repository than this agent's (FLEET_UNKNOWN_REPO): completed, so it is not redelivered. */
+  private async refuseRepo(claim: Claim, p: JobPayload): Promise<void> {
+    const message = repoRefusal(p.repo, this.o.repo);
+    this.o.log({
+      msg: 'job refused',
+      code: 'FLEET_UNKNOWN_REPO',
+      reason: message,
+      queue: claim.job.queue,
+      taskId: p.taskId,
+    });
+    const refused: RunEvent = {
+      type: 'refused',
+      taskId: p.taskId,
+      agent: this.id,
+      code: 'FLEET_UNKNOWN_REPO',
+      message,
+    };
+    await this.emit(p.runId, refused).catch(() => undefined);
+    await claim.job.complete();
+    this.source.release(claim);
+  }
+
   /** Runs fleet's copy of nx in the checkout (daemon start/stop); output goes nowhere. */
   private nx(args: string[]): Promise<number | null> {
     return spawnNx(args, { cwd: this.o.workdir, env: this.taskEnv([]) });
@@ -456,8 +505,9 @@ export class Agent {
       patchKey?: unknown;
       patchSha256?: unknown;
       trust?: unknown;
+      repo?: unknown;
     };
-    if ((m.trust ?? 'trusted') !== this.trust) return;
+    if ((m.trust ?? 'trusted') !== this.trust || (m.repo ?? '') !== (this.o.repo ?? '')) return;
     if (typeof m.commit !== 'string' || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(m.commit)) return;
     if (
       m.patchKey !== undefined &&
@@ -552,7 +602,15 @@ export class Agent {
 
   private async execute(p: JobPayload, gpus: number[]): Promise<TaskResult> {
     const startedAt = Date.now();
-    const base = { runId: p.runId, taskId: p.taskId, agent: this.id, attempt: p.attempt, startedAt, gpus };
+    const base = {
+      runId: p.runId,
+      taskId: p.taskId,
+      agent: this.id,
+      attempt: p.attempt,
+      startedAt,
+      gpus,
+      costPerHour: this.o.costPerHour ?? 0,
+    };
     await this.emit(p.runId, {
       type: 'started',
       taskId: p.taskId,
@@ -631,7 +689,19 @@ export class Agent {
         const endedAt = Date.now();
         const recorded = readTaskResult(this.resultsDir, nxTask);
         const hash = recorded?.hash;
-        this.o.log({ msg: 'task finished', runId: p.runId, taskId: p.taskId, outcome, hash, warm, reused });
+        // startedAt, endedAt and the price: what the run's cost figures must match (test/runner/cost-routing.test.ts).
+        this.o.log({
+          msg: 'task finished',
+          runId: p.runId,
+          taskId: p.taskId,
+          outcome,
+          hash,
+          warm,
+          reused,
+          startedAt,
+          endedAt,
+          costPerHour: this.o.costPerHour ?? 0,
+        });
         if ('error' in outcome)
           return {
             ...base,

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Redis } from 'ioredis';
+import { CostLedger, costLines, type RunCost } from './cost';
 import { readGitState } from './git-state';
 import type { JobPayload, LogLine, RunEvent, SignedJob, TaskSummary } from './job';
 import { liveAgents } from './live-agents';
@@ -79,6 +80,12 @@ export interface CoordinatorOptions {
   output?(line: string): void;
   /** The replay's output lines; default: to this process's stdout and stderr. */
   replayLine?(stream: 'stdout' | 'stderr', line: string): void;
+  /** The repository id agents map to this workspace's origin (`--repo`); absent: their default checkout. */
+  repo?: string;
+  /** Run priority (`--priority`): agents serve runs of a higher one first, and rotate between runs of one. Default 0. */
+  priority?: number;
+  /** Stop queueing new tasks when the run would cost more (`--budget`, in the agents' price unit). */
+  budget?: number;
 }
 
 export type OutputStyle = 'stream' | 'static' | 'compact';
@@ -125,6 +132,8 @@ export interface RunSummary {
   /** The final summary's figures (runner/run-report.ts): the terminal prints exactly these. */
   report?: RunReport;
   tasks: TaskSummary[];
+  /** Agent-seconds, cost, GPU-seconds in all and per agent (runner/cost.ts). */
+  cost?: RunCost;
 }
 
 /** Redis stream fields come flat: [k1, v1, k2, v2, ...]. */
@@ -149,6 +158,9 @@ export class Coordinator {
   private patchSha256 = '';
   /** Tasks Nx caches nothing of (`cache: false`): the replay runs them again, by design. */
   private uncached = new Set<string>();
+  private readonly ledger: CostLedger;
+  /** Set when --budget stopped the queueing. */
+  private overBudget: string | undefined;
   /** Where the coordinator is in the run's two streams. */
   private lastEvent = '0-0';
   private lastLog = '0-0';
@@ -166,6 +178,7 @@ export class Coordinator {
 
   constructor(private readonly o: CoordinatorOptions) {
     this.runId = o.runId ?? `r-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    this.ledger = new CostLedger(o.budget);
   }
 
   private get trust(): string {
@@ -221,6 +234,7 @@ export class Coordinator {
       redisUrl: this.o.redisUrl,
       trust: this.trust,
       maxAttempts: this.o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      run: { runId: this.runId, priority: this.o.priority, repo: this.o.repo },
     });
     const events = redisConnection(this.o.redisUrl, `fleet-coordinator-events-${this.runId}`);
     const watch = new RedisWatch(
@@ -240,6 +254,7 @@ export class Coordinator {
           JSON.stringify({
             runId: this.runId,
             trust: this.trust,
+            ...(this.o.repo ? { repo: this.o.repo } : {}),
             commit: git.commit,
             patchKey: git.patch ? runKeys.patch(this.runId) : undefined,
             patchSha256: this.patchSha256 || undefined,
@@ -281,11 +296,15 @@ export class Coordinator {
       await watch.guard(this.finish(run, redis));
       const tasks = run.summaries();
       const report = runReport(tasks);
+      const cost = this.ledger.runCost(tasks);
+      for (const line of costLines(cost)) this.o.progress(line);
       const firstQueued = Math.min(...tasks.map((t) => t.queuedAt ?? Infinity));
       const planMs = Number.isFinite(firstQueued) ? firstQueued - this.startedAt : Date.now() - this.startedAt;
       const timings: NonNullable<RunSummary['timings']> = { planMs, execMs: report.execMs };
-      const base = { runId: this.runId, commit: git.commit, timings, report, tasks };
+      const base = { runId: this.runId, commit: git.commit, timings, report, tasks, cost };
       if (this.cancelled) return { ...base, status: 'cancelled', code: 'FLEET_RUN_CANCELLED', message: 'cancelled' };
+      if (this.overBudget)
+        return { ...base, status: 'failure', code: 'FLEET_BUDGET_EXCEEDED', message: this.overBudget };
       if (!run.succeeded())
         return { ...base, status: 'failure', code: 'FLEET_TASKS_FAILED', message: this.failures(run) };
       this.phase = 'replaying';
@@ -313,6 +332,8 @@ export class Coordinator {
       planning.cancel();
       this.closeReplayer();
       watch.close();
+      // The run's queues leave the registry whatever ended it (bounded: Redis may be gone).
+      await Promise.race([queues.retire().catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
       // disconnect, not quit: quit would wait for a Redis that may be gone.
       // The bound must not outlive the close: a pending timer kept `fleet run` alive 2 s after
       // every run (bench/dte's replay column).
@@ -347,8 +368,21 @@ export class Coordinator {
   }
 
   private async enqueueReady(state: RunState, queues: JobQueues): Promise<void> {
-    for (const s of state.ready()) {
+    const ready = state.ready();
+    // --budget: what is spent, plus the estimates of tasks queued and not started yet.
+    let committed = 0;
+    if (ready.length && this.ledger.limit !== undefined) {
+      committed = this.ledger.spent(state.summaries());
+      for (const q of state.all())
+        if (q.status === 'queued') committed += this.ledger.estimate(q.requirement, state.typicalMs(q.taskId));
+    }
+    for (const s of ready) {
       const t = s.task;
+      if (this.overBudget || !this.ledger.allows(committed, t.requirement, state.typicalMs(t.id))) {
+        this.stopForBudget(state, committed);
+        return;
+      }
+      committed += this.ledger.estimate(t.requirement, state.typicalMs(t.id));
       const payload: JobPayload = {
         v: 2,
         trust: this.trust,
@@ -360,6 +394,7 @@ export class Coordinator {
         requirement: t.requirement,
         attempt: s.attempt,
       };
+      if (this.o.repo) payload.repo = this.o.repo;
       if (this.patch) Object.assign(payload, { patchKey: runKeys.patch(this.runId), patchSha256: this.patchSha256 });
       if (t.configuration) payload.configuration = t.configuration;
       const timeoutMs =
@@ -387,6 +422,18 @@ export class Coordinator {
       const r = await queues.enqueue(job, priority);
       state.queued(t.id, r.jobId, at);
     }
+  }
+
+  /** --budget: no new task is queued; what is not queued yet ends, the run fails with FLEET_BUDGET_EXCEEDED. */
+  private stopForBudget(state: RunState, spent: number): void {
+    const budget = this.ledger.limit!;
+    this.overBudget ??= `the run would exceed its budget of ${budget} (${spent.toFixed(4)} spent or committed to queued tasks): no new tasks were queued`;
+    const left = state.all().filter((x) => x.status === 'pending');
+    if (left.length === 0) return;
+    this.o.progress(`${this.overBudget}; ${left.length} task(s) not run [FLEET_BUDGET_EXCEEDED]`);
+    // Dependents first (shorter remaining path): each names the budget, not its dependency.
+    left.sort((x, y) => (state.rank.get(x.taskId) ?? 0) - (state.rank.get(y.taskId) ?? 0));
+    for (const x of left) state.end(x.taskId, 'cancelled', this.overBudget, Date.now(), 'FLEET_BUDGET_EXCEEDED');
   }
 
   private async schedule(state: RunState, queues: JobQueues, events: Redis): Promise<void> {
@@ -617,7 +664,13 @@ export class Coordinator {
     const waiting = state.all().filter((s) => s.status === 'queued');
     if (waiting.length === 0) return;
     // Only agents of the run's level can take its jobs.
-    const agents = (await liveAgents(queues.client)).filter((a) => (a.trust ?? 'trusted') === this.trust);
+    const agents = (await liveAgents(queues.client)).filter(
+      (a) => (a.trust ?? 'trusted') === this.trust && (a.repo ?? '') === (this.o.repo ?? ''),
+    );
+    this.ledger.observe(
+      agents,
+      waiting.map((s) => s.requirement),
+    );
     const now = Date.now();
     for (const s of waiting) {
       if (agents.some((a) => agentTakes(a, s.requirement))) {
@@ -627,7 +680,9 @@ export class Coordinator {
       s.unservedSince ??= now;
       if (now - s.unservedSince < (this.o.agentWaitSeconds ?? 300) * 1000) continue;
       if (s.jobId) await queues.remove(s.requirement, s.jobId);
-      const why = explainUnsatisfied(s.requirement, agents);
+      const why = agents.length
+        ? explainUnsatisfied(s.requirement, agents)
+        : `${explainUnsatisfied(s.requirement, agents)}${this.o.repo ? ` serving repository "${this.o.repo}" (fleet agent --repo ${this.o.repo}=<url>)` : ''}`;
       state.end(
         s.taskId,
         'unschedulable',

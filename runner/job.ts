@@ -1,6 +1,7 @@
 // Types only: the shapes that cross the process boundary between coordinator, agents and
 // dashboard (through Redis). Nothing here runs; changing a shape is a protocol change (bump `v`).
 import type { Capabilities } from './hardware';
+import type { CostFigures } from './cost';
 import type { Requirement } from './requirement';
 
 /**
@@ -27,6 +28,12 @@ export interface JobPayload {
   attempt: number;
   /** The agent stops the task after this long and reports FLEET_TASK_TIMEOUT (`--task-timeout`, `metadata.fleet.timeout`). */
   timeoutMs?: number;
+  /**
+   * The repository id (`fleet run --repo`): the agent runs it in its own checkout of the URL it maps
+   * that id to (`fleet agent --repo id=url`); an id it does not map is refused (FLEET_UNKNOWN_REPO).
+   * Absent: the agent's default checkout (`--workdir`).
+   */
+  repo?: string;
 }
 
 /**
@@ -83,6 +90,8 @@ export interface TaskResult {
   nxStatus?: string;
   code?: TaskFailureCode;
   message?: string;
+  /** The agent's price per hour (`--cost-per-hour`), for the run's cost figures. */
+  costPerHour?: number;
 }
 
 /** An agent's heartbeat value (`fleet:agent:<id>`, with a TTL). */
@@ -97,6 +106,10 @@ export interface AgentInfo {
   startedAt: number;
   /** The trust level it serves (`fleet agent --trust`); absent from agents before trust levels: `trusted`. */
   trust?: string;
+  /** Its price per hour (`--cost-per-hour`, `--label-prices`); cheaper capable agents take jobs first. */
+  costPerHour?: number;
+  /** The repository id it serves (`--repo id=url`); absent: its default checkout. */
+  repo?: string;
 }
 
 /** One line of a task's output, as streamed to `fleet:run:<runId>:log`. */
@@ -123,6 +136,10 @@ export interface AttemptSummary {
   queuedAt?: number;
   /** Nx's own status in the agent's `nx run` (`remote-cache`, `local-cache`, `success`, ...). */
   nxStatus?: string;
+  /** The agent's price per hour when it ran the attempt. */
+  costPerHour?: number;
+  /** The GPUs it had. */
+  gpus?: number[];
 }
 
 /** Per task in `fleet run --summary-json`: the stable contract (docs/distributed.md). */
@@ -158,6 +175,8 @@ export interface TaskSummary {
   history?: AttemptSummary[];
   /** The tasks of this run it depends on (Nx's task graph): the run history's critical path. */
   deps?: string[];
+  /** Agent-seconds, cost, GPU-seconds, and the cost on the most expensive capable agents (runner/cost.ts). */
+  cost?: CostFigures;
 }
 
 /** What agents append to a run's event stream (`fleet:run:<runId>:events`, field `e`). */

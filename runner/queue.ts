@@ -3,6 +3,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { SignedJob } from './job';
 import { queueName, type Requirement } from './requirement';
+import { registryValue, runQueueName } from './fairness';
 import { redisConnection } from './redis-connection';
 import { DEFAULT_MAX_ATTEMPTS } from './run-state';
 
@@ -25,6 +26,11 @@ export interface QueueSettings {
   lockMs?: number;
   /** How often stalled (unlocked active) jobs are looked for. Default 15 s. */
   stalledIntervalMs?: number;
+  /**
+   * The coordinator's run: its jobs go to queues of their own (`<class queue>.<runId>`), registered
+   * with the run's priority and repository, so agents can rotate between runs (runner/fairness.ts).
+   */
+  run?: { runId: string; priority?: number; repo?: string };
 }
 
 /** BullMQ custom ids cannot hold ':' (task ids do), so the id is a digest of run and task. */
@@ -55,7 +61,9 @@ export class JobQueues {
   }
 
   private queue(requirement: Requirement): Queue {
-    const name = queueName(requirement, this.settings.trust);
+    const classQueue = queueName(requirement, this.settings.trust);
+    const run = this.settings.run;
+    const name = run ? runQueueName(classQueue, run.runId) : classQueue;
     let q = this.queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: this.redis, prefix: PREFIX });
@@ -68,7 +76,9 @@ export class JobQueues {
   async enqueue(job: SignedJob, priority = 0): Promise<EnqueueResult> {
     const { requirement, runId, taskId } = job.payload;
     const q = this.queue(requirement);
-    await this.redis.hset(queueRegistry(this.settings.trust), q.name, JSON.stringify(requirement));
+    const run = this.settings.run;
+    const meta = run ? { run: run.runId, priority: run.priority, repo: run.repo } : {};
+    await this.redis.hset(queueRegistry(this.settings.trust), q.name, registryValue(requirement, meta));
     const jobId = jobIdOf(runId, taskId, job.payload.attempt);
     const existing = await q.getJob(jobId);
     if (existing) return { queue: q.name, jobId, added: false };
@@ -98,6 +108,18 @@ export class JobQueues {
     await this.queue(requirement)
       .remove(jobId)
       .catch(() => undefined);
+  }
+
+  /**
+   * The run is over: its queues leave the registry (agents stop serving them) and their keys go.
+   * Only for a coordinator's own per-run queues; the shared class queues stay.
+   */
+  async retire(): Promise<void> {
+    if (!this.settings.run) return;
+    for (const q of this.queues.values()) {
+      await this.redis.hdel(queueRegistry(this.settings.trust), q.name);
+      await q.obliterate({ force: true }).catch(() => undefined);
+    }
   }
 
   get client(): Redis {

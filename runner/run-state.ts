@@ -69,7 +69,7 @@ export class RunState {
   constructor(
     tasks: PlannedTask[],
     private readonly policy: RetryPolicy = DEFAULT_POLICY,
-    durations: ReadonlyMap<string, number> = new Map(),
+    private readonly durations: ReadonlyMap<string, number> = new Map(),
     private readonly knownFlaky: ReadonlySet<string> = new Set(),
   ) {
     this.rank = criticalPathLengths(tasks, durations);
@@ -88,6 +88,11 @@ export class RunState {
       this.dependents.set(t.id, []);
     }
     for (const t of tasks) for (const d of t.deps) this.dependents.get(d)?.push(t.id);
+  }
+
+  /** The task's typical duration from earlier runs (ms), if known: `--budget` estimates with it. */
+  typicalMs(id: string): number | undefined {
+    return this.durations.get(id);
   }
 
   get(id: string): TaskState | undefined {
@@ -212,6 +217,8 @@ export class RunState {
     if (r.code) attempt.code = r.code;
     if (s.attemptQueuedAt !== undefined) attempt.queuedAt = s.attemptQueuedAt;
     if (r.nxStatus) attempt.nxStatus = r.nxStatus;
+    if (typeof r.costPerHour === 'number') attempt.costPerHour = r.costPerHour;
+    if (r.gpus?.length) attempt.gpus = r.gpus;
     s.history!.push(attempt);
     Object.assign(s, {
       agent: r.agent,

@@ -34,10 +34,13 @@ const FIELDS = new Set([
   'requirement',
   'attempt',
   'timeoutMs',
+  'repo',
 ]);
 const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.:@/+-]*$/;
 const SHA256 = /^[0-9a-f]{64}$/;
+/** Repository ids (`fleet agent --repo id=url`). */
+export const REPO_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 /** Trust level names: `trusted`, `untrusted`, or your own (`main`, `pr`). */
 export const TRUST_LEVEL = /^[a-z][a-z0-9-]{0,31}$/;
 
@@ -90,6 +93,7 @@ export function payloadProblem(p: Record<string, unknown>): string | undefined {
   if (!Number.isInteger(p.attempt) || (p.attempt as number) < 1) return 'bad attempt';
   if (p.timeoutMs !== undefined && (!Number.isInteger(p.timeoutMs) || (p.timeoutMs as number) < 1))
     return 'bad timeoutMs';
+  if (p.repo !== undefined && (typeof p.repo !== 'string' || !REPO_ID.test(p.repo))) return 'bad repo';
   const r = parseRequirement(p.requirement, 'requirement');
   return r.ok ? undefined : r.message;
 }

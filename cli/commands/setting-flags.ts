@@ -29,9 +29,12 @@ export function addSettingFlags(cmd: Command, specs: readonly SettingSpec[]): Co
   for (const s of specs) {
     if (s.flag && (!s.secret || s.deprecatedFlag)) {
       const what = s.secret ? `${s.description} (deprecated: use ${s.env} or ${fileFlag(s)})` : s.description;
-      cmd.addOption(
-        new Option(`${s.flag}${s.valueName ? ` ${s.valueName}` : ''}`, `${what} ${defaults(s)} [${s.env}]`),
+      const option = new Option(
+        `${s.flag}${s.valueName ? ` ${s.valueName}` : ''}`,
+        `${what} ${defaults(s)} [${s.env}]`,
       );
+      if (s.repeatable) option.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+      cmd.addOption(option);
       if (s.negatable) cmd.addOption(new Option(`--no-${s.flag.slice(2)}`, `the opposite of ${s.flag}`));
     }
     if (hasFile(s))

@@ -1,6 +1,14 @@
 import type { KeyObject } from 'node:crypto';
 import { defineCommandSettings, setting, valueTypes as t, type ValueType } from '../../config';
-import { parseLabels, resolveTaskUser, type CpuWorkPolicy, type TaskUser } from '../../runner';
+import {
+  parseLabelPrices,
+  parseLabels,
+  parseRepoSpecs,
+  resolveTaskUser,
+  type CpuWorkPolicy,
+  type RepoSpec,
+  type TaskUser,
+} from '../../runner';
 import {
   AGENT_LABELS,
   CACHE_MINT_TOKEN,
@@ -36,7 +44,37 @@ export interface AgentSettings {
   idleExitSeconds?: number;
   warmNx: boolean;
   daemon?: boolean;
+  costPerHour?: number;
+  labelPrices: Map<string, number>;
+  cheaperWaitMs: number;
+  repos: RepoSpec[];
 }
+
+const labelPricesType: ValueType<Map<string, number>> = {
+  syntax: 'comma-separated `<label>=<price>` list',
+  schema: { type: ['array', 'string'], items: { type: 'string' } },
+  parse: (raw) => {
+    const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : null;
+    if (!items || items.some((i) => typeof i !== 'string'))
+      return { ok: false, message: 'expected a comma-separated list of <label>=<price>' };
+    const r = parseLabelPrices((items as string[]).map((i) => i.trim()).filter(Boolean));
+    return r.ok ? { ok: true, value: r.prices } : { ok: false, message: r.message };
+  },
+  show: (m) => [...m].map(([l, p]) => `${l}=${p}`),
+};
+
+const reposType: ValueType<RepoSpec[]> = {
+  syntax: '`<id>=<origin URL>` (the flag repeated; in the variable, comma-separated)',
+  schema: { type: ['array', 'string'], items: { type: 'string' } },
+  parse: (raw) => {
+    const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : null;
+    if (!items || items.some((i) => typeof i !== 'string'))
+      return { ok: false, message: 'expected <id>=<origin URL> items' };
+    const r = parseRepoSpecs((items as string[]).map((i) => i.trim()).filter(Boolean));
+    return r.ok ? { ok: true, value: r.repos } : { ok: false, message: r.message };
+  },
+  show: (list) => list.map((r) => `${r.id}=${r.url}`),
+};
 
 const taskUserType: ValueType<TaskUser> = {
   syntax: 'a user name',
@@ -181,6 +219,49 @@ const S = {
     defaultText: '`NX_DAEMON` when set, else on only with `--no-warm`',
     description: 'an Nx daemon in the checkout for the tasks, restarted on each commit switch',
   }),
+  costPerHour: setting({
+    key: 'costPerHour',
+    flag: '--cost-per-hour',
+    valueName: '<price>',
+    env: 'FLEET_COST_PER_HOUR',
+    type: t.decimal(0),
+    defaultText: 'the highest `--label-prices` entry of its labels, else 0',
+    noNxJson: true,
+    description:
+      "this agent's price per hour (any unit, the same on every agent): cheaper capable agents take jobs first; the run's cost figures use it",
+  }),
+  labelPrices: setting({
+    key: 'labelPrices',
+    flag: '--label-prices',
+    valueName: '<label=price,...>',
+    env: 'FLEET_LABEL_PRICES',
+    type: labelPricesType,
+    default: new Map<string, number>(),
+    description:
+      'default prices per hour by label (e.g. `gpu:h100=4.5,gpu:l4=0.8`) for agents without `--cost-per-hour`',
+  }),
+  cheaperWait: setting({
+    key: 'cheaperWait',
+    flag: '--cheaper-wait',
+    valueName: '<duration>',
+    env: 'FLEET_CHEAPER_WAIT',
+    type: t.seconds({ allowZero: true }),
+    default: 30,
+    description:
+      "a priced agent leaves a queue's jobs to cheaper live agents able to run them until its oldest job has waited this long",
+  }),
+  repos: setting({
+    key: 'repos',
+    flag: '--repo',
+    valueName: '<id=url>',
+    repeatable: true,
+    env: 'FLEET_REPOS',
+    type: reposType,
+    default: [] as RepoSpec[],
+    noNxJson: true,
+    description:
+      'serve the runs of these repositories (`fleet run --repo <id>`), each in its own checkout `<workdir>/<id>` of that origin; a job naming another id is refused (`FLEET_UNKNOWN_REPO`)',
+  }),
 };
 
 /** `fleet agent`: flags > `FLEET_*` > nx.json `agent` > defaults. */
@@ -224,5 +305,9 @@ export const agentSettings = defineCommandSettings<AgentSettings>({
     idleExitSeconds: v.idleExit as number | undefined,
     warmNx: v.warm as boolean,
     daemon: v.daemon as boolean | undefined,
+    costPerHour: v.costPerHour as number | undefined,
+    labelPrices: v.labelPrices as Map<string, number>,
+    cheaperWaitMs: Math.round((v.cheaperWait as number) * 1000),
+    repos: v.repos as RepoSpec[],
   }),
 });

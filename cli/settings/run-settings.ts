@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { defineCommandSettings, setting, valueTypes as t } from '../../config';
+import { REPO_ID } from '../../runner';
 import {
   CACHE_MINT_TOKEN,
   CACHE_TOKEN,
@@ -30,6 +31,9 @@ export interface RunSettings {
   stream: boolean;
   taskOutput: 'all' | 'failed' | 'none';
   redisTimeoutSeconds: number;
+  repo?: string;
+  priority: number;
+  budget?: number;
 }
 
 const S = {
@@ -128,6 +132,34 @@ const S = {
     default: 60,
     description: 'fail the run with `FLEET_REDIS_UNAVAILABLE` when Redis is unreachable this long',
   }),
+  repo: setting({
+    key: 'repo',
+    flag: '--repo',
+    valueName: '<id>',
+    env: 'FLEET_REPO',
+    type: t.text('a repository id', (v) => (REPO_ID.test(v) ? undefined : `must match ${REPO_ID.source}`)),
+    defaultText: "none: the agents' default checkout",
+    description: 'the id agents map to this repository (`fleet agent --repo <id>=<url>`); signed into every job',
+  }),
+  priority: setting({
+    key: 'priority',
+    flag: '--priority',
+    valueName: '<n>',
+    env: 'FLEET_PRIORITY',
+    type: t.integer(0, 1000),
+    default: 0,
+    description: 'agents serve runs of a higher priority first (release runs), and take turns between runs of one',
+  }),
+  budget: setting({
+    key: 'budget',
+    flag: '--budget',
+    valueName: '<amount>',
+    env: 'FLEET_BUDGET',
+    type: t.decimal(0, { allowMin: false }),
+    defaultText: 'none',
+    description:
+      'stop queueing new tasks when the run would cost more (agents’ prices × agent-seconds); the run fails with `FLEET_BUDGET_EXCEEDED`',
+  }),
 };
 
 /** `fleet run`: flags > `FLEET_*` > nx.json `run` > defaults. */
@@ -154,5 +186,8 @@ export const runSettings = defineCommandSettings<RunSettings>({
     stream: v.stream as boolean,
     taskOutput: v.taskOutput as RunSettings['taskOutput'],
     redisTimeoutSeconds: v.redisTimeout as number,
+    repo: v.repo as string | undefined,
+    priority: v.priority as number,
+    budget: v.budget as number | undefined,
   }),
 });

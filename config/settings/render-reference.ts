@@ -19,6 +19,7 @@ function flagsOf(spec: SettingSpec): string {
       code(`${spec.flag}${spec.valueName ? ` ${spec.valueName}` : ''}`) + (spec.secret ? ' (deprecated)' : ''),
     );
     if (spec.negatable) flags.push(code(`--no-${spec.flag.slice(2)}`));
+    if (spec.repeatable) flags[flags.length - 1] += ' (repeatable)';
   }
   if (hasFile(spec)) flags.push(code(`${fileFlag(spec)} <file>`));
   return flags.join(', ');

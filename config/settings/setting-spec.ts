@@ -25,6 +25,8 @@ export interface SettingSpec<T = unknown> {
   valueName?: string;
   /** The switch also has a `--no-<name>` form. */
   negatable?: boolean;
+  /** The flag may be given several times: its values reach the type as a list. */
+  repeatable?: boolean;
   /** The `FLEET_*` variable. */
   env: string;
   type: ValueType<T>;

@@ -52,6 +52,22 @@ function integer(min: number, max = Number.MAX_SAFE_INTEGER): ValueType<number> 
   };
 }
 
+/** A decimal number >= `min` (`0.75`, `12`), e.g. a price or an amount of money. */
+function decimal(min = 0, opts: { allowMin?: boolean } = { allowMin: true }): ValueType<number> {
+  const range = `${opts.allowMin ? '>=' : '>'} ${min}`;
+  return {
+    syntax: `number ${range} (e.g. 0.75)`,
+    schema: { type: ['number', 'string'] },
+    parse: (raw) => {
+      const v =
+        typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
+      return !Number.isFinite(v) || v < min || (!opts.allowMin && v === min)
+        ? bad(`expected a number ${range} (e.g. 0.75), got ${got(raw)}`)
+        : ok(v);
+    },
+  };
+}
+
 /** A duration, as seconds (what the runner's options take); plain numbers are in `unit`. */
 function seconds(opts: { unit?: PlainUnit; allowZero?: boolean; max?: number } = {}): ValueType<number> {
   const unit = opts.unit ?? 's';
@@ -137,4 +153,4 @@ function list(): ValueType<string[]> {
 }
 
 /** The kinds of values settings take: one parser each, used by every command. */
-export const valueTypes = { boolean, integer, seconds, size, url, oneOf, text, list };
+export const valueTypes = { boolean, integer, decimal, seconds, size, url, oneOf, text, list };

@@ -36,6 +36,10 @@ const SAMPLES: Record<string, Sample> = {
   idleExit: { valid: ['2', '10m'], invalid: '-3' },
   warm: { valid: [false, true], invalid: 'lukewarm' },
   daemon: { valid: [true, false], invalid: 'sometimes' },
+  costPerHour: { valid: ['0.5', '4'], invalid: '-1' },
+  labelPrices: { valid: ['gpu:h100=4.5,gpu:l4=0.8', 'gpu=2'], invalid: 'gpu:h100' },
+  cheaperWait: { valid: ['0', '2m'], invalid: 'later' },
+  repos: { valid: ['web=https://git.example/web.git', 'a=/srv/a.git,b=/srv/b.git'], invalid: 'web' },
 };
 
 describe('fleet agent settings', () => {

@@ -28,6 +28,10 @@ const SAMPLES: Record<string, Sample> = {
   stream: { valid: ['on', 'off'], invalid: 'loud' },
   taskOutput: { valid: ['failed', 'none'], invalid: 'some' },
   redisTimeout: { valid: ['3', '90s'], invalid: 'soon' },
+  outputStyle: { valid: ['stream', 'compact'], invalid: 'loud' },
+  repo: { valid: ['web', 'ml-models'], invalid: 'Bad Id' },
+  priority: { valid: ['0', '10'], invalid: '1001' },
+  budget: { valid: ['2.5', '100'], invalid: '0' },
 };
 
 describe('fleet run settings', () => {

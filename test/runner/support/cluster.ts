@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { TestWorkspace } from '../../rig';
+import { TestWorkspace } from '../../rig';
 import { startRedis, type RedisProcess } from '../../cache/support/redis-server';
 import { startServe, type ServeProcess } from '../../cache/support/serve-process';
 import { agentClone } from './dte-fixture';
@@ -31,6 +31,10 @@ export interface AgentSpec {
   env?: Record<string, string>;
   /** Folders put on PATH after the fake nvidia-smi's (e.g. a fake docker). */
   path?: string[];
+  /** More `fleet agent` arguments (`--cost-per-hour 2`, `--repo a=URL`). */
+  args?: string[];
+  /** The agent's --workdir, prepared by the test (no clone of the cluster's origin is made). */
+  workdir?: string;
 }
 
 export interface RunResult {
@@ -82,7 +86,7 @@ export class Cluster {
   }
 
   private startAgent(s: AgentSpec): FleetProcess {
-    const clone = agentClone(this.bare);
+    const clone = s.workdir ? new TestWorkspace(s.workdir) : agentClone(this.bare);
     this.temp.push(clone.root);
     const smi = fakeNvidiaSmiDir(
       Array.from({ length: s.gpus ?? 0 }, () => ({ name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559 })),
@@ -109,6 +113,7 @@ export class Cluster {
     ];
     if (s.labels?.length) args.push('--labels', s.labels.join(','));
     if (s.policy) args.push('--cpu-work-on-gpu-agents', s.policy);
+    args.push(...(s.args ?? []));
     const p = startFleet(args, { cwd: clone.root, env });
     this.agents.set(s.id, p);
     return p;

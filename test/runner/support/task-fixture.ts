@@ -14,7 +14,7 @@ import { createWorkspace, TestWorkspace } from '../../rig';
  *
  * `--sync N` (only when SYNC_DIR is set, i.e. on agents): writes a marker in SYNC_DIR and waits,
  * bounded by SYNC_TIMEOUT_MS, until N markers are there; `who` records which it saw, so a test can
- * tell the tasks ran at the same time.
+ * tell the tasks ran at the same time. With GATE_FILE set every task first waits (bounded) for that file.
  */
 const TASK_JS = `const fs = require('fs'), path = require('path'), crypto = require('crypto');
 const args = process.argv.slice(2);
@@ -29,6 +29,8 @@ for (const f of args) {
   if (!fs.existsSync(f)) { console.error('missing input ' + f); process.exit(3); }
   h.update(f + '\\n' + fs.readFileSync(f) + '\\n');
 }
+// GATE_FILE (set on agents by a test): every task waits, bounded, until the file exists.
+if (process.env.GATE_FILE) for (let w = 0; w < 60000 && !fs.existsSync(process.env.GATE_FILE); w += 50) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
 const who = { agent: process.env.AGENT_NAME || 'local', cuda: process.env.CUDA_VISIBLE_DEVICES ?? null, nvidia: process.env.NVIDIA_VISIBLE_DEVICES ?? null };
 if (sync > 0 && process.env.SYNC_DIR) {
   const me = path.basename(root) + '-' + target;

@@ -11,6 +11,7 @@ describe('plugin options', () => {
       disabledTargets: [],
       perFileTestTargets: false,
       changedTestTargets: false,
+      testExecutor: 'commands',
       tsconfigProjects: true,
       exclude: [],
       parallelParseThreshold: 3000,
@@ -29,7 +30,7 @@ describe('plugin options', () => {
     [
       { bogus: 1 },
       'bogus',
-      /^unknown option; known options are: typecheckTargetName, testTargetName, lintTargetName, buildTargetName, disabledTargets, perFileTestTargets, changedTestTargets, tsconfigProjects, exclude, parallelParseThreshold, executors, docker, python, distributed, run, agent, cacheServe, history$/,
+      /^unknown option; known options are: typecheckTargetName, testTargetName, lintTargetName, buildTargetName, disabledTargets, perFileTestTargets, changedTestTargets, tsconfigProjects, exclude, parallelParseThreshold, executors, testExecutor, docker, python, distributed, run, agent, cacheServe, history$/,
     ],
     [{ executors: 'batch' }, 'executors', /^must be one of "commands", "fleet" \(got "batch"\)$/],
     [{ typecheckTargetName: 5 }, 'typecheckTargetName', /^must be string \(got 5\)$/],

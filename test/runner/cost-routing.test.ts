@@ -160,8 +160,9 @@ describe('cost-aware routing with agents as separate processes', () => {
   });
 
   it('--budget: no task is queued once the spend would pass it; the run fails with FLEET_BUDGET_EXCEEDED', async () => {
-    // 3600 per hour: one unit per agent-second.
-    await cluster.startAgents([{ id: 'meter', slots: 1, args: ['--cost-per-hour', '3600'] }]);
+    // 36000 per hour: ten units per agent-second, so the chain's six tasks pass the budget of 1.2
+    // however fast they run (it takes 0.12 agent-seconds in all; one nx task takes about 0.1 s).
+    await cluster.startAgents([{ id: 'meter', slots: 1, args: ['--cost-per-hour', '36000'] }]);
     const budget = 1.2;
     const r = await cluster.run(ws, ['run-many', '-t', 'build', '-p', ...E], 200_000, { FLEET_BUDGET: String(budget) });
     const s = r.summary as unknown as Summary;

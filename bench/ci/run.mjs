@@ -24,7 +24,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { killAllSync, start, startRedis, stopAll, waitExit, waitFor } from '../dte/processes.mjs';
+import { killAllSync, start, startCache, startRedis, stopAll, waitExit, waitFor } from '../dte/processes.mjs';
 import { applyPullRequest, generate } from './workspace.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -458,40 +458,10 @@ async function bench(tmp) {
     for (const pr of PRS)
       peerTokens[`${run}-${pr}`] = token(ctx, `peer-${run}-${pr}`, ['--write', `peer-${run}-${pr}`, '--read', 'main']);
   const store = path.join(tmp, 'services', 'store');
-  const cache = start(
-    'fleet cache serve',
-    process.execPath,
-    [
-      fleetMain,
-      'cache',
-      'serve',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--store',
-      `fs:${store}`,
-      '--tokens',
-      ctx.tokensFile,
-    ],
-    {
-      cwd: tmp,
-      env: process.env,
-      logFile: path.join(tmp, 'services', 'cache.log'),
-    },
-  );
-  const cacheUrl = await waitFor(
-    () => {
-      if (cache.exitCode !== undefined) throw new Error(`fleet cache serve exited: ${cache.output()}`);
-      const line = cache
-        .output()
-        .split('\n')
-        .find((l) => l.includes('"msg":"listening"'));
-      return line ? JSON.parse(line).url : undefined;
-    },
-    30_000,
-    'fleet cache serve',
-  );
+  const { url: cacheUrl } = await startCache(fleetMain, path.join(tmp, 'services'), store, [
+    '--tokens',
+    ctx.tokensFile,
+  ]);
   const redis = { trusted: await startRedis(path.join(tmp, 'services')), untrusted: undefined };
   fs.mkdirSync(path.join(tmp, 'services', 'u'));
   redis.untrusted = await startRedis(path.join(tmp, 'services', 'u'));

@@ -111,11 +111,12 @@ export async function startRedis(dir) {
   return { ...p, url: `redis://127.0.0.1:${port}`, proc: p };
 }
 
-export async function startCache(fleetBin, dir, store) {
+/** `fleet cache serve` on a free loopback port, its log in `dir/cache.log`; `extraArgs` e.g. `--tokens FILE`. */
+export async function startCache(fleetBin, dir, store, extraArgs = []) {
   const p = start(
     'fleet cache serve',
     process.execPath,
-    [fleetBin, 'cache', 'serve', '--port', '0', '--host', '127.0.0.1', '--store', `fs:${store}`],
+    [fleetBin, 'cache', 'serve', '--port', '0', '--host', '127.0.0.1', '--store', `fs:${store}`, ...extraArgs],
     { cwd: dir, env: process.env, logFile: `${dir}/cache.log` },
   );
   const url = await waitFor(

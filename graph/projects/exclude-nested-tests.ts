@@ -31,14 +31,15 @@ export function nestedProjectDirs(root: string, allRoots: Iterable<string>): str
  */
 export function excludeNestedTests<T extends TestTargetShape>(target: T, nested: readonly string[]): T {
   if (nested.length === 0) return target;
+  // The batch executor takes Vitest's own exclude list (the same globs `--exclude` would add).
+  if (target.executor === 'nx-fleet:vitest')
+    return { ...target, options: { ...target.options, exclude: nested.map((d) => posix.join(d, '**')) } };
   const tech = target.metadata?.technologies ?? [];
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   let flags: string[];
   if (tech.includes('vitest')) flags = nested.map((d) => `--exclude ${quote(posix.join(d, '**'))}`);
   else if (tech.includes('pytest')) flags = nested.map((d) => `--ignore=${quote(d)}`);
   else return target;
-  if (target.executor === 'nx-fleet:vitest')
-    return { ...target, options: { ...target.options, exclude: nested.map((d) => posix.join(d, '**')) } };
   const suffix = ` ${flags.join(' ')}`;
   if (target.options?.command !== undefined)
     return { ...target, options: { ...target.options, command: target.options.command + suffix } };

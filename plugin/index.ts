@@ -5,4 +5,6 @@
 export const name = 'nx-fleet';
 export { createNodes, createNodesV2 } from './create-nodes';
 export { createDependencies } from './create-dependencies';
-export { postTasksExecution } from './post-tasks-execution';
+import { registeredHook } from './post-tasks-execution';
+/** Registered only when the run history or a fleet run reads it (see hookWanted). */
+export const postTasksExecution = registeredHook();

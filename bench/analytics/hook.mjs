@@ -1,6 +1,9 @@
 // bench/analytics/hook.mjs: an Nx command of N tasks (default 500) with and without the run
 // history hook, end to end, side by side (alternating), plus the hook's own time from
-// FLEET_HISTORY_TRACE. Usage: node bench/analytics/hook.mjs [tasks=500] [warmRounds=7] [coldRounds=3]
+// FLEET_HISTORY_TRACE. "Without" is FLEET_HISTORY=0, with which nx-fleet registers no
+// postTasksExecution hook at all (plugin/post-tasks-execution.ts, hookWanted), so Nx sends the
+// task results to no plugin; the warm rounds add a no-op hook of another plugin, which is what
+// Nx's transport of the results costs any hook. Usage: node bench/analytics/hook.mjs [tasks=500] [warmRounds=7] [coldRounds=3]
 // Needs `npm run build`. Prints one JSON report (docs/benchmarks.md, "Run history").
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
@@ -14,8 +17,21 @@ const N = Number(process.argv[2] ?? 500);
 const WARM = Number(process.argv[3] ?? 7);
 const COLD = Number(process.argv[4] ?? 3);
 
+// noop-hook.js: a plugin whose postTasksExecution does nothing, registered only when BENCH_NOOP_HOOK
+// is set (its createNodes keeps its worker alive as nx-fleet's is). It measures what Nx itself
+// spends bringing every task's result to any plugin's hook (stubbing terminal outputs, the
+// socket, the worker reading them back), apart from nx-fleet's own work.
 const files = {
-  'nx.json': JSON.stringify({ plugins: ['nx-fleet'], namedInputs: { default: ['{projectRoot}/**/*'] } }),
+  'nx.json': JSON.stringify({
+    plugins: ['nx-fleet', './noop-hook.js'],
+    namedInputs: { default: ['{projectRoot}/**/*'] },
+  }),
+  'noop-hook.js': [
+    "exports.name = 'noop-hook';",
+    "exports.createNodesV2 = ['**/noop-hook-none.json', async () => []];",
+    'exports.postTasksExecution = process.env.BENCH_NOOP_HOOK ? async () => {} : undefined;',
+    '',
+  ].join('\n'),
   'package.json': JSON.stringify({ name: 'bench-hook', private: true }),
 };
 for (let i = 0; i < N; i++) {
@@ -40,8 +56,13 @@ const ws = createWorkspace({ files });
 const trace = path.join(ws.root, 'trace.jsonl');
 const nxBin = path.join(repoRoot(), 'node_modules', 'nx', 'dist', 'bin', 'nx.js');
 
-function run(history, salt) {
-  const env = ws.env({ FLEET_HISTORY: history ? '1' : '0', FLEET_HISTORY_TRACE: trace, BENCH_SALT: salt });
+function run(history, salt, noop = false) {
+  const env = ws.env({
+    FLEET_HISTORY: history ? '1' : '0',
+    FLEET_HISTORY_TRACE: trace,
+    BENCH_SALT: salt,
+    ...(noop ? { BENCH_NOOP_HOOK: '1' } : {}),
+  });
   const s = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [nxBin, 'run-many', '-t', 'build', '--parallel=4'], {
     cwd: ws.root,
@@ -79,12 +100,14 @@ const hookTimes = () => {
 run(true, 'warm');
 run(false, 'warm');
 fs.rmSync(trace, { force: true });
-const warm = { on: [], off: [] };
+const warm = { on: [], off: [], noop: [] };
 for (let i = 0; i < WARM; i++) {
   warm.off.push(run(false, 'warm'));
+  warm.noop.push(run(false, 'warm', true));
   warm.on.push(run(true, 'warm'));
 }
 const warmHook = hookTimes();
+
 fs.rmSync(trace, { force: true });
 // Cold, environment changed: every hash new (the salt is an env input), every task runs; the
 // file inputs are those of earlier runs (their manifests are found by inputs key).
@@ -94,6 +117,7 @@ for (let i = 0; i < COLD; i++) {
   cold.on.push(run(true, `cold-on-${i}`));
 }
 const coldHook = hookTimes();
+
 fs.rmSync(trace, { force: true });
 // Cold, files changed: a source file of every chain's first project changes before each run, so
 // every hash is new and so is every task's file set (no manifest can be reused).
@@ -108,6 +132,7 @@ for (let i = 0; i < COLD; i++) {
   touched.on.push(run(true, 'files'));
 }
 const filesHook = hookTimes();
+
 const dbBytes =
   fs.statSync(path.join(ws.root, '.nx/fleet/history.db')).size +
   (fs.statSync(path.join(ws.root, '.nx/fleet/history.db-wal'), { throwIfNoEntry: false })?.size ?? 0);
@@ -115,6 +140,17 @@ const summary = (x, hook) => ({
   offMedianMs: Math.round(median(x.off)),
   onMedianMs: Math.round(median(x.on)),
   addedMedianMs: Math.round(median(x.on) - median(x.off)),
+  // Rounds alternate off, on: the median of each round's own difference is less exposed to the
+  // machine's drift than the difference of the two medians.
+  addedPairedMedianMs: Math.round(median(x.on.map((v, i) => v - x.off[i]))),
+  // A no-op hook of another plugin instead of nx-fleet's (warm only): Nx's own cost of any hook.
+  ...(x.noop
+    ? {
+        noopMedianMs: Math.round(median(x.noop)),
+        noopAddedPairedMedianMs: Math.round(median(x.noop.map((v, i) => v - x.off[i]))),
+        noop: x.noop.map(Math.round),
+      }
+    : {}),
   hookMedianMs: +median(hook.map((h) => h.ms)).toFixed(1),
   manifestsComputed: hook.map((h) => h.manifestsComputed + (h.completer?.manifestsComputed ?? 0)),
   deferred: hook.map((h) => h.deferred ?? 0),

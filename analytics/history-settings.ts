@@ -32,7 +32,7 @@ const S = {
     type: t.boolean(),
     default: true,
     description:
-      'record every Nx command in the run history (on by default: it changes nothing about how tasks run); `FLEET_DISABLE` leaves it on',
+      'record every Nx command in the run history (on by default: it changes nothing about how tasks run); `FLEET_DISABLE` leaves it on; off, nx-fleet registers no `postTasksExecution` hook (docs/analytics.md)',
   }),
   defer: setting({
     key: 'defer',

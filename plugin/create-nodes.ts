@@ -1,10 +1,10 @@
 import { fleetTargetGroups } from './target-groups';
 import { pluginLog } from './plugin-log';
+import { NODES_GLOB } from './nodes-glob';
 import * as posix from 'node:path/posix';
 import type { CreateNodes, CreateNodesResult, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { normalizeOptions, type FleetPluginOptions } from '../config';
 import {
-  PROJECT_CONFIG_GLOB,
   createFsReader,
   excludeNestedTests,
   inferProjects,
@@ -16,9 +16,9 @@ import {
   discoverFiles,
   perFileTestTargets,
 } from '../graph';
-import { DOCKERFILE_GLOB, isDockerfileName } from '../graph/docker';
+import { isDockerfileName } from '../graph/docker';
 import { createDockerNodes } from './docker-nodes';
-import { PYTHON_PROJECT_GLOB, isPythonConfigFile } from '../graph/python';
+import { isPythonConfigFile } from '../graph/python';
 import { createPythonNodes } from './python-nodes';
 
 type ProjectNode = Omit<ProjectConfiguration, 'root'> & { root?: string };
@@ -32,7 +32,7 @@ type ProjectNode = Omit<ProjectConfiguration, 'root'> & { root?: string };
  * the graph still builds.
  */
 export const createNodes: CreateNodes<FleetPluginOptions> = [
-  `{${PROJECT_CONFIG_GLOB},${DOCKERFILE_GLOB},${PYTHON_PROJECT_GLOB}}`,
+  NODES_GLOB,
   async (files, rawOptions, context) => {
     const options = normalizeOptions(rawOptions);
     // No result cache: inference reads a few small JSON files and folder listings per

@@ -1,5 +1,4 @@
 import type { PostTasksExecutionContext } from '@nx/devkit';
-import { workspaceRoot } from '@nx/devkit';
 import { pluginLog } from './plugin-log';
 import { TASK_RESULTS_DIR_ENV, writeTaskResult } from '../runner/task-results';
 import { readPluginOptions } from '../config/read-plugin-options';
@@ -26,6 +25,8 @@ export function hookWanted(env: NodeJS.ProcessEnv, root: string): boolean {
 /** The hook as nx-fleet exports it: `undefined` (not registered) when nothing would read it. */
 export function registeredHook(env: NodeJS.ProcessEnv = process.env): typeof postTasksExecution | undefined {
   try {
+    // Nx's own module (loaded by its plugin worker already), not @nx/devkit's whole surface.
+    const { workspaceRoot } = require('nx/src/utils/workspace-root') as { workspaceRoot: string };
     return hookWanted(env, workspaceRoot) ? postTasksExecution : undefined;
   } catch {
     return postTasksExecution;

@@ -25,8 +25,7 @@ export interface PythonProjectResult {
   diagnostics: Diagnostic[];
 }
 
-/** Files whose presence makes a folder a Python project: the createNodes glob. */
-export const PYTHON_PROJECT_GLOB = '**/{pyproject.toml,setup.cfg,setup.py,requirements*.txt}';
+export { PYTHON_PROJECT_GLOB } from './project-glob';
 
 const REQUIREMENTS = /^requirements(?:[-_.]?([A-Za-z0-9]+))?\.txt$/;
 

@@ -172,7 +172,7 @@ describe('nx-fleet:run sends a GPU task to the agent pool from a plain nx run', 
     ws.write('libs/ml/data.txt', 'laptop edit\n');
     const r = nx(['run', 'ml:train'], laptop());
     expect(r.code, r.out).toBe(0);
-    expect(r.out).toContain('sending it to the agent pool (untrusted)');
+    expect(r.out).toContain('✔ ml:train · gpu-untrusted');
     expect(r.out).toContain('epoch 3 on GPU 0');
     expect(ws.read('libs/ml/out/model.txt')).toBe('gpu=0 data=laptop edit\n');
     const finished = agentLines('gpu-untrusted').find((l) => l.msg === 'task finished' && l.taskId === 'ml:train');

@@ -12,6 +12,8 @@ import {
   sendOutputs,
   type ReturnedOutputsRequest,
 } from '../../runner/returned-outputs';
+import { payloadProblem } from '../../runner/sign';
+import { agentTaskEnv } from '../../runner/task-env';
 import { startServe, type ServeProcess } from '../cache/support/serve-process';
 
 /**
@@ -368,5 +370,33 @@ describe('returned outputs of offloaded cache: false tasks', () => {
     }
     // The generator does produce acceptable entries, so the loop checked something.
     expect(accepted).toBeGreaterThan(100);
+  });
+
+  it('the request is a signed field of the job, and only a job that carries it puts the variables in its task', () => {
+    const payload = {
+      v: 2,
+      trust: 'untrusted',
+      runId: 'r-1',
+      taskId: 'ml:train-live',
+      commit: 'a'.repeat(40),
+      project: 'ml',
+      target: 'train-live',
+      requirement: { labels: [], gpus: 0, gpuMemoryGb: 0, memoryGb: 0, cpus: 0 },
+      attempt: 1,
+    };
+    for (const ok of [0, 1, 1024 ** 3]) expect(payloadProblem({ ...payload, returnOutputsLimit: ok })).toBeUndefined();
+    for (const bad of [-1, 1.5, '1GiB', null, Infinity])
+      expect(payloadProblem({ ...payload, returnOutputsLimit: bad }), String(bad)).toBe('bad returnOutputsLimit');
+    // An operator's (or a leftover) request in the agent's own environment never reaches a task.
+    const base = { FLEET_RETURN_OUTPUTS_RUN: 'r-0', FLEET_RETURN_OUTPUTS_TASK: 'x:y', FLEET_RETURN_OUTPUTS_LIMIT: '1' };
+    const o = { workdir: '/w', cacheUrl: 'http://c', resultsDir: '/r', daemon: false, gpus: [0], base };
+    const none = agentTaskEnv(o);
+    expect(Object.keys(none).filter((k) => k.startsWith('FLEET_RETURN_OUTPUTS'))).toEqual([]);
+    const asked = agentTaskEnv({ ...o, returnOutputs: { runId: 'r-1', taskId: 'ml:train-live', limit: 0 } });
+    expect(asked).toMatchObject({
+      FLEET_RETURN_OUTPUTS_RUN: 'r-1',
+      FLEET_RETURN_OUTPUTS_TASK: 'ml:train-live',
+      FLEET_RETURN_OUTPUTS_LIMIT: 'unlimited',
+    });
   });
 });

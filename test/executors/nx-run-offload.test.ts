@@ -74,12 +74,18 @@ describe('nx-fleet:run sends a GPU task to the agent pool from a plain nx run', 
     FLEET_CACHE_TOKEN: undefined,
     FLEET_CACHE_MINT_TOKEN: undefined,
   });
-  /** A trusted CI runner: the trusted key and a standing token that reads and writes `main`. */
+  /**
+   * A trusted CI runner: the trusted key and a standing token that reads and writes `main`. Its
+   * nx (and so the offload's replay) runs the executor task by task (NX_BATCH_MODE=false), as
+   * the trusted agent does; the laptop and the untrusted agent run it in batch mode, Nx's
+   * default for it: each side's code of both modes is on the way.
+   */
   const trustedCi = () => ({
     ...base(),
     ...cluster.keys.trusted.coordinatorEnv,
     FLEET_CACHE_TOKEN: cluster.tokens.trustedWriter,
     CI: 'true',
+    NX_BATCH_MODE: 'false',
   });
   /** A laptop: no CI, the untrusted key and the pull-request coordinators' read mint token. */
   const laptop = (extra: Record<string, string> = {}) => ({
@@ -87,6 +93,7 @@ describe('nx-fleet:run sends a GPU task to the agent pool from a plain nx run', 
     ...cluster.keys.untrusted.coordinatorEnv,
     FLEET_CACHE_MINT_TOKEN: cluster.tokens.coordinatorMint,
     CI: undefined,
+    NX_BATCH_MODE: undefined,
     ...extra,
   });
   const untrustedLog = () => cluster.agents.get('gpu-untrusted')!.process.output();
@@ -120,7 +127,7 @@ describe('nx-fleet:run sends a GPU task to the agent pool from a plain nx run', 
     cluster = await new TrustCluster(bare).start();
     const gpuPath = { PATH: `${smi}${path.delimiter}${process.env.PATH}` };
     await cluster.startAgents([
-      { id: 'gpu-trusted', trust: 'trusted', env: gpuPath },
+      { id: 'gpu-trusted', trust: 'trusted', env: { ...gpuPath, NX_BATCH_MODE: 'false' } },
       { id: 'gpu-untrusted', trust: 'untrusted', env: gpuPath },
     ]);
   }, 120_000);
@@ -161,6 +168,7 @@ describe('nx-fleet:run sends a GPU task to the agent pool from a plain nx run', 
     ws.remove('libs/ml/out');
     const r = nx(['run', 'ml:train-live'], trustedCi());
     expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('sending it to the agent pool (trusted)');
     expect(r.out).toContain('epoch 3 on GPU 0');
     expect(r.out).toContain('ml:train-live: its outputs came back from the agent: 2 file(s)');
     expect(ws.read('libs/ml/out/model.txt')).toBe('gpu=0 data=uncommitted edit\n');

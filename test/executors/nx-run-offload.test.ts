@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outputsArtifactKey } from '../../runner/returned-outputs';
 import { createWorkspace, type TestWorkspace } from '../rig';
 import { emptyToolDir, fakeNvidiaSmiDir } from '../runner/support/fake-gpu-tools';
-import { TrustCluster } from '../runner/support/trust-cluster';
+import { ensureTaskUser, TrustCluster } from '../runner/support/trust-cluster';
+
+/** The untrusted agent runs tasks as a user of their own, as deployed (when the tests run as root). */
+const TASK_USER = ensureTaskUser('fleet-task-off');
 
 /**
  * `nx run ml:train` on a machine without a GPU, with nx-fleet:run: the task goes to a real
@@ -128,7 +131,7 @@ describe('nx-fleet:run sends a GPU task to the agent pool from a plain nx run', 
     const gpuPath = { PATH: `${smi}${path.delimiter}${process.env.PATH}` };
     await cluster.startAgents([
       { id: 'gpu-trusted', trust: 'trusted', env: { ...gpuPath, NX_BATCH_MODE: 'false' } },
-      { id: 'gpu-untrusted', trust: 'untrusted', env: gpuPath },
+      { id: 'gpu-untrusted', trust: 'untrusted', env: gpuPath, taskUser: TASK_USER },
     ]);
   }, 120_000);
   afterAll(async () => {
@@ -206,6 +209,8 @@ describe('nx-fleet:run sends a GPU task to the agent pool from a plain nx run', 
     expect(ws.read('libs/ml/out/checkpoints/epoch-3.txt')).toBe('weights of epoch 3\n');
     const sent = agentLines('gpu-untrusted').find((l) => l.msg === 'task finished' && l.taskId === 'ml:train-live');
     expect(sent, untrustedLog()).toBeDefined();
+    // The upload was the task user's (its process packed and sent them), where there is one.
+    expect(agentLines('gpu-untrusted').find((l) => l.msg === 'agent ready')?.taskUser).toBe(TASK_USER);
     const runId = String(sent!.runId);
     const key = outputsArtifactKey(runId, 'ml:train-live');
     // The run's own read token finds it (so the probes below can tell), nobody else does:

@@ -260,6 +260,11 @@ function collect(workspaceRoot: string, roots: OutputRoot[]): Found {
   return found;
 }
 
+/** Outputs outside the workspace (`../dist`, `/abs`) travel neither way: said, not hidden. */
+function notReturned(skipped: string[]): string {
+  return skipped.length ? ` (not returned, outside the workspace: ${skipped.join(', ')})` : '';
+}
+
 const LIMIT_HINT =
   'raise FLEET_RETURN_OUTPUTS_LIMIT (or `run.returnOutputsLimit` in nx.json), or make the target cached so its outputs travel through the remote cache';
 
@@ -273,7 +278,7 @@ function tooLarge(taskId: string, what: string, bytes: number, limit: number): R
 
 /** On the agent, after the task succeeded: packs its outputs and PUTs them to the remote cache. */
 export async function sendOutputs(r: ReturnedOutputsRequest): Promise<ReturnedOutputsResult> {
-  const { roots } = outputRoots(r.outputs);
+  const { roots, skipped } = outputRoots(r.outputs);
   const found = collect(r.workspaceRoot, roots);
   if (found.problem)
     return {
@@ -301,7 +306,7 @@ export async function sendOutputs(r: ReturnedOutputsRequest): Promise<ReturnedOu
         ok: true,
         files: found.files,
         bytes: found.bytes,
-        message: `${r.taskId}: ${found.files} output file(s), ${formatSize(found.bytes)}, sent back to the caller through the remote cache`,
+        message: `${r.taskId}: ${found.files} output file(s), ${formatSize(found.bytes)}, sent back to the caller through the remote cache${notReturned(skipped)}`,
       };
     if (put.status === 413 || /^Payload Too Large/.test(put.text))
       return {
@@ -347,7 +352,7 @@ async function checkArchive(
 
 /** In the caller's replay: GETs the task's outputs and unpacks them into the workspace. */
 export async function receiveOutputs(r: ReturnedOutputsRequest): Promise<ReturnedOutputsResult> {
-  const { roots } = outputRoots(r.outputs);
+  const { roots, skipped } = outputRoots(r.outputs);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-outputs-'));
   try {
     const file = path.join(tmp, 'outputs.tar.gz');
@@ -404,7 +409,7 @@ export async function receiveOutputs(r: ReturnedOutputsRequest): Promise<Returne
       ok: true,
       files,
       bytes,
-      message: `${r.taskId}: its outputs came back from the agent: ${files} file(s), ${formatSize(bytes)}`,
+      message: `${r.taskId}: its outputs came back from the agent: ${files} file(s), ${formatSize(bytes)}${notReturned(skipped)}`,
     };
   } catch (err) {
     return {

@@ -138,11 +138,17 @@ describe('returned outputs of offloaded cache: false tasks', () => {
     w('libs/ml/src.txt', 'not an output\n');
     w('dist/ml/a/report.txt', 'report\n');
     w('dist/ml/a/big.bin', 'not matched by the glob\n');
-    const sent = await sendOutputs(request(agent));
+    // An output outside the workspace travels neither way, and both sides say so.
+    const elsewhere = `../elsewhere-${process.pid}`;
+    const outputs = [...OUTPUTS, elsewhere];
+    const sent = await sendOutputs(request(agent, { outputs }));
     expect(sent).toMatchObject({ ok: true, files: 4 });
+    expect(sent.ok && sent.message).toContain(`(not returned, outside the workspace: ${elsewhere})`);
     const caller = callerWorkspace();
-    const got = await receiveOutputs(request(caller));
+    const got = await receiveOutputs(request(caller, { outputs }));
     expect(got, JSON.stringify(got)).toMatchObject({ ok: true, files: 4 });
+    expect(got.ok && got.message).toContain(`(not returned, outside the workspace: ${elsewhere})`);
+    expect(fs.existsSync(path.join(caller, elsewhere))).toBe(false);
     expect(snapshot(caller)).toEqual({
       'package.json': '{"name":"caller"}\n',
       'libs/ml/out/model.txt': 'weights\n',

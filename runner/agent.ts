@@ -680,7 +680,13 @@ export class Agent {
           args: nxRunArgv(p.project, p.target, p.configuration),
           uid: user?.uid,
           gid: user?.gid,
-          env: this.taskEnv(gpus, token.token),
+          env: this.taskEnv(
+            gpus,
+            token.token,
+            p.returnOutputsLimit === undefined
+              ? undefined
+              : { runId: p.runId, taskId: nxTask, limit: p.returnOutputsLimit },
+          ),
           onLine,
           timeoutMs: p.timeoutMs,
           signal: tracked.signal,
@@ -768,7 +774,11 @@ export class Agent {
     return { ok: true, token: minted.token };
   }
 
-  private taskEnv(gpus: number[], runToken?: string): NodeJS.ProcessEnv {
+  private taskEnv(
+    gpus: number[],
+    runToken?: string,
+    returnOutputs?: { runId: string; taskId: string; limit: number },
+  ): NodeJS.ProcessEnv {
     return agentTaskEnv({
       workdir: this.o.workdir,
       cacheUrl: this.o.cacheUrl,
@@ -776,6 +786,7 @@ export class Agent {
       resultsDir: this.resultsDir,
       daemon: this.daemon,
       gpus,
+      returnOutputs,
       isolated: this.isolate
         ? { runHome: this.runHome, runToken, taskUserName: this.o.taskUser?.name, runMark: this.runMark }
         : undefined,

@@ -11,6 +11,7 @@ import { JobQueues } from './queue';
 import { RedisWatch } from './redis-watch';
 import { readAllTaskResults } from './task-results';
 import { remoteCacheEnv } from './task-env';
+import { DEFAULT_RETURN_OUTPUTS_LIMIT, returnOutputsEnv, withoutReturnOutputs } from './returned-outputs';
 import { redisConnection } from './redis-connection';
 import type { RoutingOptions } from './requirements';
 import { runKeys } from './run-keys';
@@ -86,6 +87,14 @@ export interface CoordinatorOptions {
   priority?: number;
   /** Stop queueing new tasks when the run would cost more (`--budget`, in the agents' price unit). */
   budget?: number;
+  /**
+   * The offload of `nx-fleet:run` (FLEET_OFFLOADED=1): the outputs of `cache: false` tasks come
+   * back through the remote cache (runner/returned-outputs.ts), their jobs say so (signed) and
+   * the replay's executor fetches them.
+   */
+  returnOutputs?: boolean;
+  /** The most bytes of such outputs (`--return-outputs-limit`); Infinity: no limit. Default 1 GiB. */
+  returnOutputsLimit?: number;
 }
 
 export type OutputStyle = 'stream' | 'static' | 'compact';
@@ -400,6 +409,7 @@ export class Coordinator {
       const timeoutMs =
         t.timeoutMs ?? (this.o.taskTimeoutSeconds ? Math.round(this.o.taskTimeoutSeconds * 1000) : undefined);
       if (timeoutMs) payload.timeoutMs = timeoutMs;
+      if (this.o.returnOutputs && this.uncached.has(t.id)) payload.returnOutputsLimit = this.outputsLimitField();
       // A name no agent would run (a project starting with "-", an nx run alias): fail it here, clearly.
       const problem = payloadProblem(payload as unknown as Record<string, unknown>);
       if (problem) {
@@ -702,7 +712,12 @@ export class Coordinator {
     }
   }
 
-  /** Runs the same nx command here; every task should now be a remote-cache hit. */
+  /** The signed limit of returned outputs: bytes, 0 for none. */
+  private outputsLimitField(): number {
+    const limit = this.o.returnOutputsLimit ?? DEFAULT_RETURN_OUTPUTS_LIMIT;
+    return Number.isFinite(limit) ? Math.floor(limit) : 0;
+  }
+
   /**
    * A resident nx process for the replay (runner/nx-warm.ts), started once the plan is done: it
    * loads Nx's code while the agents work, so the replay does not pay nx's start-up after the
@@ -747,6 +762,9 @@ export class Coordinator {
       token: await this.replayToken(),
       resultsDir,
     });
+    withoutReturnOutputs(env);
+    // The replay's executor fetches each `cache: false` task's outputs from this run's uploads.
+    if (this.o.returnOutputs) Object.assign(env, returnOutputsEnv(this.runId, this.outputsLimitField()));
     this.o.progress(`replaying nx ${this.o.nxArgs.join(' ')} from the remote cache`);
     try {
       const lines: Array<['stdout' | 'stderr', string]> = [];
@@ -777,7 +795,9 @@ export class Coordinator {
       }
       if (ranAgain.length)
         this.o.progress(
-          `${ranAgain.length} task(s) that Nx does not cache (cache: false) ran again in the replay, as Nx runs them every time: ${ranAgain.sort().join(', ')}`,
+          this.o.returnOutputs
+            ? `${ranAgain.length} task(s) that Nx does not cache (cache: false) took their outputs back from the agent in the replay: ${ranAgain.sort().join(', ')}`
+            : `${ranAgain.length} task(s) that Nx does not cache (cache: false) ran again in the replay, as Nx runs them every time: ${ranAgain.sort().join(', ')}`,
         );
       // Every task's output was shown as it ended: Nx's replay of the same is shown only when
       // something differs (it failed, or a task did not come from the cache).

@@ -34,6 +34,12 @@ export interface JobPayload {
    * Absent: the agent's default checkout (`--workdir`).
    */
   repo?: string;
+  /**
+   * Bring the task's outputs back to the caller through the remote cache, at most this many bytes
+   * (0: no limit): an offloaded `cache: false` task (runner/returned-outputs.ts). The agent's nx
+   * packs and uploads them after the task succeeded, under a key of the run and the task.
+   */
+  returnOutputsLimit?: number;
 }
 
 /**

@@ -35,6 +35,7 @@ const FIELDS = new Set([
   'attempt',
   'timeoutMs',
   'repo',
+  'returnOutputsLimit',
 ]);
 const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.:@/+-]*$/;
@@ -94,6 +95,11 @@ export function payloadProblem(p: Record<string, unknown>): string | undefined {
   if (p.timeoutMs !== undefined && (!Number.isInteger(p.timeoutMs) || (p.timeoutMs as number) < 1))
     return 'bad timeoutMs';
   if (p.repo !== undefined && (typeof p.repo !== 'string' || !REPO_ID.test(p.repo))) return 'bad repo';
+  if (
+    p.returnOutputsLimit !== undefined &&
+    (!Number.isSafeInteger(p.returnOutputsLimit) || (p.returnOutputsLimit as number) < 0)
+  )
+    return 'bad returnOutputsLimit';
   const r = parseRequirement(p.requirement, 'requirement');
   return r.ok ? undefined : r.message;
 }

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { returnOutputsEnv, withoutReturnOutputs } from './returned-outputs';
 import { RUN_MARK_ENV } from './run-leftovers';
 import { withoutSecrets } from './secrets';
 import { taskResultsDirEnv } from './task-results';
@@ -46,6 +47,8 @@ export interface AgentTaskEnvOptions {
   gpus: number[];
   isolated?: IsolatedRunEnv;
   base?: NodeJS.ProcessEnv;
+  /** The job asks for the task's outputs back (JobPayload.returnOutputsLimit); otherwise none is asked. */
+  returnOutputs?: { runId: string; taskId: string; limit: number };
 }
 
 /** The environment of a task (and of the agent's own nx housekeeping) on an agent. */
@@ -59,6 +62,9 @@ export function agentTaskEnv(o: AgentTaskEnvOptions): NodeJS.ProcessEnv {
     resultsDir: o.resultsDir,
   });
   env.NX_TUI = 'false';
+  withoutReturnOutputs(env);
+  const back = o.returnOutputs;
+  if (back) Object.assign(env, returnOutputsEnv(back.runId, back.limit, back.taskId));
   if (iso) {
     Object.assign(env, {
       HOME: iso.runHome,

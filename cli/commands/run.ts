@@ -88,6 +88,8 @@ export function registerRunCommand(program: Command): void {
       cwd,
       ...settings,
       knownFlaky: flakyFromHistory(cwd, progress),
+      // The offload of an nx-fleet:run task (executors/run/offload.ts): cache: false outputs come back.
+      returnOutputs: process.env.FLEET_OFFLOADED === '1',
       nxArgs,
       routing: options.distributed ?? {},
       progress,

@@ -34,6 +34,7 @@ export interface RunSettings {
   repo?: string;
   priority: number;
   budget?: number;
+  returnOutputsLimit: number;
 }
 
 const S = {
@@ -160,6 +161,16 @@ const S = {
     description:
       'stop queueing new tasks when the run would cost more (agents’ prices × agent-seconds); the run fails with `FLEET_BUDGET_EXCEEDED`',
   }),
+  returnOutputsLimit: setting({
+    key: 'returnOutputsLimit',
+    flag: '--return-outputs-limit',
+    valueName: '<size>',
+    env: 'FLEET_RETURN_OUTPUTS_LIMIT',
+    type: t.size(),
+    default: 1024 ** 3,
+    description:
+      'in the offload of an `nx-fleet:run` task (FLEET_OFFLOADED=1), the most a `cache: false` task’s outputs may weigh to come back from the agent, checked on the agent before the upload and here before unpacking; above it the task fails with `FLEET_OFFLOAD_OUTPUTS_TOO_LARGE`',
+  }),
 };
 
 /** `fleet run`: flags > `FLEET_*` > nx.json `run` > defaults. */
@@ -189,5 +200,6 @@ export const runSettings = defineCommandSettings<RunSettings>({
     repo: v.repo as string | undefined,
     priority: v.priority as number,
     budget: v.budget as number | undefined,
+    returnOutputsLimit: v.returnOutputsLimit as number,
   }),
 });

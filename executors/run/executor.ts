@@ -5,8 +5,8 @@ import { historyDurations } from './durations';
 import { GpuSlots } from './gpu-slots';
 import { localCapabilities, planLocalTask, priorities, routingOptions, type LocalTask } from './local-plan';
 import type { RunExecutorOptions } from './options';
-import { offloadTask, offloadTrust, OFFLOADED_ENV, poolConfigured } from './offload';
-import { runCommand } from './run-command';
+import { OFFLOADED_ENV, offloadReplay, offloadTask, offloadTrust, poolConfigured, sendBack } from './offload';
+import { runCommand, type CommandResult } from './run-command';
 
 export interface RunTaskReport {
   success: boolean;
@@ -34,12 +34,17 @@ export default async function runExecutor(
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
   const id = `${context.projectName}:${context.targetName}${context.configurationName ? `:${context.configurationName}` : ''}`;
-  const replayed = offloadReplay(id, context);
+  const replayed = await offloadReplay(id, context);
   if (replayed) {
     process.stderr.write(replayed.message);
     return { success: replayed.success };
   }
-  if (plain()) return { success: (await runCommand(context.root, options, undefined, true).done).code === 0 };
+  if (plain()) {
+    if ((await runCommand(context.root, options, undefined, true).done).code !== 0) return { success: false };
+    const sent = await sendBack(id, context);
+    if (sent) process.stderr.write(`nx-fleet: ${sent.message}\n`);
+    return { success: sent?.ok ?? true };
+  }
   const task = context.taskGraph?.tasks[id] ?? syntheticTask(context);
   const plan = planLocalTask(task, context, localCapabilities(), routingOptions(context.root));
   if (plan.unsatisfiable) {
@@ -127,6 +132,8 @@ class BatchRun {
   private readonly done = new Map<string, boolean>();
   private readonly started = new Set<string>();
   private readonly ids: string[];
+  /** Inside an offload's replay: no task runs, each one's outcome comes from the agent. */
+  private readonly replaying = process.env[OFFLOADED_ENV] === '1';
 
   constructor(
     private readonly graph: TaskGraph,
@@ -198,8 +205,12 @@ class BatchRun {
         false,
         `nx-fleet: not run: its dependency ${failedDep} failed [FLEET_RUN_DEPENDENCY_FAILED]\n`,
       );
-    const replayed = offloadReplay(id, this.context);
-    if (replayed) return this.finishNow(id, replayed.success, replayed.message);
+    if (this.replaying)
+      return this.track(
+        id,
+        { done: replayCommand(id, this.context, this.graph.tasks[id]), kill: () => undefined },
+        undefined,
+      );
     if (plan.unsatisfiable) {
       const sent = elsewhere(plan, id, this.context.root, false);
       if (typeof sent === 'string') return this.finishNow(id, false, sent);
@@ -210,7 +221,8 @@ class BatchRun {
     const gpus =
       this.slots && plan.gpus ? this.slots.tryAcquire(plan.gpuCandidates, plan.gpus, id) : this.slots ? [] : undefined;
     if (!gpus && this.slots) return 'wait';
-    return this.track(id, runCommand(this.context.root, this.inputs[id], gpus, false), gpus);
+    const run = runCommand(this.context.root, this.inputs[id], gpus, false);
+    return this.track(id, this.slots ? run : withSendBack(id, this.context, this.graph.tasks[id], run), gpus);
   }
 
   private finishNow(id: string, success: boolean, terminalOutput: string): 'started' {
@@ -263,24 +275,26 @@ function elsewhere(
   return offloadTask(workspaceRoot, id, trust.trust, live);
 }
 
-/**
- * Inside the replay of an offload (`fleet run`'s final nx command): the task ran on an agent
- * already. A cached target whose result the replay did not restore is a miss (the agent's hash
- * differs); a `cache: false` one has nothing to restore, its outputs stay on the agent.
- */
-function offloadReplay(id: string, context: ExecutorContext): { success: boolean; message: string } | undefined {
-  if (process.env[OFFLOADED_ENV] !== '1') return undefined;
-  const [project, target] = id.split(':');
-  const cached = context.projectsConfigurations?.projects[project]?.targets?.[target]?.cache !== false;
-  return cached
-    ? {
-        success: false,
-        message: `nx-fleet: ${id} ran on an agent, but its result is not in the remote cache under this machine's hash; its outputs cannot be restored [FLEET_OFFLOAD_REPLAY_MISS]\n`,
-      }
-    : {
-        success: true,
-        message: `nx-fleet: ${id} ran on an agent (log above); it is cache: false, so its outputs stay there [FLEET_OFFLOAD_OUTPUTS_NOT_RETURNED]\n`,
-      };
+/** A batch task inside an offload's replay, as a command result. */
+async function replayCommand(id: string, context: ExecutorContext, task: Task): Promise<CommandResult> {
+  const r = (await offloadReplay(id, context, task))!;
+  return { code: r.success ? 0 : 1, output: r.message };
+}
+
+/** A plain batch task (on an agent): once it succeeded, its outputs go back when its job asks. */
+function withSendBack(
+  id: string,
+  context: ExecutorContext,
+  task: Task,
+  run: ReturnType<typeof runCommand>,
+): ReturnType<typeof runCommand> {
+  const done = run.done.then(async (r) => {
+    if (r.code !== 0) return r;
+    const sent = await sendBack(id, context, task);
+    if (!sent) return r;
+    return { code: sent.ok ? 0 : 1, output: `${r.output}nx-fleet: ${sent.message}\n` };
+  });
+  return { done, kill: run.kill };
 }
 
 function syntheticTask(context: ExecutorContext): Task {

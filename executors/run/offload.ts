@@ -1,6 +1,13 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import type { ExecutorContext, Task } from '@nx/devkit';
 import { parseBoolean, readPluginOptions } from '../../config';
+import {
+  receiveOutputs,
+  returnOutputsFromEnv,
+  sendOutputs,
+  type ReturnedOutputsResult,
+} from '../../runner/returned-outputs';
 import type { CommandResult } from './run-command';
 
 /**
@@ -80,4 +87,98 @@ function offloadEnv(env: NodeJS.ProcessEnv, trust: string): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env, [OFFLOADED_ENV]: '1', FLEET_TRUST: trust };
   delete out.NX_INVOCATION_ANCESTOR_PIDS;
   return out;
+}
+
+/** The task's outputs as Nx resolved them (workspace-relative paths and globs). */
+function taskOutputs(id: string, context: ExecutorContext, task?: Task): string[] {
+  return (task ?? context.taskGraph?.tasks[id])?.outputs ?? [];
+}
+
+/** The remote cache Nx uses in this process, with its token. */
+function remoteCache(env: NodeJS.ProcessEnv): { cacheUrl?: string; token?: string } {
+  return {
+    cacheUrl: env.NX_SELF_HOSTED_REMOTE_CACHE_SERVER || undefined,
+    token: env.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN || undefined,
+  };
+}
+
+/**
+ * On an agent, after the task succeeded: when its job asks for its outputs back (an offloaded
+ * `cache: false` task, runner/returned-outputs.ts), packs and uploads them with this process's
+ * remote-cache token. Undefined when nothing was asked.
+ */
+export async function sendBack(
+  id: string,
+  context: ExecutorContext,
+  task?: Task,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ReturnedOutputsResult | undefined> {
+  const asked = returnOutputsFromEnv(id, env, true);
+  if (!asked) return undefined;
+  const outputs = taskOutputs(id, context, task);
+  if (!outputs.length) return undefined;
+  const { cacheUrl, token } = remoteCache(env);
+  if (!cacheUrl)
+    return {
+      ok: false,
+      code: 'FLEET_OFFLOAD_OUTPUTS_UPLOAD_FAILED',
+      message: `${id}: no remote cache (NX_SELF_HOSTED_REMOTE_CACHE_SERVER) to send its outputs back through [FLEET_OFFLOAD_OUTPUTS_UPLOAD_FAILED]`,
+    };
+  return sendOutputs({
+    workspaceRoot: context.root,
+    taskId: id,
+    runId: asked.runId,
+    outputs,
+    limit: asked.limit,
+    cacheUrl,
+    token,
+  });
+}
+
+/**
+ * Inside the replay of an offload (`fleet run`'s final nx command): the task ran on an agent
+ * already. A cached target whose result the replay did not restore is a miss (the agent's hash
+ * differs); a `cache: false` one gets its outputs from the agent's upload (runner/returned-outputs.ts).
+ */
+export async function offloadReplay(
+  id: string,
+  context: ExecutorContext,
+  task?: Task,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ success: boolean; message: string } | undefined> {
+  if (env[OFFLOADED_ENV] !== '1') return undefined;
+  const [project, target] = id.split(':');
+  const cached = context.projectsConfigurations?.projects[project]?.targets?.[target]?.cache !== false;
+  if (cached)
+    return {
+      success: false,
+      message: `nx-fleet: ${id} ran on an agent, but its result is not in the remote cache under this machine's hash; its outputs cannot be restored [FLEET_OFFLOAD_REPLAY_MISS]\n`,
+    };
+  const asked = returnOutputsFromEnv(id, env, false);
+  if (!asked)
+    // A `fleet run` that asked for no outputs (one older than this executor).
+    return {
+      success: true,
+      message: `nx-fleet: ${id} ran on an agent (log above); it is cache: false, so its outputs stay there [FLEET_OFFLOAD_OUTPUTS_NOT_RETURNED]\n`,
+    };
+  const outputs = taskOutputs(id, context, task);
+  if (!outputs.length)
+    return { success: true, message: `nx-fleet: ${id} ran on an agent (log above); it declares no outputs\n` };
+  const { cacheUrl, token } = remoteCache(env);
+  const got = cacheUrl
+    ? await receiveOutputs({
+        workspaceRoot: context.root,
+        taskId: id,
+        runId: asked.runId,
+        outputs,
+        limit: asked.limit,
+        cacheUrl,
+        token,
+      })
+    : ({
+        ok: false,
+        code: 'FLEET_OFFLOAD_OUTPUTS_DOWNLOAD_FAILED',
+        message: `${id}: no remote cache (NX_SELF_HOSTED_REMOTE_CACHE_SERVER) to fetch its outputs from [FLEET_OFFLOAD_OUTPUTS_DOWNLOAD_FAILED]`,
+      } as const);
+  return { success: got.ok, message: `nx-fleet: ${got.message}\n` };
 }

@@ -79,7 +79,7 @@ describe('fleet config', () => {
     });
     expect(by.taskTimeout).toMatchObject({ value: '15m', source: { kind: 'nx.json' } });
     expect(by.agentWait).toMatchObject({ value: '5m', source: { kind: 'default' } });
-    expect(run.settings).toHaveLength(20);
+    expect(run.settings).toHaveLength(21);
   });
 
   it('exits 1 with every problem located: nx.json path, variable, flag; warns about a secret on a flag', () => {

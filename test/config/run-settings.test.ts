@@ -32,6 +32,7 @@ const SAMPLES: Record<string, Sample> = {
   repo: { valid: ['web', 'ml-models'], invalid: 'Bad Id' },
   priority: { valid: ['0', '10'], invalid: '1001' },
   budget: { valid: ['2.5', '100'], invalid: '0' },
+  returnOutputsLimit: { valid: ['500MiB', '1048576'], invalid: 'big' },
 };
 
 describe('fleet run settings', () => {
@@ -56,6 +57,7 @@ describe('fleet run settings', () => {
       pushRef: false,
       stream: false,
       taskOutput: 'all',
+      returnOutputsLimit: 1024 ** 3,
     });
   });
 

@@ -606,6 +606,7 @@ export class Agent {
       this.o.log({
         msg: 'checkout switch',
         checkout: c.index,
+        dir: c.dir,
         runId: t.runId,
         commit: t.commit,
         ...(created ? { created } : { from: from.split(':')[0] || undefined }),

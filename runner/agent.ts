@@ -665,7 +665,7 @@ export class Agent {
 
   /** A worktree is made on its first switch; then it is synced like the clone. */
   private async syncPooled(c: Checkout, commit: string, patch?: string): ReturnType<typeof syncCheckout> {
-    const made = this.checkouts.createWorktree(c);
+    const made = await this.checkouts.createWorktree(c);
     if (made) return { ok: false, code: 'FLEET_CHECKOUT_FAILED', message: made.message };
     return syncCheckout(c.dir, commit, patch);
   }

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runGit } from './checkout';
 import { CheckoutLease, type CheckoutFailure } from './checkout-lease';
 import { planInstall } from './install-step';
 
@@ -133,12 +134,15 @@ export class CheckoutPool<T> {
   }
 
   /** Makes a linked worktree's folder (detached, no files yet: the switch checks the commit out). */
-  createWorktree(c: PooledCheckout<T>): CheckoutFailure | undefined {
+  async createWorktree(c: PooledCheckout<T>): Promise<CheckoutFailure | undefined> {
     if (c.created) return undefined;
     fs.mkdirSync(this.o.base, { recursive: true });
     fs.rmSync(c.dir, { recursive: true, force: true });
-    const r = git(this.o.primary, ['worktree', 'add', '--quiet', '--detach', '--no-checkout', c.dir, 'HEAD']);
-    if (!r.ok) return { code: 'FLEET_CHECKOUT_FAILED', message: `git worktree add ${c.dir}: ${r.out.slice(0, 500)}` };
+    const r = await runGit(['worktree', 'add', '--quiet', '--detach', '--no-checkout', c.dir, 'HEAD'], {
+      cwd: this.o.primary,
+    });
+    if (r.code !== 0)
+      return { code: 'FLEET_CHECKOUT_FAILED', message: `git worktree add ${c.dir}: ${r.output.trim().slice(0, 500)}` };
     c.created = true;
     return undefined;
   }

@@ -131,7 +131,7 @@ describe('CheckoutPool with real git', () => {
     const base = path.join(tmp, 'state', 'checkouts');
     const pool = new CheckoutPool({ primary: clone, max: 2, base, attach: () => ({}) });
     const change = (commit: string) => async (c: PooledCheckout<object>) => {
-      const made = pool.createWorktree(c);
+      const made = await pool.createWorktree(c);
       if (made) return made;
       const r = await syncCheckout(c.dir, commit);
       if (!r.ok) return { code: r.code, message: r.message };

@@ -573,7 +573,6 @@ export class Agent {
       msg: 'checkout prepared',
       runId: m.runId,
       commit: m.commit,
-      checkout: prepared.checkout.index,
       ms: Date.now() - started,
       ...(failed ? { error: failed.message } : {}),
     });

@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Redis } from 'ioredis';
 import { syncCheckout } from './checkout';
-import { CheckoutLease, checkoutKey, verifiedPatch, type CheckoutFailure, type CheckoutTarget } from './checkout-lease';
+import { checkoutKey, verifiedPatch, type CheckoutFailure, type CheckoutTarget } from './checkout-lease';
+import { CheckoutPool, type PooledCheckout } from './checkout-pool';
 import type { Capabilities } from './hardware';
 import { installIfChanged } from './install-step';
 import { isolatedCheckout, writeIsolationGitConfig } from './isolated-checkout';
@@ -80,6 +81,12 @@ export interface AgentOptions {
   daemon?: boolean;
   /** Keep resident nx processes that have loaded Nx's code and run task after task (runner/nx-warm.ts). Default true. */
   warmNx?: boolean;
+  /**
+   * Checkouts of the repository at most, the clone included (runner/checkout-pool.ts): runs at
+   * different commits each keep one instead of switching the commit under each other. Default
+   * {@link defaultCheckouts}; an isolating agent always has one.
+   */
+  checkouts?: number;
   /** Exit after this long with no task running or taken (CI agents that should end with the run). */
   idleExitSeconds?: number;
   /** Where the agent says what it does (the CLI prints these as JSON lines). */
@@ -93,6 +100,21 @@ export interface AgentOptions {
   /** How long a job waits for a cheaper capable agent before this one takes it (`--cheaper-wait`). Default 30 s. */
   cheaperWaitMs?: number;
 }
+
+/** The default of `--checkouts`: one more than the slots (two runs on a one-slot agent), at most 3. */
+export function defaultCheckouts(slots: number): number {
+  return Math.min(slots + 1, 3);
+}
+
+/** What an agent keeps per checkout. */
+interface CheckoutState {
+  /** Resident nx processes started in this checkout (none on an isolating agent, or with `--no-warm`). */
+  warm?: WarmNx;
+  /** Where nx-fleet's hook writes this checkout's task results (and the residents' job files). */
+  resultsDir: string;
+}
+
+type Checkout = PooledCheckout<CheckoutState>;
 
 /** The origin URL of the agent's clone, read once at start: later a task could change `.git/config`. */
 function readOriginUrl(workdir: string): string {
@@ -117,13 +139,12 @@ export class Agent {
   private readonly source: JobSource;
   private stopping = false;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly checkout = new CheckoutLease();
+  private readonly checkouts: CheckoutPool<CheckoutState>;
   private readonly runs: RunWatches;
   private readonly resultsDir: string;
   private wake: (() => void) | undefined;
   private poked = false;
   private readonly daemon: boolean;
-  private readonly warm: WarmNx | undefined;
   private readonly trust: string;
   private readonly isolate: boolean;
   /** Isolated agents: the origin URL read at start, the per-run HOME of tasks, the current run token. */
@@ -198,8 +219,22 @@ export class Agent {
       ? false
       : (o.daemon ??
         (process.env.NX_DAEMON === 'true' ? true : process.env.NX_DAEMON === 'false' ? false : o.warmNx === false));
-    if (o.warmNx !== false && !this.isolate)
-      this.warm = new WarmNx(o.workdir, this.resultsDir, () => this.taskEnv([]), Math.min(o.slots, 4));
+    const warm = o.warmNx !== false && !this.isolate;
+    this.checkouts = new CheckoutPool<CheckoutState>({
+      primary: o.workdir,
+      // An isolated run's checkout is made afresh per run (runner/isolated-checkout.ts): one.
+      max: this.isolate ? 1 : (o.checkouts ?? defaultCheckouts(o.slots)),
+      base: path.join(this.stateDir, 'checkouts'),
+      attach: ({ index, dir }) => {
+        // The clone's results folder is the agent's; a worktree's is a folder of its own in it.
+        const resultsDir = index === 0 ? this.resultsDir : path.join(this.resultsDir, `checkout-${index}`);
+        if (index > 0) fs.mkdirSync(resultsDir, { recursive: true });
+        const state: CheckoutState = { resultsDir };
+        if (warm)
+          state.warm = new WarmNx(dir, resultsDir, () => this.taskEnv([], undefined, state), Math.min(o.slots, 4));
+        return state;
+      },
+    });
   }
 
   private get runHome(): string {
@@ -313,6 +348,7 @@ export class Agent {
       gpus: this.o.capabilities.gpus.length,
       slots: this.o.slots,
       daemon: this.daemon,
+      checkouts: this.checkouts.max,
       costPerHour: this.o.costPerHour ?? 0,
       ...(this.o.repo ? { repo: this.o.repo, workdir: this.o.workdir } : {}),
     });
@@ -360,10 +396,12 @@ export class Agent {
   }
 
   async close(): Promise<void> {
-    this.warm?.close();
+    for (const c of this.checkouts.checkouts) c.data.warm?.close();
     await this.source.close();
     await this.redis.del(runKeys.agent(this.id)).catch(() => undefined);
-    if (this.daemon && this.checkout.holds) await this.nx(['daemon', '--stop']).catch(() => undefined);
+    for (const c of this.checkouts.checkouts)
+      if (this.daemon && c.lease.holds) await this.nx(['daemon', '--stop'], c).catch(() => undefined);
+    this.checkouts.close();
     this.sub.disconnect();
     this.redis.disconnect();
     if (this.isolate) await this.endLeftovers();
@@ -486,9 +524,9 @@ export class Agent {
     this.source.release(claim);
   }
 
-  /** Runs fleet's copy of nx in the checkout (daemon start/stop); output goes nowhere. */
-  private nx(args: string[]): Promise<number | null> {
-    return spawnNx(args, { cwd: this.o.workdir, env: this.taskEnv([]) });
+  /** Runs fleet's copy of nx in a checkout (daemon start/stop); output goes nowhere. */
+  private nx(args: string[], c: Checkout): Promise<number | null> {
+    return spawnNx(args, { cwd: c.dir, env: this.taskEnv([], undefined, c.data) });
   }
 
   /**
@@ -526,8 +564,8 @@ export class Agent {
     };
     if (this.stopping) return;
     const started = Date.now();
-    const prepared = await this.checkout.prepare(checkoutKey(target, false), () =>
-      this.switchCheckout(target, () => undefined),
+    const prepared = await this.checkouts.prepare(checkoutKey(target, false), (c) =>
+      this.switchCheckout(c, target, () => undefined),
     );
     if (!prepared) return;
     const failed = prepared.failed;
@@ -540,17 +578,52 @@ export class Agent {
     });
   }
 
-  /** Waits until the checkout holds the job's commit (switching only when no task uses it). */
-  private enterCheckout(p: JobPayload, onLine: (line: string) => void): Promise<CheckoutFailure | undefined> {
-    return this.checkout.enter(checkoutKey(p, this.isolate), () => this.switchCheckout(p, onLine));
+  /** Waits for a checkout that holds the job's commit (switching one only when no task uses it). */
+  private enterCheckout(
+    p: JobPayload,
+    onLine: (line: string) => void,
+  ): Promise<{ checkout: Checkout; failed?: CheckoutFailure }> {
+    return this.checkouts.enter(checkoutKey(p, this.isolate), (c) => this.switchCheckout(c, p, onLine));
   }
 
+  /** Moves checkout `c` to the target's commit and patch; logged as `checkout switch` (bench/fairness counts them). */
   private async switchCheckout(
+    c: Checkout,
+    t: CheckoutTarget,
+    onLine: (line: string) => void,
+  ): Promise<CheckoutFailure | undefined> {
+    const startedAt = Date.now();
+    const from = c.lease.previous;
+    const created = !c.created;
+    let failed: CheckoutFailure | undefined;
+    try {
+      failed = await this.changeCheckout(c, t, onLine);
+    } catch (err) {
+      failed = { code: 'FLEET_CHECKOUT_FAILED', message: (err as Error).message };
+      throw err;
+    } finally {
+      this.o.log({
+        msg: 'checkout switch',
+        checkout: c.index,
+        dir: c.dir,
+        runId: t.runId,
+        commit: t.commit,
+        ...(created ? { created } : { from: from.split(':')[0] || undefined }),
+        startedAt,
+        endedAt: Date.now(),
+        ...(failed ? { error: failed.message } : {}),
+      });
+    }
+    return failed;
+  }
+
+  private async changeCheckout(
+    c: Checkout,
     t: CheckoutTarget,
     onLine: (line: string) => void,
   ): Promise<CheckoutFailure | undefined> {
     // Resident processes hold state of the old files, and a new commit can bring another nx: start afresh.
-    this.warm?.discard();
+    c.data.warm?.discard();
     this.runToken = undefined;
     const patch = await verifiedPatch(this.redis, t, (e) => this.o.log(e));
     if (!patch.ok) return patch;
@@ -569,23 +642,31 @@ export class Agent {
           commit,
           patch.patch,
         )
-      : await syncCheckout(this.o.workdir, commit, patch.patch);
+      : await this.syncPooled(c, commit, patch.patch);
     if (!r.ok) return { code: r.code, message: r.message };
+    this.checkouts.linkDependencies(c, this.o.installCommand);
     if (this.isolate) (fs.mkdirSync(this.resultsDir, { recursive: true }), giveTo(user, this.resultsDir));
     // The stamp of an isolated run lives in the run's HOME, made afresh with the checkout.
     const as = this.isolate
       ? { env: this.taskEnv([]), uid: user?.uid, gid: user?.gid, stampFile: path.join(this.runHome, '.install-stamp') }
       : {};
-    const installed = await installIfChanged(this.o.workdir, this.o.installCommand, onLine, as);
-    if (installed.ran) this.o.log({ msg: 'install', ok: installed.ok, commit });
+    const installed = await installIfChanged(c.dir, this.o.installCommand, onLine, as);
+    if (installed.ran) this.o.log({ msg: 'install', ok: installed.ok, commit, checkout: c.index });
     if (installed.ran && !installed.ok) return { code: 'FLEET_INSTALL_FAILED', message: installed.message };
     if (this.daemon) {
       // A new commit: restart the daemon so no task sees a project graph of the old files.
-      await this.nx(['daemon', '--stop']);
-      await this.nx(['daemon', '--start']);
+      await this.nx(['daemon', '--stop'], c);
+      await this.nx(['daemon', '--start'], c);
     }
-    this.warm?.fill();
+    c.data.warm?.fill();
     return undefined;
+  }
+
+  /** A worktree is made on its first switch; then it is synced like the clone. */
+  private async syncPooled(c: Checkout, commit: string, patch?: string): ReturnType<typeof syncCheckout> {
+    const made = await this.checkouts.createWorktree(c);
+    if (made) return { ok: false, code: 'FLEET_CHECKOUT_FAILED', message: made.message };
+    return syncCheckout(c.dir, commit, patch);
   }
 
   /** Ends what the previous isolated run left running, and marks the next run's processes. */
@@ -640,7 +721,7 @@ export class Agent {
         .catch(() => undefined);
     const tracked = this.runs.track(p.runId);
     try {
-      const entered = await this.enterCheckout(p, (l) => onLine('stdout', l));
+      const { checkout: c, failed: entered } = await this.enterCheckout(p, (l) => onLine('stdout', l));
       if (entered)
         return {
           ...base,
@@ -650,6 +731,7 @@ export class Agent {
           code: entered.code,
           message: entered.message,
         };
+      const enteredAt = Date.now();
       try {
         const nxTask = nxTaskArg(p.project, p.target, p.configuration);
         const token = this.isolate ? await this.runCacheToken(p) : { ok: true as const, token: undefined };
@@ -665,17 +747,18 @@ export class Agent {
         // warm: ran in a resident nx process (Nx loaded already); reused: tasks it ran before.
         let warm = false;
         let reused = 0;
+        const residents = c.data.warm;
         const launch =
-          this.warm &&
+          residents &&
           ((args: string[], env: NodeJS.ProcessEnv) => {
-            const w = this.warm!.launch(args, env);
+            const w = residents.launch(args, env);
             warm = w !== undefined;
             reused = w?.reused ?? 0;
             return w;
           });
         const user = this.o.taskUser;
         const outcome = await runNxTask({
-          workdir: this.o.workdir,
+          workdir: c.dir,
           taskId: nxTask,
           args: nxRunArgv(p.project, p.target, p.configuration),
           uid: user?.uid,
@@ -683,6 +766,7 @@ export class Agent {
           env: this.taskEnv(
             gpus,
             token.token,
+            c.data,
             p.returnOutputsLimit === undefined
               ? undefined
               : { runId: p.runId, taskId: nxTask, limit: p.returnOutputsLimit },
@@ -693,7 +777,7 @@ export class Agent {
           launch: launch || undefined,
         });
         const endedAt = Date.now();
-        const recorded = readTaskResult(this.resultsDir, nxTask);
+        const recorded = readTaskResult(c.data.resultsDir, nxTask);
         const hash = recorded?.hash;
         // startedAt, endedAt and the price: what the run's cost figures must match (test/runner/cost-routing.test.ts).
         this.o.log({
@@ -704,7 +788,9 @@ export class Agent {
           hash,
           warm,
           reused,
+          checkout: c.index,
           startedAt,
+          enteredAt,
           endedAt,
           costPerHour: this.o.costPerHour ?? 0,
         });
@@ -747,7 +833,7 @@ export class Agent {
           code: outcome.exitCode === 0 ? undefined : 'FLEET_TASK_EXIT',
         };
       } finally {
-        this.checkout.leave();
+        c.lease.leave();
       }
     } finally {
       tracked.untrack();
@@ -774,16 +860,21 @@ export class Agent {
     return { ok: true, token: minted.token };
   }
 
+  /**
+   * A task's environment in checkout `c` (default: the clone). `workdir` stays the clone's for
+   * every checkout: its `.nx/cache` is the repository's one local Nx cache.
+   */
   private taskEnv(
     gpus: number[],
     runToken?: string,
+    c?: CheckoutState,
     returnOutputs?: { runId: string; taskId: string; limit: number },
   ): NodeJS.ProcessEnv {
     return agentTaskEnv({
       workdir: this.o.workdir,
       cacheUrl: this.o.cacheUrl,
       cacheToken: this.o.cacheToken,
-      resultsDir: this.resultsDir,
+      resultsDir: c?.resultsDir ?? this.resultsDir,
       daemon: this.daemon,
       gpus,
       returnOutputs,

@@ -9,22 +9,49 @@ export interface CheckoutFailure {
 }
 
 /**
- * Who may use an agent's one checkout: any number of tasks at the commit (and patch) it holds, and
+ * Who may use one checkout of an agent: any number of tasks at the commit (and patch) it holds, and
  * a switch to another commit only when none is running. The key names what the checkout holds
  * (`commit:patchSha256`, with the run id in front on an isolating agent); `switching` while it changes.
  */
 export class CheckoutLease {
   private key = '';
   private users = 0;
+  /** Tasks waiting in {@link enter} for the checkout to hold their key. */
+  private waiting = 0;
+  /** What a switch in progress moves the checkout to ('' when none is), and from. */
+  private switchingTo = '';
+  private switchingFrom = '';
 
   /** What the checkout holds ('' when nothing known-good). */
   get holds(): string {
     return this.key;
   }
 
+  /** What it holds, or is switching to: a task of that key belongs here. */
+  get target(): string {
+    return this.switchingTo || this.key;
+  }
+
+  /** During a switch: what the checkout held before it ('' when nothing known-good). */
+  get previous(): string {
+    return this.switchingFrom;
+  }
+
+  /** No task uses it, none waits for it and it is not switching: it may be switched to another key. */
+  get idle(): boolean {
+    return this.users === 0 && this.waiting === 0;
+  }
+
   /** Waits until the checkout holds `key` (switching with `change` when no task uses it), then counts a user. */
   async enter(key: string, change: () => Promise<CheckoutFailure | undefined>): Promise<CheckoutFailure | undefined> {
-    while (this.key !== key && this.users > 0) await new Promise((r) => setTimeout(r, 50));
+    if (this.key !== key && this.users > 0) {
+      this.waiting++;
+      try {
+        while (this.key !== key && this.users > 0) await new Promise((r) => setTimeout(r, 50));
+      } finally {
+        this.waiting--;
+      }
+    }
     if (this.key !== key) {
       const failed = await this.switchTo(key, change);
       if (failed) return failed;
@@ -46,7 +73,7 @@ export class CheckoutLease {
     key: string,
     change: () => Promise<CheckoutFailure | undefined>,
   ): Promise<{ failed?: CheckoutFailure } | undefined> {
-    if (this.users > 0 || this.key === key) return undefined;
+    if (!this.idle || this.key === key) return undefined;
     return { failed: await this.switchTo(key, change) };
   }
 
@@ -54,7 +81,9 @@ export class CheckoutLease {
     key: string,
     change: () => Promise<CheckoutFailure | undefined>,
   ): Promise<CheckoutFailure | undefined> {
+    this.switchingFrom = this.key;
     this.key = 'switching';
+    this.switchingTo = key;
     this.users = 1;
     let failed: CheckoutFailure | undefined;
     let done = false;
@@ -64,6 +93,7 @@ export class CheckoutLease {
     } finally {
       // A switch that threw left the checkout in an unknown state: the next task switches again.
       this.key = done && !failed ? key : '';
+      this.switchingTo = '';
       this.users = 0;
     }
     return failed;

@@ -5,10 +5,17 @@ import { REPO_ID } from './sign';
  * Fairness between concurrent runs. BullMQ's open-source edition has priorities but no group
  * round-robin, so every run gets queues of its own (one per requirement: `<class queue>.<runId>`),
  * registered with the run, its `--priority` and its repository. Agents serve the queues of the
- * highest run priority first and rotate between the runs of one priority: after taking a job of
- * run A they look at the next run first. A 200-task run therefore takes one slot in turn with a
- * 5-task run that started later, instead of the small run waiting behind the large one's backlog.
+ * highest run priority first; among the runs of one priority, the run this agent has served least
+ * comes first, ties in rotation (after the run last served). A run that arrives late starts with at
+ * most `credit` tasks less than the most-served run, not with zero: a 5-task run started while a
+ * 200-task run is in flight gets the agent's slots for its few tasks first (it finishes about as
+ * fast as alone), and a large run that arrives late gets `credit` tasks ahead and then takes turns,
+ * so no run waits for more than `credit` tasks of each other run on an agent (no starvation either
+ * way). Runs that are all there from the start are served strictly in turn.
  */
+
+/** The default credit of a late run (tasks per agent and group); agents use max(8, 2 x slots). */
+export const FAIR_CREDIT = 8;
 
 /** What the coordinator registers about a run's queue beside its requirement (`fleet:queues` value). */
 export interface QueueMeta {
@@ -70,12 +77,17 @@ export function parseRegistryEntry(name: string, json: string): RegistryEntry | 
 
 /**
  * The order an agent looks at its queues in: GPU queues first (the expensive hardware goes to the
- * work that needs it), then higher run priority, then the runs of one priority in rotation,
+ * work that needs it), then higher run priority, then the runs of one priority by the service this
+ * agent gave them (least first, a late run's lag bounded by the credit), equals in rotation
  * starting after the run it last took a job of. Pure bookkeeping, no I/O.
  */
 export class FairOrder {
   /** Per (GPU?, priority) group: the run last served. */
   private readonly last = new Map<string, string>();
+  /** Per group: tasks taken of each run (raised to the most-served run's count less the credit). */
+  private readonly service = new Map<string, Map<string, number>>();
+
+  constructor(private readonly credit = FAIR_CREDIT) {}
 
   private static group(e: RegistryEntry): string {
     return `${needsGpus(e.requirement) ? 'gpu' : 'cpu'}:${e.meta.priority ?? 0}`;
@@ -100,14 +112,36 @@ export class FairOrder {
       const last = this.last.get(k);
       // Rotate: the first queue of a run after the last one served comes first.
       const i = last === undefined ? 0 : list.findIndex((e) => (e.meta.run ?? '') > last);
-      out.push(...(i <= 0 ? list : [...list.slice(i), ...list.slice(0, i)]));
+      const rotated = i <= 0 ? list : [...list.slice(i), ...list.slice(0, i)];
+      // Then the least served first (a stable sort keeps the rotation among equals).
+      const counts = this.counts(k, rotated);
+      out.push(...rotated.sort((a, b) => counts.get(a.meta.run ?? '')! - counts.get(b.meta.run ?? '')!));
     }
     return out;
   }
 
-  /** A job of this queue was taken: its run goes to the back of its group. */
+  /**
+   * The group's service counts of the runs listed, a late run's raised to the most-served one's
+   * less the credit; runs no longer listed are forgotten (their queues left the registry).
+   */
+  private counts(group: string, list: RegistryEntry[]): Map<string, number> {
+    let counts = this.service.get(group);
+    if (!counts) this.service.set(group, (counts = new Map()));
+    const runs = new Set(list.map((e) => e.meta.run ?? ''));
+    for (const r of [...counts.keys()]) if (!runs.has(r)) counts.delete(r);
+    const floor = Math.max(0, ...counts.values()) - this.credit;
+    for (const r of runs) counts.set(r, Math.max(counts.get(r) ?? 0, floor));
+    return counts;
+  }
+
+  /** A job of this queue was taken: its run counts one more service and goes to the back of its group. */
   served(e: RegistryEntry): void {
-    this.last.set(FairOrder.group(e), e.meta.run ?? '');
+    const g = FairOrder.group(e);
+    const run = e.meta.run ?? '';
+    this.last.set(g, run);
+    let counts = this.service.get(g);
+    if (!counts) this.service.set(g, (counts = new Map()));
+    counts.set(run, (counts.get(run) ?? 0) + 1);
   }
 }
 

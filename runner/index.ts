@@ -57,7 +57,7 @@ export type { SharedRedis } from './shared-redis';
 export { resolveNxBin } from './nx-task';
 export { agentPrice, CostLedger, parseLabelPrices } from './cost';
 export type { CostFigures, RunCost } from './cost';
-export { FairOrder, parseRegistryEntry, registryValue, runQueueName } from './fairness';
+export { FAIR_CREDIT, FairOrder, parseRegistryEntry, registryValue, runQueueName } from './fairness';
 export type { QueueMeta, RegistryEntry } from './fairness';
 export { parseRepoSpecs, repoCheckout } from './repositories';
 export type { RepoSpec } from './repositories';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Capabilities } from './hardware';
 import { queueRegistry, QueueConsumer, type ClaimedJob, type QueueSettings } from './queue';
-import { FairOrder, parseRegistryEntry, type RegistryEntry } from './fairness';
+import { FAIR_CREDIT, FairOrder, parseRegistryEntry, type RegistryEntry } from './fairness';
 import { needsGpus, type Requirement } from './requirement';
 import { assignGpus, satisfies } from './satisfies';
 
@@ -56,13 +56,15 @@ interface Consumer extends RegistryEntry {
 export class JobSource {
   private readonly consumers = new Map<string, Consumer>();
   private readonly pool: SlotPool;
-  private readonly order = new FairOrder();
+  private readonly order: FairOrder;
   private tokens = 0;
   /** Queue → time until which this agent takes nothing from it (it just handed a job back). */
   private readonly held = new Map<string, number>();
 
   constructor(private readonly o: JobSourceOptions) {
     this.pool = o.pool ?? { running: 0, busyGpus: new Set() };
+    // A late run's head start (runner/fairness.ts): a few rounds of this agent's slots.
+    this.order = new FairOrder(Math.max(FAIR_CREDIT, 2 * o.slots));
   }
 
   /**
@@ -111,7 +113,7 @@ export class JobSource {
 
   /**
    * GPU queues first (the expensive hardware goes to the work that needs it), then higher run
-   * priority, then the runs of one priority in turn (runner/fairness.ts).
+   * priority, then the runs of one priority, least served first (runner/fairness.ts).
    */
   private ordered(): Consumer[] {
     return this.order.order([...this.consumers.values()]);

@@ -6,6 +6,10 @@
 //   alone:     the small run by itself (wall time of its `fleet run`);
 //   contended: the large run started first; once BENCH_HEAD (10) of its tasks have ended, the
 //              small run starts (from a second clone); its wall time, and the large run's.
+// BENCH_CHECKOUTS: the agents' `--checkouts` (default: theirs, 2 with --slots 1; 1 is one
+// checkout per agent, the layout before issue 17's fix). The switches of the agents' checkouts
+// (their `checkout switch` log lines) from the large run's start are counted, split into new
+// worktrees and commit changes of an existing checkout.
 // The verdict compares the small run's contended time with its time alone (target <= 2x). Each
 // run gets a new salt (an input of every task), so every hash is new to the caches.
 //
@@ -27,6 +31,7 @@ const SMALL = Number(process.env.BENCH_SMALL ?? 5);
 const MS = Number(process.env.BENCH_MS ?? 400);
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 2);
 const HEAD = Number(process.env.BENCH_HEAD ?? 10);
+const CHECKOUTS = process.env.BENCH_CHECKOUTS ? ['--checkouts', process.env.BENCH_CHECKOUTS] : [];
 const keys = generateLevelKeys();
 const load = () =>
   os
@@ -94,6 +99,7 @@ async function main() {
         `a${i + 1}`,
         '--workdir',
         d,
+        ...CHECKOUTS,
       ],
       {
         cwd: d,
@@ -129,12 +135,21 @@ async function main() {
   salt(ws, 'big', 'big');
   salt(ws2, 'contended', 'small');
   log(`large run (${BIG} tasks), then the small run after ${HEAD} of its tasks ended (load ${load()})`);
+  const bigAt = Date.now();
   const big = fleetRun(ws, 'big', 'big*');
   const ended = () => agents.reduce((n, a) => n + (a.output().match(/"task finished"/g) ?? []).length, 0);
   const before = ended();
+  const switches = () =>
+    agents
+      .flatMap((a) => a.output().split('\n'))
+      .filter((l) => l.includes('"checkout switch"'))
+      .map((l) => JSON.parse(l));
   await waitFor(() => ended() - before >= HEAD, 600_000, 'large run in flight');
   const small = await fleetRun(ws2, 'contended', 'small*').done;
   const bigDone = await big.done;
+  const during = switches().filter((e) => e.startedAt >= bigAt);
+  const created = during.filter((e) => e.created).length;
+  if (process.env.BENCH_VERBOSE) for (const e of switches()) log(JSON.stringify(e));
   const smallEnd = Math.max(...small.summary.tasks.map((t) => t.endedAt));
   const bigAfter = bigDone.summary.tasks.filter((t) => t.startedAt > smallEnd).length;
   const ratio = small.ms / alone.ms;
@@ -148,6 +163,7 @@ async function main() {
     `small run during the large one:     ${(small.ms / 1000).toFixed(1)} s  (${ratio.toFixed(2)}x its time alone; target <= 2x: ${ratio <= 2 ? 'met' : 'NOT met'})`,
     `  of which on the agents (first queued to last ended): ${(exec(alone.summary) / 1000).toFixed(1)} s alone, ${(exec(small.summary) / 1000).toFixed(1)} s during the large run (${execRatio.toFixed(2)}x)`,
     `large run:                          ${(bigDone.ms / 1000).toFixed(1)} s; ${bigAfter} of its tasks started after the small run's last task ended`,
+    `checkout switches on the agents from the large run's start: ${during.length - created} commit changes, ${created} new worktrees (--checkouts ${process.env.BENCH_CHECKOUTS ?? 'default'})`,
   ];
   process.stdout.write(out.join('\n') + '\n');
   await Promise.all(agents.map((a) => stop(a, 15_000)));

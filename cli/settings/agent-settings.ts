@@ -44,6 +44,7 @@ export interface AgentSettings {
   idleExitSeconds?: number;
   warmNx: boolean;
   daemon?: boolean;
+  checkouts?: number;
   costPerHour?: number;
   labelPrices: Map<string, number>;
   cheaperWaitMs: number;
@@ -219,6 +220,16 @@ const S = {
     defaultText: '`NX_DAEMON` when set, else on only with `--no-warm`',
     description: 'an Nx daemon in the checkout for the tasks, restarted on each commit switch',
   }),
+  checkouts: setting({
+    key: 'checkouts',
+    flag: '--checkouts',
+    valueName: '<n>',
+    env: 'FLEET_CHECKOUTS',
+    type: t.integer(1),
+    defaultText: '`--slots` + 1, at most 3 (always 1 on an agent that isolates runs)',
+    description:
+      "checkouts of the repository at most (the clone and git worktrees of it, one commit each, sharing the repository's local Nx cache): runs at different commits do not switch the commit under each other; the least recently used idle one is switched when all are taken",
+  }),
   costPerHour: setting({
     key: 'costPerHour',
     flag: '--cost-per-hour',
@@ -305,6 +316,7 @@ export const agentSettings = defineCommandSettings<AgentSettings>({
     idleExitSeconds: v.idleExit as number | undefined,
     warmNx: v.warm as boolean,
     daemon: v.daemon as boolean | undefined,
+    checkouts: v.checkouts as number | undefined,
     costPerHour: v.costPerHour as number | undefined,
     labelPrices: v.labelPrices as Map<string, number>,
     cheaperWaitMs: Math.round((v.cheaperWait as number) * 1000),

@@ -36,6 +36,7 @@ const SAMPLES: Record<string, Sample> = {
   idleExit: { valid: ['2', '10m'], invalid: '-3' },
   warm: { valid: [false, true], invalid: 'lukewarm' },
   daemon: { valid: [true, false], invalid: 'sometimes' },
+  checkouts: { valid: ['1', '3'], invalid: '0' },
   costPerHour: { valid: ['0.5', '4'], invalid: '-1' },
   labelPrices: { valid: ['gpu:h100=4.5,gpu:l4=0.8', 'gpu=2'], invalid: 'gpu:h100' },
   cheaperWait: { valid: ['0', '2m'], invalid: 'later' },
@@ -75,6 +76,7 @@ describe('fleet agent settings', () => {
       labels: [],
     });
     expect(r.ok && r.settings.daemon).toBeUndefined();
+    expect(r.ok && r.settings.checkouts).toBeUndefined();
     expect(r.ok && r.settings.isolateRuns).toBeUndefined();
   });
 

@@ -80,6 +80,43 @@ describe('FairOrder: runs of one priority take turns', () => {
   });
 });
 
+describe('FairOrder: a run that arrives late', () => {
+  it('over generated arrivals: a late run is served first for at most the credit, then the runs take turns', () => {
+    let cases = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const r = rng(seed);
+      const credit = 1 + Math.floor(r() * 10);
+      const head = Math.floor(r() * 30);
+      const lateJobs = 1 + Math.floor(r() * 30);
+      const early: RegistryEntry = { name: 'fleet-any.r-early', requirement: cpu, meta: { run: 'r-early' } };
+      const late: RegistryEntry = { name: 'fleet-any.r-late', requirement: cpu, meta: { run: 'r-late' } };
+      const order = new FairOrder(credit);
+      // The early run alone for `head` services; then the late one arrives (the early one has jobs throughout).
+      for (let i = 0; i < head; i++) {
+        const e = order.order([early])[0];
+        order.served(e);
+      }
+      const served: string[] = [];
+      let left = lateJobs;
+      while (served.length < lateJobs * 2 + credit) {
+        const e = order.order([early, late]).find((x) => x === early || left > 0)!;
+        if (e === late) left--;
+        order.served(e);
+        served.push(e.meta.run!);
+      }
+      // The late run's head start: as many services as it lags, at most the credit.
+      const streak = Math.min(head, credit, lateJobs);
+      expect(served.slice(0, streak), `seed ${seed}`).toEqual(Array(streak).fill('r-late'));
+      // Then, while it has jobs, never one run twice in a row.
+      const lastLate = served.lastIndexOf('r-late');
+      for (let i = Math.max(1, streak); i <= lastLate; i++)
+        expect(served[i], `seed ${seed} at ${i}: ${served.join(' ')}`).not.toBe(served[i - 1]);
+      cases++;
+    }
+    expect(cases).toBe(300);
+  });
+});
+
 describe('registry entries are data from Redis', () => {
   it('a round trip keeps requirement and run fields; anything malformed is skipped, never thrown', () => {
     const v = registryValue(gpu, { run: 'r-1', priority: 3, repo: 'web' });

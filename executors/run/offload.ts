@@ -118,12 +118,7 @@ export async function sendBack(
   const outputs = taskOutputs(id, context, task);
   if (!outputs.length) return undefined;
   const { cacheUrl, token } = remoteCache(env);
-  if (!cacheUrl)
-    return {
-      ok: false,
-      code: 'FLEET_OFFLOAD_OUTPUTS_UPLOAD_FAILED',
-      message: `${id}: no remote cache (NX_SELF_HOSTED_REMOTE_CACHE_SERVER) to send its outputs back through [FLEET_OFFLOAD_OUTPUTS_UPLOAD_FAILED]`,
-    };
+  if (!cacheUrl) return noRemoteCache(id, 'FLEET_OFFLOAD_OUTPUTS_UPLOAD_FAILED', 'to send its outputs back through');
   return sendOutputs({
     workspaceRoot: context.root,
     taskId: id,
@@ -175,10 +170,15 @@ export async function offloadReplay(
         cacheUrl,
         token,
       })
-    : ({
-        ok: false,
-        code: 'FLEET_OFFLOAD_OUTPUTS_DOWNLOAD_FAILED',
-        message: `${id}: no remote cache (NX_SELF_HOSTED_REMOTE_CACHE_SERVER) to fetch its outputs from [FLEET_OFFLOAD_OUTPUTS_DOWNLOAD_FAILED]`,
-      } as const);
+    : noRemoteCache(id, 'FLEET_OFFLOAD_OUTPUTS_DOWNLOAD_FAILED', 'to fetch its outputs from');
   return { success: got.ok, message: `nx-fleet: ${got.message}\n` };
+}
+
+/** The outputs cannot travel: this process has no remote cache to pass them through. */
+function noRemoteCache(
+  id: string,
+  code: 'FLEET_OFFLOAD_OUTPUTS_UPLOAD_FAILED' | 'FLEET_OFFLOAD_OUTPUTS_DOWNLOAD_FAILED',
+  what: string,
+): { ok: false; code: typeof code; message: string } {
+  return { ok: false, code, message: `${id}: no remote cache (NX_SELF_HOSTED_REMOTE_CACHE_SERVER) ${what} [${code}]` };
 }

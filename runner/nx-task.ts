@@ -44,7 +44,8 @@ export function resolveNxBin(workdir: string): string {
   try {
     return require.resolve('nx/bin/nx.js', { paths: [workdir] });
   } catch {
-    return path.join(path.dirname(require.resolve('nx/package.json')), 'bin', 'nx.js');
+    // fleet's own nx, through its package exports (nx 24 keeps the file under dist/bin/).
+    return require.resolve('nx/bin/nx.js');
   }
 }
 

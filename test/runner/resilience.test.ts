@@ -46,7 +46,11 @@ function startAgent(id: string, labels: string[] = [], extra: string[] = []): Fl
     '--workdir',
     clone.root,
   ];
+  // tools/install.js is a stand-in that records its runs and installs nothing: the clone has its
+  // node_modules linked (agentClone), but a second checkout of an agent with an install step gets
+  // only what that step creates (docs/distributed.md), so these agents keep one checkout.
   args.push('--lock-timeout', '6', '--abandon-after', '4', '--install-command', 'node tools/install.js');
+  args.push('--checkouts', '1');
   if (labels.length) args.push('--labels', labels.join(','));
   const p = startFleet([...args, ...extra], { cwd: clone.root, env });
   agents.set(id, p);

@@ -125,8 +125,7 @@ export class FairOrder {
    * less the credit; runs no longer listed are forgotten (their queues left the registry).
    */
   private counts(group: string, list: RegistryEntry[]): Map<string, number> {
-    let counts = this.service.get(group);
-    if (!counts) this.service.set(group, (counts = new Map()));
+    const counts = this.groupService(group);
     const runs = new Set(list.map((e) => e.meta.run ?? ''));
     for (const r of [...counts.keys()]) if (!runs.has(r)) counts.delete(r);
     const floor = Math.max(0, ...counts.values()) - this.credit;
@@ -139,9 +138,15 @@ export class FairOrder {
     const g = FairOrder.group(e);
     const run = e.meta.run ?? '';
     this.last.set(g, run);
-    let counts = this.service.get(g);
-    if (!counts) this.service.set(g, (counts = new Map()));
+    const counts = this.groupService(g);
     counts.set(run, (counts.get(run) ?? 0) + 1);
+  }
+
+  /** The service counts of one group (created empty). */
+  private groupService(group: string): Map<string, number> {
+    let counts = this.service.get(group);
+    if (!counts) this.service.set(group, (counts = new Map()));
+    return counts;
   }
 }
 
